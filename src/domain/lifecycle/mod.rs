@@ -1,0 +1,150 @@
+//! The lifecycle engine: which states a ticket passes through and which moves are allowed.
+//!
+//! The lifecycles are data (`assets/lifecycles.toml`, overridable per desk), checked once by
+//! [`Lifecycles::load`]; [`crate::domain::rules`] applies them.
+
+mod load;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+pub use load::LifecycleError;
+
+use super::operator::{Actor, Role};
+use super::ticket::{ChangeType, Kind, Ticket};
+
+/// The lifecycles that ship with opsdesk.
+pub const DEFAULT_SOURCE: &str = include_str!("../../../assets/lifecycles.toml");
+
+/// A value a transition writes: the actor, the time of the move, or a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Actor,
+    Now,
+    Literal(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub name: String,
+    pub from: Vec<String>,
+    pub to: String,
+    /// Fields that must hold a value after the move; `note` must be given with it.
+    pub requires: Vec<String>,
+    pub role: Option<Role>,
+    pub not_requester: bool,
+    pub needs_ci: bool,
+    /// `None`: every change type (and every ticket of other kinds).
+    pub types: Option<Vec<ChangeType>>,
+    pub defaults: BTreeMap<String, Value>,
+    pub fill: BTreeMap<String, Value>,
+    pub set: BTreeMap<String, Value>,
+}
+
+impl Transition {
+    fn applies_to(&self, change_type: Option<ChangeType>) -> bool {
+        match (&self.types, change_type) {
+            (None, _) => true,
+            (Some(ts), Some(t)) => ts.contains(&t),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether the guards on who may move let this actor take it (required fields aside).
+    pub fn permits(&self, ticket: &Ticket, actor: &Actor) -> bool {
+        self.role.is_none_or(|r| actor.has(r)) && !(self.not_requester && actor.is(&ticket.requester))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub kind: Kind,
+    /// The first state is where new tickets start.
+    pub states: Vec<String>,
+    pub final_states: Vec<String>,
+    pub resolved_states: Vec<String>,
+    pub paused_states: Vec<String>,
+    pub transitions: Vec<Transition>,
+}
+
+impl Lifecycle {
+    pub fn initial(&self) -> &str {
+        self.states.first().map_or("new", String::as_str)
+    }
+    pub fn is_final(&self, state: &str) -> bool {
+        self.final_states.iter().any(|s| s == state)
+    }
+    /// Open: neither final nor resolved — still work for someone.
+    pub fn is_open(&self, state: &str) -> bool {
+        !self.is_final(state) && !self.resolved_states.iter().any(|s| s == state)
+    }
+    pub fn has_state(&self, state: &str) -> bool {
+        self.states.iter().any(|s| s == state)
+    }
+
+    /// Every transition of this name that applies to a ticket of this change type.
+    fn named<'a>(
+        &'a self,
+        name: &'a str,
+        change_type: Option<ChangeType>,
+    ) -> impl Iterator<Item = &'a Transition> + 'a {
+        self.transitions
+            .iter()
+            .filter(move |t| t.name == name && t.applies_to(change_type))
+    }
+
+    /// The transition called `name` that leaves the ticket's current state, if any.
+    pub fn find<'a>(&'a self, ticket: &Ticket, name: &'a str) -> Option<&'a Transition> {
+        self.named(name, ticket.change_type())
+            .find(|t| t.from.iter().any(|s| *s == ticket.state))
+    }
+
+    /// Whether any transition of this lifecycle (for the ticket's type) bears this name.
+    pub fn knows(&self, ticket: &Ticket, name: &str) -> bool {
+        self.named(name, ticket.change_type()).next().is_some()
+    }
+
+    /// Exactly the transitions this actor may take now; a final state offers none.
+    pub fn allowed_transitions(&self, ticket: &Ticket, actor: &Actor) -> Vec<&Transition> {
+        if self.is_final(&ticket.state) {
+            return Vec::new();
+        }
+        let change_type = ticket.change_type();
+        self.transitions
+            .iter()
+            .filter(|t| t.applies_to(change_type))
+            .filter(|t| t.from.iter().any(|s| *s == ticket.state))
+            .filter(|t| t.permits(ticket, actor))
+            .collect()
+    }
+}
+
+/// The lifecycles of all four kinds plus the value lists of enumerated fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifecycles {
+    pub(crate) enums: BTreeMap<String, Vec<String>>,
+    pub(crate) kinds: BTreeMap<Kind, Lifecycle>,
+}
+
+impl Lifecycles {
+    /// The lifecycles shipped in the binary; checked by a unit test, so this cannot fail.
+    pub fn builtin() -> Lifecycles {
+        match Lifecycles::load(DEFAULT_SOURCE, "assets/lifecycles.toml") {
+            Ok(l) => l,
+            Err(e) => unreachable!("the shipped lifecycles are checked by tests: {e}"),
+        }
+    }
+
+    pub fn get(&self, kind: Kind) -> &Lifecycle {
+        match self.kinds.get(&kind) {
+            Some(l) => l,
+            None => unreachable!("the loader refuses a file without {kind}"),
+        }
+    }
+
+    /// The values an enumerated field may take (`None` when the field is not enumerated).
+    pub fn values(&self, field: &str) -> Option<&[String]> {
+        self.enums.get(field).map(Vec::as_slice)
+    }
+}

@@ -1,0 +1,15 @@
+//! The ITIL model as pure code: no I/O, no clock reads, no terminal, no SQL.
+//! Time and every other outside fact come in as arguments, so each rule is testable.
+
+pub mod cmdb;
+pub mod lifecycle;
+pub mod operator;
+pub mod priority;
+pub mod rules;
+pub mod ticket;
+
+pub use lifecycle::{Lifecycle, LifecycleError, Lifecycles, Transition};
+pub use operator::{Actor, Role};
+pub use priority::Matrix;
+pub use rules::{Context, Draft, FieldChange, Outcome, Refusal};
+pub use ticket::{ChangeType, Kind, Ticket, TicketId};

@@ -1,0 +1,7 @@
+//! opsdesk: a service desk that lives in the terminal.
+//!
+//! `domain` holds the ITIL rules as pure code, `store` is the only place that speaks SQL,
+//! and `desk` offers every action to the CLI (and the TUI) by asking one and writing the other.
+#![forbid(unsafe_code)]
+
+pub mod domain;
