@@ -5,3 +5,8 @@
 #![forbid(unsafe_code)]
 
 pub mod domain;
+pub mod store;
+pub mod config;
+pub mod desk;
+pub mod text;
+pub mod cli;

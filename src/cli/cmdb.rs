@@ -1,0 +1,141 @@
+//! `opsdesk ci ...`
+
+use std::fmt::Write;
+
+use clap::Subcommand;
+
+use super::{Failure, Output, key_value};
+use crate::desk::Desk;
+use crate::domain::cmdb::Relation;
+use crate::text::{clip, inert};
+
+fn relation(s: &str) -> Result<Relation, String> {
+    s.parse()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Add a configuration item.
+    #[command(after_help = "Classes: business_service, application, database, server, virtual_machine,
+         network_device, storage, cluster
+Examples:
+  opsdesk ci add shop --class business_service
+  opsdesk ci add db-01 --class database --attr engine=postgres --attr version=16 --env prod")]
+    Add {
+        name: String,
+        #[arg(long)]
+        class: String,
+        /// live, planned, maintenance or retired [default: live].
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        owner_team: Option<String>,
+        #[arg(long = "env")]
+        environment: Option<String>,
+        /// A free attribute as KEY=VALUE (repeat for more).
+        #[arg(long = "attr", value_name = "KEY=VALUE", value_parser = key_value)]
+        attrs: Vec<(String, String)>,
+    },
+    /// Record that A depends_on, runs_on, connected_to or part_of B.
+    #[command(after_help = "Examples:
+  opsdesk ci relate shop depends_on shop-api
+  opsdesk ci relate shop-api runs_on vm-17
+  opsdesk ci relate vm-17 part_of cluster-a")]
+    Relate {
+        a: String,
+        #[arg(value_parser = relation)]
+        relation: Relation,
+        b: String,
+    },
+    /// Show a CI: relations both ways, the business services it impacts, its open tickets.
+    #[command(after_help = "Examples:\n  opsdesk ci show db-01\n  opsdesk ci show db-01 --json")]
+    Show { name: String },
+    /// List CIs, by class and name.
+    #[command(after_help = "Examples:\n  opsdesk ci list\n  opsdesk ci list --class server --json")]
+    List {
+        #[arg(long)]
+        class: Option<String>,
+    },
+}
+
+pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failure> {
+    match cmd {
+        CiCommand::Add {
+            name,
+            class,
+            status,
+            owner_team,
+            environment,
+            attrs,
+        } => {
+            let ci = desk.add_ci(name, class, status.as_deref(), owner_team.as_deref(), environment.as_deref(), attrs)?;
+            if json {
+                return Output::json(&ci);
+            }
+            Ok(Output(format!("added CI {} ({})\n", inert(&ci.name, false), ci.class)))
+        }
+        CiCommand::Relate { a, relation, b } => {
+            let added = desk.relate_cis(a, *relation, b)?;
+            if json {
+                return Output::json(&serde_json::json!({"from": a, "relation": relation, "to": b, "added": added}));
+            }
+            let already = if added { "" } else { " (recorded already)" };
+            Ok(Output(format!("{} {relation} {}{already}\n", inert(a, false), inert(b, false))))
+        }
+        CiCommand::Show { name } => {
+            let v = desk.ci(name)?;
+            if json {
+                return Output::json(&v);
+            }
+            let mut out = String::new();
+            let _ = writeln!(out, "{}  {} · {}", inert(&v.ci.name, false), v.ci.class, v.ci.status);
+            for (k, val) in [("owner team", &v.ci.owner_team), ("environment", &v.ci.environment)] {
+                if let Some(val) = val {
+                    let _ = writeln!(out, "  {k}: {}", inert(val, false));
+                }
+            }
+            for (k, val) in &v.ci.attrs {
+                let _ = writeln!(out, "  {}: {}", inert(k, false), inert(val, false));
+            }
+            if !v.relations_out.is_empty() || !v.relations_in.is_empty() {
+                let _ = writeln!(out, "\nRelations:");
+                for r in &v.relations_out {
+                    let _ = writeln!(out, "  {} {} ({})", r.relation, inert(&r.ci, false), r.class);
+                }
+                for r in &v.relations_in {
+                    let _ = writeln!(out, "  ← {} {} ({})", r.relation, inert(&r.ci, false), r.class);
+                }
+            }
+            let _ = writeln!(out, "\nImpacted business services:");
+            if v.impacted_services.is_empty() {
+                let _ = writeln!(out, "  none");
+            }
+            for s in &v.impacted_services {
+                let path: Vec<String> = s.path.iter().map(|p| inert(p, false)).collect();
+                let _ = writeln!(out, "  {} (depth {}: {})", inert(&s.ci, false), s.depth, path.join(" ← "));
+            }
+            let _ = writeln!(out, "\nOpen tickets:");
+            if v.open_tickets.is_empty() {
+                let _ = writeln!(out, "  none");
+            }
+            for t in &v.open_tickets {
+                let _ = writeln!(out, "  {} P{} {} {}", t.id, t.priority, t.state, clip(&t.title, 60));
+            }
+            Ok(Output(out))
+        }
+        CiCommand::List { class } => {
+            let cis = desk.cis(class.as_deref())?;
+            if json {
+                return Output::json(&cis);
+            }
+            if cis.is_empty() {
+                return Ok(Output("no CIs\n".into()));
+            }
+            let mut out = format!("{:<32} {:<18} STATUS\n", "NAME", "CLASS");
+            for c in &cis {
+                let _ = writeln!(out, "{:<32} {:<18} {}", clip(&c.name, 32), c.class, c.status);
+            }
+            Ok(Output(out))
+        }
+    }
+}

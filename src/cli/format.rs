@@ -1,0 +1,185 @@
+//! Text for people. Everything that came from the desk passes through `text::inert`.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Local, Utc};
+
+use crate::desk::TicketView;
+use crate::domain::priority::{label, level_label};
+use crate::domain::ticket::FIELDS;
+use crate::domain::{Outcome, Ticket};
+use crate::store::tickets::Event;
+use crate::text::{clip, inert};
+
+/// `3d`, `5h`, `12m`, `now`.
+pub fn age(from: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - from).num_seconds().max(0);
+    match secs {
+        s if s >= 86_400 => format!("{}d", s / 86_400),
+        s if s >= 3_600 => format!("{}h", s / 3_600),
+        s if s >= 60 => format!("{}m", s / 60),
+        _ => "now".into(),
+    }
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>) -> String {
+    if tickets.is_empty() {
+        return "no tickets\n".into();
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<10} {:<3} {:<17} {:<12} {:>4}  TITLE", "ID", "PRI", "STATE", "ASSIGNEE", "AGE");
+    for t in tickets {
+        let _ = writeln!(
+            out,
+            "{:<10} P{:<2} {:<17} {:<12} {:>4}  {}",
+            t.id.to_string(),
+            t.priority,
+            clip(&t.state, 17),
+            clip(t.assignee.as_deref().unwrap_or("-"), 12),
+            age(t.created_at, now),
+            clip(&t.title, 70)
+        );
+    }
+    out
+}
+
+pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
+    let t = &v.ticket;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  {}", t.id, inert(&t.title, false));
+    let _ = writeln!(
+        out,
+        "  {} · {} · P{} {} (impact {} {} × urgency {} {})",
+        t.kind,
+        inert(&t.state, false),
+        t.priority,
+        label(t.priority),
+        t.impact,
+        level_label(t.impact),
+        t.urgency,
+        level_label(t.urgency)
+    );
+    let _ = writeln!(
+        out,
+        "  requester {} · assignee {}",
+        inert(&t.requester, false),
+        inert(t.assignee.as_deref().unwrap_or("-"), false)
+    );
+    let _ = writeln!(
+        out,
+        "  created {} ({}) · updated {} · version {}",
+        local(t.created_at),
+        match age(t.created_at, now).as_str() {
+            "now" => "just now".to_string(),
+            a => format!("{a} ago"),
+        },
+        local(t.updated_at),
+        t.version
+    );
+    let skip = ["title", "description", "impact", "urgency", "priority", "requester", "assignee"];
+    for spec in FIELDS.iter().filter(|f| !skip.contains(&f.name)) {
+        if let Some(v) = t.fields.get(spec.name) {
+            let v = inert(v, true);
+            if v.contains('\n') {
+                let _ = writeln!(out, "  {}:\n{}", spec.name, indent(&v, "    "));
+            } else {
+                let _ = writeln!(out, "  {}: {v}", spec.name);
+            }
+        }
+    }
+    if !t.description.is_empty() {
+        let _ = writeln!(out, "\n{}", indent(&inert(&t.description, true), "  "));
+    }
+    if !v.cis.is_empty() {
+        let cis: Vec<String> = v.cis.iter().map(|c| format!("{} ({})", inert(&c.name, false), c.class)).collect();
+        let _ = writeln!(out, "\nCIs: {}", cis.join(", "));
+    }
+    if !v.links.is_empty() {
+        let _ = writeln!(out, "\nLinks:");
+        for l in &v.links {
+            let _ = writeln!(out, "  {} {} [{}] {}", l.relation, l.id, l.state, clip(&l.title, 60));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nNext: {}",
+        if v.allowed.is_empty() { "nothing (comments only)".to_string() } else { v.allowed.join(", ") }
+    );
+    let _ = writeln!(out, "\nTimeline:");
+    for e in &v.timeline {
+        let _ = writeln!(out, "  {} {:<12} {}", local(e.at), clip(&e.actor, 12), event_text(e));
+    }
+    out
+}
+
+fn indent(s: &str, by: &str) -> String {
+    s.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+fn or_none(v: &Option<String>) -> String {
+    v.as_deref().map_or_else(|| "∅".to_string(), |s| clip(s, 60))
+}
+
+/// One line of a timeline, as a person reads it.
+pub fn event_text(e: &Event) -> String {
+    let note = e.note.as_deref().map(|n| format!(" — {}", clip(n, 80))).unwrap_or_default();
+    match e.kind.as_str() {
+        "created" => format!("created in {}{note}", or_none(&e.new)),
+        "transition" => format!(
+            "{}: {} → {}{note}",
+            or_none(&e.field),
+            or_none(&e.old),
+            or_none(&e.new)
+        ),
+        "field" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
+        "comment" | "work_note" => {
+            let what = if e.kind == "comment" { "comment" } else { "work note" };
+            let body = e.comment.as_deref().map(|b| inert(b, true)).unwrap_or_default();
+            let mut lines = body.lines();
+            let first = lines.next().unwrap_or("");
+            let rest: Vec<&str> = lines.collect();
+            if rest.is_empty() {
+                format!("{what}: {first}")
+            } else {
+                format!("{what}: {first}\n{}", indent(&rest.join("\n"), &" ".repeat(33)))
+            }
+        }
+        "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
+        "ci_link" => format!("CI linked: {}", or_none(&e.new)),
+        other => format!("{}{note}", clip(other, 20)),
+    }
+}
+
+pub fn outcome(out: &Outcome) -> String {
+    let id = out.ticket.id;
+    let mut s = String::new();
+    match &out.transition {
+        Some((name, from, to)) => {
+            let _ = writeln!(s, "{id}: {name}: {from} → {to}");
+        }
+        None if out.changes.is_empty() => {
+            let _ = writeln!(s, "{id}: nothing to change");
+        }
+        None => {
+            let _ = writeln!(s, "{id}: updated");
+        }
+    }
+    for c in &out.changes {
+        let _ = writeln!(s, "  {}: {} → {}", c.field, or_none(&c.old), or_none(&c.new));
+    }
+    s
+}
+
+pub fn outcome_json(out: &Outcome) -> serde_json::Value {
+    serde_json::json!({
+        "id": out.ticket.id,
+        "transition": out.transition.as_ref().map(|(n, from, to)| serde_json::json!({"name": n, "from": from, "to": to})),
+        "changes": out.changes,
+        "note": out.note,
+        "ticket": out.ticket,
+    })
+}

@@ -1,0 +1,212 @@
+//! The command line: one subcommand per action of the desk, each a twin of a TUI action.
+//! Exit codes: 0 done, 1 refused or failed (the reason on stderr, nothing written),
+//! 2 the command line itself is wrong.
+
+mod cmdb;
+mod format;
+mod operators;
+mod tickets;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Paths};
+use crate::desk::{Desk, DeskError};
+use crate::store::Sharing;
+
+const EXAMPLES: &str = "\
+Examples:
+  opsdesk init                                   create your desk (you become its admin)
+  opsdesk new incident --title 'Mail is down' --impact 1 --urgency 1
+  opsdesk list --open --mine
+  opsdesk move INC-1 resolve --field resolution_code=fixed --field resolution_note='Restarted postfix'
+  opsdesk show INC-1 --json | jq .state
+
+Environment:
+  OPSDESK_DB          the desk file (like --db)
+  OPSDESK_USER        the operator to act as (like --user)
+  OPSDESK_CONFIG_DIR  where config.toml and lifecycles.toml are read from
+  OPSDESK_DATA_DIR    where the default desk lives";
+
+/// opsdesk: a service desk that lives in the terminal.
+///
+/// Incidents, service requests, problems and changes move through their ITIL lifecycles on a
+/// desk that is one SQLite file, shared safely by the operators of one host. Every action of
+/// the desk is a command here; with no command, opsdesk opens the desk.
+#[derive(Debug, Parser)]
+#[command(name = "opsdesk", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Cli {
+    /// The desk file [default: desk.db in the data folder; `opsdesk paths` shows it].
+    #[arg(long, env = "OPSDESK_DB", global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Act as this operator [default: config.toml's `user`, else the OS user].
+    #[arg(long, env = "OPSDESK_USER", global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Print JSON for scripts instead of text for people.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a desk file (or say that it exists).
+    #[command(after_help = "Examples:\n  opsdesk init\n  opsdesk init --db /srv/desk/team.db --shared")]
+    Init {
+        /// Make the file readable and writable by its Unix group (0660), for a team.
+        #[arg(long)]
+        shared: bool,
+    },
+    #[command(flatten)]
+    Ticket(tickets::TicketCommand),
+    /// Configuration items: add, relate, show, list.
+    #[command(subcommand)]
+    Ci(cmdb::CiCommand),
+    /// Operators and their roles.
+    #[command(subcommand)]
+    Operator(operators::OperatorCommand),
+    /// Print where the default desk and the configuration are.
+    #[command(after_help = "Example:\n  opsdesk paths")]
+    Paths,
+}
+
+/// A failure the user should read: a message and the exit code.
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl From<DeskError> for Failure {
+    fn from(e: DeskError) -> Self {
+        let mut message = e.to_string();
+        if let DeskError::Refused(crate::domain::Refusal::Missing { .. }) = e {
+            message.push_str(" (give fields with --field NAME=VALUE and the note with --note TEXT)");
+        }
+        Failure { message, code: 1 }
+    }
+}
+
+impl From<crate::config::ConfigError> for Failure {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Failure {
+            message: e.to_string(),
+            code: 1,
+        }
+    }
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+/// What a command prints on success.
+pub struct Output(pub String);
+
+impl Output {
+    pub fn json<T: serde::Serialize>(value: &T) -> Result<Output, Failure> {
+        serde_json::to_string_pretty(value)
+            .map(Output)
+            .map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
+    }
+}
+
+/// Who is acting: `--user`, `OPSDESK_USER`, config.toml's `user`, then the OS user.
+fn resolve_user(cli: &Cli, config: &Config) -> Result<String, Failure> {
+    cli.user
+        .clone()
+        .or_else(|| config.user.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .ok_or_else(|| Failure::new("who is acting? pass --user NAME or set OPSDESK_USER"))
+}
+
+/// Opens the desk a command works on. A desk named explicitly must exist (a typo must not
+/// silently start an empty desk); the default desk is created on first use.
+pub fn open_desk(cli: &Cli, paths: &Paths, config: Config) -> Result<Desk, Failure> {
+    let user = resolve_user(cli, &config)?;
+    match &cli.db {
+        Some(path) => Ok(Desk::open(path, &user, config)?),
+        None => {
+            let (desk, fresh) = Desk::create(&paths.default_desk(), &user, config, Sharing::Private)?;
+            if fresh {
+                eprintln!("opsdesk: created your desk at {} (you are its admin)", desk.path().display());
+            }
+            Ok(desk)
+        }
+    }
+}
+
+/// Runs the parsed command line; returns what to print or why it failed.
+pub fn run(cli: Cli) -> Result<Output, Failure> {
+    let paths = Paths::discover()?;
+    let config = Config::load(&paths)?;
+    match &cli.command {
+        Some(Command::Init { shared }) => init(&cli, &paths, config, *shared),
+        Some(Command::Paths) => Ok(Output(format!(
+            "desk        {}\nconfig      {}\nlifecycles  {}\n",
+            cli.db.clone().unwrap_or_else(|| paths.default_desk()).display(),
+            paths.config_file().display(),
+            paths.lifecycle_file().display()
+        ))),
+        Some(Command::Ticket(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            tickets::run(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Ci(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            cmdb::run(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Operator(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            operators::run(&mut desk, cmd, cli.json)
+        }
+        None => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            tickets::overview(&mut desk)
+        }
+    }
+}
+
+fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output, Failure> {
+    let user = resolve_user(cli, &config)?;
+    let path = cli.db.clone().unwrap_or_else(|| paths.default_desk());
+    let sharing = if shared { Sharing::Group } else { Sharing::Private };
+    let (desk, fresh) = Desk::create(&path, &user, config, sharing)?;
+    let mode = if shared { "0660, shared with its group" } else { "0600, yours alone" };
+    Ok(Output(if fresh {
+        format!(
+            "created desk {} ({mode}); {} is its admin\nnext: opsdesk new incident --title '...'\n",
+            desk.path().display(),
+            desk.user()
+        )
+    } else if shared {
+        format!("{} is a desk already; it is now {mode}\n", desk.path().display())
+    } else {
+        format!("{} is a desk already; nothing changed\n", desk.path().display())
+    }))
+}
+
+/// Prints to stdout; a closed pipe (`opsdesk list | head`) is not an error.
+pub fn print(out: &Output) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.0.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Parses `NAME=VALUE` for `--field` and `--attr`.
+pub fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_ascii_lowercase(), v.to_string())),
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}

@@ -1,0 +1,370 @@
+//! Ticket commands: new, list, show, move, assign, comment, edit, link, search.
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::format;
+use super::{Failure, Output, key_value};
+use crate::desk::Desk;
+use crate::domain::rules::Draft;
+use crate::domain::{ChangeType, Kind, TicketId};
+use crate::store::tickets::{AssigneeFilter, Filter};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Incident,
+    Request,
+    Problem,
+    Change,
+}
+
+impl From<KindArg> for Kind {
+    fn from(k: KindArg) -> Kind {
+        match k {
+            KindArg::Incident => Kind::Incident,
+            KindArg::Request => Kind::Request,
+            KindArg::Problem => Kind::Problem,
+            KindArg::Change => Kind::Change,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChangeTypeArg {
+    Standard,
+    Normal,
+    Emergency,
+}
+
+impl From<ChangeTypeArg> for ChangeType {
+    fn from(t: ChangeTypeArg) -> ChangeType {
+        match t {
+            ChangeTypeArg::Standard => ChangeType::Standard,
+            ChangeTypeArg::Normal => ChangeType::Normal,
+            ChangeTypeArg::Emergency => ChangeType::Emergency,
+        }
+    }
+}
+
+fn ticket_id(s: &str) -> Result<TicketId, String> {
+    s.parse().map_err(|e: crate::domain::ticket::BadTicketId| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TicketCommand {
+    /// Open a ticket; prints its id.
+    #[command(after_help = "Examples:
+  opsdesk new incident --title 'VPN drops every 5 minutes' --impact 2 --urgency 1 --ci vpn-gw-01
+  opsdesk new request --title 'Laptop for new hire' --category hardware
+  opsdesk new change --type standard --title 'Rotate TLS certificates' --ci web-01 \\
+      --field implementation_plan='certbot renew' --field planned_start='2026-12-01 02:00' \\
+      --field planned_end='2026-12-01 02:30'")]
+    New(NewArgs),
+    /// List tickets, most urgent and oldest first.
+    #[command(after_help = "Examples:
+  opsdesk list --open
+  opsdesk list --mine --kind incident
+  opsdesk list --unassigned --priority 1
+  opsdesk list --ci db-01 --json")]
+    List(ListArgs),
+    /// Show a ticket: every field, CIs, links, the moves open to you, and the whole timeline.
+    #[command(after_help = "Examples:\n  opsdesk show INC-7\n  opsdesk show inc-7 --json")]
+    Show {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+    },
+    /// Move a ticket through its lifecycle (`opsdesk show ID` lists the moves open to you).
+    #[command(after_help = "Examples:
+  opsdesk move INC-7 assign
+  opsdesk move INC-7 pend --field pending_reason=awaiting_vendor
+  opsdesk move INC-7 resolve --field resolution_code=fixed --field resolution_note='Replaced the PSU'
+  opsdesk move INC-7 reopen --note 'Still failing after reboot'
+  opsdesk move CHG-3 approve --note 'CAB 2026-11-20' --expect-version 4")]
+    Move {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        /// The transition, e.g. assign, pend, resolve, close, approve.
+        transition: String,
+        /// A field the transition needs, as NAME=VALUE (repeat for more).
+        #[arg(long = "field", short = 'f', value_name = "NAME=VALUE", value_parser = key_value)]
+        fields: Vec<(String, String)>,
+        /// The note recorded with the move (some moves require one).
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        guard: VersionGuard,
+    },
+    /// Assign a ticket to an operator, or to yourself.
+    #[command(after_help = "Examples:\n  opsdesk assign INC-7          # to me\n  opsdesk assign INC-7 bob")]
+    Assign {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        /// The operator [default: you].
+        operator: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        guard: VersionGuard,
+    },
+    /// Add a comment (or a work note) to a ticket. Closed tickets take comments too.
+    #[command(after_help = "Examples:\n  opsdesk comment INC-7 'Called the user; it happens on Wi-Fi only'\n  opsdesk comment INC-7 --work-note 'Vendor case 4411'")]
+    Comment {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        /// The text; `-` reads it from standard input.
+        text: String,
+        /// An internal work note rather than a comment.
+        #[arg(long)]
+        work_note: bool,
+    },
+    /// Change fields of a ticket; a changed impact or urgency recomputes the priority.
+    #[command(after_help = "Examples:
+  opsdesk edit INC-7 --field impact=1 --field urgency=2
+  opsdesk edit INC-7 --field title='Mail down for all of sales'
+  opsdesk edit INC-7 --field priority=1 --note 'CEO cannot present'")]
+    Edit {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        #[arg(long = "field", short = 'f', value_name = "NAME=VALUE", value_parser = key_value, required = true)]
+        fields: Vec<(String, String)>,
+        /// Why (needed to override the priority).
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        guard: VersionGuard,
+    },
+    /// Link a ticket to another ticket or to a CI.
+    #[command(after_help = "Examples:
+  opsdesk link INC-7 PRB-2      # the incident is caused by the problem
+  opsdesk link PRB-2 CHG-5      # the problem is fixed by the change
+  opsdesk link INC-7 --ci db-01")]
+    Link {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        #[arg(value_parser = ticket_id, required_unless_present = "ci", conflicts_with = "ci")]
+        other: Option<TicketId>,
+        /// Link to this CI instead.
+        #[arg(long, value_name = "NAME")]
+        ci: Option<String>,
+    },
+    /// Full-text search over titles, descriptions and comments, best match first.
+    #[command(after_help = "Examples:\n  opsdesk search printer jam\n  opsdesk search 'vpn timeout' --limit 5 --json")]
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct VersionGuard {
+    /// Refuse unless the ticket is still at this version (as `show --json` gave it).
+    #[arg(long, value_name = "N")]
+    expect_version: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    kind: KindArg,
+    #[arg(long)]
+    title: String,
+    /// `-` reads it from standard input.
+    #[arg(long)]
+    description: Option<String>,
+    /// 1 high, 2 medium, 3 low [default: 3].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    impact: Option<u8>,
+    /// 1 high, 2 medium, 3 low [default: 3].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    urgency: Option<u8>,
+    #[arg(long)]
+    category: Option<String>,
+    #[arg(long)]
+    team: Option<String>,
+    /// Who asked [default: you].
+    #[arg(long)]
+    requester: Option<String>,
+    /// Link a CI (repeat for more).
+    #[arg(long = "ci", value_name = "NAME")]
+    cis: Vec<String>,
+    /// For a change: standard, normal or emergency [default: normal].
+    #[arg(long = "type", value_enum)]
+    change_type: Option<ChangeTypeArg>,
+    /// Any other field, as NAME=VALUE.
+    #[arg(long = "field", short = 'f', value_name = "NAME=VALUE", value_parser = key_value)]
+    fields: Vec<(String, String)>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_enum)]
+    kind: Option<KindArg>,
+    #[arg(long)]
+    state: Option<String>,
+    /// Only tickets still being worked (not resolved, closed or cancelled).
+    #[arg(long)]
+    open: bool,
+    /// Only tickets assigned to you.
+    #[arg(long, conflicts_with_all = ["unassigned", "assignee"])]
+    mine: bool,
+    /// Only tickets assigned to nobody.
+    #[arg(long, conflicts_with = "assignee")]
+    unassigned: bool,
+    #[arg(long, value_name = "OPERATOR")]
+    assignee: Option<String>,
+    /// 1 (critical) to 5 (planning).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    priority: Option<u8>,
+    /// Only tickets linked to this CI.
+    #[arg(long, value_name = "NAME")]
+    ci: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: usize,
+}
+
+fn read_text(s: &str) -> Result<String, Failure> {
+    if s != "-" {
+        return Ok(s.to_string());
+    }
+    let mut buf = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut buf)
+        .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+    Ok(buf)
+}
+
+pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, Failure> {
+    match cmd {
+        TicketCommand::New(a) => {
+            let kind = Kind::from(a.kind);
+            let mut fields = a.fields.clone();
+            for (name, v) in [("category", &a.category), ("team", &a.team)] {
+                if let Some(v) = v {
+                    fields.push((name.into(), v.clone()));
+                }
+            }
+            let draft = Draft {
+                title: a.title.clone(),
+                description: a.description.as_deref().map(read_text).transpose()?.unwrap_or_default(),
+                impact: a.impact,
+                urgency: a.urgency,
+                requester: a.requester.clone(),
+                change_type: a.change_type.map(ChangeType::from),
+                fields,
+            };
+            let created = desk.create_ticket(kind, draft, &a.cis)?;
+            if json {
+                return Output::json(&created.ticket);
+            }
+            Ok(Output(format!("{}\n", created.id)))
+        }
+        TicketCommand::List(a) => {
+            let filter = Filter {
+                kind: a.kind.map(Kind::from),
+                state: a.state.clone(),
+                open_only: a.open,
+                assignee: if a.mine {
+                    AssigneeFilter::Is(desk.user().to_string())
+                } else if a.unassigned {
+                    AssigneeFilter::Unassigned
+                } else {
+                    a.assignee.clone().map_or(AssigneeFilter::Any, AssigneeFilter::Is)
+                },
+                priority: a.priority,
+                ci: a.ci.as_deref().map(|c| desk.ci_rowid(c)).transpose()?,
+                limit: a.limit,
+                after: None,
+            };
+            let tickets = desk.list(&filter)?;
+            if json {
+                return Output::json(&tickets);
+            }
+            Ok(Output(format::ticket_table(&tickets, chrono::Utc::now())))
+        }
+        TicketCommand::Show { id } => {
+            let view = desk.ticket(*id)?;
+            if json {
+                return Output::json(&view);
+            }
+            Ok(Output(format::ticket_detail(&view, chrono::Utc::now())))
+        }
+        TicketCommand::Move {
+            id,
+            transition,
+            fields,
+            note,
+            guard,
+        } => {
+            let out = desk.transition(*id, transition, fields, note.as_deref(), guard.expect_version)?;
+            if json {
+                return Output::json(&format::outcome_json(&out));
+            }
+            Ok(Output(format::outcome(&out)))
+        }
+        TicketCommand::Assign { id, operator, note, guard } => {
+            let out = desk.assign(*id, operator.as_deref(), note.as_deref(), guard.expect_version)?;
+            if json {
+                return Output::json(&format::outcome_json(&out));
+            }
+            Ok(Output(format::outcome(&out)))
+        }
+        TicketCommand::Comment { id, text, work_note } => {
+            let text = read_text(text)?;
+            let event = desk.comment(*id, &text, *work_note)?;
+            if json {
+                return Output::json(&serde_json::json!({ "id": id, "event": event }));
+            }
+            let what = if *work_note { "work note" } else { "comment" };
+            Ok(Output(format!("{id}: {what} added\n")))
+        }
+        TicketCommand::Edit { id, fields, note, guard } => {
+            let out = desk.edit(*id, fields, note.as_deref(), guard.expect_version)?;
+            if json {
+                return Output::json(&format::outcome_json(&out));
+            }
+            Ok(Output(format::outcome(&out)))
+        }
+        TicketCommand::Link { id, other, ci } => {
+            let (added, what) = match (other, ci) {
+                (Some(other), _) => (desk.link_tickets(*id, *other)?, other.to_string()),
+                (None, Some(ci)) => (desk.link_ci(*id, ci)?, format!("CI {ci}")),
+                (None, None) => return Err(Failure { message: "link to what? give OTHER-ID or --ci NAME".into(), code: 2 }),
+            };
+            if json {
+                return Output::json(&serde_json::json!({ "id": id, "linked": what, "added": added }));
+            }
+            Ok(Output(if added {
+                format!("{id} linked to {what}\n")
+            } else {
+                format!("{id} was linked to {what} already\n")
+            }))
+        }
+        TicketCommand::Search { text, limit } => {
+            let hits = desk.search(&text.join(" "), *limit)?;
+            if json {
+                return Output::json(&hits);
+            }
+            let tickets: Vec<_> = hits.into_iter().map(|h| h.ticket).collect();
+            Ok(Output(format::ticket_table(&tickets, chrono::Utc::now())))
+        }
+    }
+}
+
+/// `opsdesk` with no command, until the terminal desk lands: where the desk is and its queue.
+pub fn overview(desk: &mut Desk) -> Result<Output, Failure> {
+    let filter = Filter {
+        open_only: true,
+        limit: 20,
+        ..Filter::default()
+    };
+    let tickets = desk.list(&filter)?;
+    let mut out = format!("desk {} · operator {}\n\n", desk.path().display(), desk.user());
+    if tickets.is_empty() {
+        out.push_str(
+            "No open tickets. To begin:\n  opsdesk new incident --title 'Something is broken'\n  opsdesk ci add web-01 --class server\n  opsdesk --help\n",
+        );
+    } else {
+        out.push_str(&format::ticket_table(&tickets, chrono::Utc::now()));
+        out.push_str("\nopsdesk --help lists every command.\n");
+    }
+    Ok(Output(out))
+}

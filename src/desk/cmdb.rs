@@ -1,0 +1,150 @@
+//! Actions on the CMDB: add and relate CIs, and see what they touch.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{Desk, DeskError, Result, desk_actor};
+use crate::domain::cmdb::{self, Relation};
+use crate::domain::Ticket;
+use crate::store::cmdb::{self as store_cmdb, Ci};
+use crate::store::tickets::{self as store_tickets, Filter};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelationView {
+    pub relation: String,
+    pub ci: String,
+    pub class: String,
+}
+
+/// A CI impacted by a failure, with the chain of CIs that carries the impact to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Impacted {
+    pub ci: String,
+    pub class: String,
+    pub depth: usize,
+    pub path: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CiView {
+    #[serde(flatten)]
+    pub ci: Ci,
+    /// `this relation other`.
+    pub relations_out: Vec<RelationView>,
+    /// `other relation this`.
+    pub relations_in: Vec<RelationView>,
+    /// Business services that fail if this CI fails.
+    pub impacted_services: Vec<Impacted>,
+    pub open_tickets: Vec<Ticket>,
+}
+
+impl Desk {
+    /// Adds a CI. Names are unique without regard to case.
+    pub fn add_ci(
+        &mut self,
+        name: &str,
+        class: &str,
+        status: Option<&str>,
+        owner_team: Option<&str>,
+        environment: Option<&str>,
+        attrs: &[(String, String)],
+    ) -> Result<Ci> {
+        cmdb::check_ci_name(name).map_err(DeskError::Invalid)?;
+        let class = cmdb::check_class(class).map_err(DeskError::Invalid)?;
+        let status = cmdb::check_status(status.unwrap_or("live")).map_err(DeskError::Invalid)?;
+        let user = self.user.clone();
+        let mut ci = Ci {
+            rowid: 0,
+            name: name.to_string(),
+            class: class.to_string(),
+            status: status.to_string(),
+            owner_team: owner_team.map(String::from),
+            environment: environment.map(String::from),
+            attrs: attrs.iter().cloned().collect::<BTreeMap<_, _>>(),
+        };
+        self.store.write(|tx| {
+            let now = Utc::now();
+            if let Some(existing) = store_cmdb::get(tx, name)? {
+                return Err(DeskError::Invalid(format!("a CI named `{}` exists already", existing.name)));
+            }
+            desk_actor(tx, &user, now)?;
+            ci.rowid = store_cmdb::insert(tx, &ci, now)?;
+            Ok(ci)
+        })
+    }
+
+    /// Records `a relation b`. False if it was recorded already.
+    pub fn relate_cis(&mut self, a: &str, relation: Relation, b: &str) -> Result<bool> {
+        let user = self.user.clone();
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let from = store_cmdb::get(tx, a.trim())?.ok_or_else(|| DeskError::NoCi(a.trim().into()))?;
+            let to = store_cmdb::get(tx, b.trim())?.ok_or_else(|| DeskError::NoCi(b.trim().into()))?;
+            if from.rowid == to.rowid {
+                return Err(DeskError::Invalid(format!("`{}` cannot be related to itself", from.name)));
+            }
+            desk_actor(tx, &user, now)?;
+            Ok(store_cmdb::relate(tx, from.rowid, relation, to.rowid)?)
+        })
+    }
+
+    pub fn cis(&mut self, class: Option<&str>) -> Result<Vec<Ci>> {
+        let class = class.map(cmdb::check_class).transpose().map_err(DeskError::Invalid)?;
+        self.store.read(|tx| Ok(store_cmdb::list(tx, class)?))
+    }
+
+    /// A CI with its relations both ways, the business services it impacts and its open tickets.
+    pub fn ci(&mut self, name: &str) -> Result<CiView> {
+        self.store.read(|tx| {
+            let ci = store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().into()))?;
+            let names = store_cmdb::names(tx)?;
+            let edges = store_cmdb::edges(tx)?;
+            let label = |id: i64| names.get(&id).cloned().unwrap_or_else(|| (format!("#{id}"), String::new()));
+            let view = |relation: Relation, other: i64| {
+                let (ci, class) = label(other);
+                RelationView {
+                    relation: relation.name().into(),
+                    ci,
+                    class,
+                }
+            };
+            let mut relations_out: Vec<_> = edges.iter().filter(|e| e.from == ci.rowid).map(|e| view(e.relation, e.to)).collect();
+            let mut relations_in: Vec<_> = edges.iter().filter(|e| e.to == ci.rowid).map(|e| view(e.relation, e.from)).collect();
+            relations_out.sort_by(|a, b| (&a.relation, &a.ci).cmp(&(&b.relation, &b.ci)));
+            relations_in.sort_by(|a, b| (&a.relation, &a.ci).cmp(&(&b.relation, &b.ci)));
+            let mut reached = cmdb::impacted(&edges, ci.rowid);
+            if ci.class == "business_service" {
+                reached.insert(0, cmdb::Reached { ci: ci.rowid, depth: 0, path: vec![ci.rowid] });
+            }
+            let impacted_services = reached
+                .into_iter()
+                .filter(|r| label(r.ci).1 == "business_service")
+                .map(|r| {
+                    let (name, class) = label(r.ci);
+                    Impacted {
+                        ci: name,
+                        class,
+                        depth: r.depth,
+                        path: r.path.iter().map(|&p| label(p).0).collect(),
+                    }
+                })
+                .collect();
+            let filter = Filter {
+                open_only: true,
+                ci: Some(ci.rowid),
+                limit: 200,
+                ..Filter::default()
+            };
+            let open_tickets = store_tickets::list(tx, &filter)?.into_iter().map(|s| s.ticket).collect();
+            Ok(CiView {
+                ci,
+                relations_out,
+                relations_in,
+                impacted_services,
+                open_tickets,
+            })
+        })
+    }
+}

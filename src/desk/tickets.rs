@@ -1,0 +1,380 @@
+//! Actions on tickets: create, move, assign, edit, comment, link; and reading them back.
+
+use chrono::Utc;
+use rusqlite::Transaction;
+use serde::Serialize;
+
+use super::{Desk, DeskError, Result, desk_actor, local_offset, short_time};
+use crate::domain::rules::{self, Context, Draft, Outcome};
+use crate::domain::{Actor, Kind, Ticket, TicketId};
+use crate::store::cmdb::{self as store_cmdb, Ci};
+use crate::store::tickets::{self as store_tickets, Event, Filter, Link, NewEvent, Stored};
+use crate::store::{self, operators as store_ops};
+
+/// A ticket with everything around it, as `show` and the detail pane present it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketView {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub open: bool,
+    pub cis: Vec<Ci>,
+    pub links: Vec<Link>,
+    /// The transitions the viewing operator may take now.
+    pub allowed: Vec<String>,
+    pub timeline: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub id: TicketId,
+    pub ticket: Ticket,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    /// BM25, lower is better.
+    pub score: f64,
+}
+
+fn load(tx: &Transaction, id: TicketId) -> Result<Stored> {
+    store_tickets::get(tx, id)?.ok_or(DeskError::NoTicket(id))
+}
+
+fn ci_by_name(tx: &Transaction, name: &str) -> Result<Ci> {
+    store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().to_string()))
+}
+
+/// Refuses a write against a version other than the one the caller saw.
+fn check_version(tx: &Transaction, stored: &Stored, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(v) if v != stored.ticket.version => {
+            let (by, at) = store_tickets::last_change(tx, stored.rowid)?
+                .unwrap_or_else(|| ("someone".into(), stored.ticket.updated_at));
+            Err(DeskError::Conflict {
+                id: stored.ticket.id,
+                by,
+                at: short_time(at),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How one ticket relates to another when linked: incident → problem is `caused_by`,
+/// problem → change is `fixed_by`, anything else `related`. Returns (from, to, relation)
+/// with the pair turned round where that reads better.
+fn link_relation(a: Kind, b: Kind) -> (bool, &'static str) {
+    match (a, b) {
+        (Kind::Incident, Kind::Problem) | (Kind::Problem, Kind::Change) => {
+            (false, if a == Kind::Incident { "caused_by" } else { "fixed_by" })
+        }
+        (Kind::Problem, Kind::Incident) => (true, "caused_by"),
+        (Kind::Change, Kind::Problem) => (true, "fixed_by"),
+        _ => (false, "related"),
+    }
+}
+
+impl Desk {
+    fn operator_names(tx: &Transaction) -> Result<Vec<String>> {
+        Ok(store_ops::list(tx)?.into_iter().map(|o| o.name).collect())
+    }
+
+    /// Opens a ticket; `cis` are linked to it in the same transaction.
+    pub fn create_ticket(&mut self, kind: Kind, draft: Draft, cis: &[String]) -> Result<Created> {
+        let user = self.user.clone();
+        let lifecycles = self.config.lifecycles.clone();
+        let matrix = self.config.matrix.clone();
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let actor = desk_actor(tx, &user, now)?;
+            let operators = Self::operator_names(tx)?;
+            let ctx = Context {
+                actor: &actor,
+                now,
+                operators: &operators,
+                linked_cis: cis.len(),
+                local_offset: local_offset(),
+            };
+            let ticket = rules::create(kind, draft, &lifecycles, &matrix, &ctx)?;
+            let linked: Vec<Ci> = cis.iter().map(|n| ci_by_name(tx, n)).collect::<Result<_>>()?;
+            let open = lifecycles.get(kind).is_open(&ticket.state);
+            let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
+            let created = NewEvent {
+                kind: "created",
+                field: Some("state"),
+                new: Some(&ticket.state),
+                note: Some(&ticket.title),
+                ..NewEvent::default()
+            };
+            store_tickets::append_event(tx, rowid, now, &actor.name, &created)?;
+            for ci in &linked {
+                if store_cmdb::link_ticket(tx, rowid, ci.rowid)? {
+                    let e = NewEvent {
+                        kind: "ci_link",
+                        new: Some(&ci.name),
+                        ..NewEvent::default()
+                    };
+                    store_tickets::append_event(tx, rowid, now, &actor.name, &e)?;
+                }
+            }
+            let mut ticket = ticket;
+            ticket.id = id;
+            Ok(Created { id, ticket })
+        })
+    }
+
+    /// Writes what a domain decision produced, with its events, if the ticket is still at the
+    /// version it was read at.
+    fn commit(tx: &Transaction, stored: &Stored, out: &Outcome, actor: &str, open: bool) -> Result<()> {
+        if out.transition.is_none() && out.changes.is_empty() {
+            return Ok(());
+        }
+        if !store_tickets::update(tx, stored.rowid, &out.ticket, stored.ticket.version, open)? {
+            let (by, at) = store_tickets::last_change(tx, stored.rowid)?.unwrap_or_else(|| ("someone".into(), Utc::now()));
+            return Err(DeskError::Conflict {
+                id: stored.ticket.id,
+                by,
+                at: short_time(at),
+            });
+        }
+        let now = out.ticket.updated_at;
+        let mut note = out.note.as_deref();
+        if let Some((name, from, to)) = &out.transition {
+            let e = NewEvent {
+                kind: "transition",
+                field: Some(name),
+                old: Some(from),
+                new: Some(to),
+                note: note.take(),
+                ..NewEvent::default()
+            };
+            store_tickets::append_event(tx, stored.rowid, now, actor, &e)?;
+        }
+        for c in &out.changes {
+            let e = NewEvent {
+                kind: "field",
+                field: Some(&c.field),
+                old: c.old.as_deref(),
+                new: c.new.as_deref(),
+                note: note.take(),
+                ..NewEvent::default()
+            };
+            store_tickets::append_event(tx, stored.rowid, now, actor, &e)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one decision on one ticket inside one IMMEDIATE transaction.
+    fn act(
+        &mut self,
+        id: TicketId,
+        expected: Option<i64>,
+        decide: impl FnOnce(&crate::domain::Lifecycles, &crate::domain::Matrix, &Ticket, &Context) -> Result<Outcome, crate::domain::Refusal>,
+    ) -> Result<Outcome> {
+        let user = self.user.clone();
+        let config = self.config.clone();
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let stored = load(tx, id)?;
+            check_version(tx, &stored, expected)?;
+            let actor = desk_actor(tx, &user, now)?;
+            let operators = Self::operator_names(tx)?;
+            let cis = store_cmdb::count_for_ticket(tx, stored.rowid)?;
+            let ctx = Context {
+                actor: &actor,
+                now,
+                operators: &operators,
+                linked_cis: cis,
+                local_offset: local_offset(),
+            };
+            let out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+            let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
+            Self::commit(tx, &stored, &out, &actor.name, open)?;
+            Ok(out)
+        })
+    }
+
+    /// Takes transition `name` with field values and a note.
+    pub fn transition(
+        &mut self,
+        id: TicketId,
+        name: &str,
+        fields: &[(String, String)],
+        note: Option<&str>,
+        expected: Option<i64>,
+    ) -> Result<Outcome> {
+        self.act(id, expected, |l, _, t, ctx| rules::apply_transition(l, t, name, fields, note, ctx))
+    }
+
+    /// Assigns to `who`, or to the acting operator.
+    pub fn assign(&mut self, id: TicketId, who: Option<&str>, note: Option<&str>, expected: Option<i64>) -> Result<Outcome> {
+        self.act(id, expected, |l, _, t, ctx| rules::assign(l, t, who, note, ctx))
+    }
+
+    /// Edits fields; returns an outcome with no changes when nothing differs (nothing is written).
+    pub fn edit(&mut self, id: TicketId, fields: &[(String, String)], note: Option<&str>, expected: Option<i64>) -> Result<Outcome> {
+        self.act(id, expected, |l, m, t, ctx| rules::edit(l, m, t, fields, note, ctx))
+    }
+
+    /// Adds a comment (or, `internal`, a work note). Final tickets take comments too.
+    pub fn comment(&mut self, id: TicketId, text: &str, internal: bool) -> Result<i64> {
+        let body = text.trim_end();
+        if body.trim().is_empty() {
+            return Err(DeskError::Invalid("the comment is empty".into()));
+        }
+        let user = self.user.clone();
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let stored = load(tx, id)?;
+            let actor = desk_actor(tx, &user, now)?;
+            let comment_id = store_tickets::add_comment(tx, stored.rowid, now, &actor.name, body, internal)?;
+            let e = NewEvent {
+                kind: if internal { "work_note" } else { "comment" },
+                comment_id: Some(comment_id),
+                ..NewEvent::default()
+            };
+            let event = store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
+            store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
+            Ok(event)
+        })
+    }
+
+    /// Links two tickets; the relation follows from their kinds. False if already linked.
+    pub fn link_tickets(&mut self, a: TicketId, b: TicketId) -> Result<bool> {
+        if a == b {
+            return Err(DeskError::Invalid(format!("{a} cannot be linked to itself")));
+        }
+        let user = self.user.clone();
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let (sa, sb) = (load(tx, a)?, load(tx, b)?);
+            let actor = desk_actor(tx, &user, now)?;
+            let (swap, relation) = link_relation(a.kind, b.kind);
+            let (from, to) = if swap { (&sb, &sa) } else { (&sa, &sb) };
+            if !store_tickets::link(tx, from.rowid, to.rowid, relation, now)? {
+                return Ok(false);
+            }
+            for (this, other) in [(&sa, &sb), (&sb, &sa)] {
+                let other_id = other.ticket.id.to_string();
+                let rel = if std::ptr::eq(this, from) {
+                    relation.to_string()
+                } else {
+                    match relation {
+                        "caused_by" => "causes".into(),
+                        "fixed_by" => "fixes".into(),
+                        r => r.to_string(),
+                    }
+                };
+                let e = NewEvent {
+                    kind: "link",
+                    field: Some(&rel),
+                    new: Some(&other_id),
+                    ..NewEvent::default()
+                };
+                store_tickets::append_event(tx, this.rowid, now, &actor.name, &e)?;
+                store_tickets::touch(tx, this.rowid, now, this.ticket.version)?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Links a ticket to a CI. False if already linked.
+    pub fn link_ci(&mut self, id: TicketId, ci: &str) -> Result<bool> {
+        let user = self.user.clone();
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let stored = load(tx, id)?;
+            let ci = ci_by_name(tx, ci)?;
+            let actor = desk_actor(tx, &user, now)?;
+            if !store_cmdb::link_ticket(tx, stored.rowid, ci.rowid)? {
+                return Ok(false);
+            }
+            let e = NewEvent {
+                kind: "ci_link",
+                new: Some(&ci.name),
+                ..NewEvent::default()
+            };
+            store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
+            store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
+            Ok(true)
+        })
+    }
+
+    /// A ticket with its CIs, links, timeline and the moves open to this operator.
+    pub fn ticket(&mut self, id: TicketId) -> Result<TicketView> {
+        let user = self.user.clone();
+        let lifecycles = self.config.lifecycles.clone();
+        self.store.read(|tx| {
+            let stored = load(tx, id)?;
+            let roles = store_ops::get(tx, &user)?.map(|o| o.roles).unwrap_or_default();
+            let actor = Actor::new(user.clone(), &roles);
+            let lifecycle = lifecycles.get(id.kind);
+            Ok(TicketView {
+                open: lifecycle.is_open(&stored.ticket.state),
+                allowed: rules::legal_names(lifecycle, &stored.ticket, &actor),
+                cis: store_cmdb::of_ticket(tx, stored.rowid)?,
+                links: store_tickets::links(tx, stored.rowid)?,
+                timeline: store_tickets::timeline(tx, stored.rowid)?,
+                ticket: stored.ticket,
+            })
+        })
+    }
+
+    /// A page of tickets, by priority and then oldest first.
+    pub fn list(&mut self, filter: &Filter) -> Result<Vec<Ticket>> {
+        self.store.read(|tx| Ok(store_tickets::list(tx, filter)?.into_iter().map(|s| s.ticket).collect()))
+    }
+
+    /// The row id of a CI by name, for filters.
+    pub fn ci_rowid(&mut self, name: &str) -> Result<i64> {
+        self.store.read(|tx| Ok(ci_by_name(tx, name)?.rowid))
+    }
+
+    /// Ranked full-text search; a ticket id typed as the query comes first.
+    pub fn search(&mut self, text: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let query = store::search::fts_query(text)
+            .ok_or_else(|| DeskError::Invalid("nothing to search for: give a word or two".into()))?;
+        let exact: Option<TicketId> = text.trim().parse().ok();
+        self.store.read(|tx| {
+            let mut hits = Vec::new();
+            if let Some(id) = exact
+                && let Some(s) = store_tickets::get(tx, id)?
+            {
+                hits.push(SearchHit { ticket: s.ticket, score: f64::NEG_INFINITY });
+            }
+            for (rowid, score) in store::search::search(tx, &query, limit)? {
+                if hits.len() >= limit {
+                    break;
+                }
+                if let Some(s) = store_tickets::get_by_rowid(tx, rowid)?
+                    && Some(s.ticket.id) != exact
+                {
+                    hits.push(SearchHit { ticket: s.ticket, score });
+                }
+            }
+            Ok(hits)
+        })
+    }
+
+    /// The names of the transitions this operator may take on a ticket now.
+    pub fn allowed_transitions(&mut self, id: TicketId) -> Result<Vec<String>> {
+        Ok(self.ticket(id)?.allowed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_relation;
+    use crate::domain::Kind;
+
+    #[test]
+    fn link_relations_follow_the_kinds() {
+        assert_eq!(link_relation(Kind::Incident, Kind::Problem), (false, "caused_by"));
+        assert_eq!(link_relation(Kind::Problem, Kind::Incident), (true, "caused_by"));
+        assert_eq!(link_relation(Kind::Problem, Kind::Change), (false, "fixed_by"));
+        assert_eq!(link_relation(Kind::Change, Kind::Problem), (true, "fixed_by"));
+        assert_eq!(link_relation(Kind::Incident, Kind::Incident), (false, "related"));
+    }
+}

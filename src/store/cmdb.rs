@@ -1,0 +1,112 @@
+//! Configuration items, their relations, and which tickets touch them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::{Result, to_millis};
+use crate::domain::cmdb::{Edge, Relation};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ci {
+    #[serde(skip)]
+    pub rowid: i64,
+    pub name: String,
+    pub class: String,
+    pub status: String,
+    pub owner_team: Option<String>,
+    pub environment: Option<String>,
+    pub attrs: BTreeMap<String, String>,
+}
+
+const COLUMNS: &str = "id, name, class, status, owner_team, environment, attrs";
+
+fn from_row(r: &Row) -> rusqlite::Result<Ci> {
+    let attrs: String = r.get(6)?;
+    Ok(Ci {
+        rowid: r.get(0)?,
+        name: r.get(1)?,
+        class: r.get(2)?,
+        status: r.get(3)?,
+        owner_team: r.get(4)?,
+        environment: r.get(5)?,
+        // Attributes are written only by this module, as a JSON object of strings.
+        attrs: serde_json::from_str(&attrs).unwrap_or_default(),
+    })
+}
+
+pub fn insert(conn: &Connection, ci: &Ci, at: DateTime<Utc>) -> Result<i64> {
+    let attrs = serde_json::to_string(&ci.attrs).unwrap_or_else(|_| "{}".into());
+    conn.prepare_cached(
+        "INSERT INTO cis (name, class, status, owner_team, environment, attrs, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![ci.name, ci.class, ci.status, ci.owner_team, ci.environment, attrs, to_millis(at)])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// By name, without regard to case.
+pub fn get(conn: &Connection, name: &str) -> Result<Option<Ci>> {
+    let sql = format!("SELECT {COLUMNS} FROM cis WHERE name = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([name], from_row).optional()?)
+}
+
+pub fn list(conn: &Connection, class: Option<&str>) -> Result<Vec<Ci>> {
+    let sql = format!("SELECT {COLUMNS} FROM cis WHERE ?1 IS NULL OR class = ?1 ORDER BY class, name");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([class], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// By row id, for the names along an impact path.
+pub fn names(conn: &Connection) -> Result<BTreeMap<i64, (String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, name, class FROM cis")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Adds `from relation to`; false when it was there already.
+pub fn relate(conn: &Connection, from: i64, relation: Relation, to: i64) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO ci_relations (from_ci, relation, to_ci) VALUES (?1, ?2, ?3)",
+        params![from, relation.name(), to],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn edges(conn: &Connection) -> Result<Vec<Edge>> {
+    let mut stmt = conn.prepare_cached("SELECT from_ci, relation, to_ci FROM ci_relations")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (from, relation, to) = row?;
+        if let Ok(relation) = relation.parse() {
+            out.push(Edge { from, relation, to });
+        }
+    }
+    Ok(out)
+}
+
+/// Links a ticket to a CI; false when it was linked already.
+pub fn link_ticket(conn: &Connection, ticket: i64, ci: i64) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO ticket_cis (ticket_id, ci_id) VALUES (?1, ?2)",
+        [ticket, ci],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<Ci>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cis WHERE id IN (SELECT ci_id FROM ticket_cis WHERE ticket_id = ?1) ORDER BY name"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([ticket], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn count_for_ticket(conn: &Connection, ticket: i64) -> Result<usize> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM ticket_cis WHERE ticket_id = ?1", [ticket], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}

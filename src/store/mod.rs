@@ -1,0 +1,271 @@
+//! The desk file: the only module that speaks SQL.
+//!
+//! A desk is one SQLite file in WAL mode, shared by the operators of one host. Every write
+//! is one IMMEDIATE transaction (a deferred one that later writes gets SQLITE_BUSY at once,
+//! whatever the timeout), and writes the change together with its timeline events.
+
+pub mod cmdb;
+pub mod operators;
+pub mod search;
+pub mod tickets;
+
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{M, Migrations};
+
+/// `OPSD`: marks a SQLite file as an opsdesk desk.
+const APPLICATION_ID: i64 = 0x4F50_5344;
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![
+        M::up(include_str!("schema_v1.sql")),
+        M::up(include_str!("schema_v2.sql")),
+    ])
+});
+
+/// The schema version this build writes.
+pub fn schema_version() -> usize {
+    2
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no desk at {path}: run `opsdesk init --db {path}` to create one")]
+    Missing { path: String },
+    #[error("{path} is not an opsdesk desk ({why}); it was left untouched")]
+    NotADesk { path: String, why: String },
+    #[error(
+        "{path} was written by a newer opsdesk (desk schema {desk}, this build knows up to {supported}): upgrade opsdesk to open it"
+    )]
+    TooNew {
+        path: String,
+        desk: i64,
+        supported: usize,
+    },
+    #[error("cannot {what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the desk could not be upgraded: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("desk error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open desk file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Who may read a new desk file: its owner, or its owner's group too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    Private,
+    Group,
+}
+
+impl Sharing {
+    fn mode(self) -> u32 {
+        match self {
+            Sharing::Private => 0o600,
+            Sharing::Group => 0o660,
+        }
+    }
+}
+
+impl Store {
+    /// Creates a desk at `path`, or opens it if it is already one. Returns whether it was new.
+    pub fn create(path: &Path, sharing: Sharing) -> Result<(Store, bool)> {
+        let shown = path.display().to_string();
+        let io = |what, source| StoreError::Io {
+            what,
+            path: shown.clone(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| io("create the folder of", e))?;
+        }
+        // create_new: never truncate or adopt a file someone else is creating at this moment.
+        let fresh = match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(sharing.mode())
+            .open(path)
+        {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+            Err(e) => return Err(io("create", e)),
+        };
+        if fresh || sharing == Sharing::Group {
+            // The umask may have narrowed the mode; say exactly what we mean.
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(sharing.mode()))
+                .map_err(|e| io("set permissions on", e))?;
+        }
+        let store = Store::open_file(path, true)?;
+        Ok((store, fresh))
+    }
+
+    /// Opens an existing desk, upgrading an older schema. A missing file, a file that is not
+    /// SQLite, a database of another program and a desk from a newer opsdesk are refused
+    /// before anything is written.
+    pub fn open(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.display().to_string(),
+            });
+        }
+        Store::open_file(path, false)
+    }
+
+    fn open_file(path: &Path, may_be_empty: bool) -> Result<Store> {
+        let shown = path.display().to_string();
+        let not_a_desk = |why: &str| StoreError::NotADesk {
+            path: shown.clone(),
+            why: why.to_string(),
+        };
+        let mut header = [0u8; 16];
+        let mut file = std::fs::File::open(path).map_err(|e| StoreError::Io {
+            what: "open",
+            path: shown.clone(),
+            source: e,
+        })?;
+        let n = file.read(&mut header).map_err(|e| StoreError::Io {
+            what: "read",
+            path: shown.clone(),
+            source: e,
+        })?;
+        let empty = n == 0 && file.metadata().map(|m| m.len() == 0).unwrap_or(false);
+        if empty && !may_be_empty {
+            return Err(not_a_desk("the file is empty; `opsdesk init` makes it a desk"));
+        }
+        if !empty && (n < 16 || &header != SQLITE_HEADER) {
+            return Err(not_a_desk("not a SQLite database"));
+        }
+        drop(file);
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        if app_id != APPLICATION_ID && (tables > 0 || version > 0 || !may_be_empty) {
+            return Err(not_a_desk("a SQLite database of another program"));
+        }
+        if version > schema_version() as i64 {
+            return Err(StoreError::TooNew {
+                path: shown,
+                desk: version,
+                supported: schema_version(),
+            });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        if app_id != APPLICATION_ID {
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        if version < schema_version() as i64 {
+            MIGRATIONS.to_latest(&mut conn)?;
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction: it takes the write lock before reading, so a
+    /// read-then-write can never be overtaken; it commits only if `f` returns `Ok`.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Runs `f` over one consistent snapshot of the desk.
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.finish().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Changes whenever another connection commits: cheap to poll.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+    }
+
+    /// The connection, for the store's own modules and for tests that inspect the file.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+pub fn set_meta(tx: &Transaction, key: &str, value: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// Makes a desk at an older schema version, to prove that opening it upgrades it.
+#[doc(hidden)]
+pub fn create_at_version(path: &Path, version: usize) -> Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    MIGRATIONS.to_version(&mut conn, version)?;
+    Ok(conn)
+}
+
+/// Unix milliseconds, as times are stored.
+pub fn to_millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        assert!(MIGRATIONS.validate().is_ok());
+    }
+}

@@ -1,0 +1,418 @@
+//! Tickets, their timeline, comments and links.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
+use serde::Serialize;
+
+use super::{Result, from_millis, to_millis};
+use crate::domain::ticket::{Kind, Ticket, TicketId};
+
+/// The columns of `tickets` in the order [`from_row`] reads them.
+const COLUMNS: &str = "id, kind, number, state, title, description, impact, urgency, priority, requester, \
+     assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, workaround, \
+     change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, actual_start, \
+     actual_end, close_code, review_note, created_at, updated_at, version";
+
+/// The optional fields stored in their own columns, in [`COLUMNS`] order from `team`.
+const EXTRA: [&str; 17] = [
+    "team",
+    "category",
+    "pending_reason",
+    "resolution_code",
+    "resolution_note",
+    "root_cause",
+    "workaround",
+    "change_type",
+    "risk",
+    "implementation_plan",
+    "backout_plan",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "close_code",
+    "review_note",
+];
+
+/// A ticket with its row id, which links and events point at.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub rowid: i64,
+    pub ticket: Ticket,
+}
+
+fn from_row(r: &Row) -> rusqlite::Result<Stored> {
+    let kind_name: String = r.get(1)?;
+    let kind: Kind = kind_name
+        .parse()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
+    let number: i64 = r.get(2)?;
+    let mut fields = BTreeMap::new();
+    for (i, name) in EXTRA.iter().enumerate() {
+        if let Some(v) = r.get::<_, Option<String>>(11 + i)? {
+            fields.insert((*name).to_string(), v);
+        }
+    }
+    Ok(Stored {
+        rowid: r.get(0)?,
+        ticket: Ticket {
+            id: TicketId::new(kind, number.max(0) as u64),
+            kind,
+            state: r.get(3)?,
+            title: r.get(4)?,
+            description: r.get(5)?,
+            impact: r.get(6)?,
+            urgency: r.get(7)?,
+            priority: r.get(8)?,
+            requester: r.get(9)?,
+            assignee: r.get(10)?,
+            fields,
+            created_at: from_millis(r.get(28)?),
+            updated_at: from_millis(r.get(29)?),
+            version: r.get(30)?,
+        },
+    })
+}
+
+fn extra(t: &Ticket) -> Vec<Option<&str>> {
+    EXTRA.iter().map(|n| t.fields.get(*n).map(String::as_str)).collect()
+}
+
+/// Inserts a new ticket, numbering it next in its kind. Returns its row id and id.
+pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, TicketId)> {
+    let number: i64 = tx.query_row(
+        "SELECT coalesce(max(number), 0) + 1 FROM tickets WHERE kind = ?1",
+        [t.kind.name()],
+        |r| r.get(0),
+    )?;
+    insert_numbered(tx, t, number, is_open)
+}
+
+/// Inserts a ticket under a number already chosen (bulk loads count for themselves).
+pub fn insert_numbered(tx: &Connection, t: &Ticket, number: i64, is_open: bool) -> Result<(i64, TicketId)> {
+    let e = extra(t);
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO tickets (kind, number, state, is_open, title, description, impact, urgency, priority, \
+         requester, assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, \
+         workaround, change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, \
+         actual_start, actual_end, close_code, review_note, created_at, updated_at, version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+    )?;
+    stmt.execute(params![
+        t.kind.name(),
+        number,
+        t.state,
+        is_open,
+        t.title,
+        t.description,
+        t.impact,
+        t.urgency,
+        t.priority,
+        t.requester,
+        t.assignee,
+        e[0],
+        e[1],
+        e[2],
+        e[3],
+        e[4],
+        e[5],
+        e[6],
+        e[7],
+        e[8],
+        e[9],
+        e[10],
+        e[11],
+        e[12],
+        e[13],
+        e[14],
+        e[15],
+        e[16],
+        to_millis(t.created_at),
+        to_millis(t.updated_at),
+        t.version,
+    ])?;
+    Ok((tx.last_insert_rowid(), TicketId::new(t.kind, number.max(0) as u64)))
+}
+
+/// Writes a ticket's new state if it is still at `expected_version`. Returns false, writing
+/// nothing, when someone else changed it first.
+pub fn update(tx: &Transaction, rowid: i64, t: &Ticket, expected_version: i64, is_open: bool) -> Result<bool> {
+    let e = extra(t);
+    let n = tx.execute(
+        "UPDATE tickets SET state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
+         priority = ?7, requester = ?8, assignee = ?9, team = ?10, category = ?11, pending_reason = ?12, \
+         resolution_code = ?13, resolution_note = ?14, root_cause = ?15, workaround = ?16, change_type = ?17, \
+         risk = ?18, implementation_plan = ?19, backout_plan = ?20, planned_start = ?21, planned_end = ?22, \
+         actual_start = ?23, actual_end = ?24, close_code = ?25, review_note = ?26, updated_at = ?27, \
+         version = ?28 WHERE id = ?29 AND version = ?30",
+        params![
+            t.state,
+            is_open,
+            t.title,
+            t.description,
+            t.impact,
+            t.urgency,
+            t.priority,
+            t.requester,
+            t.assignee,
+            e[0],
+            e[1],
+            e[2],
+            e[3],
+            e[4],
+            e[5],
+            e[6],
+            e[7],
+            e[8],
+            e[9],
+            e[10],
+            e[11],
+            e[12],
+            e[13],
+            e[14],
+            e[15],
+            e[16],
+            to_millis(t.updated_at),
+            t.version,
+            rowid,
+            expected_version,
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Marks the ticket as changed without touching its fields (a comment, a link).
+pub fn touch(tx: &Transaction, rowid: i64, at: DateTime<Utc>, expected_version: i64) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE tickets SET updated_at = ?1, version = version + 1 WHERE id = ?2 AND version = ?3",
+        params![to_millis(at), rowid, expected_version],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn get(conn: &Connection, id: TicketId) -> Result<Option<Stored>> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE kind = ?1 AND number = ?2");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![id.kind.name(), id.number as i64], from_row)
+        .optional()?)
+}
+
+pub fn get_by_rowid(conn: &Connection, rowid: i64) -> Result<Option<Stored>> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1");
+    Ok(conn.prepare_cached(&sql)?.query_row([rowid], from_row).optional()?)
+}
+
+/// An event to append to a ticket's timeline.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub field: Option<&'a str>,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub comment_id: Option<i64>,
+}
+
+pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &str, e: &NewEvent) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO events (ticket_id, at, actor, kind, field, old, new, note, comment_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![rowid, to_millis(at), actor, e.kind, e.field, e.old, e.new, e.note, e.comment_id])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// One entry of a timeline, with the comment's text for comments and work notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+pub fn timeline(conn: &Connection, rowid: i64) -> Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, c.body \
+         FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.ticket_id = ?1 ORDER BY e.id",
+    )?;
+    let rows = stmt.query_map([rowid], |r| {
+        Ok(Event {
+            id: r.get(0)?,
+            at: from_millis(r.get(1)?),
+            actor: r.get(2)?,
+            kind: r.get(3)?,
+            field: r.get(4)?,
+            old: r.get(5)?,
+            new: r.get(6)?,
+            note: r.get(7)?,
+            comment: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Who last changed the ticket and when: for the message of a refused stale write.
+pub fn last_change(conn: &Connection, rowid: i64) -> Result<Option<(String, DateTime<Utc>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT actor, at FROM events WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1",
+            [rowid],
+            |r| Ok((r.get::<_, String>(0)?, from_millis(r.get(1)?))),
+        )
+        .optional()?)
+}
+
+pub fn add_comment(conn: &Connection, rowid: i64, at: DateTime<Utc>, author: &str, body: &str, internal: bool) -> Result<i64> {
+    conn.prepare_cached("INSERT INTO comments (ticket_id, at, author, body, internal) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![rowid, to_millis(at), author, body, internal])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// A link between two tickets as seen from one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub id: TicketId,
+    /// `caused_by`, `fixed_by` or `related` when this ticket is the source; `causes`,
+    /// `fixes` or `related` when it is the target.
+    pub relation: String,
+    pub title: String,
+    pub state: String,
+}
+
+/// Adds a link; false when it (or its reverse) was there already.
+pub fn link(tx: &Transaction, from: i64, to: i64, relation: &str, at: DateTime<Utc>) -> Result<bool> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ticket_links WHERE (from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1))",
+        [from, to],
+        |r| r.get(0),
+    )?;
+    if exists {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT INTO ticket_links (from_id, to_id, relation, at) VALUES (?1, ?2, ?3, ?4)",
+        params![from, to, relation, to_millis(at)],
+    )?;
+    Ok(true)
+}
+
+pub fn links(conn: &Connection, rowid: i64) -> Result<Vec<Link>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.kind, t.number, l.relation, 1, t.title, t.state FROM ticket_links l JOIN tickets t ON t.id = l.to_id WHERE l.from_id = ?1 \
+         UNION ALL \
+         SELECT t.kind, t.number, l.relation, 0, t.title, t.state FROM ticket_links l JOIN tickets t ON t.id = l.from_id WHERE l.to_id = ?1",
+    )?;
+    let rows = stmt.query_map([rowid], |r| {
+        let kind: String = r.get(0)?;
+        let number: i64 = r.get(1)?;
+        let relation: String = r.get(2)?;
+        let outgoing: bool = r.get(3)?;
+        Ok((kind, number, relation, outgoing, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (kind, number, relation, outgoing, title, state) = row?;
+        let Ok(kind) = kind.parse::<Kind>() else { continue };
+        let relation = match (outgoing, relation.as_str()) {
+            (false, "caused_by") => "causes".to_string(),
+            (false, "fixed_by") => "fixes".to_string(),
+            (_, r) => r.to_string(),
+        };
+        out.push(Link {
+            id: TicketId::new(kind, number.max(0) as u64),
+            relation,
+            title,
+            state,
+        });
+    }
+    out.sort_by_key(|l| l.id);
+    Ok(out)
+}
+
+/// Which tickets a listing wants.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<Kind>,
+    pub state: Option<String>,
+    pub open_only: bool,
+    pub assignee: AssigneeFilter,
+    pub priority: Option<u8>,
+    /// The CI's row id.
+    pub ci: Option<i64>,
+    pub limit: usize,
+    /// Keyset pagination: the (priority, created_at ms, row id) of the last row already shown.
+    pub after: Option<(u8, i64, i64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    #[default]
+    Any,
+    Unassigned,
+    Is(String),
+}
+
+/// A page of tickets, by priority and then oldest first. Open-only listings are served by
+/// the partial index `tickets_open_queue`, so the first page costs the same at any desk size.
+pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Stored>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM tickets WHERE 1 = 1");
+    let mut args: Vec<SqlValue> = Vec::new();
+    // Each condition is a fixed fragment; only the values travel as parameters.
+    if f.open_only {
+        sql.push_str(" AND is_open = 1");
+    }
+    if let Some(k) = f.kind {
+        sql.push_str(" AND kind = ?");
+        args.push(SqlValue::Text(k.name().into()));
+    }
+    if let Some(s) = &f.state {
+        sql.push_str(" AND state = ?");
+        args.push(SqlValue::Text(s.clone()));
+    }
+    match &f.assignee {
+        AssigneeFilter::Any => {}
+        AssigneeFilter::Unassigned => sql.push_str(" AND assignee IS NULL"),
+        AssigneeFilter::Is(who) => {
+            sql.push_str(" AND assignee = ? COLLATE NOCASE");
+            args.push(SqlValue::Text(who.clone()));
+        }
+    }
+    if let Some(p) = f.priority {
+        sql.push_str(" AND priority = ?");
+        args.push(SqlValue::Integer(p.into()));
+    }
+    if let Some(ci) = f.ci {
+        sql.push_str(" AND id IN (SELECT ticket_id FROM ticket_cis WHERE ci_id = ?)");
+        args.push(SqlValue::Integer(ci));
+    }
+    if let Some((p, at, id)) = f.after {
+        sql.push_str(" AND (priority, created_at, id) > (?, ?, ?)");
+        args.extend([SqlValue::Integer(p.into()), SqlValue::Integer(at), SqlValue::Integer(id)]);
+    }
+    sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
+    args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Open tickets, for the header of the desk.
+pub fn count_open(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM tickets WHERE is_open = 1", [], |r| r.get(0))?)
+}
