@@ -4,9 +4,9 @@
 //! and `desk` offers every action to the CLI (and the TUI) by asking one and writing the other.
 #![forbid(unsafe_code)]
 
-pub mod domain;
-pub mod store;
+pub mod cli;
 pub mod config;
 pub mod desk;
+pub mod domain;
+pub mod store;
 pub mod text;
-pub mod cli;

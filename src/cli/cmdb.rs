@@ -16,11 +16,13 @@ fn relation(s: &str) -> Result<Relation, String> {
 #[derive(Debug, Subcommand)]
 pub enum CiCommand {
     /// Add a configuration item.
-    #[command(after_help = "Classes: business_service, application, database, server, virtual_machine,
+    #[command(
+        after_help = "Classes: business_service, application, database, server, virtual_machine,
          network_device, storage, cluster
 Examples:
   opsdesk ci add shop --class business_service
-  opsdesk ci add db-01 --class database --attr engine=postgres --attr version=16 --env prod")]
+  opsdesk ci add db-01 --class database --attr engine=postgres --attr version=16 --env prod"
+    )]
     Add {
         name: String,
         #[arg(long)]
@@ -68,7 +70,14 @@ pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failu
             environment,
             attrs,
         } => {
-            let ci = desk.add_ci(name, class, status.as_deref(), owner_team.as_deref(), environment.as_deref(), attrs)?;
+            let ci = desk.add_ci(
+                name,
+                class,
+                status.as_deref(),
+                owner_team.as_deref(),
+                environment.as_deref(),
+                attrs,
+            )?;
             if json {
                 return Output::json(&ci);
             }
@@ -80,7 +89,11 @@ pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failu
                 return Output::json(&serde_json::json!({"from": a, "relation": relation, "to": b, "added": added}));
             }
             let already = if added { "" } else { " (recorded already)" };
-            Ok(Output(format!("{} {relation} {}{already}\n", inert(a, false), inert(b, false))))
+            Ok(Output(format!(
+                "{} {relation} {}{already}\n",
+                inert(a, false),
+                inert(b, false)
+            )))
         }
         CiCommand::Show { name } => {
             let v = desk.ci(name)?;
@@ -112,7 +125,13 @@ pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failu
             }
             for s in &v.impacted_services {
                 let path: Vec<String> = s.path.iter().map(|p| inert(p, false)).collect();
-                let _ = writeln!(out, "  {} (depth {}: {})", inert(&s.ci, false), s.depth, path.join(" ← "));
+                let _ = writeln!(
+                    out,
+                    "  {} (depth {}: {})",
+                    inert(&s.ci, false),
+                    s.depth,
+                    path.join(" ← ")
+                );
             }
             let _ = writeln!(out, "\nOpen tickets:");
             if v.open_tickets.is_empty() {

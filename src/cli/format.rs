@@ -31,7 +31,11 @@ pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>) -> String {
         return "no tickets\n".into();
     }
     let mut out = String::new();
-    let _ = writeln!(out, "{:<10} {:<3} {:<17} {:<12} {:>4}  TITLE", "ID", "PRI", "STATE", "ASSIGNEE", "AGE");
+    let _ = writeln!(
+        out,
+        "{:<10} {:<3} {:<17} {:<12} {:>4}  TITLE",
+        "ID", "PRI", "STATE", "ASSIGNEE", "AGE"
+    );
     for t in tickets {
         let _ = writeln!(
             out,
@@ -80,7 +84,15 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
         local(t.updated_at),
         t.version
     );
-    let skip = ["title", "description", "impact", "urgency", "priority", "requester", "assignee"];
+    let skip = [
+        "title",
+        "description",
+        "impact",
+        "urgency",
+        "priority",
+        "requester",
+        "assignee",
+    ];
     for spec in FIELDS.iter().filter(|f| !skip.contains(&f.name)) {
         if let Some(v) = t.fields.get(spec.name) {
             let v = inert(v, true);
@@ -95,7 +107,11 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
         let _ = writeln!(out, "\n{}", indent(&inert(&t.description, true), "  "));
     }
     if !v.cis.is_empty() {
-        let cis: Vec<String> = v.cis.iter().map(|c| format!("{} ({})", inert(&c.name, false), c.class)).collect();
+        let cis: Vec<String> = v
+            .cis
+            .iter()
+            .map(|c| format!("{} ({})", inert(&c.name, false), c.class))
+            .collect();
         let _ = writeln!(out, "\nCIs: {}", cis.join(", "));
     }
     if !v.links.is_empty() {
@@ -107,7 +123,11 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
     let _ = writeln!(
         out,
         "\nNext: {}",
-        if v.allowed.is_empty() { "nothing (comments only)".to_string() } else { v.allowed.join(", ") }
+        if v.allowed.is_empty() {
+            "nothing (comments only)".to_string()
+        } else {
+            v.allowed.join(", ")
+        }
     );
     let _ = writeln!(out, "\nTimeline:");
     for e in &v.timeline {
@@ -126,15 +146,14 @@ fn or_none(v: &Option<String>) -> String {
 
 /// One line of a timeline, as a person reads it.
 pub fn event_text(e: &Event) -> String {
-    let note = e.note.as_deref().map(|n| format!(" — {}", clip(n, 80))).unwrap_or_default();
+    let note = e
+        .note
+        .as_deref()
+        .map(|n| format!(" — {}", clip(n, 80)))
+        .unwrap_or_default();
     match e.kind.as_str() {
         "created" => format!("created in {}{note}", or_none(&e.new)),
-        "transition" => format!(
-            "{}: {} → {}{note}",
-            or_none(&e.field),
-            or_none(&e.old),
-            or_none(&e.new)
-        ),
+        "transition" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
         "field" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
         "comment" | "work_note" => {
             let what = if e.kind == "comment" { "comment" } else { "work note" };

@@ -139,7 +139,10 @@ pub fn open_desk(cli: &Cli, paths: &Paths, config: Config) -> Result<Desk, Failu
         None => {
             let (desk, fresh) = Desk::create(&paths.default_desk(), &user, config, Sharing::Private)?;
             if fresh {
-                eprintln!("opsdesk: created your desk at {} (you are its admin)", desk.path().display());
+                eprintln!(
+                    "opsdesk: created your desk at {} (you are its admin)",
+                    desk.path().display()
+                );
             }
             Ok(desk)
         }
@@ -182,7 +185,11 @@ fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output
     let path = cli.db.clone().unwrap_or_else(|| paths.default_desk());
     let sharing = if shared { Sharing::Group } else { Sharing::Private };
     let (desk, fresh) = Desk::create(&path, &user, config, sharing)?;
-    let mode = if shared { "0660, shared with its group" } else { "0600, yours alone" };
+    let mode = if shared {
+        "0660, shared with its group"
+    } else {
+        "0600, yours alone"
+    };
     Ok(Output(if fresh {
         format!(
             "created desk {} ({mode}); {} is its admin\nnext: opsdesk new incident --title '...'\n",

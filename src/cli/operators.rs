@@ -15,17 +15,21 @@ fn role(s: &str) -> Result<Role, String> {
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
     /// Add an operator (admins only). Anyone else who acts is registered as an agent.
-    #[command(after_help = "Roles: agent (works tickets), cab (authorises changes), admin (manages the desk)
+    #[command(
+        after_help = "Roles: agent (works tickets), cab (authorises changes), admin (manages the desk)
 Examples:
   opsdesk operator add bob --role agent
-  opsdesk operator add carol --role agent --role cab")]
+  opsdesk operator add carol --role agent --role cab"
+    )]
     Add {
         name: String,
         #[arg(long = "role", value_parser = role, required = true)]
         roles: Vec<Role>,
     },
     /// Give an operator more roles, or take them away with --revoke (admins only).
-    #[command(after_help = "Examples:\n  opsdesk operator grant bob --role cab\n  opsdesk operator grant bob --role cab --revoke")]
+    #[command(
+        after_help = "Examples:\n  opsdesk operator grant bob --role cab\n  opsdesk operator grant bob --role cab --revoke"
+    )]
     Grant {
         name: String,
         #[arg(long = "role", value_parser = role, required = true)]
@@ -46,7 +50,11 @@ pub fn run(desk: &mut Desk, cmd: &OperatorCommand, json: bool) -> Result<Output,
             if json {
                 return Output::json(&op);
             }
-            Ok(Output(format!("added operator {} ({})\n", op.name, roles_text(&op.roles))))
+            Ok(Output(format!(
+                "added operator {} ({})\n",
+                op.name,
+                roles_text(&op.roles)
+            )))
         }
         OperatorCommand::Grant { name, roles, revoke } => {
             let op = desk.grant(name, roles, *revoke)?;

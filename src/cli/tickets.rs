@@ -106,7 +106,9 @@ pub enum TicketCommand {
         guard: VersionGuard,
     },
     /// Add a comment (or a work note) to a ticket. Closed tickets take comments too.
-    #[command(after_help = "Examples:\n  opsdesk comment INC-7 'Called the user; it happens on Wi-Fi only'\n  opsdesk comment INC-7 --work-note 'Vendor case 4411'")]
+    #[command(
+        after_help = "Examples:\n  opsdesk comment INC-7 'Called the user; it happens on Wi-Fi only'\n  opsdesk comment INC-7 --work-note 'Vendor case 4411'"
+    )]
     Comment {
         #[arg(value_parser = ticket_id)]
         id: TicketId,
@@ -300,7 +302,12 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
             }
             Ok(Output(format::outcome(&out)))
         }
-        TicketCommand::Assign { id, operator, note, guard } => {
+        TicketCommand::Assign {
+            id,
+            operator,
+            note,
+            guard,
+        } => {
             let out = desk.assign(*id, operator.as_deref(), note.as_deref(), guard.expect_version)?;
             if json {
                 return Output::json(&format::outcome_json(&out));
@@ -316,7 +323,12 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
             let what = if *work_note { "work note" } else { "comment" };
             Ok(Output(format!("{id}: {what} added\n")))
         }
-        TicketCommand::Edit { id, fields, note, guard } => {
+        TicketCommand::Edit {
+            id,
+            fields,
+            note,
+            guard,
+        } => {
             let out = desk.edit(*id, fields, note.as_deref(), guard.expect_version)?;
             if json {
                 return Output::json(&format::outcome_json(&out));
@@ -327,7 +339,12 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
             let (added, what) = match (other, ci) {
                 (Some(other), _) => (desk.link_tickets(*id, *other)?, other.to_string()),
                 (None, Some(ci)) => (desk.link_ci(*id, ci)?, format!("CI {ci}")),
-                (None, None) => return Err(Failure { message: "link to what? give OTHER-ID or --ci NAME".into(), code: 2 }),
+                (None, None) => {
+                    return Err(Failure {
+                        message: "link to what? give OTHER-ID or --ci NAME".into(),
+                        code: 2,
+                    });
+                }
             };
             if json {
                 return Output::json(&serde_json::json!({ "id": id, "linked": what, "added": added }));

@@ -6,8 +6,8 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::{Desk, DeskError, Result, desk_actor};
-use crate::domain::cmdb::{self, Relation};
 use crate::domain::Ticket;
+use crate::domain::cmdb::{self, Relation};
 use crate::store::cmdb::{self as store_cmdb, Ci};
 use crate::store::tickets::{self as store_tickets, Filter};
 
@@ -67,7 +67,10 @@ impl Desk {
         self.store.write(|tx| {
             let now = Utc::now();
             if let Some(existing) = store_cmdb::get(tx, name)? {
-                return Err(DeskError::Invalid(format!("a CI named `{}` exists already", existing.name)));
+                return Err(DeskError::Invalid(format!(
+                    "a CI named `{}` exists already",
+                    existing.name
+                )));
             }
             desk_actor(tx, &user, now)?;
             ci.rowid = store_cmdb::insert(tx, &ci, now)?;
@@ -83,7 +86,10 @@ impl Desk {
             let from = store_cmdb::get(tx, a.trim())?.ok_or_else(|| DeskError::NoCi(a.trim().into()))?;
             let to = store_cmdb::get(tx, b.trim())?.ok_or_else(|| DeskError::NoCi(b.trim().into()))?;
             if from.rowid == to.rowid {
-                return Err(DeskError::Invalid(format!("`{}` cannot be related to itself", from.name)));
+                return Err(DeskError::Invalid(format!(
+                    "`{}` cannot be related to itself",
+                    from.name
+                )));
             }
             desk_actor(tx, &user, now)?;
             Ok(store_cmdb::relate(tx, from.rowid, relation, to.rowid)?)
@@ -101,7 +107,12 @@ impl Desk {
             let ci = store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().into()))?;
             let names = store_cmdb::names(tx)?;
             let edges = store_cmdb::edges(tx)?;
-            let label = |id: i64| names.get(&id).cloned().unwrap_or_else(|| (format!("#{id}"), String::new()));
+            let label = |id: i64| {
+                names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| (format!("#{id}"), String::new()))
+            };
             let view = |relation: Relation, other: i64| {
                 let (ci, class) = label(other);
                 RelationView {
@@ -110,13 +121,28 @@ impl Desk {
                     class,
                 }
             };
-            let mut relations_out: Vec<_> = edges.iter().filter(|e| e.from == ci.rowid).map(|e| view(e.relation, e.to)).collect();
-            let mut relations_in: Vec<_> = edges.iter().filter(|e| e.to == ci.rowid).map(|e| view(e.relation, e.from)).collect();
+            let mut relations_out: Vec<_> = edges
+                .iter()
+                .filter(|e| e.from == ci.rowid)
+                .map(|e| view(e.relation, e.to))
+                .collect();
+            let mut relations_in: Vec<_> = edges
+                .iter()
+                .filter(|e| e.to == ci.rowid)
+                .map(|e| view(e.relation, e.from))
+                .collect();
             relations_out.sort_by(|a, b| (&a.relation, &a.ci).cmp(&(&b.relation, &b.ci)));
             relations_in.sort_by(|a, b| (&a.relation, &a.ci).cmp(&(&b.relation, &b.ci)));
             let mut reached = cmdb::impacted(&edges, ci.rowid);
             if ci.class == "business_service" {
-                reached.insert(0, cmdb::Reached { ci: ci.rowid, depth: 0, path: vec![ci.rowid] });
+                reached.insert(
+                    0,
+                    cmdb::Reached {
+                        ci: ci.rowid,
+                        depth: 0,
+                        path: vec![ci.rowid],
+                    },
+                );
             }
             let impacted_services = reached
                 .into_iter()
@@ -137,7 +163,10 @@ impl Desk {
                 limit: 200,
                 ..Filter::default()
             };
-            let open_tickets = store_tickets::list(tx, &filter)?.into_iter().map(|s| s.ticket).collect();
+            let open_tickets = store_tickets::list(tx, &filter)?
+                .into_iter()
+                .map(|s| s.ticket)
+                .collect();
             Ok(CiView {
                 ci,
                 relations_out,

@@ -23,7 +23,9 @@ impl Desk {
     pub fn add_operator(&mut self, name: &str, roles: &[Role]) -> Result<Operator> {
         valid_operator_name(name).map_err(DeskError::Invalid)?;
         if roles.is_empty() {
-            return Err(DeskError::Invalid("give the operator at least one --role (agent, cab, admin)".into()));
+            return Err(DeskError::Invalid(
+                "give the operator at least one --role (agent, cab, admin)".into(),
+            ));
         }
         let user = self.user.clone();
         self.store.write(|tx| {
@@ -48,9 +50,8 @@ impl Desk {
         let user = self.user.clone();
         self.store.write(|tx| {
             Self::require_admin(tx, &user, "change roles")?;
-            let mut op = store_ops::get(tx, name)?.ok_or_else(|| {
-                DeskError::Refused(crate::domain::Refusal::UnknownOperator(name.into()))
-            })?;
+            let mut op = store_ops::get(tx, name)?
+                .ok_or_else(|| DeskError::Refused(crate::domain::Refusal::UnknownOperator(name.into())))?;
             if revoke {
                 op.roles.retain(|r| !roles.contains(r));
                 if op.name.eq_ignore_ascii_case(&user) && roles.contains(&Role::Admin) {

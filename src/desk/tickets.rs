@@ -132,7 +132,8 @@ impl Desk {
             return Ok(());
         }
         if !store_tickets::update(tx, stored.rowid, &out.ticket, stored.ticket.version, open)? {
-            let (by, at) = store_tickets::last_change(tx, stored.rowid)?.unwrap_or_else(|| ("someone".into(), Utc::now()));
+            let (by, at) =
+                store_tickets::last_change(tx, stored.rowid)?.unwrap_or_else(|| ("someone".into(), Utc::now()));
             return Err(DeskError::Conflict {
                 id: stored.ticket.id,
                 by,
@@ -171,7 +172,12 @@ impl Desk {
         &mut self,
         id: TicketId,
         expected: Option<i64>,
-        decide: impl FnOnce(&crate::domain::Lifecycles, &crate::domain::Matrix, &Ticket, &Context) -> Result<Outcome, crate::domain::Refusal>,
+        decide: impl FnOnce(
+            &crate::domain::Lifecycles,
+            &crate::domain::Matrix,
+            &Ticket,
+            &Context,
+        ) -> Result<Outcome, crate::domain::Refusal>,
     ) -> Result<Outcome> {
         let user = self.user.clone();
         let config = self.config.clone();
@@ -205,16 +211,30 @@ impl Desk {
         note: Option<&str>,
         expected: Option<i64>,
     ) -> Result<Outcome> {
-        self.act(id, expected, |l, _, t, ctx| rules::apply_transition(l, t, name, fields, note, ctx))
+        self.act(id, expected, |l, _, t, ctx| {
+            rules::apply_transition(l, t, name, fields, note, ctx)
+        })
     }
 
     /// Assigns to `who`, or to the acting operator.
-    pub fn assign(&mut self, id: TicketId, who: Option<&str>, note: Option<&str>, expected: Option<i64>) -> Result<Outcome> {
+    pub fn assign(
+        &mut self,
+        id: TicketId,
+        who: Option<&str>,
+        note: Option<&str>,
+        expected: Option<i64>,
+    ) -> Result<Outcome> {
         self.act(id, expected, |l, _, t, ctx| rules::assign(l, t, who, note, ctx))
     }
 
     /// Edits fields; returns an outcome with no changes when nothing differs (nothing is written).
-    pub fn edit(&mut self, id: TicketId, fields: &[(String, String)], note: Option<&str>, expected: Option<i64>) -> Result<Outcome> {
+    pub fn edit(
+        &mut self,
+        id: TicketId,
+        fields: &[(String, String)],
+        note: Option<&str>,
+        expected: Option<i64>,
+    ) -> Result<Outcome> {
         self.act(id, expected, |l, m, t, ctx| rules::edit(l, m, t, fields, note, ctx))
     }
 
@@ -324,7 +344,8 @@ impl Desk {
 
     /// A page of tickets, by priority and then oldest first.
     pub fn list(&mut self, filter: &Filter) -> Result<Vec<Ticket>> {
-        self.store.read(|tx| Ok(store_tickets::list(tx, filter)?.into_iter().map(|s| s.ticket).collect()))
+        self.store
+            .read(|tx| Ok(store_tickets::list(tx, filter)?.into_iter().map(|s| s.ticket).collect()))
     }
 
     /// The row id of a CI by name, for filters.
@@ -342,7 +363,10 @@ impl Desk {
             if let Some(id) = exact
                 && let Some(s) = store_tickets::get(tx, id)?
             {
-                hits.push(SearchHit { ticket: s.ticket, score: f64::NEG_INFINITY });
+                hits.push(SearchHit {
+                    ticket: s.ticket,
+                    score: f64::NEG_INFINITY,
+                });
             }
             for (rowid, score) in store::search::search(tx, &query, limit)? {
                 if hits.len() >= limit {
@@ -351,7 +375,10 @@ impl Desk {
                 if let Some(s) = store_tickets::get_by_rowid(tx, rowid)?
                     && Some(s.ticket.id) != exact
                 {
-                    hits.push(SearchHit { ticket: s.ticket, score });
+                    hits.push(SearchHit {
+                        ticket: s.ticket,
+                        score,
+                    });
                 }
             }
             Ok(hits)

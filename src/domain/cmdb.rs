@@ -58,7 +58,12 @@ pub enum Relation {
 }
 
 impl Relation {
-    pub const ALL: [Relation; 4] = [Relation::DependsOn, Relation::RunsOn, Relation::ConnectedTo, Relation::PartOf];
+    pub const ALL: [Relation; 4] = [
+        Relation::DependsOn,
+        Relation::RunsOn,
+        Relation::ConnectedTo,
+        Relation::PartOf,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             Relation::DependsOn => "depends_on",
@@ -175,7 +180,11 @@ mod tests {
 
     #[test]
     fn cycles_end_the_walk() {
-        let edges = [e(1, Relation::DependsOn, 2), e(2, Relation::DependsOn, 3), e(3, Relation::DependsOn, 1)];
+        let edges = [
+            e(1, Relation::DependsOn, 2),
+            e(2, Relation::DependsOn, 3),
+            e(3, Relation::DependsOn, 1),
+        ];
         let ids: Vec<i64> = impacted(&edges, 1).iter().map(|r| r.ci).collect();
         assert_eq!(ids, vec![3, 2]);
     }

@@ -77,9 +77,23 @@ mod tests {
     #[test]
     fn default_matrix_is_the_one_of_itil_md() {
         let m = Matrix::default();
-        let expected = [(1, 1, 1), (1, 2, 2), (1, 3, 3), (2, 1, 2), (2, 2, 3), (2, 3, 4), (3, 1, 3), (3, 2, 4), (3, 3, 5)];
+        let expected = [
+            (1, 1, 1),
+            (1, 2, 2),
+            (1, 3, 3),
+            (2, 1, 2),
+            (2, 2, 3),
+            (2, 3, 4),
+            (3, 1, 3),
+            (3, 2, 4),
+            (3, 3, 5),
+        ];
         for (impact, urgency, p) in expected {
-            assert_eq!(m.priority(impact, urgency), Some(p), "impact {impact} urgency {urgency}");
+            assert_eq!(
+                m.priority(impact, urgency),
+                Some(p),
+                "impact {impact} urgency {urgency}"
+            );
         }
     }
 

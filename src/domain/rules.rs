@@ -230,12 +230,7 @@ fn editable_spec(kind: Kind, name: &str) -> Result<&'static super::ticket::Field
 
 /// Checks a typed value for a field and puts it in the form the desk stores.
 /// An empty value clears the field.
-pub fn normalize(
-    lifecycles: &Lifecycles,
-    ctx: &Context,
-    field: &str,
-    value: &str,
-) -> Result<Option<String>, Refusal> {
+pub fn normalize(lifecycles: &Lifecycles, ctx: &Context, field: &str, value: &str) -> Result<Option<String>, Refusal> {
     let value = value.trim();
     let spec = field_spec(field).ok_or_else(|| Refusal::UnknownField(field.to_string()))?;
     if value.is_empty() {
@@ -281,11 +276,23 @@ pub fn parse_time(s: &str, local: FixedOffset) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    let naive = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))?;
-    local.from_local_datetime(&naive).single().map(|t| t.with_timezone(&Utc))
+    let naive = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })?;
+    local
+        .from_local_datetime(&naive)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// Times are kept as RFC 3339 in UTC to the second, so they sort as text.
@@ -373,7 +380,9 @@ pub fn apply_transition(
         None => {
             let what = match ticket.change_type() {
                 Some(t) => format!("a {t} change"),
-                None => format!("an {}", ticket.kind).replace("an request", "a request").replace("an problem", "a problem"),
+                None => format!("an {}", ticket.kind)
+                    .replace("an request", "a request")
+                    .replace("an problem", "a problem"),
             };
             return Err(Refusal::UnknownTransition {
                 name: name.into(),
@@ -442,7 +451,13 @@ pub fn apply_transition(
     let missing: Vec<String> = transition
         .requires
         .iter()
-        .filter(|f| if *f == NOTE { note.is_none() } else { after.get(f).is_none() })
+        .filter(|f| {
+            if *f == NOTE {
+                note.is_none()
+            } else {
+                after.get(f).is_none()
+            }
+        })
         .cloned()
         .collect();
     if !missing.is_empty() {
@@ -493,13 +508,16 @@ pub fn edit(
     let mut priority_override = None;
     for (field, value) in inputs {
         if field == "priority" {
-            let p: u8 = value.trim().parse().ok().filter(|p| (1..=5).contains(p)).ok_or_else(|| {
-                Refusal::BadValue {
+            let p: u8 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|p| (1..=5).contains(p))
+                .ok_or_else(|| Refusal::BadValue {
                     field: "priority".into(),
                     value: value.clone(),
                     expected: "expected 1 to 5".into(),
-                }
-            })?;
+                })?;
             if note.is_none() {
                 return Err(Refusal::OverrideNeedsNote);
             }

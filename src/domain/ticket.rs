@@ -39,9 +39,7 @@ impl Kind {
     }
 
     pub fn from_prefix(prefix: &str) -> Option<Kind> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.prefix().eq_ignore_ascii_case(prefix))
+        Kind::ALL.into_iter().find(|k| k.prefix().eq_ignore_ascii_case(prefix))
     }
 }
 
@@ -132,11 +130,7 @@ pub enum ChangeType {
 }
 
 impl ChangeType {
-    pub const ALL: [ChangeType; 3] = [
-        ChangeType::Standard,
-        ChangeType::Normal,
-        ChangeType::Emergency,
-    ];
+    pub const ALL: [ChangeType; 3] = [ChangeType::Standard, ChangeType::Normal, ChangeType::Emergency];
     pub fn name(self) -> &'static str {
         match self {
             ChangeType::Standard => "standard",
@@ -195,12 +189,7 @@ const PROBLEM: &[Kind] = &[Kind::Problem];
 const WORKED: &[Kind] = &[Kind::Incident, Kind::Request];
 const RESOLVABLE: &[Kind] = &[Kind::Incident, Kind::Request, Kind::Problem];
 
-const fn spec(
-    name: &'static str,
-    ty: FieldType,
-    kinds: Option<&'static [Kind]>,
-    editable: bool,
-) -> FieldSpec {
+const fn spec(name: &'static str, ty: FieldType, kinds: Option<&'static [Kind]>, editable: bool) -> FieldSpec {
     FieldSpec {
         name,
         ty,
@@ -296,9 +285,7 @@ impl Ticket {
             "description" => self.description = value.unwrap_or_default(),
             "impact" => self.impact = value.and_then(|v| v.parse().ok()).unwrap_or(self.impact),
             "urgency" => self.urgency = value.and_then(|v| v.parse().ok()).unwrap_or(self.urgency),
-            "priority" => {
-                self.priority = value.and_then(|v| v.parse().ok()).unwrap_or(self.priority)
-            }
+            "priority" => self.priority = value.and_then(|v| v.parse().ok()).unwrap_or(self.priority),
             "requester" => self.requester = value.unwrap_or_default(),
             "assignee" => self.assignee = value,
             "state" => self.state = value.unwrap_or_default(),
@@ -344,7 +331,9 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for s in ["", "INC", "INC-", "INC-0", "INC-x", "FOO-1", "INC-1-2", "INC--1", "7", "INC-+1"] {
+        for s in [
+            "", "INC", "INC-", "INC-0", "INC-x", "FOO-1", "INC-1-2", "INC--1", "7", "INC-+1",
+        ] {
             assert!(s.parse::<TicketId>().is_err(), "{s:?} parsed");
         }
         assert_eq!(

@@ -77,7 +77,9 @@ pub fn relate(conn: &Connection, from: i64, relation: Relation, to: i64) -> Resu
 
 pub fn edges(conn: &Connection) -> Result<Vec<Edge>> {
     let mut stmt = conn.prepare_cached("SELECT from_ci, relation, to_ci FROM ci_relations")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (from, relation, to) = row?;
@@ -107,6 +109,8 @@ pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<Ci>> {
 }
 
 pub fn count_for_ticket(conn: &Connection, ticket: i64) -> Result<usize> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM ticket_cis WHERE ticket_id = ?1", [ticket], |r| r.get(0))?;
+    let n: i64 = conn.query_row("SELECT count(*) FROM ticket_cis WHERE ticket_id = ?1", [ticket], |r| {
+        r.get(0)
+    })?;
     Ok(usize::try_from(n).unwrap_or(0))
 }

@@ -44,11 +44,7 @@ pub enum StoreError {
     #[error(
         "{path} was written by a newer opsdesk (desk schema {desk}, this build knows up to {supported}): upgrade opsdesk to open it"
     )]
-    TooNew {
-        path: String,
-        desk: i64,
-        supported: usize,
-    },
+    TooNew { path: String, desk: i64, supported: usize },
     #[error("cannot {what} {path}: {source}")]
     Io {
         what: &'static str,

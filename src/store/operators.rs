@@ -46,7 +46,10 @@ pub fn insert(conn: &Connection, name: &str, roles: &[Role], at: DateTime<Utc>) 
 }
 
 pub fn set_roles(conn: &Connection, name: &str, roles: &[Role]) -> Result<()> {
-    conn.execute("UPDATE operators SET roles = ?1 WHERE name = ?2", params![join_roles(roles), name])?;
+    conn.execute(
+        "UPDATE operators SET roles = ?1 WHERE name = ?2",
+        params![join_roles(roles), name],
+    )?;
     Ok(())
 }
 

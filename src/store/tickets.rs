@@ -223,7 +223,17 @@ pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &st
         "INSERT INTO events (ticket_id, at, actor, kind, field, old, new, note, comment_id) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
-    .execute(params![rowid, to_millis(at), actor, e.kind, e.field, e.old, e.new, e.note, e.comment_id])?;
+    .execute(params![
+        rowid,
+        to_millis(at),
+        actor,
+        e.kind,
+        e.field,
+        e.old,
+        e.new,
+        e.note,
+        e.comment_id
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -278,7 +288,14 @@ pub fn last_change(conn: &Connection, rowid: i64) -> Result<Option<(String, Date
         .optional()?)
 }
 
-pub fn add_comment(conn: &Connection, rowid: i64, at: DateTime<Utc>, author: &str, body: &str, internal: bool) -> Result<i64> {
+pub fn add_comment(
+    conn: &Connection,
+    rowid: i64,
+    at: DateTime<Utc>,
+    author: &str,
+    body: &str,
+    internal: bool,
+) -> Result<i64> {
     conn.prepare_cached("INSERT INTO comments (ticket_id, at, author, body, internal) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![rowid, to_millis(at), author, body, internal])?;
     Ok(conn.last_insert_rowid())
@@ -323,7 +340,14 @@ pub fn links(conn: &Connection, rowid: i64) -> Result<Vec<Link>> {
         let number: i64 = r.get(1)?;
         let relation: String = r.get(2)?;
         let outgoing: bool = r.get(3)?;
-        Ok((kind, number, relation, outgoing, r.get::<_, String>(4)?, r.get::<_, String>(5)?))
+        Ok((
+            kind,
+            number,
+            relation,
+            outgoing,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
@@ -403,7 +427,11 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Stored>> {
     }
     if let Some((p, at, id)) = f.after {
         sql.push_str(" AND (priority, created_at, id) > (?, ?, ?)");
-        args.extend([SqlValue::Integer(p.into()), SqlValue::Integer(at), SqlValue::Integer(id)]);
+        args.extend([
+            SqlValue::Integer(p.into()),
+            SqlValue::Integer(at),
+            SqlValue::Integer(id),
+        ]);
     }
     sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
     args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));

@@ -72,6 +72,9 @@ struct RawTransition {
     set: BTreeMap<String, Spanned<String>>,
 }
 
+/// Checks that a state named in a transition or list is one of the lifecycle's states.
+type KnownState<'a> = dyn Fn(&Spanned<String>, &str) -> Result<(), LifecycleError> + 'a;
+
 struct Checker<'a> {
     file: &'a str,
     source: &'a str,
@@ -109,7 +112,9 @@ impl Lifecycles {
                 _ => {
                     return ck.err(
                         values.span().start,
-                        format!("`{name}` is not an enumerated field (pending_reason, resolution_code, risk, close_code)"),
+                        format!(
+                            "`{name}` is not an enumerated field (pending_reason, resolution_code, risk, close_code)"
+                        ),
                     );
                 }
             }
@@ -118,7 +123,10 @@ impl Lifecycles {
                 return ck.err(values.span().start, format!("`{name}` lists no values"));
             }
             if let Some(dup) = first_duplicate(values.get_ref()) {
-                return ck.err(dup.span().start, format!("duplicate value `{}` in `{name}`", dup.get_ref()));
+                return ck.err(
+                    dup.span().start,
+                    format!("duplicate value `{}` in `{name}`", dup.get_ref()),
+                );
             }
             enums.insert(name, list);
         }
@@ -166,7 +174,10 @@ fn check_lifecycle(
         return ck.err(raw.states.span().start, format!("`{kind}` has no states"));
     }
     if let Some(dup) = first_duplicate(raw.states.get_ref()) {
-        return ck.err(dup.span().start, format!("duplicate state `{}` in `{kind}`", dup.get_ref()));
+        return ck.err(
+            dup.span().start,
+            format!("duplicate state `{}` in `{kind}`", dup.get_ref()),
+        );
     }
     let known = |s: &Spanned<String>, what: &str| -> Result<(), LifecycleError> {
         if states.contains(s.get_ref()) {
@@ -174,7 +185,11 @@ fn check_lifecycle(
         } else {
             ck.err(
                 s.span().start,
-                format!("unknown state `{}` in {what} of `{kind}`: the states are {}", s.get_ref(), states.join(", ")),
+                format!(
+                    "unknown state `{}` in {what} of `{kind}`: the states are {}",
+                    s.get_ref(),
+                    states.join(", ")
+                ),
             )
         }
     };
@@ -204,7 +219,13 @@ fn check_lifecycle(
         let name_at = rt.name.span().start;
         let t = check_transition(ck, kind, rt, &known, &final_states, enums, &transitions)?;
         if let Some(stray) = t.types.iter().flatten().find(|ty| !types.contains(ty)) {
-            return ck.err(name_at, format!("transition `{}` is for `{stray}` changes, which `types` does not list", t.name));
+            return ck.err(
+                name_at,
+                format!(
+                    "transition `{}` is for `{stray}` changes, which `types` does not list",
+                    t.name
+                ),
+            );
         }
         transitions.push(t);
     }
@@ -218,10 +239,19 @@ fn check_lifecycle(
             }
         }
     }
-    if let Some(lost) = raw.states.get_ref().iter().find(|s| !reached.contains(s.get_ref().as_str())) {
+    if let Some(lost) = raw
+        .states
+        .get_ref()
+        .iter()
+        .find(|s| !reached.contains(s.get_ref().as_str()))
+    {
         return ck.err(
             lost.span().start,
-            format!("state `{}` of `{kind}` cannot be reached from `{}`", lost.get_ref(), states[0]),
+            format!(
+                "state `{}` of `{kind}` cannot be reached from `{}`",
+                lost.get_ref(),
+                states[0]
+            ),
         );
     }
     Ok(Lifecycle {
@@ -251,14 +281,18 @@ fn check_transition(
     ck: &Checker,
     kind: Kind,
     rt: RawTransition,
-    known: &dyn Fn(&Spanned<String>, &str) -> Result<(), LifecycleError>,
+    known: &KnownState,
     final_states: &[String],
     enums: &BTreeMap<String, Vec<String>>,
     earlier: &[Transition],
 ) -> Result<Transition, LifecycleError> {
     let name = rt.name.get_ref().clone();
     let at = rt.name.span().start;
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
         return ck.err(at, format!("transition name `{name}` must be snake_case"));
     }
     let what = format!("transition `{name}`");
@@ -270,14 +304,20 @@ fn check_transition(
         if final_states.contains(s.get_ref()) {
             return ck.err(
                 s.span().start,
-                format!("{what} of `{kind}` leaves final state `{}`: a final state takes no transition", s.get_ref()),
+                format!(
+                    "{what} of `{kind}` leaves final state `{}`: a final state takes no transition",
+                    s.get_ref()
+                ),
             );
         }
     }
     known(&rt.to, &what)?;
     let types = match &rt.types {
         Some(t) if kind != Kind::Change => {
-            return ck.err(t.span().start, format!("`types` applies to `change` only, not `{kind}`"));
+            return ck.err(
+                t.span().start,
+                format!("`types` applies to `change` only, not `{kind}`"),
+            );
         }
         Some(t) => Some(parse_types(ck, t)?),
         None => None,
@@ -296,9 +336,10 @@ fn check_transition(
         }
         match field_spec(n) {
             None => ck.err(f.span().start, format!("{what} names unknown field `{n}`")),
-            Some(spec) if !spec.applies_to(kind) => {
-                ck.err(f.span().start, format!("{what} names field `{n}`, which a {kind} does not have"))
-            }
+            Some(spec) if !spec.applies_to(kind) => ck.err(
+                f.span().start,
+                format!("{what} names field `{n}`, which a {kind} does not have"),
+            ),
             Some(spec) if spec.ty == FieldType::Enum && !enums.contains_key(n) => ck.err(
                 f.span().start,
                 format!("{what} requires `{n}`, but [fields] lists no values for it"),
@@ -324,7 +365,10 @@ fn check_transition(
                 "$actor" => Value::Actor,
                 "$now" => Value::Now,
                 s if s.starts_with('$') => {
-                    return ck.err(v.span().start, format!("unknown value `{s}`: use $actor, $now or a literal"));
+                    return ck.err(
+                        v.span().start,
+                        format!("unknown value `{s}`: use $actor, $now or a literal"),
+                    );
                 }
                 s => Value::Literal(s.to_string()),
             };

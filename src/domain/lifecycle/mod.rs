@@ -97,7 +97,7 @@ impl Lifecycle {
     /// The transition called `name` that leaves the ticket's current state, if any.
     pub fn find<'a>(&'a self, ticket: &Ticket, name: &'a str) -> Option<&'a Transition> {
         self.named(name, ticket.change_type())
-            .find(|t| t.from.iter().any(|s| *s == ticket.state))
+            .find(|t| t.from.contains(&ticket.state))
     }
 
     /// Whether any transition of this lifecycle (for the ticket's type) bears this name.
@@ -114,7 +114,7 @@ impl Lifecycle {
         self.transitions
             .iter()
             .filter(|t| t.applies_to(change_type))
-            .filter(|t| t.from.iter().any(|s| *s == ticket.state))
+            .filter(|t| t.from.contains(&ticket.state))
             .filter(|t| t.permits(ticket, actor))
             .collect()
     }

@@ -10,7 +10,9 @@ use crate::domain::rules::{self, Context, Draft, Refusal};
 use crate::domain::ticket::TicketId;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 0).single().expect("fixed time")
+    Utc.with_ymd_and_hms(2026, 11, 22, 14, 2, 0)
+        .single()
+        .expect("fixed time")
 }
 
 fn ops() -> Vec<String> {
@@ -109,13 +111,28 @@ fn incident_assign_from_new_assigned_and_pending_defaults_to_the_actor() {
         assert_eq!(t.state, "assigned");
         assert_eq!(t.assignee.as_deref(), Some("alice"));
     }
-    let t = go(&ticket(Kind::Incident, "new", "zed"), "assign", &[("assignee", "BOB")], None).expect("assign bob");
-    assert_eq!(t.assignee.as_deref(), Some("bob"), "operator names are matched without case");
+    let t = go(
+        &ticket(Kind::Incident, "new", "zed"),
+        "assign",
+        &[("assignee", "BOB")],
+        None,
+    )
+    .expect("assign bob");
+    assert_eq!(
+        t.assignee.as_deref(),
+        Some("bob"),
+        "operator names are matched without case"
+    );
 }
 
 #[test]
 fn incident_assign_to_an_unknown_operator_is_refused() {
-    let r = go(&ticket(Kind::Incident, "new", "zed"), "assign", &[("assignee", "mallory")], None);
+    let r = go(
+        &ticket(Kind::Incident, "new", "zed"),
+        "assign",
+        &[("assignee", "mallory")],
+        None,
+    );
     assert_eq!(r, Err(Refusal::UnknownOperator("mallory".into())));
 }
 
@@ -138,7 +155,12 @@ fn incident_pend_needs_a_listed_pending_reason() {
 
 #[test]
 fn incident_pend_is_only_from_assigned() {
-    let r = go(&ticket(Kind::Incident, "new", "zed"), "pend", &[("pending_reason", "awaiting_caller")], None);
+    let r = go(
+        &ticket(Kind::Incident, "new", "zed"),
+        "pend",
+        &[("pending_reason", "awaiting_caller")],
+        None,
+    );
     match r {
         Err(Refusal::NotFromHere { legal, .. }) => assert_eq!(legal, vec!["assign", "resolve", "cancel"]),
         other => panic!("{other:?}"),
@@ -147,7 +169,10 @@ fn incident_pend_is_only_from_assigned() {
 
 #[test]
 fn incident_resume_returns_to_assigned() {
-    assert_eq!(state_after(&ticket(Kind::Incident, "pending", "zed"), "resume", &[], None), "assigned");
+    assert_eq!(
+        state_after(&ticket(Kind::Incident, "pending", "zed"), "resume", &[], None),
+        "assigned"
+    );
 }
 
 #[test]
@@ -162,8 +187,13 @@ fn incident_resolve_needs_code_and_note_and_assigns_an_unassigned_ticket_to_the_
         if from != "new" {
             t.assignee = Some("bob".into());
         }
-        let done = go(&t, "resolve", &[("resolution_code", "fixed"), ("resolution_note", "rebooted")], None)
-            .expect("resolve");
+        let done = go(
+            &t,
+            "resolve",
+            &[("resolution_code", "fixed"), ("resolution_note", "rebooted")],
+            None,
+        )
+        .expect("resolve");
         assert_eq!(done.state, "resolved");
         let expected = if from == "new" { "alice" } else { "bob" };
         assert_eq!(done.assignee.as_deref(), Some(expected), "from {from}");
@@ -174,13 +204,19 @@ fn incident_resolve_needs_code_and_note_and_assigns_an_unassigned_ticket_to_the_
 fn incident_reopen_needs_a_note() {
     let t = ticket(Kind::Incident, "resolved", "zed");
     assert!(matches!(go(&t, "reopen", &[], None), Err(Refusal::Missing { .. })));
-    assert!(matches!(go(&t, "reopen", &[], Some("   ")), Err(Refusal::Missing { .. })));
+    assert!(matches!(
+        go(&t, "reopen", &[], Some("   ")),
+        Err(Refusal::Missing { .. })
+    ));
     assert_eq!(state_after(&t, "reopen", &[], Some("still broken")), "assigned");
 }
 
 #[test]
 fn incident_close_from_resolved_only() {
-    assert_eq!(state_after(&ticket(Kind::Incident, "resolved", "zed"), "close", &[], None), "closed");
+    assert_eq!(
+        state_after(&ticket(Kind::Incident, "resolved", "zed"), "close", &[], None),
+        "closed"
+    );
     assert!(matches!(
         go(&ticket(Kind::Incident, "assigned", "zed"), "close", &[], None),
         Err(Refusal::NotFromHere { .. })
@@ -210,7 +246,13 @@ fn final_states_take_no_transition_and_offer_none() {
         let t = ticket(kind, state, "zed");
         assert!(l.get(kind).allowed_transitions(&t, &a).is_empty());
         let err = go(&t, "reopen", &[], Some("x")).unwrap_err();
-        assert_eq!(err, Refusal::Final { id: t.id, state: state.into() });
+        assert_eq!(
+            err,
+            Refusal::Final {
+                id: t.id,
+                state: state.into()
+            }
+        );
         assert!(err.to_string().contains("takes comments but no transition"));
     }
 }
@@ -226,7 +268,12 @@ fn unknown_transition_lists_the_legal_ones() {
 
 #[test]
 fn a_field_the_transition_does_not_set_is_refused() {
-    let err = go(&ticket(Kind::Incident, "pending", "zed"), "resume", &[("title", "x")], None);
+    let err = go(
+        &ticket(Kind::Incident, "pending", "zed"),
+        "resume",
+        &[("title", "x")],
+        None,
+    );
     assert!(matches!(err, Err(Refusal::NotSetByTransition { .. })));
 }
 
@@ -259,10 +306,19 @@ fn request_approval_path() {
 #[test]
 fn request_the_requester_may_not_approve_or_reject() {
     let t = ticket(Kind::Request, "awaiting_approval", "alice");
-    assert!(matches!(go(&t, "approve", &[], None), Err(Refusal::RequesterMayNot { .. })));
-    assert!(matches!(go(&t, "reject", &[], Some("no")), Err(Refusal::RequesterMayNot { .. })));
+    assert!(matches!(
+        go(&t, "approve", &[], None),
+        Err(Refusal::RequesterMayNot { .. })
+    ));
+    assert!(matches!(
+        go(&t, "reject", &[], Some("no")),
+        Err(Refusal::RequesterMayNot { .. })
+    ));
     let err = go(&t, "approve", &[], None).unwrap_err();
-    assert_eq!(err.to_string(), "alice is the requester of REQ-7 and may not `approve` it");
+    assert_eq!(
+        err.to_string(),
+        "alice is the requester of REQ-7 and may not `approve` it"
+    );
     // Nor is it offered to her.
     let l = Lifecycles::builtin();
     let names: Vec<_> = l
@@ -284,21 +340,49 @@ fn request_reject_needs_a_note() {
 #[test]
 fn request_work_pend_resume_resolve_reopen_close_cancel() {
     let assigned = ticket(Kind::Request, "assigned", "zed");
-    assert_eq!(state_after(&assigned, "pend", &[("pending_reason", "awaiting_caller")], None), "pending");
-    assert_eq!(state_after(&ticket(Kind::Request, "pending", "zed"), "resume", &[], None), "assigned");
-    assert!(matches!(go(&assigned, "resolve", &[], None), Err(Refusal::Missing { .. })));
-    assert_eq!(state_after(&assigned, "resolve", &[("resolution_note", "done")], None), "resolved");
-    assert_eq!(state_after(&ticket(Kind::Request, "pending", "zed"), "resolve", &[("resolution_note", "done")], None), "resolved");
+    assert_eq!(
+        state_after(&assigned, "pend", &[("pending_reason", "awaiting_caller")], None),
+        "pending"
+    );
+    assert_eq!(
+        state_after(&ticket(Kind::Request, "pending", "zed"), "resume", &[], None),
+        "assigned"
+    );
+    assert!(matches!(
+        go(&assigned, "resolve", &[], None),
+        Err(Refusal::Missing { .. })
+    ));
+    assert_eq!(
+        state_after(&assigned, "resolve", &[("resolution_note", "done")], None),
+        "resolved"
+    );
+    assert_eq!(
+        state_after(
+            &ticket(Kind::Request, "pending", "zed"),
+            "resolve",
+            &[("resolution_note", "done")],
+            None
+        ),
+        "resolved"
+    );
     // A request must be worked before it is resolved.
     assert!(matches!(
-        go(&ticket(Kind::Request, "new", "zed"), "resolve", &[("resolution_note", "x")], None),
+        go(
+            &ticket(Kind::Request, "new", "zed"),
+            "resolve",
+            &[("resolution_note", "x")],
+            None
+        ),
         Err(Refusal::NotFromHere { .. })
     ));
     let resolved = ticket(Kind::Request, "resolved", "zed");
     assert_eq!(state_after(&resolved, "reopen", &[], Some("not done")), "assigned");
     assert_eq!(state_after(&resolved, "close", &[], None), "closed");
     for from in ["new", "awaiting_approval", "approved", "assigned", "pending"] {
-        assert_eq!(state_after(&ticket(Kind::Request, from, "zed"), "cancel", &[], Some("withdrawn")), "cancelled");
+        assert_eq!(
+            state_after(&ticket(Kind::Request, from, "zed"), "cancel", &[], Some("withdrawn")),
+            "cancelled"
+        );
     }
     // A request is not assigned while it waits for approval.
     assert!(matches!(
@@ -318,17 +402,31 @@ fn problem_lifecycle() {
         Err(Refusal::Missing { fields, .. }) => assert_eq!(fields, vec!["workaround"]),
         other => panic!("{other:?}"),
     }
-    let ke = go(&p, "record_known_error", &[("root_cause", "bad cable"), ("workaround", "wiggle it")], None)
-        .expect("known error");
+    let ke = go(
+        &p,
+        "record_known_error",
+        &[("root_cause", "bad cable"), ("workaround", "wiggle it")],
+        None,
+    )
+    .expect("known error");
     assert_eq!(ke.state, "known_error");
     assert_eq!(ke.get("workaround").as_deref(), Some("wiggle it"));
-    assert_eq!(state_after(&ke, "resolve", &[("resolution_note", "cable replaced")], None), "resolved");
-    assert_eq!(state_after(&p, "resolve", &[("resolution_note", "gone")], None), "resolved");
+    assert_eq!(
+        state_after(&ke, "resolve", &[("resolution_note", "cable replaced")], None),
+        "resolved"
+    );
+    assert_eq!(
+        state_after(&p, "resolve", &[("resolution_note", "gone")], None),
+        "resolved"
+    );
     let r = ticket(Kind::Problem, "resolved", "zed");
     assert_eq!(state_after(&r, "reopen", &[], Some("back")), "assigned");
     assert_eq!(state_after(&r, "close", &[], None), "closed");
     for from in ["new", "assigned"] {
-        assert_eq!(state_after(&ticket(Kind::Problem, from, "zed"), "cancel", &[], Some("dup")), "cancelled");
+        assert_eq!(
+            state_after(&ticket(Kind::Problem, from, "zed"), "cancel", &[], Some("dup")),
+            "cancelled"
+        );
     }
     assert!(matches!(
         go(&ticket(Kind::Problem, "known_error", "zed"), "cancel", &[], Some("x")),
@@ -369,7 +467,10 @@ fn normal_change_full_path() {
     assert_eq!(c.state, "review");
     assert_eq!(c.get("actual_end").as_deref(), Some("2026-11-22T14:02:00Z"));
     assert!(matches!(go(&c, "close", &[], None), Err(Refusal::Missing { .. })));
-    assert_eq!(state_after(&c, "close", &[("review_note", "went well")], None), "closed");
+    assert_eq!(
+        state_after(&c, "close", &[("review_note", "went well")], None),
+        "closed"
+    );
 }
 
 #[test]
@@ -384,14 +485,24 @@ fn normal_change_submit_needs_every_plan_field_and_a_ci() {
     }
     let o = ops();
     let r = go_as(&actor("alice", &[Role::Agent]), &o, 0, &c, "submit", PLAN, None);
-    assert_eq!(r, Err(Refusal::NeedsCi { id: c.id, transition: "submit".into() }));
+    assert_eq!(
+        r,
+        Err(Refusal::NeedsCi {
+            id: c.id,
+            transition: "submit".into()
+        })
+    );
 }
 
 #[test]
 fn a_plan_field_already_on_the_ticket_satisfies_submit() {
     let mut c = change(ChangeType::Normal, "new");
     for (k, v) in &PLAN[1..] {
-        let v = if k.starts_with("planned") { format!("{}:00Z", v.replace(' ', "T")) } else { v.to_string() };
+        let v = if k.starts_with("planned") {
+            format!("{}:00Z", v.replace(' ', "T"))
+        } else {
+            v.to_string()
+        };
         c.fields.insert(k.to_string(), v);
     }
     assert_eq!(state_after(&c, "submit", &[("risk", "high")], None), "assess");
@@ -402,7 +513,10 @@ fn a_window_that_ends_before_it_starts_is_refused() {
     let c = change(ChangeType::Normal, "new");
     let mut plan = PLAN.to_vec();
     plan[4] = ("planned_end", "2026-12-01 01:00");
-    assert!(matches!(go(&c, "submit", &plan, None), Err(Refusal::WindowBackwards { .. })));
+    assert!(matches!(
+        go(&c, "submit", &plan, None),
+        Err(Refusal::WindowBackwards { .. })
+    ));
     plan[4] = ("planned_end", "next tuesday");
     assert!(matches!(go(&c, "submit", &plan, None), Err(Refusal::BadValue { .. })));
 }
@@ -412,11 +526,20 @@ fn approve_needs_the_cab_role_and_someone_other_than_the_requester() {
     let o = ops();
     let c = change(ChangeType::Normal, "authorize"); // requested by carol
     let err = go_as(&actor("bob", &[Role::Agent]), &o, 1, &c, "approve", &[], Some("ok")).unwrap_err();
-    assert_eq!(err.to_string(), "`approve` on CHG-7 needs the `cab` role, which bob does not have");
+    assert_eq!(
+        err.to_string(),
+        "`approve` on CHG-7 needs the `cab` role, which bob does not have"
+    );
     let err = go_as(&cab("carol"), &o, 1, &c, "approve", &[], Some("ok")).unwrap_err();
     assert!(matches!(err, Refusal::RequesterMayNot { .. }));
-    assert!(matches!(go_as(&cab("bob"), &o, 1, &c, "approve", &[], None), Err(Refusal::Missing { .. })));
-    assert_eq!(go_as(&cab("bob"), &o, 1, &c, "approve", &[], Some("ok")).map(|t| t.state), Ok("scheduled".into()));
+    assert!(matches!(
+        go_as(&cab("bob"), &o, 1, &c, "approve", &[], None),
+        Err(Refusal::Missing { .. })
+    ));
+    assert_eq!(
+        go_as(&cab("bob"), &o, 1, &c, "approve", &[], Some("ok")).map(|t| t.state),
+        Ok("scheduled".into())
+    );
 }
 
 #[test]
@@ -428,35 +551,63 @@ fn reject_needs_cab_and_a_note_and_returns_to_new() {
             go_as(&actor("bob", &[Role::Agent]), &o, 1, &c, "reject", &[], Some("no")),
             Err(Refusal::NeedsRole { .. })
         ));
-        assert!(matches!(go_as(&cab("bob"), &o, 1, &c, "reject", &[], None), Err(Refusal::Missing { .. })));
+        assert!(matches!(
+            go_as(&cab("bob"), &o, 1, &c, "reject", &[], None),
+            Err(Refusal::Missing { .. })
+        ));
         // The CAB member who requested it may still send it back.
-        assert_eq!(go_as(&cab("carol"), &o, 1, &c, "reject", &[], Some("rework")).map(|t| t.state), Ok("new".into()));
+        assert_eq!(
+            go_as(&cab("carol"), &o, 1, &c, "reject", &[], Some("rework")).map(|t| t.state),
+            Ok("new".into())
+        );
     }
 }
 
 #[test]
 fn standard_change_is_scheduled_without_approval() {
     let c = change(ChangeType::Standard, "new");
-    let plan = &[("implementation_plan", "rotate certs"), ("planned_start", "2026-12-02 01:00"), ("planned_end", "2026-12-02 01:30")];
-    assert!(matches!(go(&c, "submit", PLAN, None), Err(Refusal::UnknownTransition { .. })));
+    let plan = &[
+        ("implementation_plan", "rotate certs"),
+        ("planned_start", "2026-12-02 01:00"),
+        ("planned_end", "2026-12-02 01:30"),
+    ];
+    assert!(matches!(
+        go(&c, "submit", PLAN, None),
+        Err(Refusal::UnknownTransition { .. })
+    ));
     let o = ops();
-    assert!(matches!(go_as(&actor("alice", &[]), &o, 0, &c, "schedule", plan, None), Err(Refusal::NeedsCi { .. })));
+    assert!(matches!(
+        go_as(&actor("alice", &[]), &o, 0, &c, "schedule", plan, None),
+        Err(Refusal::NeedsCi { .. })
+    ));
     let c = go(&c, "schedule", plan, None).expect("schedule");
     assert_eq!(c.state, "scheduled");
     let c = go(&c, "start", &[], None).expect("start");
     let c = go(&c, "complete", &[("close_code", "failed")], None).expect("complete");
-    assert_eq!(state_after(&c, "close", &[("review_note", "cert chain wrong")], None), "closed");
+    assert_eq!(
+        state_after(&c, "close", &[("review_note", "cert chain wrong")], None),
+        "closed"
+    );
 }
 
 #[test]
 fn emergency_change_goes_straight_to_authorize() {
     let o = ops();
     let c = change(ChangeType::Emergency, "new");
-    assert!(matches!(go(&c, "schedule", PLAN, None), Err(Refusal::UnknownTransition { .. })));
+    assert!(matches!(
+        go(&c, "schedule", PLAN, None),
+        Err(Refusal::UnknownTransition { .. })
+    ));
     let c = go(&c, "submit", PLAN, None).expect("submit");
     assert_eq!(c.state, "authorize");
-    assert!(matches!(go(&c, "request_approval", &[], None), Err(Refusal::UnknownTransition { .. })));
-    assert!(matches!(go_as(&cab("carol"), &o, 1, &c, "approve", &[], Some("go")), Err(Refusal::RequesterMayNot { .. })));
+    assert!(matches!(
+        go(&c, "request_approval", &[], None),
+        Err(Refusal::UnknownTransition { .. })
+    ));
+    assert!(matches!(
+        go_as(&cab("carol"), &o, 1, &c, "approve", &[], Some("go")),
+        Err(Refusal::RequesterMayNot { .. })
+    ));
     let c = go_as(&cab("bob"), &o, 1, &c, "approve", &[], Some("go")).expect("approve");
     assert_eq!(c.state, "scheduled");
 }
@@ -468,7 +619,10 @@ fn change_cancel_from_every_live_state() {
         assert!(matches!(go(&c, "cancel", &[], None), Err(Refusal::Missing { .. })));
         assert_eq!(state_after(&c, "cancel", &[], Some("not needed")), "cancelled");
     }
-    assert!(matches!(go(&change(ChangeType::Normal, "implement"), "cancel", &[], Some("x")), Err(Refusal::NotFromHere { .. })));
+    assert!(matches!(
+        go(&change(ChangeType::Normal, "implement"), "cancel", &[], Some("x")),
+        Err(Refusal::NotFromHere { .. })
+    ));
 }
 
 #[test]
@@ -476,7 +630,11 @@ fn allowed_transitions_ask_the_guards() {
     let l = Lifecycles::builtin();
     let c = change(ChangeType::Normal, "authorize");
     let names = |a: &Actor| -> Vec<String> {
-        l.get(Kind::Change).allowed_transitions(&c, a).iter().map(|t| t.name.clone()).collect()
+        l.get(Kind::Change)
+            .allowed_transitions(&c, a)
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
     };
     assert_eq!(names(&actor("bob", &[Role::Agent])), vec!["cancel"]);
     assert_eq!(names(&cab("bob")), vec!["approve", "reject", "cancel"]);
@@ -491,13 +649,31 @@ fn edit_recomputes_priority_from_impact_and_urgency() {
     let a = actor("alice", &[Role::Agent]);
     let o = ops();
     let t = ticket(Kind::Incident, "assigned", "zed");
-    let out = rules::edit(&l, &Matrix::default(), &t, &f(&[("impact", "1"), ("urgency", "1")]), None, &ctx(&a, &o, 0))
-        .expect("edit");
+    let out = rules::edit(
+        &l,
+        &Matrix::default(),
+        &t,
+        &f(&[("impact", "1"), ("urgency", "1")]),
+        None,
+        &ctx(&a, &o, 0),
+    )
+    .expect("edit");
     assert_eq!(out.ticket.priority, 1);
     let fields: Vec<_> = out.changes.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(fields, vec!["impact", "urgency", "priority"]);
-    let err = rules::edit(&l, &Matrix::default(), &t, &f(&[("impact", "7")]), None, &ctx(&a, &o, 0)).unwrap_err();
-    assert_eq!(err.to_string(), "impact cannot be `7`: expected 1 (high), 2 (medium) or 3 (low)");
+    let err = rules::edit(
+        &l,
+        &Matrix::default(),
+        &t,
+        &f(&[("impact", "7")]),
+        None,
+        &ctx(&a, &o, 0),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "impact cannot be `7`: expected 1 (high), 2 (medium) or 3 (low)"
+    );
 }
 
 #[test]
@@ -508,13 +684,31 @@ fn edit_refuses_final_tickets_derived_fields_and_fields_of_other_kinds() {
     let o = ops();
     let c = ctx(&a, &o, 0);
     let closed = ticket(Kind::Incident, "closed", "zed");
-    assert!(matches!(rules::edit(&l, &m, &closed, &f(&[("title", "x")]), None, &c), Err(Refusal::Final { .. })));
+    assert!(matches!(
+        rules::edit(&l, &m, &closed, &f(&[("title", "x")]), None, &c),
+        Err(Refusal::Final { .. })
+    ));
     let t = ticket(Kind::Incident, "new", "zed");
-    assert!(matches!(rules::edit(&l, &m, &t, &f(&[("risk", "low")]), None, &c), Err(Refusal::FieldNotForKind { .. })));
-    assert!(matches!(rules::edit(&l, &m, &t, &f(&[("state", "closed")]), None, &c), Err(Refusal::UnknownField(_))));
-    assert!(matches!(rules::edit(&l, &m, &t, &f(&[("assignee", "bob")]), None, &c), Err(Refusal::NotEditable { .. })));
-    assert!(matches!(rules::edit(&l, &m, &t, &f(&[("title", " ")]), None, &c), Err(Refusal::EmptyTitle)));
-    assert_eq!(rules::edit(&l, &m, &t, &f(&[("priority", "1")]), None, &c), Err(Refusal::OverrideNeedsNote));
+    assert!(matches!(
+        rules::edit(&l, &m, &t, &f(&[("risk", "low")]), None, &c),
+        Err(Refusal::FieldNotForKind { .. })
+    ));
+    assert!(matches!(
+        rules::edit(&l, &m, &t, &f(&[("state", "closed")]), None, &c),
+        Err(Refusal::UnknownField(_))
+    ));
+    assert!(matches!(
+        rules::edit(&l, &m, &t, &f(&[("assignee", "bob")]), None, &c),
+        Err(Refusal::NotEditable { .. })
+    ));
+    assert!(matches!(
+        rules::edit(&l, &m, &t, &f(&[("title", " ")]), None, &c),
+        Err(Refusal::EmptyTitle)
+    ));
+    assert_eq!(
+        rules::edit(&l, &m, &t, &f(&[("priority", "1")]), None, &c),
+        Err(Refusal::OverrideNeedsNote)
+    );
     let out = rules::edit(&l, &m, &t, &f(&[("priority", "1")]), Some("CEO's laptop"), &c).expect("override");
     assert_eq!(out.ticket.priority, 1);
 }
@@ -532,17 +726,46 @@ fn create_starts_in_the_first_state_with_derived_priority() {
         ..Draft::default()
     };
     let t = rules::create(Kind::Incident, draft, &l, &Matrix::default(), &c).expect("create");
-    assert_eq!((t.state.as_str(), t.priority, t.title.as_str()), ("new", 2, "mail is down"));
+    assert_eq!(
+        (t.state.as_str(), t.priority, t.title.as_str()),
+        ("new", 2, "mail is down")
+    );
     assert_eq!(t.requester, "alice");
-    let chg = rules::create(Kind::Change, Draft { title: "x".into(), ..Draft::default() }, &l, &Matrix::default(), &c)
-        .expect("change");
+    let chg = rules::create(
+        Kind::Change,
+        Draft {
+            title: "x".into(),
+            ..Draft::default()
+        },
+        &l,
+        &Matrix::default(),
+        &c,
+    )
+    .expect("change");
     assert_eq!(chg.change_type(), Some(ChangeType::Normal));
-    let bad = Draft { title: "x".into(), impact: Some(7), ..Draft::default() };
+    let bad = Draft {
+        title: "x".into(),
+        impact: Some(7),
+        ..Draft::default()
+    };
     assert!(rules::create(Kind::Incident, bad, &l, &Matrix::default(), &c).is_err());
-    let bad = Draft { title: "x".into(), change_type: Some(ChangeType::Emergency), ..Draft::default() };
-    assert!(matches!(rules::create(Kind::Incident, bad, &l, &Matrix::default(), &c), Err(Refusal::FieldNotForKind { .. })));
-    let empty = Draft { title: " ".into(), ..Draft::default() };
-    assert_eq!(rules::create(Kind::Problem, empty, &l, &Matrix::default(), &c), Err(Refusal::EmptyTitle));
+    let bad = Draft {
+        title: "x".into(),
+        change_type: Some(ChangeType::Emergency),
+        ..Draft::default()
+    };
+    assert!(matches!(
+        rules::create(Kind::Incident, bad, &l, &Matrix::default(), &c),
+        Err(Refusal::FieldNotForKind { .. })
+    ));
+    let empty = Draft {
+        title: " ".into(),
+        ..Draft::default()
+    };
+    assert_eq!(
+        rules::create(Kind::Problem, empty, &l, &Matrix::default(), &c),
+        Err(Refusal::EmptyTitle)
+    );
 }
 
 #[test]
@@ -552,10 +775,16 @@ fn assign_on_a_change_sets_the_assignee_without_a_transition() {
     let o = ops();
     let c = change(ChangeType::Normal, "assess");
     let out = rules::assign(&l, &c, Some("bob"), None, &ctx(&a, &o, 1)).expect("assign");
-    assert_eq!((out.ticket.state.as_str(), out.ticket.assignee.as_deref()), ("assess", Some("bob")));
+    assert_eq!(
+        (out.ticket.state.as_str(), out.ticket.assignee.as_deref()),
+        ("assess", Some("bob"))
+    );
     assert!(out.transition.is_none());
     let resolved = ticket(Kind::Incident, "resolved", "zed");
-    assert!(matches!(rules::assign(&l, &resolved, None, None, &ctx(&a, &o, 0)), Err(Refusal::NotFromHere { .. })));
+    assert!(matches!(
+        rules::assign(&l, &resolved, None, None, &ctx(&a, &o, 0)),
+        Err(Refusal::NotFromHere { .. })
+    ));
 }
 
 #[test]
@@ -590,11 +819,18 @@ fn line_of(src: &str, needle: &str) -> usize {
 
 #[test]
 fn unknown_state_is_named_with_its_line() {
-    let src = broken("name = \"resume\"\nfrom = [\"pending\"]", "name = \"resume\"\nfrom = [\"paused\"]");
+    let src = broken(
+        "name = \"resume\"\nfrom = [\"pending\"]",
+        "name = \"resume\"\nfrom = [\"paused\"]",
+    );
     let e = load_err(&src);
     assert_eq!(e.file, "my.toml");
     assert_eq!(e.line, line_of(&src, "[\"paused\"]"));
-    assert!(e.message.starts_with("unknown state `paused` in transition `resume` of `incident`"), "{e}");
+    assert!(
+        e.message
+            .starts_with("unknown state `paused` in transition `resume` of `incident`"),
+        "{e}"
+    );
     assert_eq!(e.to_string().split(':').next(), Some("my.toml"));
 }
 
@@ -617,7 +853,10 @@ fn unreachable_state_is_refused() {
 
 #[test]
 fn duplicate_state_is_refused() {
-    let e = load_err(&broken("\"pending\", \"resolved\", \"closed\", \"cancelled\"]", "\"pending\", \"pending\", \"resolved\", \"closed\", \"cancelled\"]"));
+    let e = load_err(&broken(
+        "\"pending\", \"resolved\", \"closed\", \"cancelled\"]",
+        "\"pending\", \"pending\", \"resolved\", \"closed\", \"cancelled\"]",
+    ));
     assert_eq!(e.message, "duplicate state `pending` in `incident`");
 }
 
@@ -632,13 +871,19 @@ fn duplicate_transition_name_is_refused() {
 #[test]
 fn same_name_for_different_change_types_is_allowed_but_not_for_overlapping_ones() {
     assert!(Lifecycles::load(DEFAULT_SOURCE, "x").is_ok());
-    let e = load_err(&broken("types = [\"emergency\"]\nfrom = [\"new\"]", "types = [\"emergency\", \"normal\"]\nfrom = [\"new\"]"));
+    let e = load_err(&broken(
+        "types = [\"emergency\"]\nfrom = [\"new\"]",
+        "types = [\"emergency\", \"normal\"]\nfrom = [\"new\"]",
+    ));
     assert_eq!(e.message, "duplicate transition `submit` in `change`");
 }
 
 #[test]
 fn no_final_state_is_refused() {
-    let e = load_err(&broken("final = [\"closed\", \"cancelled\"]\nresolved = [\"resolved\"]\n\n[[problem", "final = []\nresolved = [\"resolved\"]\n\n[[problem"));
+    let e = load_err(&broken(
+        "final = [\"closed\", \"cancelled\"]\nresolved = [\"resolved\"]\n\n[[problem",
+        "final = []\nresolved = [\"resolved\"]\n\n[[problem",
+    ));
     assert_eq!(e.message, "`problem` has no final state: list at least one in `final`");
     let e = load_err(&broken("final = [\"closed\", \"rejected\", \"cancelled\"]\n", ""));
     assert!(e.message.contains("`request` has no final state"), "{e}");
@@ -646,7 +891,10 @@ fn no_final_state_is_refused() {
 
 #[test]
 fn a_transition_from_a_final_state_is_refused() {
-    let src = broken("name = \"reopen\"\nfrom = [\"resolved\"]", "name = \"reopen\"\nfrom = [\"resolved\", \"closed\"]");
+    let src = broken(
+        "name = \"reopen\"\nfrom = [\"resolved\"]",
+        "name = \"reopen\"\nfrom = [\"resolved\", \"closed\"]",
+    );
     let e = load_err(&src);
     assert_eq!(
         e.message,
@@ -658,17 +906,44 @@ fn a_transition_from_a_final_state_is_refused() {
 #[test]
 fn other_mistakes_are_named_too() {
     let cases = [
-        (broken("requires = [\"pending_reason\"]", "requires = [\"mood\"]"), "unknown field `mood`"),
-        (broken("requires = [\"pending_reason\"]", "requires = [\"risk\"]"), "which a incident does not have"),
+        (
+            broken("requires = [\"pending_reason\"]", "requires = [\"mood\"]"),
+            "unknown field `mood`",
+        ),
+        (
+            broken("requires = [\"pending_reason\"]", "requires = [\"risk\"]"),
+            "which a incident does not have",
+        ),
         (broken("role = \"cab\"", "role = \"boss\""), "unknown role `boss`"),
-        (broken("types = [\"normal\"]", "types = [\"urgent\"]"), "unknown change type `urgent`"),
-        (broken("defaults = { assignee = \"$actor\" }", "defaults = { assignee = \"$someone\" }"), "unknown value `$someone`"),
+        (
+            broken("types = [\"normal\"]", "types = [\"urgent\"]"),
+            "unknown change type `urgent`",
+        ),
+        (
+            broken(
+                "defaults = { assignee = \"$actor\" }",
+                "defaults = { assignee = \"$someone\" }",
+            ),
+            "unknown value `$someone`",
+        ),
         (broken("[fields]\n", "colour = 1\n[fields]\n"), "unknown field `colour`"),
-        (broken("[incident]\nstates", "[incident]\nstate"), "unknown field `state`, expected one of `states`"),
+        (
+            broken("[incident]\nstates", "[incident]\nstate"),
+            "unknown field `state`, expected one of `states`",
+        ),
         (broken("needs_ci = true\n\n", "needs_ci = \"yes\"\n\n"), "invalid type"),
         (broken("[problem]", "[problem"), "unclosed table"),
-        (broken("[fields]\n", "[fields]\nmood = [\"happy\"]\n"), "`mood` is not an enumerated field"),
-        (broken("types = [\"standard\", \"normal\", \"emergency\"]", "types = [\"standard\", \"normal\"]"), "for `emergency` changes, which `types` does not list"),
+        (
+            broken("[fields]\n", "[fields]\nmood = [\"happy\"]\n"),
+            "`mood` is not an enumerated field",
+        ),
+        (
+            broken(
+                "types = [\"standard\", \"normal\", \"emergency\"]",
+                "types = [\"standard\", \"normal\"]",
+            ),
+            "for `emergency` changes, which `types` does not list",
+        ),
     ];
     for (src, expected) in cases {
         let e = Lifecycles::load(&src, "my.toml").map(|_| ()).expect_err(expected);

@@ -1,0 +1,119 @@
+//! Helpers for driving the real binary against a desk in a temporary folder.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Env {
+    /// A fresh folder with an initialised desk whose admin is `alice`.
+    pub fn new() -> Env {
+        let env = Env::empty();
+        env.ok(&["init"]);
+        env
+    }
+
+    /// A fresh folder with no desk in it yet.
+    pub fn empty() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = dir.path().join("desk.db");
+        Env { dir, db }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    /// `opsdesk --db <desk>` as `alice`, with config and data folders inside the temp dir.
+    pub fn cmd(&self) -> Command {
+        self.cmd_as("alice")
+    }
+
+    pub fn cmd_as(&self, user: &str) -> Command {
+        let mut c = Command::cargo_bin("opsdesk").expect("binary");
+        c.env_clear()
+            .env("OPSDESK_CONFIG_DIR", self.config_dir())
+            .env("OPSDESK_DATA_DIR", self.dir.path().join("data"))
+            .env("OPSDESK_USER", user)
+            .env("OPSDESK_DB", &self.db);
+        c
+    }
+
+    /// Runs as alice and returns stdout, failing the test if the command fails.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.ok_as("alice", args)
+    }
+
+    pub fn ok_as(&self, user: &str, args: &[&str]) -> String {
+        let out = self.cmd_as(user).args(args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "opsdesk {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    /// Runs as `user`, expects exit `code`, returns stderr.
+    pub fn fails_as(&self, user: &str, args: &[&str], code: i32) -> String {
+        let out = self.cmd_as(user).args(args).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(code), "opsdesk {args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "a refused command printed to stdout: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        stderr
+    }
+
+    pub fn fails(&self, args: &[&str], code: i32) -> String {
+        self.fails_as("alice", args, code)
+    }
+
+    /// Everything the desk holds, as text: equal snapshots mean nothing was written.
+    pub fn snapshot(&self) -> String {
+        snapshot(&self.db)
+    }
+}
+
+pub fn snapshot(db: &Path) -> String {
+    let conn = rusqlite::Connection::open(db).expect("open desk");
+    let mut out = String::new();
+    for table in [
+        "operators",
+        "tickets",
+        "events",
+        "comments",
+        "ticket_links",
+        "cis",
+        "ci_relations",
+        "ticket_cis",
+        "meta",
+    ] {
+        let sql = format!("SELECT * FROM {table} ORDER BY 1");
+        let mut stmt = conn.prepare(&sql).expect("prepare");
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |r| {
+                let mut cells = Vec::new();
+                for i in 0..n {
+                    let v: rusqlite::types::Value = r.get(i)?;
+                    cells.push(format!("{v:?}"));
+                }
+                Ok(cells.join("|"))
+            })
+            .expect("query");
+        out.push_str(&format!("[{table}]\n"));
+        for row in rows {
+            out.push_str(&row.expect("row"));
+            out.push('\n');
+        }
+    }
+    out
+}

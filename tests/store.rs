@@ -1,0 +1,203 @@
+//! The desk file's guarantees, through the library: append-only timeline, upgrades,
+//! optimistic concurrency between two operators, pagination.
+
+use opsdesk::config::Config;
+use opsdesk::desk::{Desk, DeskError};
+use opsdesk::domain::rules::Draft;
+use opsdesk::domain::{Kind, TicketId};
+use opsdesk::store::tickets::Filter;
+use opsdesk::store::{self, Sharing, Store};
+
+fn new_desk(dir: &tempfile::TempDir, user: &str) -> Desk {
+    let (desk, _) =
+        Desk::create(&dir.path().join("desk.db"), user, Config::default(), Sharing::Private).expect("create");
+    desk
+}
+
+fn draft(title: &str) -> Draft {
+    Draft {
+        title: title.into(),
+        ..Draft::default()
+    }
+}
+
+#[test]
+fn the_timeline_is_append_only() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut desk = new_desk(&dir, "alice");
+    desk.create_ticket(Kind::Incident, draft("x"), &[]).expect("create");
+    desk.comment(TicketId::new(Kind::Incident, 1), "hello", false)
+        .expect("comment");
+    let conn = rusqlite::Connection::open(dir.path().join("desk.db")).expect("open");
+    let err = conn
+        .execute("UPDATE events SET actor = 'mallory'", [])
+        .expect_err("update refused");
+    assert!(err.to_string().contains("the timeline is append-only"), "{err}");
+    let err = conn.execute("DELETE FROM events", []).expect_err("delete refused");
+    assert!(err.to_string().contains("cannot be removed"), "{err}");
+    let err = conn
+        .execute("UPDATE comments SET body = 'edited'", [])
+        .expect_err("comment edit refused");
+    assert!(err.to_string().contains("cannot be changed"), "{err}");
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM events WHERE actor = 'alice'", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn a_desk_of_an_older_schema_upgrades_on_open() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.db");
+    {
+        let conn = store::create_at_version(&path, 1).expect("v1 desk");
+        conn.execute_batch(
+            "INSERT INTO operators VALUES ('alice', 'admin,agent', 0);
+             INSERT INTO tickets (kind, number, state, is_open, title, impact, urgency, priority, requester, created_at, updated_at, version)
+             VALUES ('incident', 1, 'new', 1, 'Legacy printer fault', 3, 3, 5, 'alice', 0, 0, 1);",
+        )
+        .expect("v1 data");
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(v, 1);
+    }
+    let mut desk = Desk::open(&path, "alice", Config::default()).expect("open upgrades");
+    let v: i64 = desk
+        .store()
+        .connection()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(v as usize, store::schema_version());
+    // The search index added by version 2 holds what version 1 had.
+    let hits = desk.search("printer", 10).expect("search");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].ticket.id, TicketId::new(Kind::Incident, 1));
+}
+
+#[test]
+fn two_operators_one_ticket_the_second_write_is_refused_not_merged() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut alice = new_desk(&dir, "alice");
+    let mut bob = Desk::open(&dir.path().join("desk.db"), "bob", Config::default()).expect("bob opens");
+    let id = alice
+        .create_ticket(Kind::Incident, draft("Disk full"), &[])
+        .expect("create")
+        .id;
+    // Both look at version 1.
+    let seen = alice.ticket(id).expect("read").ticket.version;
+    assert_eq!(bob.ticket(id).expect("read").ticket.version, seen);
+    let before_alice = alice.data_version().expect("dv");
+    bob.edit(id, &[("title".into(), "Disk full on db-01".into())], None, Some(seen))
+        .expect("bob first");
+    assert_ne!(
+        alice.data_version().expect("dv"),
+        before_alice,
+        "alice can see that someone wrote"
+    );
+    let err = alice
+        .edit(id, &[("title".into(), "Disk almost full".into())], None, Some(seen))
+        .expect_err("alice is stale");
+    match &err {
+        DeskError::Conflict { id: cid, by, .. } => {
+            assert_eq!(*cid, id);
+            assert_eq!(by, "bob");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().starts_with("INC-1 was changed by bob at "), "{err}");
+    assert!(err.to_string().ends_with(" — reload"), "{err}");
+    let t = alice.ticket(id).expect("read");
+    assert_eq!(t.ticket.title, "Disk full on db-01");
+    assert_eq!(t.ticket.version, 2);
+    assert_eq!(t.timeline.len(), 2, "created + bob's edit; nothing of alice's");
+}
+
+#[test]
+fn a_refused_action_writes_no_event() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut desk = new_desk(&dir, "alice");
+    let id = desk.create_ticket(Kind::Incident, draft("x"), &[]).expect("create").id;
+    assert!(desk.transition(id, "close", &[], None, None).is_err());
+    assert!(
+        desk.transition(id, "resolve", &[("resolution_code".into(), "fixed".into())], None, None)
+            .is_err()
+    );
+    assert_eq!(desk.ticket(id).expect("read").timeline.len(), 1);
+}
+
+#[test]
+fn keyset_pages_walk_the_queue_without_gaps_or_repeats() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut desk = new_desk(&dir, "alice");
+    for i in 0..23u8 {
+        let d = Draft {
+            title: format!("t{i}"),
+            impact: Some(1 + i % 3),
+            urgency: Some(1 + (i / 3) % 3),
+            ..Draft::default()
+        };
+        desk.create_ticket(Kind::Incident, d, &[]).expect("create");
+    }
+    let all = desk
+        .list(&Filter {
+            open_only: true,
+            limit: 100,
+            ..Filter::default()
+        })
+        .expect("all");
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = desk
+            .list(&Filter {
+                open_only: true,
+                limit: 5,
+                after,
+                ..Filter::default()
+            })
+            .expect("page");
+        let Some(last) = page.last() else { break };
+        // The cursor is what the row showed: priority, creation time, and the id as a tiebreak.
+        let rowid = desk
+            .store()
+            .connection()
+            .query_row(
+                "SELECT id FROM tickets WHERE kind = 'incident' AND number = ?1",
+                [last.id.number as i64],
+                |r| r.get(0),
+            )
+            .expect("rowid");
+        after = Some((last.priority, last.created_at.timestamp_millis(), rowid));
+        paged.extend(page);
+    }
+    assert_eq!(
+        paged.iter().map(|t| t.id).collect::<Vec<_>>(),
+        all.iter().map(|t| t.id).collect::<Vec<_>>()
+    );
+    assert_eq!(paged.len(), 23);
+    assert!(paged.windows(2).all(|w| w[0].priority <= w[1].priority));
+}
+
+#[test]
+fn the_open_queue_is_served_by_its_index() {
+    let dir = tempfile::tempdir().expect("dir");
+    let _desk = new_desk(&dir, "alice");
+    let store = Store::open(&dir.path().join("desk.db")).expect("open");
+    let plan: Vec<String> = {
+        let mut stmt = store
+            .connection()
+            .prepare("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE is_open = 1 ORDER BY priority, created_at, id LIMIT 50")
+            .expect("plan");
+        stmt.query_map([], |r| r.get::<_, String>(3))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let plan = plan.join(" | ");
+    assert!(plan.contains("tickets_open_queue"), "{plan}");
+    assert!(
+        !plan.contains("TEMP B-TREE"),
+        "the first page must not sort all open rows: {plan}"
+    );
+}
