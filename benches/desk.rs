@@ -1,1 +1,105 @@
-fn main() {}
+//! The desk's promised speeds, on a seeded desk (default 1,000,000 tickets).
+//!
+//!     cargo bench --bench desk
+//!     OPSDESK_BENCH_TICKETS=100000 cargo bench --bench desk
+//!
+//! The desk is built once by the seeder into target/bench-desks/ and reused by later runs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use opsdesk::config::Config;
+use opsdesk::desk::Desk;
+use opsdesk::domain::rules::Draft;
+use opsdesk::domain::{Kind, TicketId};
+use opsdesk::store::tickets::Filter;
+
+fn bench_desk() -> PathBuf {
+    let n: usize = std::env::var("OPSDESK_BENCH_TICKETS")
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("bench-desks");
+    let path = dir.join(format!("desk-{n}.db"));
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).expect("bench folder");
+        eprintln!("seeding {} tickets into {} (once)...", n, path.display());
+        let report = opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(n, chrono::Utc::now())).expect("seed");
+        eprintln!("seeded: {report:?}");
+    }
+    path
+}
+
+fn benches(c: &mut Criterion) {
+    let path = bench_desk();
+    let mut desk = Desk::open(&path, "alice", Config::default()).expect("open bench desk");
+
+    let mut g = c.benchmark_group("queue");
+    g.bench_function("first_page_open_by_priority_and_age", |b| {
+        let filter = Filter {
+            open_only: true,
+            limit: 50,
+            ..Filter::default()
+        };
+        b.iter(|| {
+            let page = desk.list(&filter).expect("list");
+            assert_eq!(page.len(), 50);
+            page
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("write");
+    let id: TicketId = desk
+        .create_ticket(
+            Kind::Incident,
+            Draft {
+                title: "benchmark ticket".into(),
+                ..Draft::default()
+            },
+            &[],
+        )
+        .expect("create")
+        .id;
+    desk.assign(id, None, None, None).expect("assign");
+    let pend = vec![("pending_reason".to_string(), "awaiting_vendor".to_string())];
+    let mut pending = false;
+    g.bench_function("transition_with_event_committed", |b| {
+        b.iter(|| {
+            let out = if pending {
+                desk.transition(id, "resume", &[], None, None)
+            } else {
+                desk.transition(id, "pend", &pend, None, None)
+            };
+            pending = !pending;
+            out.expect("transition")
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("search");
+    for (name, query) in [
+        ("two_words", "database timeout"),
+        ("one_common_word", "slow"),
+        ("rare_word", "garbled"),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let hits = desk.search(query, 50).expect("search");
+                assert!(!hits.is_empty());
+                hits
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = desk;
+    config = Criterion::default().sample_size(50).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    targets = benches
+}
+criterion_main!(desk);

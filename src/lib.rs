@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod seed;
 pub mod store;
 pub mod text;

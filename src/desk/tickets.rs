@@ -140,30 +140,7 @@ impl Desk {
                 at: short_time(at),
             });
         }
-        let now = out.ticket.updated_at;
-        let mut note = out.note.as_deref();
-        if let Some((name, from, to)) = &out.transition {
-            let e = NewEvent {
-                kind: "transition",
-                field: Some(name),
-                old: Some(from),
-                new: Some(to),
-                note: note.take(),
-                ..NewEvent::default()
-            };
-            store_tickets::append_event(tx, stored.rowid, now, actor, &e)?;
-        }
-        for c in &out.changes {
-            let e = NewEvent {
-                kind: "field",
-                field: Some(&c.field),
-                old: c.old.as_deref(),
-                new: c.new.as_deref(),
-                note: note.take(),
-                ..NewEvent::default()
-            };
-            store_tickets::append_event(tx, stored.rowid, now, actor, &e)?;
-        }
+        store_tickets::record_outcome(tx, stored.rowid, out, actor)?;
         Ok(())
     }
 

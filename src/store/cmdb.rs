@@ -92,10 +92,9 @@ pub fn edges(conn: &Connection) -> Result<Vec<Edge>> {
 
 /// Links a ticket to a CI; false when it was linked already.
 pub fn link_ticket(conn: &Connection, ticket: i64, ci: i64) -> Result<bool> {
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO ticket_cis (ticket_id, ci_id) VALUES (?1, ?2)",
-        [ticket, ci],
-    )?;
+    let n = conn
+        .prepare_cached("INSERT OR IGNORE INTO ticket_cis (ticket_id, ci_id) VALUES (?1, ?2)")?
+        .execute([ticket, ci])?;
     Ok(n == 1)
 }
 

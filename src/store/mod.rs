@@ -26,7 +26,7 @@ const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("schema_v1.sql")),
-        M::up(include_str!("schema_v2.sql")),
+        M::up(concat!(include_str!("schema_v2.sql"), include_str!("search_index.sql"))),
     ])
 });
 
@@ -208,6 +208,23 @@ impl Store {
         let out = f(&tx)?;
         tx.finish().map_err(StoreError::from)?;
         Ok(out)
+    }
+
+    /// For writing a whole new desk nobody else uses yet (seed, demo): a 256 MiB page cache
+    /// so the load does not spill pages mid-transaction, and no fsync, since a load cut short
+    /// by a crash is simply run again. Back to normal with [`Store::end_bulk_load`].
+    pub fn begin_bulk_load(&self) -> Result<()> {
+        self.conn.pragma_update(None, "cache_size", -262_144)?;
+        self.conn.pragma_update(None, "synchronous", "OFF")?;
+        Ok(())
+    }
+
+    pub fn end_bulk_load(&self) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        self.conn.pragma_update(None, "cache_size", -2000)?;
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA optimize;")?;
+        Ok(())
     }
 
     /// Changes whenever another connection commits: cheap to poll.

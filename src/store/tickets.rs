@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_f
 use serde::Serialize;
 
 use super::{Result, from_millis, to_millis};
+use crate::domain::Outcome;
 use crate::domain::ticket::{Kind, Ticket, TicketId};
 
 /// The columns of `tickets` in the order [`from_row`] reads them.
@@ -235,6 +236,36 @@ pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &st
         e.comment_id
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Appends the events of a move or an edit: the transition (with its note), then one
+/// event per changed field (the note goes on the first when there is no transition).
+pub fn record_outcome(conn: &Connection, rowid: i64, out: &Outcome, actor: &str) -> Result<()> {
+    let now = out.ticket.updated_at;
+    let mut note = out.note.as_deref();
+    if let Some((name, from, to)) = &out.transition {
+        let e = NewEvent {
+            kind: "transition",
+            field: Some(name),
+            old: Some(from),
+            new: Some(to),
+            note: note.take(),
+            ..NewEvent::default()
+        };
+        append_event(conn, rowid, now, actor, &e)?;
+    }
+    for c in &out.changes {
+        let e = NewEvent {
+            kind: "field",
+            field: Some(&c.field),
+            old: c.old.as_deref(),
+            new: c.new.as_deref(),
+            note: note.take(),
+            ..NewEvent::default()
+        };
+        append_event(conn, rowid, now, actor, &e)?;
+    }
+    Ok(())
 }
 
 /// One entry of a timeline, with the comment's text for comments and work notes.

@@ -1,0 +1,580 @@
+//! A realistic synthetic desk of any size, for benchmarks and the demo desk.
+//!
+//! Every ticket is walked through its lifecycle by the real rules engine, so a seeded desk
+//! holds only what the product itself could have written: valid states, the fields each
+//! transition needs, roles and segregation of duties respected, and a timeline to match.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Offset, Utc};
+
+use crate::config::Config;
+use crate::domain::cmdb::Relation;
+use crate::domain::rules::{self, Context, Draft, Outcome};
+use crate::domain::{Actor, ChangeType, Kind, Role};
+use crate::store::cmdb::{self as store_cmdb, Ci};
+use crate::store::tickets::{self as store_tickets, NewEvent};
+use crate::store::{Sharing, Store, StoreError, operators as store_ops};
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub tickets: usize,
+    /// The desk's "now": tickets are spread over the year before it.
+    pub now: DateTime<Utc>,
+    pub rng_seed: u64,
+    /// Of tickets older than two weeks, how many are finished (closed, cancelled, rejected).
+    pub done_share: f64,
+}
+
+impl SeedOptions {
+    pub fn new(tickets: usize, now: DateTime<Utc>) -> Self {
+        SeedOptions {
+            tickets,
+            now,
+            rng_seed: 42,
+            done_share: 0.93,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    pub tickets: usize,
+    pub events: usize,
+    pub comments: usize,
+    pub cis: usize,
+    pub operators: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("{0} exists already: seeding writes a new desk")]
+    Exists(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the seeder broke a rule, which is a bug: {0}")]
+    Rule(#[from] crate::domain::Refusal),
+}
+
+impl From<rusqlite::Error> for SeedError {
+    fn from(e: rusqlite::Error) -> Self {
+        SeedError::Store(StoreError::Sqlite(e))
+    }
+}
+
+const SERVICES: &[&str] = &[
+    "online-shop",
+    "payments",
+    "email",
+    "vpn",
+    "intranet",
+    "hr-portal",
+    "crm",
+    "erp",
+    "wiki",
+    "build-farm",
+    "video-calls",
+    "file-share",
+    "identity",
+    "monitoring",
+    "data-warehouse",
+    "support-portal",
+];
+const APPS: &[&str] = &[
+    "api",
+    "web",
+    "worker",
+    "gateway",
+    "scheduler",
+    "search",
+    "cache",
+    "auth",
+];
+const SYMPTOMS: &[&str] = &[
+    "is down",
+    "is slow",
+    "times out",
+    "returns error 500",
+    "rejects logins",
+    "drops connections",
+    "shows stale data",
+    "fills its disk",
+    "runs out of memory",
+    "certificate expired",
+    "cannot reach the database",
+    "queue is backing up",
+    "high CPU",
+    "fails health check",
+    "crashes on start",
+    "prints garbled reports",
+];
+const REQUESTS: &[&str] = &[
+    "Access to",
+    "New account for",
+    "Password reset for",
+    "More storage on",
+    "VPN token for",
+    "Laptop for",
+    "Licence for",
+    "Report from",
+    "Mailing list on",
+    "Firewall opening for",
+];
+const PEOPLE: &[&str] = &[
+    "Ana", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemal", "Lena", "Mateo",
+    "Nora", "Olu", "Priya", "Quentin", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Yara", "Zoë",
+];
+const OPERATORS: &[&str] = &[
+    "alice", "bob", "carol", "dave", "erin", "frank", "gina", "hal", "ivy", "jack", "kim", "leo", "mia", "ned", "olga",
+    "pat", "quinn", "raj", "sam", "tess", "uri", "val", "walt", "xena",
+];
+const WORDS: &[&str] = &[
+    "users report",
+    "since the last deploy",
+    "only from the branch office",
+    "after the nightly backup",
+    "intermittently",
+    "for everyone in finance",
+    "on Monday mornings",
+    "when the load balancer fails over",
+    "with a timeout in the logs",
+    "and the dashboard is red",
+    "after the password change",
+    "over Wi-Fi only",
+];
+const TEAMS: &[&str] = &["service-desk", "network", "platform", "database", "apps", "security"];
+const CATEGORIES: &[&str] = &[
+    "network", "hardware", "software", "access", "database", "email", "storage",
+];
+
+struct Gen {
+    rng: fastrand::Rng,
+}
+
+impl Gen {
+    fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
+        xs[self.rng.usize(..xs.len())]
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.f64() < p
+    }
+    fn minutes(&mut self, lo: i64, hi: i64) -> Duration {
+        Duration::minutes(self.rng.i64(lo..=hi))
+    }
+}
+
+/// The CMDB: business services depending on applications, which depend on databases and
+/// run on virtual machines, which are part of clusters; servers connected to switches.
+fn build_cmdb(store: &mut Store, g: &mut Gen, tickets: usize, now: DateTime<Utc>) -> Result<Vec<Ci>, SeedError> {
+    let scale = (tickets / 10_000).max(1);
+    store.write(|tx| -> Result<Vec<Ci>, SeedError> {
+        let mut all = Vec::new();
+        let add = |name: String, class: &str, team: &str, all: &mut Vec<Ci>| -> Result<i64, SeedError> {
+            let mut ci = Ci {
+                rowid: 0,
+                name,
+                class: class.into(),
+                status: "live".into(),
+                owner_team: Some(team.into()),
+                environment: Some("prod".into()),
+                attrs: Default::default(),
+            };
+            ci.rowid = store_cmdb::insert(tx, &ci, now)?;
+            let id = ci.rowid;
+            all.push(ci);
+            Ok(id)
+        };
+        let mut switches = Vec::new();
+        for s in 0..(2 * scale).max(2) {
+            switches.push(add(format!("sw-{s:03}"), "network_device", "network", &mut all)?);
+        }
+        let mut clusters = Vec::new();
+        for c in 0..scale.max(2) {
+            let id = add(format!("cluster-{c:02}"), "cluster", "platform", &mut all)?;
+            store_cmdb::relate(tx, id, Relation::ConnectedTo, switches[c % switches.len()])?;
+            clusters.push(id);
+        }
+        for round in 0..scale {
+            for svc in SERVICES {
+                let name = if round == 0 {
+                    (*svc).to_string()
+                } else {
+                    format!("{svc}-{round}")
+                };
+                let service = add(name.clone(), "business_service", g.pick(TEAMS), &mut all)?;
+                let db = add(format!("{name}-db"), "database", "database", &mut all)?;
+                let dbhost = add(format!("{name}-db-host"), "server", "platform", &mut all)?;
+                store_cmdb::relate(tx, db, Relation::RunsOn, dbhost)?;
+                store_cmdb::relate(
+                    tx,
+                    dbhost,
+                    Relation::ConnectedTo,
+                    switches[g.rng.usize(..switches.len())],
+                )?;
+                for app in 0..g.rng.usize(2..=3) {
+                    let app_name = format!("{name}-{}", APPS[(app + round) % APPS.len()]);
+                    let a = add(app_name.clone(), "application", "apps", &mut all)?;
+                    let vm = add(format!("{app_name}-vm"), "virtual_machine", "platform", &mut all)?;
+                    store_cmdb::relate(tx, service, Relation::DependsOn, a)?;
+                    store_cmdb::relate(tx, a, Relation::DependsOn, db)?;
+                    store_cmdb::relate(tx, a, Relation::RunsOn, vm)?;
+                    store_cmdb::relate(tx, vm, Relation::PartOf, clusters[g.rng.usize(..clusters.len())])?;
+                }
+            }
+        }
+        Ok(all)
+    })
+}
+
+/// One step of a ticket's life: a transition with the fields and note it needs.
+enum Step {
+    Move(&'static str, Vec<(String, String)>, Option<String>),
+}
+
+fn mv(name: &'static str, fields: &[(&str, String)]) -> Step {
+    Step::Move(
+        name,
+        fields.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect(),
+        None,
+    )
+}
+
+fn mv_note(name: &'static str, note: &str) -> Step {
+    Step::Move(name, Vec::new(), Some(note.to_string()))
+}
+
+/// The whole planned life of a ticket of this kind; the seeder stops somewhere along it.
+fn script(g: &mut Gen, kind: Kind, change_type: Option<ChangeType>, start: DateTime<Utc>, assignee: &str) -> Vec<Step> {
+    let who = assignee.to_string();
+    let resolution = || format!("{} {}", "Fixed:", "restarted the service and cleared the queue");
+    match kind {
+        Kind::Incident => {
+            if g.chance(0.05) {
+                return vec![mv_note("cancel", "duplicate of an earlier call")];
+            }
+            let mut s = vec![mv("assign", &[("assignee", who)])];
+            if g.chance(0.25) {
+                let reason = g.pick(&[
+                    "awaiting_caller",
+                    "awaiting_vendor",
+                    "awaiting_change",
+                    "awaiting_problem",
+                ]);
+                s.push(mv("pend", &[("pending_reason", reason.into())]));
+                s.push(mv("resume", &[]));
+            }
+            let code = g.pick(&[
+                "fixed",
+                "fixed",
+                "fixed",
+                "workaround",
+                "no_fault_found",
+                "user_error",
+                "duplicate",
+            ]);
+            s.push(mv(
+                "resolve",
+                &[("resolution_code", code.into()), ("resolution_note", resolution())],
+            ));
+            if g.chance(0.04) {
+                s.push(mv_note("reopen", "happened again the next morning"));
+                s.push(mv(
+                    "resolve",
+                    &[("resolution_code", "fixed".into()), ("resolution_note", resolution())],
+                ));
+            }
+            s.push(mv("close", &[]));
+            s
+        }
+        Kind::Request => {
+            let mut s = Vec::new();
+            if g.chance(0.3) {
+                s.push(mv("submit_for_approval", &[]));
+                if g.chance(0.08) {
+                    s.push(mv_note("reject", "not in this quarter's budget"));
+                    return s;
+                }
+                s.push(mv("approve", &[]));
+            }
+            s.push(mv("assign", &[("assignee", who)]));
+            s.push(mv(
+                "resolve",
+                &[("resolution_note", "Done and confirmed with the requester".into())],
+            ));
+            s.push(mv("close", &[]));
+            s
+        }
+        Kind::Problem => {
+            let mut s = vec![mv("assign", &[("assignee", who)])];
+            if g.chance(0.6) {
+                s.push(mv(
+                    "record_known_error",
+                    &[
+                        ("root_cause", "A connection pool too small for peak load".into()),
+                        (
+                            "workaround",
+                            "Restart the application service; it recovers for a day".into(),
+                        ),
+                    ],
+                ));
+            }
+            s.push(mv(
+                "resolve",
+                &[(
+                    "resolution_note",
+                    "Pool size raised by CHG; no recurrence in 30 days".into(),
+                )],
+            ));
+            s.push(mv("close", &[]));
+            s
+        }
+        Kind::Change => {
+            let ps = start + Duration::days(g.rng.i64(1..=14)) + Duration::hours(g.rng.i64(0..=23));
+            let pe = ps + Duration::hours(g.rng.i64(1..=4));
+            let plan = |with_risk: bool, g: &mut Gen| {
+                let mut f = vec![
+                    (
+                        "implementation_plan".to_string(),
+                        "1. drain node 2. apply 3. verify 4. undrain".to_string(),
+                    ),
+                    ("planned_start".to_string(), rules::format_time(ps)),
+                    ("planned_end".to_string(), rules::format_time(pe)),
+                ];
+                if with_risk {
+                    f.push(("risk".into(), g.pick(&["low", "low", "medium", "high"]).into()));
+                    f.push(("backout_plan".into(), "Restore the snapshot taken in step 1".into()));
+                }
+                f
+            };
+            let mut s = match change_type.unwrap_or(ChangeType::Normal) {
+                ChangeType::Standard => vec![Step::Move("schedule", plan(false, g), None)],
+                ChangeType::Normal => vec![
+                    Step::Move("submit", plan(true, g), None),
+                    mv("request_approval", &[]),
+                    mv_note("approve", "Approved at CAB"),
+                ],
+                ChangeType::Emergency => {
+                    vec![
+                        Step::Move("submit", plan(true, g), None),
+                        mv_note("approve", "Approved by ECAB"),
+                    ]
+                }
+            };
+            if g.chance(0.03) {
+                s.push(mv_note("cancel", "superseded"));
+                return s;
+            }
+            s.push(mv("start", &[]));
+            let code = g.pick(&[
+                "successful",
+                "successful",
+                "successful",
+                "successful_with_issues",
+                "failed",
+                "backed_out",
+            ]);
+            s.push(mv("complete", &[("close_code", code.into())]));
+            s.push(mv("close", &[("review_note", "Reviewed; nothing further".into())]));
+            s
+        }
+    }
+}
+
+/// Writes a new desk of `opts.tickets` tickets at `path`.
+pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
+    if path.exists() {
+        return Err(SeedError::Exists(path.display().to_string()));
+    }
+    let config = Config::default();
+    let (mut store, _) = Store::create(path, Sharing::Private)?;
+    store.begin_bulk_load()?;
+    let mut g = Gen {
+        rng: fastrand::Rng::with_seed(opts.rng_seed),
+    };
+    let mut report = SeedReport::default();
+    let year_ago = opts.now - Duration::days(365);
+    store.write(|tx| -> Result<(), SeedError> {
+        for (i, name) in OPERATORS.iter().enumerate() {
+            let roles: &[Role] = match i {
+                0 => &[Role::Admin, Role::Agent, Role::Cab],
+                1..=3 => &[Role::Agent, Role::Cab],
+                _ => &[Role::Agent],
+            };
+            store_ops::insert(tx, name, roles, year_ago)?;
+        }
+        crate::store::set_meta(tx, "created_by", "seed")?;
+        crate::store::search::pause_index(tx)?;
+        Ok(())
+    })?;
+    report.operators = OPERATORS.len();
+    let cis = build_cmdb(&mut store, &mut g, opts.tickets, year_ago)?;
+    report.cis = cis.len();
+    let operators: Vec<String> = OPERATORS.iter().map(|s| s.to_string()).collect();
+    let actors: Vec<Actor> = store.read(|tx| -> Result<Vec<Actor>, SeedError> {
+        Ok(store_ops::list(tx)?
+            .into_iter()
+            .map(|o| Actor::new(o.name, &o.roles))
+            .collect())
+    })?;
+    let cab: Vec<&Actor> = actors.iter().filter(|a| a.has(Role::Cab)).collect();
+    let mut numbers = [0i64; 4];
+    const BATCH: usize = 100_000;
+    let mut done = 0;
+    while done < opts.tickets {
+        let n = BATCH.min(opts.tickets - done);
+        store.write(|tx| -> Result<(), SeedError> {
+            for _ in 0..n {
+                let kind = match g.rng.u32(0..100) {
+                    0..=59 => Kind::Incident,
+                    60..=84 => Kind::Request,
+                    85..=89 => Kind::Problem,
+                    _ => Kind::Change,
+                };
+                let change_type = (kind == Kind::Change).then(|| match g.rng.u32(0..10) {
+                    0..=3 => ChangeType::Standard,
+                    4..=8 => ChangeType::Normal,
+                    _ => ChangeType::Emergency,
+                });
+                let created = year_ago + Duration::seconds(g.rng.i64(0..365 * 86_400));
+                let ci = &cis[g.rng.usize(..cis.len())];
+                let requester_agent = &actors[g.rng.usize(..actors.len())];
+                let title = match kind {
+                    Kind::Request => format!("{} {}", g.pick(REQUESTS), ci.name),
+                    Kind::Change => format!("Patch {} to the current release", ci.name),
+                    Kind::Problem => format!("Recurring: {} {}", ci.name, g.pick(SYMPTOMS)),
+                    Kind::Incident => format!("{} {}", ci.name, g.pick(SYMPTOMS)),
+                };
+                let requester = if kind == Kind::Change {
+                    requester_agent.name.clone()
+                } else {
+                    g.pick(PEOPLE).to_string()
+                };
+                let draft = Draft {
+                    title,
+                    description: format!("{} {} {}.", g.pick(PEOPLE), g.pick(WORDS), g.pick(WORDS)),
+                    impact: Some(g.rng.u8(1..=3)),
+                    urgency: Some(g.rng.u8(1..=3)),
+                    requester: Some(requester),
+                    change_type,
+                    fields: vec![
+                        ("category".into(), g.pick(CATEGORIES).into()),
+                        ("team".into(), g.pick(TEAMS).into()),
+                    ],
+                };
+                let link_ci = kind == Kind::Change || g.chance(0.6);
+                let opener = &actors[g.rng.usize(..actors.len())];
+                let ctx = Context {
+                    actor: opener,
+                    now: created,
+                    operators: &operators,
+                    linked_cis: usize::from(link_ci),
+                    local_offset: Utc.fix(),
+                };
+                let mut ticket = rules::create(kind, draft, &config.lifecycles, &config.matrix, &ctx)?;
+                let assignee = &actors[g.rng.usize(..actors.len())];
+                let steps = script(&mut g, kind, change_type, created, &assignee.name);
+                let age = opts.now - created;
+                let finished = age > Duration::days(14) && g.chance(opts.done_share);
+                let take = if finished {
+                    steps.len()
+                } else {
+                    g.rng.usize(0..steps.len())
+                };
+                let mut at = created;
+                let mut log: Vec<(DateTime<Utc>, String, Either)> = Vec::new();
+                for step in steps.into_iter().take(take) {
+                    at += g.minutes(5, 60 * 30);
+                    if at > opts.now {
+                        break;
+                    }
+                    if g.chance(0.2) {
+                        let c = format!("{} {}", g.pick(PEOPLE), g.pick(WORDS));
+                        log.push((at, assignee.name.clone(), Either::Comment(c, g.chance(0.3))));
+                        ticket.version += 1;
+                        at += g.minutes(1, 120);
+                    }
+                    match step {
+                        Step::Move(name, fields, note) => {
+                            let actor: &Actor = match name {
+                                "approve" | "reject" => {
+                                    let fit: Vec<&&Actor> = cab.iter().filter(|a| !a.is(&ticket.requester)).collect();
+                                    fit[g.rng.usize(..fit.len())]
+                                }
+                                _ => assignee,
+                            };
+                            let ctx = Context {
+                                actor,
+                                now: at,
+                                ..ctx.clone()
+                            };
+                            let out = rules::apply_transition(
+                                &config.lifecycles,
+                                &ticket,
+                                name,
+                                &fields,
+                                note.as_deref(),
+                                &ctx,
+                            )?;
+                            ticket = out.ticket.clone();
+                            log.push((at, actor.name.clone(), Either::Move(Box::new(out))));
+                        }
+                    }
+                }
+                let open = config.lifecycles.get(kind).is_open(&ticket.state);
+                let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
+                numbers[k] += 1;
+                let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open)?;
+                let created_event = NewEvent {
+                    kind: "created",
+                    field: Some("state"),
+                    new: Some(config.lifecycles.get(kind).initial()),
+                    note: Some(&ticket.title),
+                    ..NewEvent::default()
+                };
+                store_tickets::append_event(tx, rowid, created, &opener.name, &created_event)?;
+                report.events += 1;
+                if link_ci {
+                    store_cmdb::link_ticket(tx, rowid, ci.rowid)?;
+                    let e = NewEvent {
+                        kind: "ci_link",
+                        new: Some(&ci.name),
+                        ..NewEvent::default()
+                    };
+                    store_tickets::append_event(tx, rowid, created, &opener.name, &e)?;
+                    report.events += 1;
+                }
+                for (at, actor, item) in log {
+                    match item {
+                        Either::Comment(text, internal) => {
+                            let cid = store_tickets::add_comment(tx, rowid, at, &actor, &text, internal)?;
+                            let kind = if internal { "work_note" } else { "comment" };
+                            let e = NewEvent {
+                                kind,
+                                comment_id: Some(cid),
+                                ..NewEvent::default()
+                            };
+                            store_tickets::append_event(tx, rowid, at, &actor, &e)?;
+                            report.comments += 1;
+                            report.events += 1;
+                        }
+                        Either::Move(out) => {
+                            store_tickets::record_outcome(tx, rowid, &out, &actor)?;
+                            report.events += 1 + out.changes.len();
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        done += n;
+        report.tickets = done;
+    }
+    store.write(|tx| -> Result<(), SeedError> { Ok(crate::store::search::resume_index(tx)?) })?;
+    store.end_bulk_load()?;
+    Ok(report)
+}
+
+enum Either {
+    Comment(String, bool),
+    Move(Box<Outcome>),
+}
