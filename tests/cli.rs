@@ -277,8 +277,9 @@ fn search_ranks_titles_above_comments_and_finds_comment_text() {
         .map(|h| h["id"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(ids, vec!["INC-1", "INC-2", "REQ-1"]);
-    // Prefix of the last word, and a renamed title is found under its new words only.
-    assert_eq!(json(&env, &["search", "monit"])[0]["id"], "REQ-1");
+    // A word typed with `*` matches as a prefix; a renamed title is found under its new words only.
+    assert_eq!(json(&env, &["search", "monit*"])[0]["id"], "REQ-1");
+    assert_eq!(json(&env, &["search", "monit"]).as_array().map(Vec::len), Some(0));
     env.ok(&["edit", "REQ-1", "--field", "title=Docking station"]);
     assert_eq!(json(&env, &["search", "monitor"]).as_array().map(Vec::len), Some(0));
     assert_eq!(json(&env, &["search", "docking"])[0]["id"], "REQ-1");

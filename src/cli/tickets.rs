@@ -149,7 +149,10 @@ pub enum TicketCommand {
         ci: Option<String>,
     },
     /// Full-text search over titles, descriptions and comments, best match first.
-    #[command(after_help = "Examples:\n  opsdesk search printer jam\n  opsdesk search 'vpn timeout' --limit 5 --json")]
+    ///
+    /// Every word must match; end a word with * to match words that start with it. A ticket id
+    /// comes first. On a large desk the 2,000 most recent matches are ranked.
+    #[command(after_help = "Examples:\n  opsdesk search printer jam\n  opsdesk search 'vpn time*' --limit 5 --json")]
     Search {
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,

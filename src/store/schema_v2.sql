@@ -3,9 +3,11 @@
 
 -- One row per ticket (rowid = ticket id) over its title, description and comments. Contentless
 -- with delete support: the text lives in tickets and comments, the index only points at it.
+-- detail=column keeps which column a word is in but not its positions: search is by words,
+-- never by phrase, and the smaller doclists rank about twice as fast on a large desk.
 CREATE VIRTUAL TABLE ticket_search USING fts5(
     title, description, comments,
-    content = '', contentless_delete = 1,
+    content = '', contentless_delete = 1, detail = column,
     tokenize = 'unicode61 remove_diacritics 2'
 );
 

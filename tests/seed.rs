@@ -1,0 +1,106 @@
+//! The seeder writes only what the product itself could have written.
+
+use chrono::{TimeZone, Utc};
+use opsdesk::domain::{Kind, Lifecycles};
+use opsdesk::seed::{SeedOptions, seed};
+
+#[test]
+fn a_seeded_desk_is_consistent_with_the_lifecycles() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("seeded.db");
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("time");
+    let report = seed(&path, &SeedOptions::new(1_500, now)).expect("seed");
+    assert_eq!(report.tickets, 1_500);
+    assert!(report.events > 3 * report.tickets, "{report:?}");
+    assert!(report.cis > 50 && report.comments > 100, "{report:?}");
+    assert!(
+        seed(&path, &SeedOptions::new(10, now)).is_err(),
+        "an existing desk is never overwritten"
+    );
+
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let lifecycles = Lifecycles::builtin();
+    let mut stmt = conn
+        .prepare("SELECT id, kind, state, is_open, version FROM tickets")
+        .expect("prepare");
+    let rows: Vec<(i64, String, String, bool, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    let mut open = 0;
+    for (id, kind, state, is_open, version) in &rows {
+        let kind: Kind = kind.parse().expect("kind");
+        kinds_seen.insert(kind);
+        let lifecycle = lifecycles.get(kind);
+        assert!(lifecycle.has_state(state), "{kind} in unknown state {state}");
+        assert_eq!(*is_open, lifecycle.is_open(state), "{kind} {state}");
+        open += i64::from(*is_open);
+        // One version per action: creation, each transition, each comment.
+        let actions: i64 = conn
+            .query_row(
+                "SELECT 1 + count(*) FILTER (WHERE kind IN ('transition', 'comment', 'work_note')) FROM events WHERE ticket_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(*version, actions, "ticket {id}");
+        let last_state: Option<String> = conn
+            .query_row(
+                "SELECT new FROM events WHERE ticket_id = ?1 AND kind IN ('created', 'transition') ORDER BY id DESC LIMIT 1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("last");
+        assert_eq!(
+            last_state.as_deref(),
+            Some(state.as_str()),
+            "the timeline ends where the ticket is"
+        );
+    }
+    assert_eq!(kinds_seen.len(), 4);
+    assert!(
+        open > 0 && open < rows.len() as i64 / 2,
+        "most of a year-old desk is finished: {open} open"
+    );
+    let changes_without_ci: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tickets t WHERE kind = 'change' AND state NOT IN ('new', 'cancelled') \
+             AND NOT EXISTS (SELECT 1 FROM ticket_cis c WHERE c.ticket_id = t.id)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(changes_without_ci, 0);
+    let approvals_by_requester: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM events e JOIN tickets t ON t.id = e.ticket_id \
+             WHERE e.kind = 'transition' AND e.field = 'approve' AND e.actor = t.requester",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(approvals_by_requester, 0, "segregation of duties holds in seeded data");
+    // The search index was built at the end of the load and its triggers restored.
+    let hits: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'slow'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("search");
+    assert!(hits > 0);
+    let triggers: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'ticket_search_%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("triggers");
+    assert_eq!(triggers, 3);
+}
