@@ -416,162 +416,221 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
             .map(|o| Actor::new(o.name, &o.roles))
             .collect())
     })?;
-    let cab: Vec<&Actor> = actors.iter().filter(|a| a.has(Role::Cab)).collect();
-    let mut numbers = [0i64; 4];
-    const BATCH: usize = 100_000;
-    let mut done = 0;
-    while done < opts.tickets {
-        let n = BATCH.min(opts.tickets - done);
-        store.write(|tx| -> Result<(), SeedError> {
-            for _ in 0..n {
-                let kind = match g.rng.u32(0..100) {
-                    0..=59 => Kind::Incident,
-                    60..=84 => Kind::Request,
-                    85..=89 => Kind::Problem,
-                    _ => Kind::Change,
-                };
-                let change_type = (kind == Kind::Change).then(|| match g.rng.u32(0..10) {
-                    0..=3 => ChangeType::Standard,
-                    4..=8 => ChangeType::Normal,
-                    _ => ChangeType::Emergency,
-                });
-                let created = year_ago + Duration::seconds(g.rng.i64(0..365 * 86_400));
-                let ci = &cis[g.rng.usize(..cis.len())];
-                let requester_agent = &actors[g.rng.usize(..actors.len())];
-                let title = match kind {
-                    Kind::Request => format!("{} {}", g.pick(REQUESTS), ci.name),
-                    Kind::Change => format!("Patch {} to the current release", ci.name),
-                    Kind::Problem => format!("Recurring: {} {}", ci.name, g.pick(SYMPTOMS)),
-                    Kind::Incident => format!("{} {}", ci.name, g.pick(SYMPTOMS)),
-                };
-                let requester = if kind == Kind::Change {
-                    requester_agent.name.clone()
-                } else {
-                    g.pick(PEOPLE).to_string()
-                };
-                let draft = Draft {
-                    title,
-                    description: format!("{} {} {}.", g.pick(PEOPLE), g.pick(WORDS), g.pick(WORDS)),
-                    impact: Some(g.rng.u8(1..=3)),
-                    urgency: Some(g.rng.u8(1..=3)),
-                    requester: Some(requester),
-                    change_type,
-                    fields: vec![
-                        ("category".into(), g.pick(CATEGORIES).into()),
-                        ("team".into(), g.pick(TEAMS).into()),
-                    ],
-                };
-                let link_ci = kind == Kind::Change || g.chance(0.6);
-                let opener = &actors[g.rng.usize(..actors.len())];
-                let ctx = Context {
-                    actor: opener,
-                    now: created,
-                    operators: &operators,
-                    linked_cis: usize::from(link_ci),
-                    local_offset: Utc.fix(),
-                };
-                let mut ticket = rules::create(kind, draft, &config.lifecycles, &config.matrix, &ctx)?;
-                let assignee = &actors[g.rng.usize(..actors.len())];
-                let steps = script(&mut g, kind, change_type, created, &assignee.name);
-                let age = opts.now - created;
-                let finished = age > Duration::days(14) && g.chance(opts.done_share);
-                let take = if finished {
-                    steps.len()
-                } else {
-                    g.rng.usize(0..steps.len())
-                };
-                let mut at = created;
-                let mut log: Vec<(DateTime<Utc>, String, Either)> = Vec::new();
-                for step in steps.into_iter().take(take) {
-                    at += g.minutes(5, 60 * 30);
-                    if at > opts.now {
-                        break;
-                    }
-                    if g.chance(0.2) {
-                        let c = format!("{} {}", g.pick(PEOPLE), g.pick(WORDS));
-                        log.push((at, assignee.name.clone(), Either::Comment(c, g.chance(0.3))));
-                        ticket.version += 1;
-                        at += g.minutes(1, 120);
-                    }
-                    match step {
-                        Step::Move(name, fields, note) => {
-                            let actor: &Actor = match name {
-                                "approve" | "reject" => {
-                                    let fit: Vec<&&Actor> = cab.iter().filter(|a| !a.is(&ticket.requester)).collect();
-                                    fit[g.rng.usize(..fit.len())]
-                                }
-                                _ => assignee,
-                            };
-                            let ctx = Context {
-                                actor,
-                                now: at,
-                                ..ctx.clone()
-                            };
-                            let out = rules::apply_transition(
-                                &config.lifecycles,
-                                &ticket,
-                                name,
-                                &fields,
-                                note.as_deref(),
-                                &ctx,
-                            )?;
-                            ticket = out.ticket.clone();
-                            log.push((at, actor.name.clone(), Either::Move(Box::new(out))));
-                        }
-                    }
+    // One core walks tickets through their lifecycles while the other writes them.
+    let world = World {
+        config: &config,
+        cis: &cis,
+        actors: &actors,
+        operators: &operators,
+        now: opts.now,
+        year_ago,
+        done_share: opts.done_share,
+    };
+    const BATCH: usize = 2_000;
+    const PER_TRANSACTION: usize = 100_000;
+    let total = opts.tickets;
+    std::thread::scope(|scope| -> Result<(), SeedError> {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Result<Vec<Life>, SeedError>>(8);
+        scope.spawn(move || {
+            let mut made = 0;
+            while made < total {
+                let n = BATCH.min(total - made);
+                let batch: Result<Vec<Life>, SeedError> = (0..n).map(|_| world.life(&mut g)).collect();
+                let failed = batch.is_err();
+                if send.send(batch).is_err() || failed {
+                    return;
                 }
-                let open = config.lifecycles.get(kind).is_open(&ticket.state);
-                let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
-                numbers[k] += 1;
-                let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open)?;
-                let created_event = NewEvent {
-                    kind: "created",
-                    field: Some("state"),
-                    new: Some(config.lifecycles.get(kind).initial()),
-                    note: Some(&ticket.title),
-                    ..NewEvent::default()
-                };
-                store_tickets::append_event(tx, rowid, created, &opener.name, &created_event)?;
-                report.events += 1;
-                if link_ci {
-                    store_cmdb::link_ticket(tx, rowid, ci.rowid)?;
-                    let e = NewEvent {
-                        kind: "ci_link",
-                        new: Some(&ci.name),
-                        ..NewEvent::default()
-                    };
-                    store_tickets::append_event(tx, rowid, created, &opener.name, &e)?;
-                    report.events += 1;
-                }
-                for (at, actor, item) in log {
-                    match item {
-                        Either::Comment(text, internal) => {
-                            let cid = store_tickets::add_comment(tx, rowid, at, &actor, &text, internal)?;
-                            let kind = if internal { "work_note" } else { "comment" };
-                            let e = NewEvent {
-                                kind,
-                                comment_id: Some(cid),
-                                ..NewEvent::default()
-                            };
-                            store_tickets::append_event(tx, rowid, at, &actor, &e)?;
-                            report.comments += 1;
-                            report.events += 1;
-                        }
-                        Either::Move(out) => {
-                            store_tickets::record_outcome(tx, rowid, &out, &actor)?;
-                            report.events += 1 + out.changes.len();
-                        }
-                    }
-                }
+                made += n;
             }
-            Ok(())
-        })?;
-        done += n;
-        report.tickets = done;
-    }
+        });
+        let mut numbers = [0i64; 4];
+        let mut receive = receive.into_iter().peekable();
+        while receive.peek().is_some() {
+            store.write(|tx| -> Result<(), SeedError> {
+                let mut in_tx = 0;
+                while in_tx < PER_TRANSACTION {
+                    let Some(batch) = receive.next() else { break };
+                    for life in batch? {
+                        write_life(tx, &world, life, &mut numbers, &mut report)?;
+                        in_tx += 1;
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
+    })?;
     store.write(|tx| -> Result<(), SeedError> { Ok(crate::store::search::resume_index(tx)?) })?;
     store.end_bulk_load()?;
     Ok(report)
+}
+
+/// What every generated ticket draws on.
+#[derive(Clone, Copy)]
+struct World<'a> {
+    config: &'a Config,
+    cis: &'a [Ci],
+    actors: &'a [Actor],
+    operators: &'a [String],
+    now: DateTime<Utc>,
+    year_ago: DateTime<Utc>,
+    done_share: f64,
+}
+
+/// One ticket's whole life, decided by the rules engine, ready to be written.
+struct Life {
+    ticket: crate::domain::Ticket,
+    created: DateTime<Utc>,
+    opener: String,
+    ci: Option<usize>,
+    log: Vec<(DateTime<Utc>, String, Either)>,
+}
+
+impl World<'_> {
+    fn life(&self, g: &mut Gen) -> Result<Life, SeedError> {
+        let (config, cis, actors) = (self.config, self.cis, self.actors);
+        let kind = match g.rng.u32(0..100) {
+            0..=59 => Kind::Incident,
+            60..=84 => Kind::Request,
+            85..=89 => Kind::Problem,
+            _ => Kind::Change,
+        };
+        let change_type = (kind == Kind::Change).then(|| match g.rng.u32(0..10) {
+            0..=3 => ChangeType::Standard,
+            4..=8 => ChangeType::Normal,
+            _ => ChangeType::Emergency,
+        });
+        let created = self.year_ago + Duration::seconds(g.rng.i64(0..365 * 86_400));
+        let ci_index = g.rng.usize(..cis.len());
+        let ci = &cis[ci_index];
+        let requester_agent = &actors[g.rng.usize(..actors.len())];
+        let title = match kind {
+            Kind::Request => format!("{} {}", g.pick(REQUESTS), ci.name),
+            Kind::Change => format!("Patch {} to the current release", ci.name),
+            Kind::Problem => format!("Recurring: {} {}", ci.name, g.pick(SYMPTOMS)),
+            Kind::Incident => format!("{} {}", ci.name, g.pick(SYMPTOMS)),
+        };
+        let requester = if kind == Kind::Change {
+            requester_agent.name.clone()
+        } else {
+            g.pick(PEOPLE).to_string()
+        };
+        let draft = Draft {
+            title,
+            description: format!("{} {} {}.", g.pick(PEOPLE), g.pick(WORDS), g.pick(WORDS)),
+            impact: Some(g.rng.u8(1..=3)),
+            urgency: Some(g.rng.u8(1..=3)),
+            requester: Some(requester),
+            change_type,
+            fields: vec![
+                ("category".into(), g.pick(CATEGORIES).into()),
+                ("team".into(), g.pick(TEAMS).into()),
+            ],
+        };
+        let link_ci = kind == Kind::Change || g.chance(0.6);
+        let opener = &actors[g.rng.usize(..actors.len())];
+        let ctx = Context {
+            actor: opener,
+            now: created,
+            operators: self.operators,
+            linked_cis: usize::from(link_ci),
+            local_offset: Utc.fix(),
+        };
+        let mut ticket = rules::create(kind, draft, &config.lifecycles, &config.matrix, &ctx)?;
+        let assignee = &actors[g.rng.usize(..actors.len())];
+        let steps = script(g, kind, change_type, created, &assignee.name);
+        let finished = self.now - created > Duration::days(14) && g.chance(self.done_share);
+        let take = if finished { steps.len() } else { g.rng.usize(0..steps.len()) };
+        let mut at = created;
+        let mut log = Vec::new();
+        for Step::Move(name, fields, note) in steps.into_iter().take(take) {
+            at += g.minutes(5, 60 * 30);
+            if at > self.now {
+                break;
+            }
+            if g.chance(0.2) {
+                let c = format!("{} {}", g.pick(PEOPLE), g.pick(WORDS));
+                log.push((at, assignee.name.clone(), Either::Comment(c, g.chance(0.3))));
+                ticket.version += 1;
+                at += g.minutes(1, 120);
+            }
+            let actor: &Actor = match name {
+                "approve" | "reject" => {
+                    let fit: Vec<&Actor> = actors.iter().filter(|a| a.has(Role::Cab) && !a.is(&ticket.requester)).collect();
+                    fit[g.rng.usize(..fit.len())]
+                }
+                _ => assignee,
+            };
+            let ctx = Context { actor, now: at, ..ctx.clone() };
+            let out = rules::apply_transition(&config.lifecycles, &ticket, name, &fields, note.as_deref(), &ctx)?;
+            ticket = out.ticket.clone();
+            log.push((at, actor.name.clone(), Either::Move(Box::new(out))));
+        }
+        Ok(Life {
+            ticket,
+            created,
+            opener: opener.name.clone(),
+            ci: link_ci.then_some(ci_index),
+            log,
+        })
+    }
+}
+
+fn write_life(
+    tx: &rusqlite::Transaction,
+    world: &World,
+    life: Life,
+    numbers: &mut [i64; 4],
+    report: &mut SeedReport,
+) -> Result<(), SeedError> {
+    let Life { ticket, created, opener, ci, log } = life;
+    let kind = ticket.kind;
+    let lifecycle = world.config.lifecycles.get(kind);
+    let open = lifecycle.is_open(&ticket.state);
+    let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
+    numbers[k] += 1;
+    let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open)?;
+    let created_event = NewEvent {
+        kind: "created",
+        field: Some("state"),
+        new: Some(lifecycle.initial()),
+        note: Some(&ticket.title),
+        ..NewEvent::default()
+    };
+    store_tickets::append_event(tx, rowid, created, &opener, &created_event)?;
+    report.events += 1;
+    if let Some(ci) = ci.and_then(|i| world.cis.get(i)) {
+        store_cmdb::link_ticket(tx, rowid, ci.rowid)?;
+        let e = NewEvent {
+            kind: "ci_link",
+            new: Some(&ci.name),
+            ..NewEvent::default()
+        };
+        store_tickets::append_event(tx, rowid, created, &opener, &e)?;
+        report.events += 1;
+    }
+    for (at, actor, item) in log {
+        match item {
+            Either::Comment(text, internal) => {
+                let cid = store_tickets::add_comment(tx, rowid, at, &actor, &text, internal)?;
+                let kind = if internal { "work_note" } else { "comment" };
+                let e = NewEvent {
+                    kind,
+                    comment_id: Some(cid),
+                    ..NewEvent::default()
+                };
+                store_tickets::append_event(tx, rowid, at, &actor, &e)?;
+                report.comments += 1;
+                report.events += 1;
+            }
+            Either::Move(out) => {
+                store_tickets::record_outcome(tx, rowid, &out, &actor)?;
+                report.events += 1 + out.changes.len();
+            }
+        }
+    }
+    report.tickets += 1;
+    Ok(())
 }
 
 enum Either {
