@@ -540,7 +540,11 @@ impl World<'_> {
         let assignee = &actors[g.rng.usize(..actors.len())];
         let steps = script(g, kind, change_type, created, &assignee.name);
         let finished = self.now - created > Duration::days(14) && g.chance(self.done_share);
-        let take = if finished { steps.len() } else { g.rng.usize(0..steps.len()) };
+        let take = if finished {
+            steps.len()
+        } else {
+            g.rng.usize(0..steps.len())
+        };
         let mut at = created;
         let mut log = Vec::new();
         for Step::Move(name, fields, note) in steps.into_iter().take(take) {
@@ -556,12 +560,19 @@ impl World<'_> {
             }
             let actor: &Actor = match name {
                 "approve" | "reject" => {
-                    let fit: Vec<&Actor> = actors.iter().filter(|a| a.has(Role::Cab) && !a.is(&ticket.requester)).collect();
+                    let fit: Vec<&Actor> = actors
+                        .iter()
+                        .filter(|a| a.has(Role::Cab) && !a.is(&ticket.requester))
+                        .collect();
                     fit[g.rng.usize(..fit.len())]
                 }
                 _ => assignee,
             };
-            let ctx = Context { actor, now: at, ..ctx.clone() };
+            let ctx = Context {
+                actor,
+                now: at,
+                ..ctx.clone()
+            };
             let out = rules::apply_transition(&config.lifecycles, &ticket, name, &fields, note.as_deref(), &ctx)?;
             ticket = out.ticket.clone();
             log.push((at, actor.name.clone(), Either::Move(Box::new(out))));
@@ -583,7 +594,13 @@ fn write_life(
     numbers: &mut [i64; 4],
     report: &mut SeedReport,
 ) -> Result<(), SeedError> {
-    let Life { ticket, created, opener, ci, log } = life;
+    let Life {
+        ticket,
+        created,
+        opener,
+        ci,
+        log,
+    } = life;
     let kind = ticket.kind;
     let lifecycle = world.config.lifecycles.get(kind);
     let open = lifecycle.is_open(&ticket.state);
