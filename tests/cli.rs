@@ -528,3 +528,17 @@ fn a_comment_can_come_from_stdin_and_json_keeps_raw_text() {
     assert!(!text.contains('\u{1b}'), "human output must not carry escapes");
     assert!(text.contains("line two"));
 }
+
+#[test]
+fn without_user_variables_the_account_of_the_process_acts() {
+    let env = Env::empty();
+    let out = env.cmd().env_remove("OPSDESK_USER").arg("init").output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ops = env.ok(&["operator", "list", "--json"]);
+    let ops: serde_json::Value = serde_json::from_str(&ops).expect("json");
+    let name = ops[0]["name"].as_str().expect("an operator");
+    assert!(
+        !name.is_empty() && name != "alice",
+        "the OS account became the admin: {name}"
+    );
+}

@@ -118,13 +118,17 @@ impl Output {
     }
 }
 
-/// Who is acting: `--user`, `OPSDESK_USER`, config.toml's `user`, then the OS user.
+/// Who is acting: `--user`, `OPSDESK_USER`, config.toml's `user`, then the OS user
+/// (`$USER`, `$LOGNAME`, or the account of the process's user id where neither is set, as
+/// for root in a container).
 fn resolve_user(cli: &Cli, config: &Config) -> Result<String, Failure> {
+    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
     cli.user
         .clone()
         .or_else(|| config.user.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("LOGNAME").ok())
+        .or_else(|| env("USER"))
+        .or_else(|| env("LOGNAME"))
+        .or_else(|| whoami::username().ok())
         .map(|u| u.trim().to_string())
         .filter(|u| !u.is_empty())
         .ok_or_else(|| Failure::new("who is acting? pass --user NAME or set OPSDESK_USER"))
