@@ -542,3 +542,41 @@ fn without_user_variables_the_account_of_the_process_acts() {
         "the OS account became the admin: {name}"
     );
 }
+
+#[test]
+fn a_valid_lifecycle_override_changes_the_rules() {
+    let env = Env::new();
+    env.ok(&["new", "incident", "--title", "x"]);
+    env.ok(&["assign", "INC-1"]);
+    assert!(
+        env.fails(&["move", "INC-1", "close"], 1)
+            .contains("cannot `close` from `assigned`")
+    );
+    // This desk lets an assigned incident be closed directly.
+    let shipped = include_str!("../assets/lifecycles.toml");
+    let custom = shipped.replacen(
+        "name = \"close\"\nfrom = [\"resolved\"]\nto = \"closed\"",
+        "name = \"close\"\nfrom = [\"assigned\", \"resolved\"]\nto = \"closed\"",
+        1,
+    );
+    assert_ne!(custom, shipped);
+    std::fs::create_dir_all(env.config_dir()).expect("config dir");
+    std::fs::write(env.config_dir().join("lifecycles.toml"), custom).expect("write");
+    assert_eq!(env.ok(&["move", "INC-1", "close"]), "INC-1: close: assigned → closed\n");
+}
+
+#[test]
+fn a_configured_priority_matrix_is_used() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.config_dir()).expect("config dir");
+    std::fs::write(
+        env.config_dir().join("config.toml"),
+        "[priority]\nmatrix = [[1, 1, 2], [2, 2, 3], [4, 5, 5]]\n",
+    )
+    .expect("write");
+    env.ok(&["new", "incident", "--title", "x", "--impact", "1", "--urgency", "2"]);
+    assert_eq!(json(&env, &["show", "INC-1"])["priority"], 1);
+    std::fs::write(env.config_dir().join("config.toml"), "[priority]\nmatrix = [[1, 2]]\n").expect("write");
+    let err = env.fails(&["list"], 1);
+    assert!(err.contains("config.toml:2: the priority matrix has 3 rows"), "{err}");
+}

@@ -78,8 +78,27 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
     })
 }
 
-fn extra(t: &Ticket) -> Vec<Option<&str>> {
-    EXTRA.iter().map(|n| t.fields.get(*n).map(String::as_str)).collect()
+/// The values of the columns from `state` to `review_note`, in the order both the INSERT
+/// and the UPDATE below name them.
+fn field_values(t: &Ticket, is_open: bool) -> Vec<SqlValue> {
+    let text = |s: &str| SqlValue::Text(s.to_string());
+    let mut v = vec![
+        text(&t.state),
+        SqlValue::Integer(i64::from(is_open)),
+        text(&t.title),
+        text(&t.description),
+        SqlValue::Integer(t.impact.into()),
+        SqlValue::Integer(t.urgency.into()),
+        SqlValue::Integer(t.priority.into()),
+        text(&t.requester),
+        t.assignee.as_deref().map_or(SqlValue::Null, text),
+    ];
+    v.extend(
+        EXTRA
+            .iter()
+            .map(|n| t.fields.get(*n).map_or(SqlValue::Null, |s| text(s))),
+    );
+    v
 }
 
 /// Inserts a new ticket, numbering it next in its kind. Returns its row id and id.
@@ -94,7 +113,13 @@ pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, Ticke
 
 /// Inserts a ticket under a number already chosen (bulk loads count for themselves).
 pub fn insert_numbered(tx: &Connection, t: &Ticket, number: i64, is_open: bool) -> Result<(i64, TicketId)> {
-    let e = extra(t);
+    let mut values = vec![SqlValue::Text(t.kind.name().into()), SqlValue::Integer(number)];
+    values.extend(field_values(t, is_open));
+    values.extend([
+        SqlValue::Integer(to_millis(t.created_at)),
+        SqlValue::Integer(to_millis(t.updated_at)),
+        SqlValue::Integer(t.version),
+    ]);
     let mut stmt = tx.prepare_cached(
         "INSERT INTO tickets (kind, number, state, is_open, title, description, impact, urgency, priority, \
          requester, assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, \
@@ -103,86 +128,30 @@ pub fn insert_numbered(tx: &Connection, t: &Ticket, number: i64, is_open: bool) 
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
          ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
     )?;
-    stmt.execute(params![
-        t.kind.name(),
-        number,
-        t.state,
-        is_open,
-        t.title,
-        t.description,
-        t.impact,
-        t.urgency,
-        t.priority,
-        t.requester,
-        t.assignee,
-        e[0],
-        e[1],
-        e[2],
-        e[3],
-        e[4],
-        e[5],
-        e[6],
-        e[7],
-        e[8],
-        e[9],
-        e[10],
-        e[11],
-        e[12],
-        e[13],
-        e[14],
-        e[15],
-        e[16],
-        to_millis(t.created_at),
-        to_millis(t.updated_at),
-        t.version,
-    ])?;
+    stmt.execute(params_from_iter(values))?;
     Ok((tx.last_insert_rowid(), TicketId::new(t.kind, number.max(0) as u64)))
 }
 
 /// Writes a ticket's new state if it is still at `expected_version`. Returns false, writing
 /// nothing, when someone else changed it first.
 pub fn update(tx: &Transaction, rowid: i64, t: &Ticket, expected_version: i64, is_open: bool) -> Result<bool> {
-    let e = extra(t);
-    let n = tx.execute(
-        "UPDATE tickets SET state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
+    let mut values = field_values(t, is_open);
+    values.extend([
+        SqlValue::Integer(to_millis(t.updated_at)),
+        SqlValue::Integer(t.version),
+        SqlValue::Integer(rowid),
+        SqlValue::Integer(expected_version),
+    ]);
+    let n = tx
+        .prepare_cached(
+            "UPDATE tickets SET state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
          priority = ?7, requester = ?8, assignee = ?9, team = ?10, category = ?11, pending_reason = ?12, \
          resolution_code = ?13, resolution_note = ?14, root_cause = ?15, workaround = ?16, change_type = ?17, \
          risk = ?18, implementation_plan = ?19, backout_plan = ?20, planned_start = ?21, planned_end = ?22, \
          actual_start = ?23, actual_end = ?24, close_code = ?25, review_note = ?26, updated_at = ?27, \
          version = ?28 WHERE id = ?29 AND version = ?30",
-        params![
-            t.state,
-            is_open,
-            t.title,
-            t.description,
-            t.impact,
-            t.urgency,
-            t.priority,
-            t.requester,
-            t.assignee,
-            e[0],
-            e[1],
-            e[2],
-            e[3],
-            e[4],
-            e[5],
-            e[6],
-            e[7],
-            e[8],
-            e[9],
-            e[10],
-            e[11],
-            e[12],
-            e[13],
-            e[14],
-            e[15],
-            e[16],
-            to_millis(t.updated_at),
-            t.version,
-            rowid,
-            expected_version,
-        ],
-    )?;
+        )?
+        .execute(params_from_iter(values))?;
     Ok(n == 1)
 }
 
