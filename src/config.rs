@@ -70,6 +70,9 @@ struct RawConfig {
     user: Option<String>,
     #[serde(default)]
     priority: RawPriority,
+    /// Key bindings over the defaults of assets/keymap.toml: `key = "action"`.
+    #[serde(default)]
+    keys: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,6 +89,8 @@ pub struct Config {
     pub lifecycles: Lifecycles,
     /// The override file in use, if any.
     pub lifecycle_file: Option<PathBuf>,
+    /// The terminal desk's key bindings over the shipped ones.
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -95,6 +100,7 @@ impl Default for Config {
             matrix: Matrix::default(),
             lifecycles: Lifecycles::builtin(),
             lifecycle_file: None,
+            keys: Default::default(),
         }
     }
 }
@@ -131,6 +137,7 @@ impl Config {
                 message: e.message().trim().to_string(),
             })?;
             config.user = raw.user;
+            config.keys = raw.keys;
             if let Some(m) = raw.priority.matrix {
                 config.matrix = m;
             }

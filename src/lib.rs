@@ -8,6 +8,8 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod present;
 pub mod seed;
 pub mod store;
 pub mod text;
+pub mod tui;

@@ -8,19 +8,8 @@ use crate::desk::TicketView;
 use crate::domain::priority::{label, level_label};
 use crate::domain::ticket::FIELDS;
 use crate::domain::{Outcome, Ticket};
-use crate::store::tickets::Event;
+use crate::present::{age, event_text, indent, or_none};
 use crate::text::{clip, inert};
-
-/// `3d`, `5h`, `12m`, `now`.
-pub fn age(from: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let secs = (now - from).num_seconds().max(0);
-    match secs {
-        s if s >= 86_400 => format!("{}d", s / 86_400),
-        s if s >= 3_600 => format!("{}h", s / 3_600),
-        s if s >= 60 => format!("{}m", s / 60),
-        _ => "now".into(),
-    }
-}
 
 fn local(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
@@ -134,43 +123,6 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
         let _ = writeln!(out, "  {} {:<12} {}", local(e.at), clip(&e.actor, 12), event_text(e));
     }
     out
-}
-
-fn indent(s: &str, by: &str) -> String {
-    s.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
-}
-
-fn or_none(v: &Option<String>) -> String {
-    v.as_deref().map_or_else(|| "∅".to_string(), |s| clip(s, 60))
-}
-
-/// One line of a timeline, as a person reads it.
-pub fn event_text(e: &Event) -> String {
-    let note = e
-        .note
-        .as_deref()
-        .map(|n| format!(" — {}", clip(n, 80)))
-        .unwrap_or_default();
-    match e.kind.as_str() {
-        "created" => format!("created in {}{note}", or_none(&e.new)),
-        "transition" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
-        "field" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
-        "comment" | "work_note" => {
-            let what = if e.kind == "comment" { "comment" } else { "work note" };
-            let body = e.comment.as_deref().map(|b| inert(b, true)).unwrap_or_default();
-            let mut lines = body.lines();
-            let first = lines.next().unwrap_or("");
-            let rest: Vec<&str> = lines.collect();
-            if rest.is_empty() {
-                format!("{what}: {first}")
-            } else {
-                format!("{what}: {first}\n{}", indent(&rest.join("\n"), &" ".repeat(33)))
-            }
-        }
-        "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
-        "ci_link" => format!("CI linked: {}", or_none(&e.new)),
-        other => format!("{}{note}", clip(other, 20)),
-    }
 }
 
 pub fn outcome(out: &Outcome) -> String {

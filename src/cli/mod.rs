@@ -179,7 +179,15 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         }
         None => {
             let mut desk = open_desk(&cli, &paths, config)?;
-            tickets::overview(&mut desk)
+            // The desk in the terminal; when output goes to a pipe or a file, a summary instead.
+            if std::io::IsTerminal::is_terminal(&std::io::stdout())
+                && std::io::IsTerminal::is_terminal(&std::io::stdin())
+            {
+                crate::tui::run(desk).map_err(Failure::new)?;
+                Ok(Output(String::new()))
+            } else {
+                tickets::overview(&mut desk)
+            }
         }
     }
 }

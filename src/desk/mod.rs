@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use rusqlite::Transaction;
 
 pub use cmdb::{CiView, Impacted, RelationView};
-pub use tickets::{Created, SearchHit, TicketView};
+pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::{Actor, Refusal, Role, TicketId};

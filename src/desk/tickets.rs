@@ -24,6 +24,26 @@ pub struct TicketView {
     pub timeline: Vec<Event>,
 }
 
+/// One field a move asks for: free text, long text, or a pick from a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Prompt {
+    pub field: String,
+    /// The values to pick from, for enumerated fields and operators.
+    pub choices: Option<Vec<String>>,
+    /// Text that may span lines (notes, plans, resolution notes).
+    pub long: bool,
+    /// What the field holds now, or what the move would fill in, to start from.
+    pub initial: Option<String>,
+}
+
+/// A move this operator may take now, with what it will ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Offer {
+    pub name: String,
+    pub to: String,
+    pub prompts: Vec<Prompt>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Created {
     pub id: TicketId,
@@ -325,6 +345,18 @@ impl Desk {
             .read(|tx| Ok(store_tickets::list(tx, filter)?.into_iter().map(|s| s.ticket).collect()))
     }
 
+    /// Every open ticket as the queue shows it.
+    pub fn queue_open(&mut self) -> Result<Vec<store_tickets::QueueRow>> {
+        self.store.read(|tx| Ok(store_tickets::queue_open(tx)?))
+    }
+
+    /// Tickets finished in the last `days` days, newest first (at most 1,000).
+    pub fn queue_recently_closed(&mut self, days: i64) -> Result<Vec<store_tickets::QueueRow>> {
+        let since = Utc::now() - chrono::Duration::days(days);
+        self.store
+            .read(|tx| Ok(store_tickets::queue_recently_closed(tx, since, 1_000)?))
+    }
+
     /// The row id of a CI by name, for filters.
     pub fn ci_rowid(&mut self, name: &str) -> Result<i64> {
         self.store.read(|tx| Ok(ci_by_name(tx, name)?.rowid))
@@ -359,6 +391,55 @@ impl Desk {
                 }
             }
             Ok(hits)
+        })
+    }
+
+    /// Exactly the moves this operator may take on a ticket now, each with the fields to ask
+    /// for: as the domain decides, so a screen offers nothing the desk would refuse for who
+    /// is asking.
+    pub fn offers(&mut self, id: TicketId) -> Result<Vec<Offer>> {
+        use crate::domain::ticket::{FieldType, NOTE, field_spec};
+        let user = self.user.clone();
+        let lifecycles = self.config.lifecycles.clone();
+        self.store.read(|tx| {
+            let stored = load(tx, id)?;
+            let operators = Self::operator_names(tx)?;
+            let roles = store_ops::get(tx, &user)?.map(|o| o.roles).unwrap_or_default();
+            let actor = Actor::new(user.clone(), &roles);
+            let lifecycle = lifecycles.get(id.kind);
+            let offers = lifecycle
+                .allowed_transitions(&stored.ticket, &actor)
+                .into_iter()
+                .map(|t| Offer {
+                    name: t.name.clone(),
+                    to: t.to.clone(),
+                    prompts: t
+                        .requires
+                        .iter()
+                        .map(|f| {
+                            let spec = field_spec(f);
+                            let ty = spec.map(|s| s.ty);
+                            let choices = match ty {
+                                Some(FieldType::Enum) => lifecycles.values(f).map(<[String]>::to_vec),
+                                Some(FieldType::Operator) => Some(operators.clone()),
+                                _ => None,
+                            };
+                            let filled = t.defaults.get(f).map(|v| match v {
+                                crate::domain::lifecycle::Value::Actor => actor.name.clone(),
+                                crate::domain::lifecycle::Value::Now => String::new(),
+                                crate::domain::lifecycle::Value::Literal(s) => s.clone(),
+                            });
+                            Prompt {
+                                field: f.clone(),
+                                choices,
+                                long: f == NOTE || ty == Some(FieldType::LongText),
+                                initial: stored.ticket.get(f).or(filled),
+                            }
+                        })
+                        .collect(),
+                })
+                .collect();
+            Ok(offers)
         })
     }
 

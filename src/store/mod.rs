@@ -27,12 +27,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("schema_v1.sql")),
         M::up(concat!(include_str!("schema_v2.sql"), include_str!("search_index.sql"))),
+        M::up(include_str!("schema_v3.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    2
+    3
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -444,3 +444,63 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Stored>> {
 pub fn count_open(conn: &Connection) -> Result<i64> {
     Ok(conn.query_row("SELECT count(*) FROM tickets WHERE is_open = 1", [], |r| r.get(0))?)
 }
+
+/// What the queue shows of a ticket: enough to sort, filter and draw a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueRow {
+    pub rowid: i64,
+    pub id: TicketId,
+    pub state: String,
+    pub priority: u8,
+    pub assignee: Option<String>,
+    pub title: String,
+    /// The first linked CI by name, if any.
+    pub ci: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub is_open: bool,
+}
+
+const QUEUE_COLUMNS: &str = "t.id, t.kind, t.number, t.state, t.priority, t.assignee, t.title, \
+     (SELECT c.name FROM ticket_cis tc JOIN cis c ON c.id = tc.ci_id WHERE tc.ticket_id = t.id ORDER BY c.name LIMIT 1), \
+     t.created_at, t.updated_at, t.is_open";
+
+fn queue_row(r: &Row) -> rusqlite::Result<QueueRow> {
+    let kind: String = r.get(1)?;
+    let kind: Kind = kind
+        .parse()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
+    let number: i64 = r.get(2)?;
+    Ok(QueueRow {
+        rowid: r.get(0)?,
+        id: TicketId::new(kind, number.max(0) as u64),
+        state: r.get(3)?,
+        priority: r.get(4)?,
+        assignee: r.get(5)?,
+        title: r.get(6)?,
+        ci: r.get(7)?,
+        created_at: from_millis(r.get(8)?),
+        updated_at: from_millis(r.get(9)?),
+        is_open: r.get(10)?,
+    })
+}
+
+/// Every open ticket, most urgent and oldest first (the partial index's order).
+pub fn queue_open(conn: &Connection) -> Result<Vec<QueueRow>> {
+    let sql =
+        format!("SELECT {QUEUE_COLUMNS} FROM tickets t WHERE t.is_open = 1 ORDER BY t.priority, t.created_at, t.id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], queue_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Finished tickets changed since `since`, newest first, at most `limit`.
+pub fn queue_recently_closed(conn: &Connection, since: DateTime<Utc>, limit: usize) -> Result<Vec<QueueRow>> {
+    let sql = format!(
+        "SELECT {QUEUE_COLUMNS} FROM tickets t WHERE t.is_open = 0 AND t.updated_at >= ?1 ORDER BY t.updated_at DESC LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![to_millis(since), limit], queue_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,55 @@
+//! Words and numbers for people, shared by the CLI and the terminal desk. Everything that
+//! came from the desk passes through `text::inert` here.
+
+use chrono::{DateTime, Utc};
+
+use crate::store::tickets::Event;
+use crate::text::{clip, inert};
+
+/// `3d`, `5h`, `12m`, `now`.
+pub fn age(from: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (now - from).num_seconds().max(0);
+    match secs {
+        s if s >= 86_400 => format!("{}d", s / 86_400),
+        s if s >= 3_600 => format!("{}h", s / 3_600),
+        s if s >= 60 => format!("{}m", s / 60),
+        _ => "now".into(),
+    }
+}
+
+pub fn indent(s: &str, by: &str) -> String {
+    s.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")
+}
+
+pub fn or_none(v: &Option<String>) -> String {
+    v.as_deref().map_or_else(|| "∅".to_string(), |s| clip(s, 60))
+}
+
+/// One line of a timeline, as a person reads it.
+pub fn event_text(e: &Event) -> String {
+    let note = e
+        .note
+        .as_deref()
+        .map(|n| format!(" — {}", clip(n, 80)))
+        .unwrap_or_default();
+    match e.kind.as_str() {
+        "created" => format!("created in {}{note}", or_none(&e.new)),
+        "transition" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
+        "field" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
+        "comment" | "work_note" => {
+            let what = if e.kind == "comment" { "comment" } else { "work note" };
+            let body = e.comment.as_deref().map(|b| inert(b, true)).unwrap_or_default();
+            let mut lines = body.lines();
+            let first = lines.next().unwrap_or("");
+            let rest: Vec<&str> = lines.collect();
+            if rest.is_empty() {
+                format!("{what}: {first}")
+            } else {
+                format!("{what}: {first}\n{}", indent(&rest.join("\n"), &" ".repeat(33)))
+            }
+        }
+        "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
+        "ci_link" => format!("CI linked: {}", or_none(&e.new)),
+        other => format!("{}{note}", clip(other, 20)),
+    }
+}

@@ -1,0 +1,604 @@
+//! The state of the terminal desk and what each action does to it. Every write goes through
+//! `Desk`, exactly as the CLI's do; the screen is drawn from this state by `ui`.
+
+use std::cell::Cell;
+
+use chrono::{DateTime, Utc};
+
+use super::action::Action;
+use super::keymap::Keymap;
+use super::queue::{Queue, View};
+use super::widgets::form::{Field, Form};
+use crate::desk::{Desk, DeskError, Offer, TicketView};
+use crate::domain::rules::Draft;
+use crate::domain::{Kind, TicketId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Queue,
+    Detail,
+}
+
+/// What submitting a form does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    Transition {
+        name: String,
+        targets: Vec<TicketId>,
+    },
+    Comment {
+        targets: Vec<TicketId>,
+        internal: bool,
+    },
+    Assign {
+        targets: Vec<TicketId>,
+    },
+    NewTicket,
+    Edit {
+        id: TicketId,
+        version: i64,
+        before: Vec<(String, String)>,
+    },
+}
+
+/// A list to pick a move from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub title: String,
+    pub offers: Vec<Offer>,
+    pub index: usize,
+    pub targets: Vec<TicketId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Help,
+    Pick(Picker),
+    Form(Form<Purpose>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// A CI linked to the ticket in detail, with the business services its failure impacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiImpact {
+    pub name: String,
+    pub class: String,
+    pub services: Vec<String>,
+}
+
+pub struct App {
+    pub desk: Desk,
+    pub keymap: Keymap,
+    pub queue: Queue,
+    pub pane: Pane,
+    pub detail: Option<TicketView>,
+    pub impacts: Vec<CiImpact>,
+    pub detail_scroll: u16,
+    pub mode: Mode,
+    pub status: Option<Status>,
+    pub now: DateTime<Utc>,
+    pub quit: bool,
+    /// The first row drawn in the queue; kept between frames so the list scrolls smoothly.
+    pub queue_offset: Cell<usize>,
+    /// Rows the queue had room for in the last frame, for page up and down.
+    pub queue_height: Cell<usize>,
+    data_version: i64,
+}
+
+impl App {
+    pub fn new(mut desk: Desk, keymap: Keymap, now: DateTime<Utc>) -> Result<App, DeskError> {
+        let rows = desk.queue_open()?;
+        let data_version = desk.data_version()?;
+        let mut queue = Queue::new(rows);
+        queue.refresh(desk.user(), now);
+        Ok(App {
+            desk,
+            keymap,
+            queue,
+            pane: Pane::Queue,
+            detail: None,
+            impacts: Vec::new(),
+            detail_scroll: 0,
+            mode: Mode::Normal,
+            status: None,
+            now,
+            quit: false,
+            queue_offset: Cell::new(0),
+            queue_height: Cell::new(20),
+            data_version,
+        })
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    fn complain(&mut self, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// Reloads rows (and the open ticket) from the desk, keeping selection, marks and forms.
+    pub fn reload(&mut self) -> Result<(), DeskError> {
+        let rows = if self.queue.view == View::RecentlyClosed {
+            self.desk.queue_recently_closed(7)?
+        } else {
+            self.desk.queue_open()?
+        };
+        let me = self.desk.user().to_string();
+        self.queue.replace_rows(rows, &me, self.now);
+        if let Some(id) = self.detail.as_ref().map(|d| d.ticket.id) {
+            self.load_detail(id)?;
+        }
+        self.data_version = self.desk.data_version()?;
+        Ok(())
+    }
+
+    /// Called about once a second: moves the clock on and picks up other operators' writes.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
+        self.now = now;
+        if self.desk.data_version()? != self.data_version {
+            self.reload()?;
+        }
+        Ok(())
+    }
+
+    fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
+        let view = self.desk.ticket(id)?;
+        let mut impacts = Vec::new();
+        for ci in &view.cis {
+            let v = self.desk.ci(&ci.name)?;
+            impacts.push(CiImpact {
+                name: ci.name.clone(),
+                class: ci.class.clone(),
+                services: v.impacted_services.into_iter().map(|s| s.ci).collect(),
+            });
+        }
+        if self.detail.as_ref().map(|d| d.ticket.id) != Some(id) {
+            self.detail_scroll = 0;
+        }
+        self.detail = Some(view);
+        self.impacts = impacts;
+        Ok(())
+    }
+
+    fn selected_id(&self) -> Option<TicketId> {
+        match self.pane {
+            Pane::Detail => self.detail.as_ref().map(|d| d.ticket.id),
+            Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
+        }
+    }
+
+    /// The tickets an action applies to: marked ones in the queue, else the one in view.
+    fn targets(&self) -> Vec<TicketId> {
+        match self.pane {
+            Pane::Queue => self.queue.targets(),
+            Pane::Detail => self.selected_id().into_iter().collect(),
+        }
+    }
+
+    fn refresh_view(&mut self) {
+        let me = self.desk.user().to_string();
+        self.queue.refresh(&me, self.now);
+    }
+
+    pub fn update(&mut self, action: Action) {
+        if let Err(e) = self.try_update(action) {
+            self.complain(e.to_string());
+        }
+    }
+
+    fn try_update(&mut self, action: Action) -> Result<(), DeskError> {
+        let page = self.queue_height.get().max(1) as isize;
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.mode = Mode::Help,
+            Action::PaneQueue => self.pane = Pane::Queue,
+            Action::PaneDetail | Action::Open => {
+                if let Some(id) = self.queue.selected_row().map(|r| r.row.id) {
+                    self.load_detail(id)?;
+                    self.pane = Pane::Detail;
+                }
+            }
+            Action::NextPane | Action::PrevPane => {
+                if self.pane == Pane::Queue {
+                    self.update(Action::Open);
+                } else {
+                    self.pane = Pane::Queue;
+                }
+            }
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp if self.pane == Pane::Detail => {
+                let by: i32 = match action {
+                    Action::Down => 1,
+                    Action::Up => -1,
+                    Action::PageDown => page as i32,
+                    _ => -(page as i32),
+                };
+                self.detail_scroll = (i32::from(self.detail_scroll) + by).clamp(0, i32::from(u16::MAX)) as u16;
+            }
+            Action::Down => self.queue.move_by(1),
+            Action::Up => self.queue.move_by(-1),
+            Action::PageDown => self.queue.move_by(page),
+            Action::PageUp => self.queue.move_by(-page),
+            Action::Top => {
+                self.queue.select(0);
+                self.detail_scroll = 0;
+            }
+            Action::Bottom => self.queue.select(usize::MAX),
+            Action::Back => {
+                if self.pane == Pane::Detail {
+                    self.pane = Pane::Queue;
+                } else if !self.queue.filter.is_empty() {
+                    self.queue.filter.clear();
+                    self.refresh_view();
+                } else if !self.queue.marks.is_empty() {
+                    self.queue.marks.clear();
+                }
+                self.status = None;
+            }
+            Action::Filter => {
+                self.pane = Pane::Queue;
+                self.mode = Mode::Filter;
+            }
+            Action::NextView | Action::PrevView => {
+                let i = View::ALL.iter().position(|v| *v == self.queue.view).unwrap_or(0);
+                let n = View::ALL.len();
+                let next = if action == Action::NextView {
+                    (i + 1) % n
+                } else {
+                    (i + n - 1) % n
+                };
+                let was_closed = self.queue.view == View::RecentlyClosed;
+                self.queue.view = View::ALL[next];
+                self.pane = Pane::Queue;
+                if was_closed || self.queue.view == View::RecentlyClosed {
+                    self.reload()?;
+                }
+                self.refresh_view();
+                self.queue.select(0);
+            }
+            Action::Sort => {
+                self.queue.cycle_sort();
+                self.refresh_view();
+            }
+            Action::SortReverse => {
+                self.queue.reverse = !self.queue.reverse;
+                self.refresh_view();
+            }
+            Action::Mark => {
+                self.queue.toggle_mark();
+                self.queue.move_by(1);
+            }
+            Action::MarkAll => self.queue.mark_all(),
+            Action::Transition => self.pick_transition()?,
+            Action::Resolve => self.offer_named("resolve")?,
+            Action::Pend => self.offer_named("pend")?,
+            Action::AssignToMe => {
+                let targets = self.targets();
+                self.bulk(&targets, "assigned to you", |desk, id| {
+                    desk.assign(id, None, None, None).map(|_| ())
+                })?;
+            }
+            Action::Assign => {
+                let targets = self.targets();
+                if targets.is_empty() {
+                    return Ok(());
+                }
+                let ops: Vec<String> = self.desk.operators()?.into_iter().map(|o| o.name).collect();
+                let me = self.desk.user().to_string();
+                let form = Form::new(
+                    "assign to",
+                    vec![Field::choice("assignee", ops, Some(&me))],
+                    Purpose::Assign { targets },
+                );
+                self.mode = Mode::Form(form);
+            }
+            Action::Comment | Action::WorkNote => {
+                let targets = self.targets();
+                if targets.is_empty() {
+                    return Ok(());
+                }
+                let internal = action == Action::WorkNote;
+                let title = format!(
+                    "{} on {}",
+                    if internal { "work note" } else { "comment" },
+                    ids_text(&targets)
+                );
+                let form = Form::new(
+                    title,
+                    vec![Field::text("text", None, true)],
+                    Purpose::Comment { targets, internal },
+                );
+                self.mode = Mode::Form(form);
+            }
+            Action::NewTicket => {
+                let kinds: Vec<String> = Kind::ALL.iter().map(|k| k.name().to_string()).collect();
+                let levels = || vec!["3".to_string(), "2".to_string(), "1".to_string()];
+                let form = Form::new(
+                    "new ticket",
+                    vec![
+                        Field::choice("kind", kinds, Some("incident")),
+                        Field::text("title", None, false),
+                        Field::choice("impact", levels(), Some("3")),
+                        Field::choice("urgency", levels(), Some("3")),
+                        Field::text("description", None, true),
+                    ],
+                    Purpose::NewTicket,
+                );
+                self.mode = Mode::Form(form);
+            }
+            Action::Edit => {
+                let Some(id) = self.selected_id() else { return Ok(()) };
+                let view = self.desk.ticket(id)?;
+                let t = &view.ticket;
+                let levels = || vec!["1".to_string(), "2".to_string(), "3".to_string()];
+                let mut fields = vec![
+                    Field::text("title", Some(t.title.clone()), false),
+                    Field::choice("impact", levels(), Some(&t.impact.to_string())),
+                    Field::choice("urgency", levels(), Some(&t.urgency.to_string())),
+                    Field::text("category", t.get("category"), false),
+                    Field::text("team", t.get("team"), false),
+                ];
+                if id.kind == Kind::Change {
+                    for f in ["implementation_plan", "backout_plan", "planned_start", "planned_end"] {
+                        fields.push(Field::text(f, t.get(f), f.ends_with("plan")));
+                    }
+                }
+                if id.kind == Kind::Problem {
+                    fields.push(Field::text("root_cause", t.get("root_cause"), true));
+                    fields.push(Field::text("workaround", t.get("workaround"), true));
+                }
+                fields.push(Field::text("description", Some(t.description.clone()), true));
+                let before: Vec<(String, String)> = fields.iter().map(|f| (f.name.clone(), f.value())).collect();
+                let purpose = Purpose::Edit {
+                    id,
+                    version: t.version,
+                    before,
+                };
+                self.mode = Mode::Form(Form::new(format!("edit {id}"), fields, purpose));
+            }
+            Action::Refresh => {
+                self.reload()?;
+                self.say("reloaded");
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `act` to each target; says what happened to each, one line.
+    fn bulk(
+        &mut self,
+        targets: &[TicketId],
+        done: &str,
+        mut act: impl FnMut(&mut Desk, TicketId) -> Result<(), DeskError>,
+    ) -> Result<(), DeskError> {
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let mut ok = Vec::new();
+        let mut refused = Vec::new();
+        for id in targets {
+            match act(&mut self.desk, *id) {
+                Ok(()) => ok.push(*id),
+                Err(e) => refused.push(format!("{e}")),
+            }
+        }
+        self.queue.marks.clear();
+        self.reload()?;
+        match (ok.is_empty(), refused.is_empty()) {
+            (_, true) => self.say(format!("{}: {done}", ids_text(&ok))),
+            (true, false) => self.complain(refused.join(" · ")),
+            (false, false) => self.complain(format!("{}: {done}; refused: {}", ids_text(&ok), refused.join(" · "))),
+        }
+        Ok(())
+    }
+
+    fn pick_transition(&mut self) -> Result<(), DeskError> {
+        let Some(id) = self.selected_id() else { return Ok(()) };
+        let offers = self.desk.offers(id)?;
+        if offers.is_empty() {
+            self.complain(format!("{id}: nothing may be moved from here by you (comments only)"));
+            return Ok(());
+        }
+        let targets = self.targets();
+        self.mode = Mode::Pick(Picker {
+            title: format!("move {}", ids_text(&targets)),
+            offers,
+            index: 0,
+            targets,
+        });
+        Ok(())
+    }
+
+    fn offer_named(&mut self, name: &str) -> Result<(), DeskError> {
+        let Some(id) = self.selected_id() else { return Ok(()) };
+        let offers = self.desk.offers(id)?;
+        match offers.into_iter().find(|o| o.name == name) {
+            Some(offer) => {
+                let targets = self.targets();
+                self.start_move(offer, targets)
+            }
+            None => {
+                let state = self.detail_or_row_state(id);
+                self.complain(format!(
+                    "{id} cannot `{name}` from `{state}`; t lists the moves open to you"
+                ));
+                Ok(())
+            }
+        }
+    }
+
+    fn detail_or_row_state(&self, id: TicketId) -> String {
+        match &self.detail {
+            Some(d) if d.ticket.id == id => d.ticket.state.clone(),
+            _ => self
+                .queue
+                .selected_row()
+                .map(|r| r.row.state.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A move with nothing to ask is taken at once; otherwise its form opens.
+    pub fn start_move(&mut self, offer: Offer, targets: Vec<TicketId>) -> Result<(), DeskError> {
+        if offer.prompts.is_empty() {
+            let name = offer.name.clone();
+            self.mode = Mode::Normal;
+            return self.bulk(&targets, &format!("{name} → {}", offer.to), |desk, id| {
+                desk.transition(id, &name, &[], None, None).map(|_| ())
+            });
+        }
+        let fields = offer
+            .prompts
+            .iter()
+            .map(|p| match &p.choices {
+                Some(c) => Field::choice(&p.field, c.clone(), p.initial.as_deref()),
+                None => Field::text(&p.field, p.initial.clone(), p.long),
+            })
+            .collect();
+        let title = format!("{} {} → {}", offer.name, ids_text(&targets), offer.to);
+        self.mode = Mode::Form(Form::new(
+            title,
+            fields,
+            Purpose::Transition {
+                name: offer.name,
+                targets,
+            },
+        ));
+        Ok(())
+    }
+
+    /// Submits the open form. A refusal keeps the form open with everything typed in it.
+    pub fn submit(&mut self, form: Form<Purpose>) {
+        let values = form.values();
+        let result: Result<String, DeskError> = match &form.purpose {
+            Purpose::Transition { name, targets } => self.submit_each(targets, |desk, id| {
+                let (note, fields): (Vec<_>, Vec<_>) = values.iter().cloned().partition(|(k, _)| k == "note");
+                let note = note.into_iter().next().map(|(_, v)| v);
+                desk.transition(id, name, &fields, note.as_deref(), None)
+                    .map(|o| o.transition.map(|(n, _, to)| format!("{n} → {to}")).unwrap_or_default())
+            }),
+            Purpose::Comment { targets, internal } => {
+                let text = values.first().map(|(_, v)| v.clone()).unwrap_or_default();
+                self.submit_each(targets, |desk, id| {
+                    desk.comment(id, &text, *internal).map(|_| "comment added".to_string())
+                })
+            }
+            Purpose::Assign { targets } => {
+                let who = values.first().map(|(_, v)| v.clone()).unwrap_or_default();
+                self.submit_each(targets, |desk, id| {
+                    desk.assign(id, Some(&who), None, None)
+                        .map(|_| format!("assigned to {who}"))
+                })
+            }
+            Purpose::NewTicket => self.submit_new(&values),
+            Purpose::Edit { id, version, before } => {
+                let changed: Vec<(String, String)> = values.iter().filter(|v| !before.contains(v)).cloned().collect();
+                if changed.is_empty() {
+                    Ok(format!("{id}: nothing to change"))
+                } else {
+                    self.desk
+                        .edit(*id, &changed, None, Some(*version))
+                        .map(|o| format!("{id}: {} field(s) changed", o.changes.len()))
+                }
+            }
+        };
+        match result {
+            Ok(text) => {
+                self.mode = Mode::Normal;
+                self.queue.marks.clear();
+                if let Err(e) = self.reload() {
+                    self.complain(e.to_string());
+                } else {
+                    self.say(text);
+                }
+            }
+            Err(e) => {
+                let mut form = form;
+                form.error = Some(e.to_string());
+                self.mode = Mode::Form(form);
+            }
+        }
+    }
+
+    /// Runs a write on each target; stops at the first refusal so the form can be fixed.
+    fn submit_each(
+        &mut self,
+        targets: &[TicketId],
+        mut act: impl FnMut(&mut Desk, TicketId) -> Result<String, DeskError>,
+    ) -> Result<String, DeskError> {
+        let mut last = String::new();
+        let mut done = Vec::new();
+        for id in targets {
+            match act(&mut self.desk, *id) {
+                Ok(t) => {
+                    last = t;
+                    done.push(*id);
+                }
+                Err(e) if done.is_empty() => return Err(e),
+                Err(e) => return Err(DeskError::Invalid(format!("{} done; then {id}: {e}", ids_text(&done)))),
+            }
+        }
+        Ok(format!("{}: {last}", ids_text(&done)))
+    }
+
+    fn submit_new(&mut self, values: &[(String, String)]) -> Result<String, DeskError> {
+        let get = |k: &str| {
+            values
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let kind: Kind = get("kind")
+            .parse()
+            .map_err(|e: crate::domain::ticket::UnknownKind| DeskError::Invalid(e.to_string()))?;
+        let draft = Draft {
+            title: get("title"),
+            description: get("description"),
+            impact: get("impact").parse().ok(),
+            urgency: get("urgency").parse().ok(),
+            ..Draft::default()
+        };
+        let created = self.desk.create_ticket(kind, draft, &[])?;
+        let id = created.id;
+        self.reload()?;
+        let rowid = self
+            .queue
+            .all_rows()
+            .iter()
+            .find(|r| r.row.id == id)
+            .map(|r| r.row.rowid);
+        if let Some(pos) = rowid.and_then(|rowid| {
+            (0..self.queue.len()).find(|&i| self.queue.window(i, 1).next().is_some_and(|r| r.row.rowid == rowid))
+        }) {
+            self.queue.select(pos);
+        }
+        Ok(format!("{id} created"))
+    }
+
+    pub fn header_counts(&self) -> (usize, usize, usize) {
+        self.queue.counts(self.now)
+    }
+}
+
+pub fn ids_text(ids: &[TicketId]) -> String {
+    match ids {
+        [] => "nothing".into(),
+        [one] => one.to_string(),
+        [a, b] => format!("{a}, {b}"),
+        [a, rest @ ..] => format!("{a} and {} more", rest.len()),
+    }
+}

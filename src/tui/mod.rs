@@ -1,0 +1,108 @@
+//! The terminal desk. Keys become actions, actions go through the desk, the screen is drawn
+//! from the resulting state. Nothing here writes SQL or decides a rule.
+
+pub mod action;
+pub mod app;
+pub mod input;
+pub mod keymap;
+pub mod panes;
+pub mod queue;
+pub mod theme;
+pub mod ui;
+pub mod widgets;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{self, Event};
+
+use app::{App, Mode, Status};
+use input::{Effect, handle_key};
+use keymap::Keymap;
+
+use crate::desk::Desk;
+
+/// How often the clock moves on and the desk is checked for other operators' writes.
+const TICK: Duration = Duration::from_secs(1);
+
+/// Runs the terminal desk until the operator quits. The terminal is restored on every way
+/// out, panics included (ratatui's hook).
+pub fn run(desk: Desk) -> Result<(), String> {
+    let keymap = Keymap::with_overrides(&desk.config().keys).map_err(|e| format!("config.toml [keys]: {e}"))?;
+    let mut app = App::new(desk, keymap, Utc::now()).map_err(|e| e.to_string())?;
+    let theme = theme::Theme::from_env();
+    let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the terminal: {e}"))?;
+    let result = event_loop(&mut terminal, &mut app, &theme);
+    let restored = ratatui::try_restore();
+    result.map_err(|e| e.to_string())?;
+    restored.map_err(|e| format!("cannot restore the terminal: {e}"))
+}
+
+fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Theme) -> std::io::Result<()> {
+    let mut last_tick = Instant::now();
+    while !app.quit {
+        terminal.draw(|f| ui::draw(f, app, theme))?;
+        let wait = TICK.saturating_sub(last_tick.elapsed());
+        if event::poll(wait)? {
+            match event::read()? {
+                Event::Key(key) if handle_key(app, key) == Effect::Editor => edit_in_editor(terminal, app)?,
+                Event::Resize(..) => terminal.autoresize()?,
+                _ => {}
+            }
+        }
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            if let Err(e) = app.tick(Utc::now()) {
+                app.status = Some(Status {
+                    text: e.to_string(),
+                    error: true,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Hands the focused text field to `$VISUAL` or `$EDITOR` (else `vi`), the way `git commit`
+/// does, and takes back what was saved. The file name goes to the editor as an argument.
+fn edit_in_editor(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<()> {
+    let Mode::Form(form) = &mut app.mode else { return Ok(()) };
+    let Some(text) = form.focused_text_mut() else {
+        return Ok(());
+    };
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .or_else(|| std::env::var("EDITOR").ok())
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string());
+    let path = std::env::temp_dir().join(format!(
+        "opsdesk-{}-{}.txt",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    ));
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        f.write_all(text.as_bytes())?;
+    }
+    ratatui::try_restore()?;
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("opsdesk-editor")
+        .arg(&path)
+        .status();
+    *terminal = ratatui::try_init()?;
+    terminal.clear()?;
+    match status {
+        Ok(s) if s.success() => {
+            let edited = std::fs::read_to_string(&path)?;
+            *text = edited.trim_end_matches('\n').to_string();
+        }
+        Ok(s) => form.error = Some(format!("the editor exited with {s}; the text is as it was")),
+        Err(e) => form.error = Some(format!("cannot run `{editor}`: {e}")),
+    }
+    let _ = std::fs::remove_file(&path);
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! One ticket: every field, its CIs and what they impact, its links, and its timeline.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::domain::priority::{label, level_label};
+use crate::domain::sla::{self, Standing};
+use crate::domain::ticket::FIELDS;
+use crate::present::{age, event_text};
+use crate::text::inert;
+use crate::tui::app::App;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    let Some(v) = &app.detail else { return };
+    let t = &v.ticket;
+    let mut lines: Vec<Line> = Vec::new();
+    lines.push(Line::from(Span::styled(inert(&t.title, false), theme.title())));
+    lines.push(Line::from(vec![
+        Span::raw(format!("{} · {} · ", t.kind, inert(&t.state, false))),
+        Span::styled(
+            format!("P{} {}", t.priority, label(t.priority)),
+            theme.priority(t.priority),
+        ),
+        Span::raw(format!(
+            " (impact {} {} × urgency {} {})",
+            t.impact,
+            level_label(t.impact),
+            t.urgency,
+            level_label(t.urgency)
+        )),
+    ]));
+    lines.push(Line::raw(format!(
+        "requester {} · assignee {} · v{}",
+        inert(&t.requester, false),
+        inert(t.assignee.as_deref().unwrap_or("-"), false),
+        t.version
+    )));
+    if v.open && sla::applies_to(t.kind) {
+        let due = sla::due_at(t.created_at, t.priority);
+        let left = sla::countdown(due - app.now);
+        let (text, style) = match sla::standing(t.created_at, due, app.now) {
+            Standing::Breached => (
+                format!("SLA breached {} ago", left.trim_start_matches('-')),
+                theme.breached(),
+            ),
+            Standing::AtRisk => (format!("SLA at risk: {left} left"), theme.at_risk()),
+            Standing::OnTrack => (format!("SLA: {left} left"), theme.ok()),
+        };
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    lines.push(Line::raw(format!("opened {} ago", age(t.created_at, app.now))));
+    let skip = [
+        "title",
+        "description",
+        "impact",
+        "urgency",
+        "priority",
+        "requester",
+        "assignee",
+    ];
+    for spec in FIELDS.iter().filter(|f| !skip.contains(&f.name)) {
+        if let Some(val) = t.fields.get(spec.name) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", spec.name.replace('_', " ")), theme.dim()),
+                Span::raw(inert(val, false)),
+            ]));
+        }
+    }
+    if !t.description.is_empty() {
+        lines.push(Line::raw(""));
+        for l in inert(&t.description, true).lines() {
+            lines.push(Line::raw(l.to_string()));
+        }
+    }
+    if !app.impacts.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("CIs", theme.title())));
+        for ci in &app.impacts {
+            let services = if ci.services.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " → impacts {}",
+                    ci.services
+                        .iter()
+                        .map(|s| inert(s, false))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            lines.push(Line::raw(format!(
+                "  {} ({}){services}",
+                inert(&ci.name, false),
+                ci.class
+            )));
+        }
+    }
+    if !v.links.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("Links", theme.title())));
+        for l in &v.links {
+            lines.push(Line::raw(format!(
+                "  {} {} [{}] {}",
+                l.relation,
+                l.id,
+                l.state,
+                inert(&l.title, false)
+            )));
+        }
+    }
+    lines.push(Line::raw(""));
+    let next = if v.allowed.is_empty() {
+        "comments only".to_string()
+    } else {
+        v.allowed.join(", ")
+    };
+    lines.push(Line::from(vec![Span::styled("Next: ", theme.title()), Span::raw(next)]));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled("Timeline", theme.title())));
+    for e in v.timeline.iter().rev() {
+        let when = format!("{:>4}", age(e.at, app.now));
+        let text = event_text(e);
+        let mut parts = text.lines();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {when} "), theme.dim()),
+            Span::styled(format!("{} ", inert(&e.actor, false)), theme.title()),
+            Span::raw(parts.next().unwrap_or("").to_string()),
+        ]));
+        for more in parts {
+            lines.push(Line::raw(format!("        {}", more.trim_start())));
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", t.id))
+        .border_style(if focused { theme.title() } else { theme.dim() });
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.detail_scroll, 0))
+            .block(block),
+        area,
+    );
+}

@@ -1,0 +1,4 @@
+//! One pane a file; each draws from the state it is given.
+
+pub mod detail;
+pub mod queue;

@@ -1,0 +1,120 @@
+//! The queue: the tickets of a view, one row each, with their SLA standing.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+use crate::domain::sla::{self, Standing};
+use crate::present::age;
+use crate::text::{clip, inert};
+use crate::tui::app::App;
+use crate::tui::queue::Row as QRow;
+use crate::tui::theme::Theme;
+
+fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
+    let Some(due) = r.due else {
+        return Cell::from(Span::styled("-", theme.dim()));
+    };
+    let left = sla::countdown(due - app.now);
+    match r.standing(app.now) {
+        Some(Standing::Breached) => Cell::from(Span::styled(
+            format!("LATE {}", left.trim_start_matches('-')),
+            theme.breached(),
+        )),
+        Some(Standing::AtRisk) => Cell::from(Span::styled(format!("RISK {left}"), theme.at_risk())),
+        _ => Cell::from(left),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
+    let q = &app.queue;
+    let mut title = format!(
+        " {} · {} of {} · sort {}{} ",
+        q.view.name(),
+        q.len(),
+        q.total(),
+        q.sort.name(),
+        if q.reverse { " ↓" } else { "" }
+    );
+    if !q.filter.is_empty() {
+        title.push_str(&format!("· /{} ", inert(&q.filter, false)));
+    }
+    if !q.marks.is_empty() {
+        title.push_str(&format!("· {} marked ", q.marks.len()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(if focused { theme.title() } else { theme.dim() });
+    let inner = block.inner(area);
+    if q.is_empty() {
+        let text = if q.total() == 0 && q.filter.is_empty() {
+            "Your desk is empty. Press n to open the first ticket.\n\n\
+             Add the services and machines you look after from a shell, e.g.\n  \
+             opsdesk ci add web-01 --class server\n\nPress ? for every key."
+                .to_string()
+        } else if !q.filter.is_empty() {
+            format!(
+                "No ticket in this view matches /{}. Esc clears the filter.",
+                inert(&q.filter, false)
+            )
+        } else {
+            "Nothing in this view. ] and [ switch views.".to_string()
+        };
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
+        return;
+    }
+    // One header line; the rest are rows. Keep the selection in sight.
+    let height = inner.height.saturating_sub(1) as usize;
+    app.queue_height.set(height.max(1));
+    let mut offset = app.queue_offset.get().min(q.len().saturating_sub(1));
+    let sel = q.selected();
+    if sel < offset {
+        offset = sel;
+    } else if height > 0 && sel >= offset + height {
+        offset = sel + 1 - height;
+    }
+    app.queue_offset.set(offset);
+    // The fixed columns and the seven one-cell gaps between the eight columns.
+    let fixed: u16 = 10 + 3 + 3 + 11 + 10 + 9 + 4 + 7;
+    let title_width = inner.width.saturating_sub(fixed) as usize;
+    let rows: Vec<Row> = q
+        .window(offset, height)
+        .enumerate()
+        .map(|(i, r)| {
+            let marked = q.marks.contains(&r.row.rowid);
+            let id = format!("{}{}", if marked { "●" } else { " " }, r.row.id);
+            let mut row = Row::new(vec![
+                Cell::from(Span::styled(id, if marked { theme.marked() } else { Style::default() })),
+                Cell::from(r.row.id.kind.prefix().to_lowercase()),
+                Cell::from(Span::styled(
+                    format!("P{}", r.row.priority),
+                    theme.priority(r.row.priority),
+                )),
+                Cell::from(clip(&r.row.state, 11)),
+                sla_cell(r, app, theme),
+                Cell::from(clip(r.row.assignee.as_deref().unwrap_or("-"), 9)),
+                Cell::from(age(r.row.created_at, app.now)),
+                Cell::from(clip(&r.row.title, title_width.max(8))),
+            ]);
+            if offset + i == sel {
+                row = row.style(theme.selected());
+            }
+            row
+        })
+        .collect();
+    let header = Row::new(["  ID", "KND", "PRI", "STATE", "SLA", "ASSIGNEE", "AGE", "TITLE"]).style(theme.title());
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Length(11),
+        Constraint::Length(10),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Min(8),
+    ];
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}

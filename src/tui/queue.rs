@@ -1,0 +1,443 @@
+//! The queue's model: the rows of a view, sorted, filtered by fuzzy match, with marks.
+//! Pure data and rules of display order; the pane draws what this gives it.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::domain::Kind;
+use crate::domain::sla::{self, Standing};
+use crate::store::tickets::QueueRow;
+
+/// The saved views, switched with `[` and `]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    AllOpen,
+    MyWork,
+    Unassigned,
+    AtRisk,
+    Incidents,
+    Requests,
+    Problems,
+    Changes,
+    RecentlyClosed,
+}
+
+impl View {
+    pub const ALL: [View; 9] = [
+        View::AllOpen,
+        View::MyWork,
+        View::Unassigned,
+        View::AtRisk,
+        View::Incidents,
+        View::Requests,
+        View::Problems,
+        View::Changes,
+        View::RecentlyClosed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            View::AllOpen => "all open",
+            View::MyWork => "my work",
+            View::Unassigned => "unassigned",
+            View::AtRisk => "at risk / breached",
+            View::Incidents => "incidents",
+            View::Requests => "requests",
+            View::Problems => "problems",
+            View::Changes => "changes",
+            View::RecentlyClosed => "recently closed",
+        }
+    }
+
+    fn admits(self, r: &Row, me: &str, now: DateTime<Utc>) -> bool {
+        match self {
+            View::AllOpen | View::RecentlyClosed => true,
+            View::MyWork => r.row.assignee.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(me)),
+            View::Unassigned => r.row.assignee.is_none(),
+            View::AtRisk => r.standing(now).is_some_and(|s| s >= Standing::AtRisk),
+            View::Incidents => r.row.id.kind == Kind::Incident,
+            View::Requests => r.row.id.kind == Kind::Request,
+            View::Problems => r.row.id.kind == Kind::Problem,
+            View::Changes => r.row.id.kind == Kind::Change,
+        }
+    }
+}
+
+/// The columns a queue can be sorted by, in the order `s` cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Priority,
+    Due,
+    Id,
+    State,
+    Assignee,
+    Age,
+    Title,
+}
+
+impl SortBy {
+    pub const ALL: [SortBy; 7] = [
+        SortBy::Priority,
+        SortBy::Due,
+        SortBy::Id,
+        SortBy::State,
+        SortBy::Assignee,
+        SortBy::Age,
+        SortBy::Title,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            SortBy::Priority => "priority",
+            SortBy::Due => "SLA due",
+            SortBy::Id => "id",
+            SortBy::State => "state",
+            SortBy::Assignee => "assignee",
+            SortBy::Age => "age",
+            SortBy::Title => "title",
+        }
+    }
+    fn next(self) -> SortBy {
+        let i = SortBy::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        SortBy::ALL[(i + 1) % SortBy::ALL.len()]
+    }
+}
+
+/// A row with what the queue derives from it once.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub row: QueueRow,
+    /// The SLA due time for tickets that have one and are open.
+    pub due: Option<DateTime<Utc>>,
+    /// What the fuzzy filter matches against: id, title, assignee and CI.
+    haystack: String,
+}
+
+impl Row {
+    pub fn new(row: QueueRow) -> Row {
+        let due = (row.is_open && sla::applies_to(row.id.kind)).then(|| sla::due_at(row.created_at, row.priority));
+        let haystack = format!(
+            "{} {} {} {}",
+            row.id,
+            row.title,
+            row.assignee.as_deref().unwrap_or(""),
+            row.ci.as_deref().unwrap_or("")
+        );
+        Row { row, due, haystack }
+    }
+
+    pub fn standing(&self, now: DateTime<Utc>) -> Option<Standing> {
+        self.due.map(|d| sla::standing(self.row.created_at, d, now))
+    }
+}
+
+/// All rows of the desk's open queue (or of the closed view), and what is shown of them.
+#[derive(Debug)]
+pub struct Queue {
+    rows: Vec<Row>,
+    /// Indexes into `rows`, in display order.
+    shown: Vec<usize>,
+    pub view: View,
+    pub sort: SortBy,
+    pub reverse: bool,
+    pub filter: String,
+    pub marks: BTreeSet<i64>,
+    selected: usize,
+    matcher: Matcher,
+}
+
+impl Queue {
+    pub fn new(rows: Vec<QueueRow>) -> Queue {
+        let mut q = Queue {
+            rows: Vec::new(),
+            shown: Vec::new(),
+            view: View::AllOpen,
+            sort: SortBy::Priority,
+            reverse: false,
+            filter: String::new(),
+            marks: BTreeSet::new(),
+            selected: 0,
+            matcher: Matcher::new(Config::DEFAULT),
+        };
+        q.rows = rows.into_iter().map(Row::new).collect();
+        q
+    }
+
+    /// Replaces the rows (after a reload), keeping the selected ticket selected if it is
+    /// still shown and the marks of tickets that still exist.
+    pub fn replace_rows(&mut self, rows: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
+        let keep = self.selected_row().map(|r| r.row.rowid);
+        self.rows = rows.into_iter().map(Row::new).collect();
+        let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
+        self.marks.retain(|m| ids.contains(m));
+        self.refresh(me, now);
+        if let Some(rowid) = keep {
+            self.select_rowid(rowid);
+        }
+    }
+
+    /// Recomputes what is shown from the view, the filter and the sort.
+    pub fn refresh(&mut self, me: &str, now: DateTime<Utc>) {
+        let keep = self.selected_row().map(|r| r.row.rowid);
+        let mut shown: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| self.view.admits(&self.rows[i], me, now))
+            .collect();
+        let far = DateTime::<Utc>::MAX_UTC;
+        let rows = &self.rows;
+        let key_cmp = |a: &usize, b: &usize| {
+            let (x, y) = (&rows[*a], &rows[*b]);
+            let primary = match self.sort {
+                SortBy::Priority => x.row.priority.cmp(&y.row.priority),
+                SortBy::Due => x.due.unwrap_or(far).cmp(&y.due.unwrap_or(far)),
+                SortBy::Id => (x.row.id.kind, x.row.id.number).cmp(&(y.row.id.kind, y.row.id.number)),
+                SortBy::State => x.row.state.cmp(&y.row.state),
+                SortBy::Assignee => x.row.assignee.cmp(&y.row.assignee),
+                SortBy::Age => x.row.created_at.cmp(&y.row.created_at),
+                SortBy::Title => x.row.title.to_lowercase().cmp(&y.row.title.to_lowercase()),
+            };
+            primary
+                .then(x.row.priority.cmp(&y.row.priority))
+                .then(x.row.created_at.cmp(&y.row.created_at))
+                .then(x.row.rowid.cmp(&y.row.rowid))
+        };
+        if self.view == View::RecentlyClosed && self.sort == SortBy::Priority {
+            shown.sort_by(|a, b| rows[*b].row.updated_at.cmp(&rows[*a].row.updated_at));
+        } else {
+            shown.sort_by(key_cmp);
+        }
+        if self.reverse {
+            shown.reverse();
+        }
+        if !self.filter.trim().is_empty() {
+            let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
+            let mut buf = Vec::new();
+            let mut scored: Vec<(u32, usize, usize)> = Vec::new();
+            for (order, i) in shown.iter().enumerate() {
+                if let Some(score) = pattern.score(Utf32Str::new(&rows[*i].haystack, &mut buf), &mut self.matcher) {
+                    scored.push((score, order, *i));
+                }
+            }
+            // Best match first; equal scores keep the view's order.
+            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            shown = scored.into_iter().map(|(_, _, i)| i).collect();
+        }
+        self.shown = shown;
+        self.selected = 0;
+        if let Some(rowid) = keep {
+            self.select_rowid(rowid);
+        }
+    }
+
+    fn select_rowid(&mut self, rowid: i64) {
+        if let Some(pos) = self.shown.iter().position(|&i| self.rows[i].row.rowid == rowid) {
+            self.selected = pos;
+        } else {
+            self.selected = self.selected.min(self.shown.len().saturating_sub(1));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.shown.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.shown.is_empty()
+    }
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+    pub fn select(&mut self, index: usize) {
+        self.selected = index.min(self.shown.len().saturating_sub(1));
+    }
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.shown.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+    }
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.shown.get(self.selected).map(|&i| &self.rows[i])
+    }
+    /// The shown rows from `start`, at most `n`.
+    pub fn window(&self, start: usize, n: usize) -> impl Iterator<Item = &Row> {
+        self.shown.iter().skip(start).take(n).map(|&i| &self.rows[i])
+    }
+    pub fn all_rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    pub fn cycle_sort(&mut self) {
+        self.sort = self.sort.next();
+        self.reverse = false;
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(rowid) = self.selected_row().map(|r| r.row.rowid)
+            && !self.marks.remove(&rowid)
+        {
+            self.marks.insert(rowid);
+        }
+    }
+
+    /// Marks every shown row, or clears the marks when all are marked already.
+    pub fn mark_all(&mut self) {
+        let shown: BTreeSet<i64> = self.shown.iter().map(|&i| self.rows[i].row.rowid).collect();
+        if shown.is_subset(&self.marks) {
+            self.marks.clear();
+        } else {
+            self.marks.extend(shown);
+        }
+    }
+
+    /// The tickets an action applies to: the marked ones, or else the selected one.
+    pub fn targets(&self) -> Vec<crate::domain::TicketId> {
+        if self.marks.is_empty() {
+            return self.selected_row().map(|r| vec![r.row.id]).unwrap_or_default();
+        }
+        self.rows
+            .iter()
+            .filter(|r| self.marks.contains(&r.row.rowid))
+            .map(|r| r.row.id)
+            .collect()
+    }
+
+    /// Open, at risk and breached counts over every open row.
+    pub fn counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
+        let mut c = (0, 0, 0);
+        for r in self.rows.iter().filter(|r| r.row.is_open) {
+            c.0 += 1;
+            match r.standing(now) {
+                Some(Standing::AtRisk) => c.1 += 1,
+                Some(Standing::Breached) => c.2 += 1,
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TicketId;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).single().expect("time")
+    }
+
+    fn row(rowid: i64, kind: Kind, priority: u8, hours_old: i64, assignee: Option<&str>, title: &str) -> QueueRow {
+        let created = now() - chrono::Duration::hours(hours_old);
+        QueueRow {
+            rowid,
+            id: TicketId::new(kind, rowid as u64),
+            state: "new".into(),
+            priority,
+            assignee: assignee.map(String::from),
+            title: title.into(),
+            ci: Some("db-01".into()),
+            created_at: created,
+            updated_at: created,
+            is_open: true,
+        }
+    }
+
+    fn queue() -> Queue {
+        let mut q = Queue::new(vec![
+            row(1, Kind::Incident, 3, 1, Some("alice"), "Printer jams on floor 2"),
+            row(2, Kind::Incident, 1, 5, None, "Mail server down"),
+            row(3, Kind::Request, 2, 2, Some("bob"), "New laptop for Ana"),
+            row(4, Kind::Change, 4, 30, None, "Patch the mail relay"),
+            row(5, Kind::Incident, 1, 1, Some("alice"), "VPN drops"),
+        ]);
+        q.refresh("alice", now());
+        q
+    }
+
+    fn ids(q: &Queue) -> Vec<u64> {
+        q.window(0, 100).map(|r| r.row.id.number).collect()
+    }
+
+    #[test]
+    fn default_order_is_priority_then_oldest() {
+        assert_eq!(ids(&queue()), vec![2, 5, 3, 1, 4]);
+    }
+
+    #[test]
+    fn views_filter_the_rows() {
+        let mut q = queue();
+        let mut check = |v: View, expected: Vec<u64>| {
+            q.view = v;
+            q.refresh("alice", now());
+            assert_eq!(ids(&q), expected, "{v:?}");
+        };
+        check(View::MyWork, vec![5, 1]);
+        check(View::Unassigned, vec![2, 4]);
+        check(View::Changes, vec![4]);
+        check(View::Requests, vec![3]);
+        // P1 4 h 24×7: INC-2 (5 h old) is breached; INC-5 (1 h) is on track.
+        check(View::AtRisk, vec![2]);
+    }
+
+    #[test]
+    fn sorting_cycles_and_reverses() {
+        let mut q = queue();
+        q.cycle_sort();
+        assert_eq!(q.sort, SortBy::Due);
+        q.refresh("alice", now());
+        assert_eq!(ids(&q)[0], 2, "the breached P1 is due first");
+        q.sort = SortBy::Title;
+        q.reverse = true;
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![5, 1, 4, 3, 2]);
+    }
+
+    #[test]
+    fn fuzzy_filter_matches_id_title_assignee_and_ci() {
+        let mut q = queue();
+        q.filter = "mail".into();
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![2, 4]);
+        q.filter = "bob".into();
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![3]);
+        q.filter = "REQ-3".into();
+        q.refresh("alice", now());
+        assert_eq!(ids(&q)[0], 3);
+        q.filter = "prnt jam".into();
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![1]);
+        q.filter = "db-01".into();
+        q.refresh("alice", now());
+        assert_eq!(q.len(), 5);
+    }
+
+    #[test]
+    fn selection_survives_a_refresh_and_marks_pick_targets() {
+        let mut q = queue();
+        q.select(2);
+        let picked = q.selected_row().map(|r| r.row.id);
+        q.cycle_sort();
+        q.refresh("alice", now());
+        assert_eq!(q.selected_row().map(|r| r.row.id), picked);
+        assert_eq!(q.targets(), picked.into_iter().collect::<Vec<_>>());
+        q.toggle_mark();
+        q.move_by(1);
+        q.toggle_mark();
+        assert_eq!(q.targets().len(), 2);
+        q.mark_all();
+        assert_eq!(q.targets().len(), 5);
+        q.mark_all();
+        assert!(q.marks.is_empty());
+    }
+
+    #[test]
+    fn counts_open_at_risk_and_breached() {
+        let q = queue();
+        // INC-2 P1 5 h: breached. INC-5 P1 1 h of 4 h: on track. The rest have long targets.
+        assert_eq!(q.counts(now()), (5, 0, 1));
+        assert_eq!(q.counts(now() + chrono::Duration::hours(2)), (5, 1, 1));
+    }
+}

@@ -1,0 +1,100 @@
+//! The whole screen, drawn from the app's state: header, pane(s), key hints, overlays.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::app::{App, Mode, Pane};
+use super::panes;
+use super::theme::Theme;
+use super::widgets;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this width the detail stands beside the queue.
+pub const SIDE_BY_SIDE: u16 = 120;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = format!(
+            "Terminal too small: {}×{}.\nopsdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, main, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    draw_header(frame, header, app, theme);
+    let side = area.width >= SIDE_BY_SIDE && app.detail.is_some();
+    if side {
+        let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+        panes::queue::draw(frame, left, app, theme, app.pane == Pane::Queue);
+        panes::detail::draw(frame, right, app, theme, app.pane == Pane::Detail);
+    } else if app.pane == Pane::Detail && app.detail.is_some() {
+        panes::detail::draw(frame, main, app, theme, true);
+    } else {
+        panes::queue::draw(frame, main, app, theme, true);
+    }
+    draw_footer(frame, footer, app, theme);
+    match &app.mode {
+        Mode::Help => widgets::help::draw(frame, main, &app.keymap, theme),
+        Mode::Pick(p) => widgets::picker::draw(frame, main, p, theme),
+        Mode::Form(f) => f.draw(frame, main, theme),
+        Mode::Normal | Mode::Filter => {}
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (open, risk, breached) = app.header_counts();
+    let desk = app
+        .desk
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let text = format!(
+        " opsdesk · {} · {} │ {open} open · {risk} at risk · {breached} breached",
+        crate::text::inert(&desk, false),
+        crate::text::inert(app.desk.user(), false)
+    );
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(text, theme.header()))).style(theme.header()),
+        area,
+    );
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let line = if app.mode == Mode::Filter {
+        Line::from(vec![
+            Span::styled("/", theme.title()),
+            Span::raw(crate::text::inert(&app.queue.filter, false)),
+            Span::raw("█"),
+            Span::styled("   enter keep · esc clear", theme.dim()),
+        ])
+    } else if let Some(s) = &app.status {
+        let style = if s.error { theme.error() } else { theme.ok() };
+        let mark = if s.error { "✗ " } else { "✓ " };
+        Line::from(Span::styled(
+            format!("{mark}{}", crate::text::inert(&s.text, false)),
+            style,
+        ))
+    } else {
+        let mut spans = Vec::new();
+        let mut used = 0usize;
+        for (key, what) in app.keymap.hints() {
+            let piece = format!("{key} {what}  ");
+            used += piece.chars().count();
+            if used > area.width as usize {
+                break;
+            }
+            spans.push(Span::styled(key, theme.title()));
+            spans.push(Span::styled(format!(" {what}  "), theme.dim()));
+        }
+        Line::from(spans)
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

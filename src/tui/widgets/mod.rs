@@ -1,0 +1,5 @@
+//! Small pieces drawn over or inside panes.
+
+pub mod form;
+pub mod help;
+pub mod picker;
