@@ -169,6 +169,8 @@ impl Queue {
     /// still shown and the marks of tickets that still exist.
     pub fn replace_rows(&mut self, rows: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
         let keep = self.selected_row().map(|r| r.row.rowid);
+        // `shown` indexes the old rows: drop it before anything looks through it.
+        self.shown.clear();
         self.rows = rows.into_iter().map(Row::new).collect();
         let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
         self.marks.retain(|m| ids.contains(m));
@@ -431,6 +433,17 @@ mod tests {
         assert_eq!(q.targets().len(), 5);
         q.mark_all();
         assert!(q.marks.is_empty());
+    }
+
+    #[test]
+    fn replacing_rows_with_fewer_keeps_everything_in_bounds() {
+        let mut q = queue();
+        q.select(4);
+        q.replace_rows(vec![], "alice", now());
+        assert!(q.selected_row().is_none());
+        assert!(q.is_empty());
+        q.replace_rows(vec![row(9, Kind::Incident, 1, 1, None, "back")], "alice", now());
+        assert_eq!(q.selected_row().map(|r| r.row.rowid), Some(9));
     }
 
     #[test]

@@ -11,8 +11,17 @@ use crate::tui::theme::Theme;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
-    Text { value: String, long: bool },
-    Choice { choices: Vec<String>, index: usize },
+    Text {
+        value: String,
+        long: bool,
+    },
+    /// `typed` is what was typed since the focus came here: the pick-list jumps to the
+    /// first choice that starts with it.
+    Choice {
+        choices: Vec<String>,
+        index: usize,
+        typed: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,14 +48,18 @@ impl Field {
             .unwrap_or(0);
         Field {
             name: name.into(),
-            input: Input::Choice { choices, index },
+            input: Input::Choice {
+                choices,
+                index,
+                typed: String::new(),
+            },
         }
     }
 
     pub fn value(&self) -> String {
         match &self.input {
             Input::Text { value, .. } => value.clone(),
-            Input::Choice { choices, index } => choices.get(*index).cloned().unwrap_or_default(),
+            Input::Choice { choices, index, .. } => choices.get(*index).cloned().unwrap_or_default(),
         }
     }
 }
@@ -95,8 +108,8 @@ impl<P> Form<P> {
             KeyCode::Enter if key.modifiers.contains(KeyModifiers::ALT) => self.push('\n'),
             KeyCode::Char('j') if ctrl => self.push('\n'),
             KeyCode::Enter if self.focus >= last => return Outcome::Submit,
-            KeyCode::Enter | KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1).min(last),
-            KeyCode::BackTab | KeyCode::Up => self.focus = self.focus.saturating_sub(1),
+            KeyCode::Enter | KeyCode::Tab | KeyCode::Down => self.set_focus((self.focus + 1).min(last)),
+            KeyCode::BackTab | KeyCode::Up => self.set_focus(self.focus.saturating_sub(1)),
             KeyCode::Left => self.cycle(-1),
             KeyCode::Right => self.cycle(1),
             KeyCode::Backspace => {
@@ -111,14 +124,19 @@ impl<P> Form<P> {
             }
             KeyCode::Char(c) if !ctrl => match self.fields.get_mut(self.focus).map(|f| &mut f.input) {
                 Some(Input::Text { value, .. }) => value.push(c),
-                // In a pick-list a letter jumps to the next choice that starts with it.
-                Some(Input::Choice { choices, index }) => {
-                    let n = choices.len();
-                    if let Some(j) = (1..=n)
-                        .map(|d| (*index + d) % n)
-                        .find(|&j| choices[j].to_lowercase().starts_with(c.to_ascii_lowercase()))
-                    {
-                        *index = j;
+                // Type-ahead: jump to the first choice starting with what was typed; a key
+                // that matches nothing starts the search again from itself.
+                Some(Input::Choice { choices, index, typed }) => {
+                    typed.push(c.to_ascii_lowercase());
+                    let find = |p: &str| choices.iter().position(|x| x.to_lowercase().starts_with(p));
+                    match find(typed) {
+                        Some(j) => *index = j,
+                        None => {
+                            *typed = c.to_ascii_lowercase().to_string();
+                            if let Some(j) = find(typed) {
+                                *index = j;
+                            }
+                        }
                     }
                 }
                 None => {}
@@ -128,6 +146,15 @@ impl<P> Form<P> {
         Outcome::Stay
     }
 
+    fn set_focus(&mut self, focus: usize) {
+        self.focus = focus;
+        for f in &mut self.fields {
+            if let Input::Choice { typed, .. } = &mut f.input {
+                typed.clear();
+            }
+        }
+    }
+
     fn push(&mut self, c: char) {
         if let Some(Input::Text { value, long: true }) = self.fields.get_mut(self.focus).map(|f| &mut f.input) {
             value.push(c);
@@ -135,7 +162,7 @@ impl<P> Form<P> {
     }
 
     fn cycle(&mut self, by: isize) {
-        if let Some(Input::Choice { choices, index }) = self.fields.get_mut(self.focus).map(|f| &mut f.input) {
+        if let Some(Input::Choice { choices, index, .. }) = self.fields.get_mut(self.focus).map(|f| &mut f.input) {
             let n = choices.len() as isize;
             if n > 0 {
                 *index = ((*index as isize + by).rem_euclid(n)) as usize;
@@ -189,7 +216,7 @@ impl<P> Form<P> {
                         )));
                     }
                 }
-                Input::Choice { choices, index } => {
+                Input::Choice { choices, index, .. } => {
                     let mut spans = vec![label];
                     for (j, c) in choices.iter().enumerate() {
                         if j == *index {
@@ -204,7 +231,7 @@ impl<P> Form<P> {
         }
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            "tab/↓ next · ←/→ choose · enter on the last field or ctrl-s: submit · esc: cancel",
+            "tab next field · ←→ choose · ctrl-s submit · esc cancel",
             theme.dim(),
         )));
         let height = (lines.len() as u16 + 2).min(area.height);
@@ -248,6 +275,8 @@ mod tests {
         assert_eq!(f.values()[0].1, "workaround");
         f.key(&k(KeyCode::Char('d')));
         assert_eq!(f.values()[0].1, "duplicate");
+        f.key(&k(KeyCode::Char('f')));
+        assert_eq!(f.values()[0].1, "fixed", "no choice starts with `df`: `f` starts again");
         f.key(&k(KeyCode::Tab));
         for c in "rebooted".chars() {
             f.key(&k(KeyCode::Char(c)));

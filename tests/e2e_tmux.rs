@@ -1,0 +1,135 @@
+//! The real binary in a real terminal (tmux, 80×24): an incident from new to closed by keys,
+//! checked afterwards with `opsdesk show --json`. `.ci/run` installs tmux when it is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (apt-get install tmux; .ci/run does it)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "desk"]).stdout).to_string()
+    }
+
+    /// Waits until the screen shows `text`, for at most 10 s, and returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 10 s for {text:?}; the screen is:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "desk"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn type_text(&self, text: &str) {
+        assert!(self.run(&["send-keys", "-t", "desk", "-l", text]).status.success());
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn opsdesk(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+        .args(args)
+        .env("OPSDESK_DB", db)
+        .env("OPSDESK_USER", "alice")
+        .output()
+        .expect("run opsdesk");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn an_incident_from_new_to_closed_in_a_real_terminal() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db: PathBuf = dir.path().join("desk.db");
+    opsdesk(&db, &["init"]);
+    let tmux = Tmux {
+        socket: format!("opsdesk-e2e-{}", std::process::id()),
+    };
+    let command = format!(
+        "env OPSDESK_DB='{}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' TERM=xterm-256color '{}'",
+        db.display(),
+        dir.path().join("config").display(),
+        env!("CARGO_BIN_EXE_opsdesk")
+    );
+    let started = tmux.run(&["new-session", "-d", "-s", "desk", "-x", "80", "-y", "24", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux.wait_for("Your desk is empty");
+
+    // n: the new-ticket form; the kind is incident already.
+    tmux.send(&["n"]);
+    tmux.wait_for("new ticket");
+    tmux.send(&["Tab"]);
+    tmux.type_text("Printer on fire");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("INC-1 created");
+    // Into the detail pane, then assign to me, pend, resume, resolve, close.
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Timeline");
+    tmux.send(&["a"]);
+    tmux.wait_for("assigned to you");
+    tmux.send(&["p"]);
+    tmux.wait_for("pend INC-1");
+    tmux.type_text("awaiting_c");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("pend → pending");
+    tmux.send(&["t"]);
+    tmux.wait_for("move INC-1");
+    tmux.send(&["r", "Enter"]);
+    tmux.wait_for("resume → assigned");
+    tmux.send(&["r"]);
+    tmux.wait_for("resolve INC-1");
+    tmux.send(&["Tab"]);
+    tmux.type_text("Replaced the fuser unit");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("resolve → resolved");
+    tmux.send(&["t"]);
+    tmux.wait_for("move INC-1");
+    tmux.send(&["c", "Enter"]);
+    let s = tmux.wait_for("close → closed");
+    assert!(!s.contains("panicked"), "{s}");
+    tmux.send(&["q"]);
+    // The program ends and the pane closes with it; the session is gone.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.run(&["has-session", "-t", "desk"]).status.success() {
+        assert!(Instant::now() < deadline, "opsdesk did not quit:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let v: serde_json::Value = serde_json::from_str(&opsdesk(&db, &["show", "INC-1", "--json"])).expect("json");
+    assert_eq!(v["state"], "closed");
+    assert_eq!(v["title"], "Printer on fire");
+    assert_eq!(v["assignee"], "alice");
+    assert_eq!(v["fields"]["pending_reason"], "awaiting_caller");
+    assert_eq!(v["fields"]["resolution_code"], "fixed");
+    assert_eq!(v["fields"]["resolution_note"], "Replaced the fuser unit");
+}

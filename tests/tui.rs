@@ -1,0 +1,364 @@
+//! The terminal desk on ratatui's TestBackend: each screen as a snapshot, and the main flows
+//! driven by keys with the result checked in the store.
+
+use chrono::{DateTime, TimeZone, Utc};
+use opsdesk::config::Config;
+use opsdesk::desk::Desk;
+use opsdesk::domain::{Kind, TicketId};
+use opsdesk::store::Sharing;
+use opsdesk::tui::app::{App, Mode, Pane};
+use opsdesk::tui::input::handle_key;
+use opsdesk::tui::keymap::Keymap;
+use opsdesk::tui::theme::Theme;
+use opsdesk::tui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const THEME: Theme = Theme { color: false };
+
+fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 30, 0).single().expect("time")
+}
+
+/// A seeded desk of 60 tickets with fixed times, so every screen is the same on every run.
+fn seeded() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("desk.db");
+    let mut opts = opsdesk::seed::SeedOptions::new(60, fixed_now());
+    opts.done_share = 0.5;
+    opsdesk::seed::seed(&path, &opts).expect("seed");
+    let desk = Desk::open(&path, "alice", Config::default()).expect("open");
+    let app = App::new(desk, Keymap::builtin(), fixed_now()).expect("app");
+    (dir, app)
+}
+
+/// A new empty desk, acted on at the real time.
+fn fresh() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().expect("dir");
+    let (desk, _) = Desk::create(
+        &dir.path().join("desk.db"),
+        "alice",
+        Config::default(),
+        Sharing::Private,
+    )
+    .expect("create");
+    let app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
+    (dir, app)
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| ui::draw(f, app, &THEME)).expect("draw");
+    t.backend().to_string()
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn keys(app: &mut App, s: &str) {
+    for c in s.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn ctrl(app: &mut App, c: char) {
+    handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+#[test]
+fn queue_at_80x24() {
+    let (_d, app) = seeded();
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn queue_and_detail_side_by_side_at_140x30() {
+    let (_d, mut app) = seeded();
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(
+        app.pane,
+        Pane::Queue,
+        "tab goes back to the queue, the detail stays beside it"
+    );
+    insta::assert_snapshot!(screen(&app, 140, 30));
+}
+
+#[test]
+fn detail_full_screen_below_120_columns() {
+    let (_d, mut app) = seeded();
+    keys(&mut app, "jj");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Detail);
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn transition_picker_lists_only_allowed_moves() {
+    let (_d, mut app) = seeded();
+    // The first incident in the queue.
+    while app
+        .queue
+        .selected_row()
+        .is_some_and(|r| r.row.id.kind != Kind::Incident)
+    {
+        key(&mut app, KeyCode::Down);
+    }
+    keys(&mut app, "t");
+    assert!(matches!(app.mode, Mode::Pick(_)));
+    insta::assert_snapshot!(screen(&app, 80, 24));
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let (_d, mut app) = seeded();
+    keys(&mut app, "?");
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("move through the lifecycle"));
+    insta::assert_snapshot!(s);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn too_small_is_a_message_not_a_panic() {
+    let (_d, app) = seeded();
+    insta::assert_snapshot!(screen(&app, 50, 12));
+    for (w, h) in [(1, 1), (59, 16), (60, 15), (10, 40)] {
+        let s = screen(&app, w, h);
+        if w >= 20 && h >= 2 {
+            assert!(s.contains("Terminal too small"), "{w}x{h}:\n{s}");
+        }
+    }
+    let s = screen(&app, 60, 16);
+    assert!(!s.contains("too small"));
+}
+
+#[test]
+fn an_empty_desk_greets_with_what_to_do() {
+    let (_d, app) = fresh();
+    let s = screen(&app, 80, 24);
+    assert!(
+        s.contains("Your desk is empty. Press n to open the first ticket."),
+        "{s}"
+    );
+    assert!(s.contains("0 open · 0 at risk · 0 breached"), "{s}");
+}
+
+#[test]
+fn an_incident_from_new_to_closed_by_keys() {
+    let (_d, mut app) = fresh();
+    // n: new ticket form (kind incident is preselected).
+    keys(&mut app, "n");
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "Printer on fire");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right); // impact 2
+    key(&mut app, KeyCode::Right); // impact 1
+    ctrl(&mut app, 's');
+    assert_eq!(app.mode, Mode::Normal, "{:?}", app.status);
+    let id = TicketId::new(Kind::Incident, 1);
+    assert_eq!(app.queue.selected_row().map(|r| r.row.id), Some(id));
+    // Work it from its detail pane, which stays on the ticket whatever the queue shows.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Detail);
+    // a: assign to me.
+    keys(&mut app, "a");
+    assert_eq!(
+        app.desk.ticket(id).expect("t").ticket.assignee.as_deref(),
+        Some("alice")
+    );
+    // p: pend, with a reason from the pick-list.
+    keys(&mut app, "p");
+    assert!(matches!(app.mode, Mode::Form(_)));
+    keys(&mut app, "awaiting_v"); // a letter jumps through the choices: awaiting_vendor
+    key(&mut app, KeyCode::Enter);
+    let t = app.desk.ticket(id).expect("t").ticket;
+    assert_eq!(t.state, "pending");
+    assert_eq!(t.get("pending_reason").as_deref(), Some("awaiting_vendor"));
+    // t, then pick resume.
+    keys(&mut app, "t");
+    keys(&mut app, "r");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.desk.ticket(id).expect("t").ticket.state, "assigned");
+    // r: resolve asks for the code and the note.
+    keys(&mut app, "r");
+    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "Replaced the fuser");
+    key(&mut app, KeyCode::Enter);
+    let t = app.desk.ticket(id).expect("t").ticket;
+    assert_eq!(
+        (t.state.as_str(), t.get("resolution_code").as_deref()),
+        ("resolved", Some("fixed"))
+    );
+    // Resolved tickets leave the open queue for the recently closed view.
+    assert_eq!(app.queue.len(), 0);
+    key(&mut app, KeyCode::Char('['));
+    assert_eq!(app.queue.view.name(), "recently closed");
+    assert_eq!(app.queue.selected_row().map(|r| r.row.id), Some(id));
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "t");
+    keys(&mut app, "c");
+    key(&mut app, KeyCode::Enter);
+    let v = app.desk.ticket(id).expect("t");
+    assert_eq!(v.ticket.state, "closed");
+    let moves: Vec<String> = v
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "transition")
+        .filter_map(|e| e.field.clone())
+        .collect();
+    assert_eq!(moves, vec!["assign", "pend", "resume", "resolve", "close"]);
+}
+
+#[test]
+fn a_refused_submit_keeps_the_form_and_what_was_typed() {
+    let (_d, mut app) = fresh();
+    app.desk
+        .create_ticket(
+            Kind::Incident,
+            opsdesk::domain::rules::Draft {
+                title: "x".into(),
+                ..Default::default()
+            },
+            &[],
+        )
+        .expect("create");
+    app.reload().expect("reload");
+    keys(&mut app, "t");
+    keys(&mut app, "c"); // cancel needs a note
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.mode, Mode::Form(_)));
+    keys(&mut app, "   ");
+    key(&mut app, KeyCode::Enter);
+    let Mode::Form(form) = &app.mode else {
+        panic!("the form closed: {:?}", app.status)
+    };
+    assert_eq!(form.error.as_deref(), Some("`cancel` needs note"));
+    assert_eq!(form.values()[0].1, "   ", "what was typed is still there");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("✗ `cancel` needs note"), "{s}");
+    assert!(s.contains("▶ note:"), "{s}");
+    keys(&mut app, "duplicate of INC-0");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(
+        app.desk
+            .ticket(TicketId::new(Kind::Incident, 1))
+            .expect("t")
+            .ticket
+            .state,
+        "cancelled"
+    );
+}
+
+#[test]
+fn filter_narrows_the_queue_as_you_type() {
+    let (_d, mut app) = seeded();
+    let all = app.queue.len();
+    keys(&mut app, "/");
+    assert_eq!(app.mode, Mode::Filter);
+    keys(&mut app, "vpn");
+    let n = app.queue.len();
+    assert!(n > 0 && n < all, "{n} of {all}");
+    assert!(app.queue.window(0, n).all(|r| {
+        format!("{} {:?} {:?}", r.row.title, r.row.ci, r.row.assignee)
+            .to_lowercase()
+            .contains('v')
+    }));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.queue.len(), n, "enter keeps the filter");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.queue.len(), all, "esc clears it");
+}
+
+#[test]
+fn views_and_bulk_assign_by_marks() {
+    let (_d, mut app) = seeded();
+    key(&mut app, KeyCode::Char(']'));
+    key(&mut app, KeyCode::Char(']'));
+    assert_eq!(app.queue.view.name(), "unassigned");
+    let before = app.queue.len();
+    assert!(before >= 2);
+    let first_two: Vec<TicketId> = app.queue.window(0, 2).map(|r| r.row.id).collect();
+    keys(&mut app, "  "); // mark two
+    keys(&mut app, "a");
+    for id in &first_two {
+        let t = app.desk.ticket(*id).expect("t").ticket;
+        assert_eq!(t.assignee.as_deref(), Some("alice"), "{id}");
+    }
+    assert_eq!(app.queue.len(), before - 2, "they left the unassigned view");
+    assert!(app.queue.marks.is_empty());
+}
+
+#[test]
+fn another_operators_write_shows_up_and_keeps_the_selection() {
+    let (dir, mut app) = fresh();
+    for t in ["first", "second"] {
+        app.desk
+            .create_ticket(
+                Kind::Incident,
+                opsdesk::domain::rules::Draft {
+                    title: t.into(),
+                    ..Default::default()
+                },
+                &[],
+            )
+            .expect("create");
+    }
+    app.reload().expect("reload");
+    key(&mut app, KeyCode::Down);
+    let selected = app.queue.selected_row().map(|r| r.row.id);
+    // A form in progress is not disturbed either.
+    keys(&mut app, "c");
+    keys(&mut app, "half a thought");
+    let mut bob = Desk::open(&dir.path().join("desk.db"), "bob", Config::default()).expect("bob");
+    bob.create_ticket(
+        Kind::Incident,
+        opsdesk::domain::rules::Draft {
+            title: "bob's".into(),
+            impact: Some(1),
+            urgency: Some(1),
+            ..Default::default()
+        },
+        &[],
+    )
+    .expect("bob writes");
+    app.tick(Utc::now()).expect("tick");
+    assert_eq!(app.queue.total(), 3);
+    assert_eq!(app.queue.selected_row().map(|r| r.row.id), selected);
+    let Mode::Form(form) = &app.mode else {
+        panic!("the form was lost")
+    };
+    assert_eq!(form.values()[0].1, "half a thought");
+}
+
+#[test]
+fn hostile_text_is_drawn_inert() {
+    let (_d, mut app) = fresh();
+    let title = "evil \u{1b}]52;c;ZXZpbA==\u{7} \u{1b}[2J\u{202E}txt.exe\u{200B}";
+    app.desk
+        .create_ticket(
+            Kind::Incident,
+            opsdesk::domain::rules::Draft {
+                title: title.into(),
+                ..Default::default()
+            },
+            &[],
+        )
+        .expect("create");
+    app.reload().expect("reload");
+    for s in [screen(&app, 80, 24), {
+        key(&mut app, KeyCode::Enter);
+        screen(&app, 80, 24)
+    }] {
+        assert!(
+            !s.contains('\u{1b}') && !s.contains('\u{7}') && !s.contains('\u{202E}') && !s.contains('\u{200B}'),
+            "{s}"
+        );
+        assert!(s.contains("evil"));
+    }
+}
