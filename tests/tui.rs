@@ -29,7 +29,8 @@ fn seeded() -> (tempfile::TempDir, App) {
     opts.done_share = 0.5;
     opsdesk::seed::seed(&path, &opts).expect("seed");
     let desk = Desk::open(&path, "alice", Config::default()).expect("open");
-    let app = App::new(desk, Keymap::builtin(), fixed_now()).expect("app");
+    let mut app = App::new(desk, Keymap::builtin(), fixed_now()).expect("app");
+    app.wait_for_background();
     (dir, app)
 }
 
@@ -43,7 +44,8 @@ fn fresh() -> (tempfile::TempDir, App) {
         Sharing::Private,
     )
     .expect("create");
-    let app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
+    let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
+    app.wait_for_background();
     (dir, app)
 }
 

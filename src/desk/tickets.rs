@@ -350,6 +350,16 @@ impl Desk {
         self.store.read(|tx| Ok(store_tickets::queue_open(tx)?))
     }
 
+    /// The first CI of every open ticket, by ticket row id (slower: run it off the UI thread).
+    pub fn open_ci_names(&mut self) -> Result<Vec<(i64, String)>> {
+        self.store.read(|tx| Ok(store_tickets::open_ci_names(tx)?))
+    }
+
+    /// Tickets changed at or after `since`, open or not.
+    pub fn queue_changed_since(&mut self, since: chrono::DateTime<Utc>) -> Result<Vec<store_tickets::QueueRow>> {
+        self.store.read(|tx| Ok(store_tickets::queue_changed_since(tx, since)?))
+    }
+
     /// Tickets finished in the last `days` days, newest first (at most 1,000).
     pub fn queue_recently_closed(&mut self, days: i64) -> Result<Vec<store_tickets::QueueRow>> {
         let since = Utc::now() - chrono::Duration::days(days);

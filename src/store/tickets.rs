@@ -461,10 +461,15 @@ pub struct QueueRow {
     pub is_open: bool,
 }
 
-const QUEUE_COLUMNS: &str = "t.id, t.kind, t.number, t.state, t.priority, t.assignee, t.title, \
-     (SELECT c.name FROM ticket_cis tc JOIN cis c ON c.id = tc.ci_id WHERE tc.ticket_id = t.id ORDER BY c.name LIMIT 1), \
-     t.created_at, t.updated_at, t.is_open";
+/// The queue's columns; `ci` is filled separately (see [`open_ci_names`]) or by the query.
+const QUEUE_COLUMNS: &str =
+    "t.id, t.kind, t.number, t.state, t.priority, t.assignee, t.title, t.created_at, t.updated_at";
 
+/// The first linked CI by name, as a correlated subquery: fine for a few rows, too slow for
+/// a whole large queue (a random probe per row), which loads them with [`open_ci_names`].
+const FIRST_CI: &str = "(SELECT c.name FROM ticket_cis tc JOIN cis c ON c.id = tc.ci_id WHERE tc.ticket_id = t.id ORDER BY c.name LIMIT 1)";
+
+/// Reads QUEUE_COLUMNS, then is_open, then (if selected) the first CI.
 fn queue_row(r: &Row) -> rusqlite::Result<QueueRow> {
     let kind: String = r.get(1)?;
     let kind: Kind = kind
@@ -478,26 +483,53 @@ fn queue_row(r: &Row) -> rusqlite::Result<QueueRow> {
         priority: r.get(4)?,
         assignee: r.get(5)?,
         title: r.get(6)?,
-        ci: r.get(7)?,
-        created_at: from_millis(r.get(8)?),
-        updated_at: from_millis(r.get(9)?),
-        is_open: r.get(10)?,
+        created_at: from_millis(r.get(7)?),
+        updated_at: from_millis(r.get(8)?),
+        is_open: r.get(9)?,
+        ci: if r.as_ref().column_count() > 10 {
+            r.get(10)?
+        } else {
+            None
+        },
     })
 }
 
-/// Every open ticket, most urgent and oldest first (the partial index's order).
+/// Every open ticket, most urgent and oldest first, from the covering index alone. The CI
+/// column is left empty: [`open_ci_names`] fills it.
 pub fn queue_open(conn: &Connection) -> Result<Vec<QueueRow>> {
+    // `1` rather than the is_open column: the query knows it, and reading the column would
+    // cost a table lookup per row that the covering index otherwise avoids.
     let sql =
-        format!("SELECT {QUEUE_COLUMNS} FROM tickets t WHERE t.is_open = 1 ORDER BY t.priority, t.created_at, t.id");
+        format!("SELECT {QUEUE_COLUMNS}, 1 FROM tickets t WHERE t.is_open = 1 ORDER BY t.priority, t.created_at, t.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], queue_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The first CI (by name) of every open ticket that has one, by ticket row id.
+pub fn open_ci_names(conn: &Connection) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tc.ticket_id, min(c.name) FROM tickets t JOIN ticket_cis tc ON tc.ticket_id = t.id \
+         JOIN cis c ON c.id = tc.ci_id WHERE t.is_open = 1 GROUP BY tc.ticket_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every ticket changed at or after `since`, open or not, with its first CI: what a running
+/// desk merges into its queue instead of reading the whole queue again.
+pub fn queue_changed_since(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<QueueRow>> {
+    let sql = format!("SELECT {QUEUE_COLUMNS}, t.is_open, {FIRST_CI} FROM tickets t WHERE t.updated_at >= ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([to_millis(since)], queue_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Finished tickets changed since `since`, newest first, at most `limit`.
 pub fn queue_recently_closed(conn: &Connection, since: DateTime<Utc>, limit: usize) -> Result<Vec<QueueRow>> {
     let sql = format!(
-        "SELECT {QUEUE_COLUMNS} FROM tickets t WHERE t.is_open = 0 AND t.updated_at >= ?1 ORDER BY t.updated_at DESC LIMIT ?2"
+        "SELECT {QUEUE_COLUMNS}, 0, {FIRST_CI} FROM tickets t WHERE t.is_open = 0 AND t.updated_at >= ?1 \
+         ORDER BY t.updated_at DESC LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);

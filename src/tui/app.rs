@@ -2,6 +2,7 @@
 //! `Desk`, exactly as the CLI's do; the screen is drawn from this state by `ui`.
 
 use std::cell::Cell;
+use std::sync::mpsc::Receiver;
 
 use chrono::{DateTime, Utc};
 
@@ -90,12 +91,43 @@ pub struct App {
     /// Rows the queue had room for in the last frame, for page up and down.
     pub queue_height: Cell<usize>,
     data_version: i64,
+    /// The newest change the queue has seen; refreshes read what changed since.
+    seen_until: DateTime<Utc>,
+    /// CI names for the queue, loading on another thread with its own connection.
+    cis_loading: Option<CiNames>,
 }
+
+/// The first CI of each open ticket, by row id, as a background load delivers it.
+type CiNames = Receiver<Result<Vec<(i64, String)>, String>>;
+
+/// Loads the open queue's CI names on another thread: on a large desk that takes longer than
+/// a frame, and the queue can be shown and used without them meanwhile.
+fn load_cis_in_background(desk: &Desk) -> CiNames {
+    let (send, receive) = std::sync::mpsc::channel();
+    let (path, user, config) = (
+        desk.path().to_path_buf(),
+        desk.user().to_string(),
+        desk.config().clone(),
+    );
+    std::thread::spawn(move || {
+        let result = Desk::open(&path, &user, config)
+            .and_then(|mut d| d.open_ci_names())
+            .map_err(|e| e.to_string());
+        let _ = send.send(result);
+    });
+    receive
+}
+
+/// Re-reads changes a little before the newest one seen, so that two writes in the same
+/// millisecond, or a clock a hair apart between processes, cannot slip between refreshes.
+const REFRESH_OVERLAP: chrono::Duration = chrono::Duration::seconds(2);
 
 impl App {
     pub fn new(mut desk: Desk, keymap: Keymap, now: DateTime<Utc>) -> Result<App, DeskError> {
-        let rows = desk.queue_open()?;
         let data_version = desk.data_version()?;
+        let rows = desk.queue_open()?;
+        let seen_until = rows.iter().map(|r| r.updated_at).max().unwrap_or(now);
+        let cis_loading = Some(load_cis_in_background(&desk));
         let mut queue = Queue::new(rows);
         queue.refresh(desk.user(), now);
         Ok(App {
@@ -113,7 +145,48 @@ impl App {
             queue_offset: Cell::new(0),
             queue_height: Cell::new(20),
             data_version,
+            seen_until,
+            cis_loading,
         })
+    }
+
+    /// Takes in what background work has finished; true when something changed.
+    pub fn poll_background(&mut self) -> bool {
+        let Some(rx) = &self.cis_loading else { return false };
+        match rx.try_recv() {
+            Ok(result) => {
+                self.cis_loading = None;
+                self.take_cis(result);
+                true
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => false,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.cis_loading = None;
+                false
+            }
+        }
+    }
+
+    /// Waits for background work (tests, and callers that need the full queue).
+    pub fn wait_for_background(&mut self) {
+        if let Some(rx) = self.cis_loading.take()
+            && let Ok(result) = rx.recv_timeout(std::time::Duration::from_secs(30))
+        {
+            self.take_cis(result);
+        }
+    }
+
+    fn take_cis(&mut self, result: Result<Vec<(i64, String)>, String>) {
+        let me = self.desk.user().to_string();
+        match result {
+            Ok(cis) => self.queue.set_cis(cis, &me, self.now),
+            Err(e) => self.complain(format!("CI names could not be loaded: {e}")),
+        }
+    }
+
+    /// Whether background work is still under way (the event loop then polls more often).
+    pub fn busy(&self) -> bool {
+        self.cis_loading.is_some()
     }
 
     fn say(&mut self, text: impl Into<String>) {
@@ -130,19 +203,36 @@ impl App {
         });
     }
 
-    /// Reloads rows (and the open ticket) from the desk, keeping selection, marks and forms.
+    /// Brings the queue (and the open ticket) up to date with the desk, keeping selection,
+    /// marks and forms: reads only the tickets changed since the last look.
     pub fn reload(&mut self) -> Result<(), DeskError> {
-        let rows = if self.queue.view == View::RecentlyClosed {
-            self.desk.queue_recently_closed(7)?
-        } else {
-            self.desk.queue_open()?
-        };
+        self.data_version = self.desk.data_version()?;
+        let changed = self.desk.queue_changed_since(self.seen_until - REFRESH_OVERLAP)?;
+        if let Some(newest) = changed.iter().map(|r| r.updated_at).max() {
+            self.seen_until = self.seen_until.max(newest);
+        }
         let me = self.desk.user().to_string();
-        self.queue.replace_rows(rows, &me, self.now);
+        self.queue.merge(changed, &me, self.now);
         if let Some(id) = self.detail.as_ref().map(|d| d.ticket.id) {
             self.load_detail(id)?;
         }
+        Ok(())
+    }
+
+    /// Reads the rows of the current view afresh: the open queue, or the recently closed.
+    fn load_view(&mut self) -> Result<(), DeskError> {
         self.data_version = self.desk.data_version()?;
+        let me = self.desk.user().to_string();
+        let rows = if self.queue.view == View::RecentlyClosed {
+            self.desk.queue_recently_closed(7)?
+        } else {
+            self.cis_loading = Some(load_cis_in_background(&self.desk));
+            self.desk.queue_open()?
+        };
+        if let Some(newest) = rows.iter().map(|r| r.updated_at).max() {
+            self.seen_until = self.seen_until.max(newest);
+        }
+        self.queue.replace_rows(rows, &me, self.now);
         Ok(())
     }
 
@@ -264,7 +354,7 @@ impl App {
                 self.queue.view = View::ALL[next];
                 self.pane = Pane::Queue;
                 if was_closed || self.queue.view == View::RecentlyClosed {
-                    self.reload()?;
+                    self.load_view()?;
                 }
                 self.refresh_view();
                 self.queue.select(0);

@@ -44,7 +44,9 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
     let mut last_tick = Instant::now();
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app, theme))?;
-        let wait = TICK.saturating_sub(last_tick.elapsed());
+        // While background work is under way, look for its result between keys.
+        let wait = if app.busy() { Duration::from_millis(50) } else { TICK };
+        let wait = wait.min(TICK.saturating_sub(last_tick.elapsed()));
         if event::poll(wait)? {
             match event::read()? {
                 Event::Key(key) if handle_key(app, key) == Effect::Editor => edit_in_editor(terminal, app)?,
@@ -52,6 +54,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
                 _ => {}
             }
         }
+        app.poll_background();
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             if let Err(e) = app.tick(Utc::now()) {

@@ -180,6 +180,54 @@ impl Queue {
         }
     }
 
+    /// Merges rows that changed: updated ones replace theirs, new ones join, and rows that
+    /// no longer belong (closed, for the open queue; reopened, for the closed view) leave.
+    pub fn merge(&mut self, changed: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
+        if changed.is_empty() {
+            return;
+        }
+        let keep_open = self.view != View::RecentlyClosed;
+        let keep = self.selected_row().map(|r| r.row.rowid);
+        let mut incoming: std::collections::HashMap<i64, QueueRow> =
+            changed.into_iter().map(|r| (r.rowid, r)).collect();
+        self.shown.clear();
+        let old = std::mem::take(&mut self.rows);
+        for r in old {
+            match incoming.remove(&r.row.rowid) {
+                None => self.rows.push(r),
+                Some(mut new) if new.is_open == keep_open => {
+                    if new.ci.is_none() {
+                        new.ci = r.row.ci;
+                    }
+                    self.rows.push(Row::new(new));
+                }
+                Some(_) => {
+                    self.marks.remove(&r.row.rowid);
+                }
+            }
+        }
+        self.rows
+            .extend(incoming.into_values().filter(|r| r.is_open == keep_open).map(Row::new));
+        self.refresh(me, now);
+        if let Some(rowid) = keep {
+            self.select_rowid(rowid);
+        }
+    }
+
+    /// Fills in the first CI of each row (loaded after the rows, off the UI thread).
+    pub fn set_cis(&mut self, cis: Vec<(i64, String)>, me: &str, now: DateTime<Utc>) {
+        let cis: std::collections::HashMap<i64, String> = cis.into_iter().collect();
+        for r in &mut self.rows {
+            if let Some(ci) = cis.get(&r.row.rowid) {
+                r.row.ci = Some(ci.clone());
+                *r = Row::new(r.row.clone());
+            }
+        }
+        if !self.filter.is_empty() {
+            self.refresh(me, now);
+        }
+    }
+
     /// Recomputes what is shown from the view, the filter and the sort.
     pub fn refresh(&mut self, me: &str, now: DateTime<Utc>) {
         let keep = self.selected_row().map(|r| r.row.rowid);
@@ -444,6 +492,39 @@ mod tests {
         assert!(q.is_empty());
         q.replace_rows(vec![row(9, Kind::Incident, 1, 1, None, "back")], "alice", now());
         assert_eq!(q.selected_row().map(|r| r.row.rowid), Some(9));
+    }
+
+    #[test]
+    fn merging_changes_updates_adds_and_drops_rows() {
+        let mut q = queue();
+        q.select(1); // INC-5
+        let mut closed = row(2, Kind::Incident, 1, 5, None, "Mail server down");
+        closed.is_open = false;
+        let mut renamed = row(3, Kind::Request, 2, 2, Some("bob"), "New laptop for Ana (urgent)");
+        renamed.ci = None;
+        let new = row(6, Kind::Incident, 1, 0, None, "Fresh");
+        q.merge(vec![closed, renamed, new], "alice", now());
+        assert_eq!(ids(&q), vec![5, 6, 3, 1, 4]);
+        assert_eq!(
+            q.selected_row().map(|r| r.row.id.number),
+            Some(5),
+            "the selection stays on INC-5"
+        );
+        let req = q.all_rows().iter().find(|r| r.row.rowid == 3).expect("req");
+        assert_eq!(req.row.title, "New laptop for Ana (urgent)");
+        assert_eq!(req.row.ci.as_deref(), Some("db-01"), "a CI not reloaded is kept");
+    }
+
+    #[test]
+    fn cis_arriving_later_join_the_filter() {
+        let mut q = Queue::new(vec![row(1, Kind::Incident, 1, 1, None, "x")]);
+        q.rows[0].row.ci = None;
+        q.rows[0] = Row::new(q.rows[0].row.clone());
+        q.filter = "core-switch".into();
+        q.refresh("alice", now());
+        assert!(q.is_empty());
+        q.set_cis(vec![(1, "core-switch-1".into())], "alice", now());
+        assert_eq!(q.len(), 1);
     }
 
     #[test]
