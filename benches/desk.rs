@@ -5,7 +5,8 @@
 //!
 //! The desk is built once by the seeder into target/bench-desks/ and reused by later runs.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -15,26 +16,8 @@ use opsdesk::domain::rules::Draft;
 use opsdesk::domain::{Kind, TicketId};
 use opsdesk::store::tickets::Filter;
 
-fn bench_desk() -> PathBuf {
-    let n: usize = std::env::var("OPSDESK_BENCH_TICKETS")
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("bench-desks");
-    let path = dir.join(format!("desk-{n}.db"));
-    if !path.exists() {
-        std::fs::create_dir_all(&dir).expect("bench folder");
-        eprintln!("seeding {} tickets into {} (once)...", n, path.display());
-        let report = opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(n, chrono::Utc::now())).expect("seed");
-        eprintln!("seeded: {report:?}");
-    }
-    path
-}
-
 fn benches(c: &mut Criterion) {
-    let path = bench_desk();
+    let path = common::bench_desk(common::size(1_000_000));
     let mut desk = Desk::open(&path, "alice", Config::default()).expect("open bench desk");
 
     let mut g = c.benchmark_group("queue");

@@ -1,0 +1,79 @@
+//! The terminal desk's promised speeds on seeded desks of 100,000 and 1,000,000 tickets.
+//!
+//!     cargo bench --bench tui
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use opsdesk::config::Config;
+use opsdesk::desk::Desk;
+use opsdesk::tui::app::App;
+use opsdesk::tui::keymap::Keymap;
+use opsdesk::tui::theme::Theme;
+use opsdesk::tui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const THEME: Theme = Theme { color: true };
+
+fn open_app(n: usize) -> App {
+    let desk = Desk::open(&common::bench_desk(n), "alice", Config::default()).expect("open");
+    let mut app = App::new(desk, Keymap::builtin(), chrono::Utc::now()).expect("app");
+    app.wait_for_background();
+    app
+}
+
+fn benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("tui");
+    {
+        let app = open_app(100_000);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        g.bench_function("queue_frame_120x40", |b| {
+            b.iter(|| term.draw(|f| ui::draw(f, &app, &THEME)).map(|_| ()).expect("draw"))
+        });
+    }
+    for n in [100_000, 1_000_000] {
+        let mut app = open_app(n);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        // One keystroke: the filter grows by a letter, the queue is filtered and redrawn.
+        let words = ["v", "vp", "vpn", "vpn ", "vpn t", "vpn ti", "vpn tim", "vpn time"];
+        let mut i = 0;
+        g.bench_with_input(BenchmarkId::new("filter_keystroke", n), &n, |b, _| {
+            b.iter(|| {
+                app.queue.filter = words[i % words.len()].to_string();
+                i += 1;
+                app.queue.refresh("alice", app.now);
+                term.draw(|f| ui::draw(f, &app, &THEME)).map(|_| ()).expect("draw")
+            })
+        });
+    }
+    // Launch: open the desk, load the queue, draw the first full frame. The CI names that
+    // follow in the background are waited for outside the timing.
+    g.sample_size(10);
+    g.bench_function(BenchmarkId::new("launch_to_first_frame", 1_000_000), |b| {
+        let path = common::bench_desk(1_000_000);
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                let desk = Desk::open(&path, "alice", Config::default()).expect("open");
+                let mut app = App::new(desk, Keymap::builtin(), chrono::Utc::now()).expect("app");
+                let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+                term.draw(|f| ui::draw(f, &app, &THEME)).expect("draw");
+                total += t.elapsed();
+                app.wait_for_background();
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = tui;
+    config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    targets = benches
+}
+criterion_main!(tui);
