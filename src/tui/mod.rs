@@ -10,6 +10,7 @@ pub mod queue;
 pub mod theme;
 pub mod ui;
 pub mod widgets;
+mod write;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
