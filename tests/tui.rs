@@ -79,11 +79,11 @@ fn queue_at_80x24() {
 fn queue_and_detail_side_by_side_at_140x30() {
     let (_d, mut app) = seeded();
     key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Tab);
+    keys(&mut app, "1");
     assert_eq!(
         app.pane,
         Pane::Queue,
-        "tab goes back to the queue, the detail stays beside it"
+        "1 goes back to the queue; the detail stays beside it"
     );
     insta::assert_snapshot!(screen(&app, 140, 30));
 }
@@ -122,6 +122,13 @@ fn help_is_generated_from_the_keymap() {
     insta::assert_snapshot!(s);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.mode, Mode::Normal);
+    // Every binding fits an 80×24 terminal.
+    keys(&mut app, "?");
+    let small = screen(&app, 80, 24);
+    for (_, what) in app.keymap.help() {
+        let shown: String = what.chars().take(8).collect();
+        assert!(small.contains(&shown), "{what:?} is not on the 80×24 help:\n{small}");
+    }
 }
 
 #[test]
@@ -363,4 +370,42 @@ fn hostile_text_is_drawn_inert() {
         );
         assert!(s.contains("evil"));
     }
+}
+
+#[test]
+fn cmdb_tree_find_a_ci_and_jump_to_its_tickets_and_back() {
+    let (_d, mut app) = seeded();
+    keys(&mut app, "3");
+    assert_eq!(app.pane, Pane::Cmdb);
+    insta::assert_snapshot!("cmdb_tree", screen(&app, 100, 30));
+    // Fold a service open with l, and find a CI by a fuzzy name.
+    keys(&mut app, "l");
+    keys(&mut app, "/");
+    keys(&mut app, "email-db");
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 100, 30);
+    let sel = app
+        .cmdb
+        .as_ref()
+        .and_then(|m| m.selected.as_ref())
+        .expect("a CI is selected");
+    assert_eq!(sel.ci.name, "email-db");
+    assert!(s.contains("If it fails, these services are hit"), "{s}");
+    assert!(s.contains("email (email-db ←"), "the path up to the service: {s}");
+    let expected = sel.open_tickets.len();
+    // enter: the queue narrowed to its open tickets; esc: back to the tree.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Queue);
+    assert_eq!(app.queue.len(), expected);
+    assert!(screen(&app, 100, 30).contains("CI email-db"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Cmdb);
+    assert!(app.queue.only.is_none());
+    assert_eq!(
+        app.cmdb
+            .as_ref()
+            .and_then(|m| m.selected.as_ref())
+            .map(|s| s.ci.name.clone()),
+        Some("email-db".into())
+    );
 }

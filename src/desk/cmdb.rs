@@ -40,7 +40,47 @@ pub struct CiView {
     pub open_tickets: Vec<Ticket>,
 }
 
+/// The whole CMDB as the tree pane needs it: every CI, every relation, and how many open
+/// tickets each CI has.
+#[derive(Debug, Clone, Default)]
+pub struct CmdbGraph {
+    pub cis: Vec<Ci>,
+    pub edges: Vec<cmdb::Edge>,
+    pub open_tickets: BTreeMap<i64, usize>,
+}
+
 impl Desk {
+    pub fn cmdb_graph(&mut self) -> Result<CmdbGraph> {
+        self.store.read(|tx| {
+            Ok(CmdbGraph {
+                cis: store_cmdb::all(tx)?,
+                edges: store_cmdb::edges(tx)?,
+                open_tickets: store_cmdb::open_ticket_counts(tx)?,
+            })
+        })
+    }
+
+    /// The open tickets on a CI: row ids, for the queue to show them.
+    pub fn open_ticket_rowids_on_ci(&mut self, ci: i64) -> Result<Vec<i64>> {
+        self.store.read(|tx| Ok(store_cmdb::open_ticket_rowids(tx, ci)?))
+    }
+
+    /// The open tickets on a CI, most urgent first, at most `limit`.
+    pub fn open_tickets_on_ci(&mut self, ci: i64, limit: usize) -> Result<Vec<Ticket>> {
+        let filter = Filter {
+            open_only: true,
+            ci: Some(ci),
+            limit,
+            ..Filter::default()
+        };
+        self.store.read(|tx| {
+            Ok(store_tickets::list(tx, &filter)?
+                .into_iter()
+                .map(|s| s.ticket)
+                .collect())
+        })
+    }
+
     /// Adds a CI. Names are unique without regard to case.
     pub fn add_ci(
         &mut self,

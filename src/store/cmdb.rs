@@ -113,3 +113,32 @@ pub fn count_for_ticket(conn: &Connection, ticket: i64) -> Result<usize> {
     })?;
     Ok(usize::try_from(n).unwrap_or(0))
 }
+
+/// Every CI of the desk.
+pub fn all(conn: &Connection) -> Result<Vec<Ci>> {
+    list(conn, None)
+}
+
+/// How many open tickets each CI has, for CIs that have any.
+pub fn open_ticket_counts(conn: &Connection) -> Result<BTreeMap<i64, usize>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tc.ci_id, count(*) FROM ticket_cis tc JOIN tickets t ON t.id = tc.ticket_id \
+         WHERE t.is_open = 1 GROUP BY tc.ci_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (ci, n) = row?;
+        out.insert(ci, usize::try_from(n).unwrap_or(0));
+    }
+    Ok(out)
+}
+
+/// The row ids of the open tickets linked to a CI.
+pub fn open_ticket_rowids(conn: &Connection, ci: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tc.ticket_id FROM ticket_cis tc JOIN tickets t ON t.id = tc.ticket_id WHERE tc.ci_id = ?1 AND t.is_open = 1",
+    )?;
+    let rows = stmt.query_map([ci], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -7,8 +7,9 @@ use std::sync::mpsc::Receiver;
 use chrono::{DateTime, Utc};
 
 use super::action::Action;
+use super::cmdb::{CmdbModel, Selected};
 use super::keymap::Keymap;
-use super::queue::{Queue, View};
+use super::queue::{Only, Queue, View};
 use super::widgets::form::{Field, Form};
 use crate::desk::{Desk, DeskError, Offer, TicketView};
 use crate::domain::{Kind, TicketId};
@@ -17,6 +18,7 @@ use crate::domain::{Kind, TicketId};
 pub enum Pane {
     Queue,
     Detail,
+    Cmdb,
 }
 
 /// What submitting a form does.
@@ -57,6 +59,8 @@ pub enum Mode {
     Help,
     Pick(Picker),
     Form(Form<Purpose>),
+    /// Typing the name of a CI to find in the tree.
+    FindCi(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +85,10 @@ pub struct App {
     pub detail: Option<TicketView>,
     pub impacts: Vec<CiImpact>,
     pub detail_scroll: u16,
+    /// The CMDB tree, read on the first visit to its pane.
+    pub cmdb: Option<CmdbModel>,
+    /// Where esc goes back to from a queue narrowed to one CI's tickets.
+    return_to: Option<Pane>,
     pub mode: Mode,
     pub status: Option<Status>,
     pub now: DateTime<Utc>,
@@ -137,6 +145,8 @@ impl App {
             detail: None,
             impacts: Vec::new(),
             detail_scroll: 0,
+            cmdb: None,
+            return_to: None,
             mode: Mode::Normal,
             status: None,
             now,
@@ -215,6 +225,75 @@ impl App {
         if let Some(id) = self.detail.as_ref().map(|d| d.ticket.id) {
             self.load_detail(id)?;
         }
+        if self.cmdb.is_some() {
+            self.load_cmdb()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the CMDB afresh, keeping the CI under the cursor.
+    fn load_cmdb(&mut self) -> Result<(), DeskError> {
+        let keep = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
+        let model = CmdbModel::new(self.desk.cmdb_graph()?);
+        if let Some(id) = keep {
+            model.reveal(id);
+        }
+        self.cmdb = Some(model);
+        self.load_ci_selection()
+    }
+
+    /// Fills in what the pane shows for the CI under the cursor.
+    pub fn load_ci_selection(&mut self) -> Result<(), DeskError> {
+        let Some(model) = &self.cmdb else { return Ok(()) };
+        let Some(id) = model.selected_ci() else {
+            if let Some(m) = &mut self.cmdb {
+                m.selected = None;
+            }
+            return Ok(());
+        };
+        if model.selected.as_ref().is_some_and(|s| s.ci.rowid == id) {
+            return Ok(());
+        }
+        let Some(ci) = model.cis.get(&id).cloned() else {
+            return Ok(());
+        };
+        let impacted = model.impacted_services(id);
+        let open_tickets = self.desk.open_tickets_on_ci(id, 50)?;
+        if let Some(m) = &mut self.cmdb {
+            m.selected = Some(Selected {
+                ci,
+                impacted,
+                open_tickets,
+            });
+        }
+        Ok(())
+    }
+
+    /// Shows the open tickets of the CI under the cursor in the queue; esc comes back.
+    fn open_ci_tickets(&mut self) -> Result<(), DeskError> {
+        let Some(id) = self.cmdb.as_ref().and_then(CmdbModel::selected_ci) else {
+            return Ok(());
+        };
+        let name = self
+            .cmdb
+            .as_ref()
+            .and_then(|m| m.cis.get(&id))
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let rowids = self.desk.open_ticket_rowids_on_ci(id)?.into_iter().collect();
+        if self.queue.view == View::RecentlyClosed {
+            self.queue.view = View::AllOpen;
+            self.load_view()?;
+        }
+        self.queue.view = View::AllOpen;
+        self.queue.only = Some(Only {
+            label: format!("CI {name}"),
+            rowids,
+        });
+        self.refresh_view();
+        self.queue.select(0);
+        self.return_to = Some(Pane::Cmdb);
+        self.pane = Pane::Queue;
         Ok(())
     }
 
@@ -267,6 +346,7 @@ impl App {
         match self.pane {
             Pane::Detail => self.detail.as_ref().map(|d| d.ticket.id),
             Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
+            Pane::Cmdb => None,
         }
     }
 
@@ -275,6 +355,7 @@ impl App {
         match self.pane {
             Pane::Queue => self.queue.targets(),
             Pane::Detail => self.selected_id().into_iter().collect(),
+            Pane::Cmdb => Vec::new(),
         }
     }
 
@@ -295,6 +376,31 @@ impl App {
             Action::Quit => self.quit = true,
             Action::Help => self.mode = Mode::Help,
             Action::PaneQueue => self.pane = Pane::Queue,
+            Action::PaneCmdb => {
+                if self.cmdb.is_none() {
+                    self.load_cmdb()?;
+                }
+                self.pane = Pane::Cmdb;
+            }
+            Action::Open if self.pane == Pane::Cmdb => self.open_ci_tickets()?,
+            Action::Filter if self.pane == Pane::Cmdb => self.mode = Mode::FindCi(String::new()),
+            Action::Down | Action::Up | Action::Left | Action::Right | Action::Top | Action::Bottom
+                if self.pane == Pane::Cmdb =>
+            {
+                if let Some(m) = &self.cmdb {
+                    let mut state = m.state.borrow_mut();
+                    match action {
+                        Action::Down => state.key_down(),
+                        Action::Up => state.key_up(),
+                        Action::Left => state.key_left(),
+                        Action::Right => state.key_right(),
+                        Action::Top => state.select_first(),
+                        _ => state.select_last(),
+                    };
+                }
+                self.load_ci_selection()?;
+            }
+            Action::Left | Action::Right => {}
             Action::PaneDetail | Action::Open => {
                 if let Some(id) = self.queue.selected_row().map(|r| r.row.id) {
                     self.load_detail(id)?;
@@ -302,10 +408,17 @@ impl App {
                 }
             }
             Action::NextPane | Action::PrevPane => {
-                if self.pane == Pane::Queue {
-                    self.update(Action::Open);
+                // queue → detail → CMDB → queue, and back the other way.
+                let forward = action == Action::NextPane;
+                let next = match (self.pane, forward) {
+                    (Pane::Queue, true) | (Pane::Cmdb, false) => Action::PaneDetail,
+                    (Pane::Detail, true) | (Pane::Queue, false) => Action::PaneCmdb,
+                    (Pane::Cmdb, true) | (Pane::Detail, false) => Action::PaneQueue,
+                };
+                if next == Action::PaneDetail && self.queue.selected_row().is_none() {
+                    self.update(if forward { Action::PaneCmdb } else { Action::PaneQueue });
                 } else {
-                    self.pane = Pane::Queue;
+                    self.update(next);
                 }
             }
             Action::Down | Action::Up | Action::PageDown | Action::PageUp if self.pane == Pane::Detail => {
@@ -327,8 +440,14 @@ impl App {
             }
             Action::Bottom => self.queue.select(usize::MAX),
             Action::Back => {
-                if self.pane == Pane::Detail {
+                if self.pane == Pane::Detail || self.pane == Pane::Cmdb {
                     self.pane = Pane::Queue;
+                } else if self.queue.only.is_some() {
+                    self.queue.only = None;
+                    self.refresh_view();
+                    if let Some(pane) = self.return_to.take() {
+                        self.pane = pane;
+                    }
                 } else if !self.queue.filter.is_empty() {
                     self.queue.filter.clear();
                     self.refresh_view();

@@ -53,6 +53,28 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Effect {
                 app.queue.select(0);
             }
         }
+        Mode::FindCi(mut text) => {
+            match key.code {
+                KeyCode::Esc | KeyCode::Enter => return Effect::None,
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(c) if !ctrl => text.push(c),
+                _ => {}
+            }
+            if let Some(id) = app.cmdb.as_ref().and_then(|m| m.find(&text))
+                && let Some(m) = &app.cmdb
+            {
+                m.reveal(id);
+            }
+            if let Err(e) = app.load_ci_selection() {
+                app.status = Some(super::app::Status {
+                    text: e.to_string(),
+                    error: true,
+                });
+            }
+            app.mode = Mode::FindCi(text);
+        }
         Mode::Pick(mut picker) => match key.code {
             KeyCode::Esc => {}
             KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => {

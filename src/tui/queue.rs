@@ -105,6 +105,13 @@ impl SortBy {
     }
 }
 
+/// A restriction of the queue to some tickets, e.g. the open tickets of one CI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Only {
+    pub label: String,
+    pub rowids: std::collections::HashSet<i64>,
+}
+
 /// A row with what the queue derives from it once.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -144,6 +151,8 @@ pub struct Queue {
     pub reverse: bool,
     pub filter: String,
     pub marks: BTreeSet<i64>,
+    /// When set, only these tickets are shown (whatever the view).
+    pub only: Option<Only>,
     selected: usize,
     matcher: Matcher,
 }
@@ -158,6 +167,7 @@ impl Queue {
             reverse: false,
             filter: String::new(),
             marks: BTreeSet::new(),
+            only: None,
             selected: 0,
             matcher: Matcher::new(Config::DEFAULT),
         };
@@ -231,8 +241,10 @@ impl Queue {
     /// Recomputes what is shown from the view, the filter and the sort.
     pub fn refresh(&mut self, me: &str, now: DateTime<Utc>) {
         let keep = self.selected_row().map(|r| r.row.rowid);
+        let only = self.only.as_ref();
         let mut shown: Vec<usize> = (0..self.rows.len())
             .filter(|&i| self.view.admits(&self.rows[i], me, now))
+            .filter(|&i| only.is_none_or(|o| o.rowids.contains(&self.rows[i].row.rowid)))
             .collect();
         let far = DateTime::<Utc>::MAX_UTC;
         let rows = &self.rows;

@@ -29,7 +29,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     draw_header(frame, header, app, theme);
     let side = area.width >= SIDE_BY_SIDE && app.detail.is_some();
-    if side {
+    if app.pane == Pane::Cmdb && app.cmdb.is_some() {
+        panes::cmdb::draw(frame, main, app, theme);
+    } else if side {
         let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
         panes::queue::draw(frame, left, app, theme, app.pane == Pane::Queue);
         panes::detail::draw(frame, right, app, theme, app.pane == Pane::Detail);
@@ -43,7 +45,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Help => widgets::help::draw(frame, main, &app.keymap, theme),
         Mode::Pick(p) => widgets::picker::draw(frame, main, p, theme),
         Mode::Form(f) => f.draw(frame, main, theme),
-        Mode::Normal | Mode::Filter => {}
+        Mode::Normal | Mode::Filter | Mode::FindCi(_) => {}
     }
 }
 
@@ -68,7 +70,14 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if app.mode == Mode::Filter {
+    let line = if let Mode::FindCi(text) = &app.mode {
+        Line::from(vec![
+            Span::styled("find CI: ", theme.title()),
+            Span::raw(crate::text::inert(text, false)),
+            Span::raw("█"),
+            Span::styled("   enter keep · esc done", theme.dim()),
+        ])
+    } else if app.mode == Mode::Filter {
         Line::from(vec![
             Span::styled("/", theme.title()),
             Span::raw(crate::text::inert(&app.queue.filter, false)),

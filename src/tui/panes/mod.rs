@@ -1,4 +1,5 @@
 //! One pane a file; each draws from the state it is given.
 
+pub mod cmdb;
 pub mod detail;
 pub mod queue;
