@@ -1,7 +1,7 @@
 //! The terminal desk on ratatui's TestBackend: each screen as a snapshot, and the main flows
 //! driven by keys with the result checked in the store.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Offset, TimeZone, Utc};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
 use opsdesk::domain::{Kind, TicketId};
@@ -31,6 +31,8 @@ fn seeded() -> (tempfile::TempDir, App) {
     let desk = Desk::open(&path, "alice", Config::default()).expect("open");
     let mut app = App::new(desk, Keymap::builtin(), fixed_now()).expect("app");
     app.wait_for_background();
+    // Times on screen are read in UTC here, whatever the machine's zone.
+    app.zone = chrono::Utc.fix();
     (dir, app)
 }
 
@@ -408,4 +410,45 @@ fn cmdb_tree_find_a_ci_and_jump_to_its_tickets_and_back() {
             .map(|s| s.ci.name.clone()),
         Some("email-db".into())
     );
+}
+
+#[test]
+fn change_calendar_month_agenda_and_opening_a_change() {
+    let (_d, mut app) = seeded();
+    keys(&mut app, "4");
+    assert_eq!(app.pane, Pane::Calendar);
+    // Walk back to a month with changes and pick a day that has one.
+    let mut tries = 0;
+    while app.calendar.as_ref().is_some_and(|c| c.busy_days().is_empty()) && tries < 12 {
+        key(&mut app, KeyCode::PageUp);
+        tries += 1;
+    }
+    let cal = app.calendar.as_ref().expect("calendar");
+    let day = *cal.busy_days().first().expect("a month with changes");
+    let steps = (day - cal.day).num_days();
+    for _ in 0..steps.abs() {
+        key(
+            &mut app,
+            if steps > 0 {
+                KeyCode::Char('l')
+            } else {
+                KeyCode::Char('h')
+            },
+        );
+    }
+    let cal = app.calendar.as_ref().expect("calendar");
+    assert_eq!(cal.day, day);
+    let change = cal
+        .selected_change()
+        .map(|c| c.id)
+        .expect("the day's agenda has a change");
+    insta::assert_snapshot!("calendar", screen(&app, 100, 24));
+    keys(&mut app, " ");
+    assert!(app.calendar.as_ref().is_some_and(|c| c.week));
+    assert!(screen(&app, 100, 24).contains("week of"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Detail);
+    assert_eq!(app.detail.as_ref().map(|d| d.ticket.id), Some(change));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Calendar, "esc goes back to the calendar");
 }

@@ -367,6 +367,15 @@ impl Desk {
             .read(|tx| Ok(store_tickets::queue_recently_closed(tx, since, 1_000)?))
     }
 
+    /// Changes whose planned window overlaps `[from, to)`, by start (cancelled ones left out).
+    pub fn changes_between(
+        &mut self,
+        from: chrono::DateTime<Utc>,
+        to: chrono::DateTime<Utc>,
+    ) -> Result<Vec<store_tickets::ChangeWindow>> {
+        self.store.read(|tx| Ok(store_tickets::changes_between(tx, from, to)?))
+    }
+
     /// The row id of a CI by name, for filters.
     pub fn ci_rowid(&mut self, name: &str) -> Result<i64> {
         self.store.read(|tx| Ok(ci_by_name(tx, name)?.rowid))

@@ -7,3 +7,5 @@ CREATE INDEX tickets_open_queue ON tickets(priority, created_at, id, kind, numbe
 -- A running desk refreshes from what changed since it last looked, and the "recently closed"
 -- view reads finished tickets by when they last changed.
 CREATE INDEX tickets_by_updated ON tickets(updated_at);
+-- The change calendar reads changes by their planned window.
+CREATE INDEX tickets_change_window ON tickets(planned_start) WHERE kind = 'change';

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 use serde::Serialize;
@@ -535,4 +535,64 @@ pub fn queue_recently_closed(conn: &Connection, since: DateTime<Utc>, limit: usi
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![to_millis(since), limit], queue_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A change as the calendar shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeWindow {
+    pub id: TicketId,
+    pub title: String,
+    pub state: String,
+    pub change_type: Option<String>,
+    pub risk: Option<String>,
+    pub assignee: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// How far before a range a change may start and still reach into it: windows longer than
+/// this are not expected (a month-long change is a project), and it bounds the index scan.
+pub const LONGEST_WINDOW_DAYS: i64 = 31;
+
+/// Changes (not cancelled) whose planned window overlaps `[from, to)`, by start.
+pub fn changes_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ChangeWindow>> {
+    use crate::domain::rules::{format_time, parse_time};
+    let earliest = format_time(from - chrono::Duration::days(LONGEST_WINDOW_DAYS));
+    let mut stmt = conn.prepare_cached(
+        "SELECT number, title, state, change_type, risk, assignee, planned_start, planned_end FROM tickets \
+         WHERE kind = 'change' AND planned_start >= ?1 AND planned_start < ?2 AND planned_end > ?3 \
+         AND state <> 'cancelled' ORDER BY planned_start, number",
+    )?;
+    let utc = Utc.fix();
+    let rows = stmt.query_map(params![earliest, format_time(to), format_time(from)], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, String>(6)?,
+            r.get::<_, String>(7)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (number, title, state, change_type, risk, assignee, start, end) = row?;
+        // Stored by the desk as RFC 3339 UTC; a row that is not is skipped, not fatal.
+        let (Some(start), Some(end)) = (parse_time(&start, utc), parse_time(&end, utc)) else {
+            continue;
+        };
+        out.push(ChangeWindow {
+            id: TicketId::new(Kind::Change, number.max(0) as u64),
+            title,
+            state,
+            change_type,
+            risk,
+            assignee,
+            start,
+            end,
+        });
+    }
+    Ok(out)
 }

@@ -4,9 +4,10 @@
 use std::cell::Cell;
 use std::sync::mpsc::Receiver;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 
 use super::action::Action;
+use super::calendar::CalendarModel;
 use super::cmdb::{CmdbModel, Selected};
 use super::keymap::Keymap;
 use super::queue::{Only, Queue, View};
@@ -19,6 +20,7 @@ pub enum Pane {
     Queue,
     Detail,
     Cmdb,
+    Calendar,
 }
 
 /// What submitting a form does.
@@ -87,7 +89,12 @@ pub struct App {
     pub detail_scroll: u16,
     /// The CMDB tree, read on the first visit to its pane.
     pub cmdb: Option<CmdbModel>,
-    /// Where esc goes back to from a queue narrowed to one CI's tickets.
+    /// The change calendar, set up on the first visit to its pane.
+    pub calendar: Option<CalendarModel>,
+    /// The zone the operator reads times in.
+    pub zone: FixedOffset,
+    /// Where esc goes back to: from a queue narrowed to one CI's tickets, or from a change
+    /// opened from the calendar.
     return_to: Option<Pane>,
     pub mode: Mode,
     pub status: Option<Status>,
@@ -146,6 +153,8 @@ impl App {
             impacts: Vec::new(),
             detail_scroll: 0,
             cmdb: None,
+            calendar: None,
+            zone: Local::now().offset().fix(),
             return_to: None,
             mode: Mode::Normal,
             status: None,
@@ -228,6 +237,10 @@ impl App {
         if self.cmdb.is_some() {
             self.load_cmdb()?;
         }
+        if let Some(cal) = &mut self.calendar {
+            cal.loaded = None;
+            self.load_calendar()?;
+        }
         Ok(())
     }
 
@@ -267,6 +280,52 @@ impl App {
             });
         }
         Ok(())
+    }
+
+    /// Reads the changes of the calendar's month when it moved to another one.
+    fn load_calendar(&mut self) -> Result<(), DeskError> {
+        let Some(cal) = &self.calendar else { return Ok(()) };
+        if cal.needs_load() {
+            let (from, to) = cal.month_range();
+            let changes = self.desk.changes_between(from, to)?;
+            if let Some(cal) = &mut self.calendar {
+                cal.set_changes(changes);
+            }
+        }
+        Ok(())
+    }
+
+    fn calendar_key(&mut self, action: Action) -> Result<(), DeskError> {
+        let today = self.now.with_timezone(&self.zone).date_naive();
+        let Some(cal) = &mut self.calendar else { return Ok(()) };
+        match action {
+            Action::Left => cal.move_days(-1),
+            Action::Right => cal.move_days(1),
+            Action::Down => cal.move_days(7),
+            Action::Up => cal.move_days(-7),
+            Action::PageDown => cal.move_months(1),
+            Action::PageUp => cal.move_months(-1),
+            Action::Top => {
+                cal.day = today;
+                cal.cursor = 0;
+            }
+            Action::Mark => {
+                cal.week = !cal.week;
+                cal.cursor = 0;
+            }
+            Action::NextView => cal.move_cursor(1),
+            Action::PrevView => cal.move_cursor(-1),
+            Action::Open => {
+                if let Some(id) = cal.selected_change().map(|c| c.id) {
+                    self.load_detail(id)?;
+                    self.return_to = Some(Pane::Calendar);
+                    self.pane = Pane::Detail;
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.load_calendar()
     }
 
     /// Shows the open tickets of the CI under the cursor in the queue; esc comes back.
@@ -347,6 +406,7 @@ impl App {
             Pane::Detail => self.detail.as_ref().map(|d| d.ticket.id),
             Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
             Pane::Cmdb => None,
+            Pane::Calendar => self.calendar.as_ref().and_then(|c| c.selected_change()).map(|c| c.id),
         }
     }
 
@@ -354,7 +414,7 @@ impl App {
     pub(super) fn targets(&self) -> Vec<TicketId> {
         match self.pane {
             Pane::Queue => self.queue.targets(),
-            Pane::Detail => self.selected_id().into_iter().collect(),
+            Pane::Detail | Pane::Calendar => self.selected_id().into_iter().collect(),
             Pane::Cmdb => Vec::new(),
         }
     }
@@ -382,6 +442,29 @@ impl App {
                 }
                 self.pane = Pane::Cmdb;
             }
+            Action::PaneCalendar => {
+                if self.calendar.is_none() {
+                    let today = self.now.with_timezone(&self.zone).date_naive();
+                    self.calendar = Some(CalendarModel::new(today, self.zone));
+                }
+                self.load_calendar()?;
+                self.pane = Pane::Calendar;
+            }
+            Action::Left
+            | Action::Right
+            | Action::Down
+            | Action::Up
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::Mark
+            | Action::NextView
+            | Action::PrevView
+            | Action::Open
+                if self.pane == Pane::Calendar =>
+            {
+                self.calendar_key(action)?;
+            }
             Action::Open if self.pane == Pane::Cmdb => self.open_ci_tickets()?,
             Action::Filter if self.pane == Pane::Cmdb => self.mode = Mode::FindCi(String::new()),
             Action::Down | Action::Up | Action::Left | Action::Right | Action::Top | Action::Bottom
@@ -408,12 +491,13 @@ impl App {
                 }
             }
             Action::NextPane | Action::PrevPane => {
-                // queue → detail → CMDB → queue, and back the other way.
+                // queue → detail → CMDB → calendar → queue, and back the other way.
                 let forward = action == Action::NextPane;
                 let next = match (self.pane, forward) {
                     (Pane::Queue, true) | (Pane::Cmdb, false) => Action::PaneDetail,
-                    (Pane::Detail, true) | (Pane::Queue, false) => Action::PaneCmdb,
-                    (Pane::Cmdb, true) | (Pane::Detail, false) => Action::PaneQueue,
+                    (Pane::Detail, true) | (Pane::Calendar, false) => Action::PaneCmdb,
+                    (Pane::Cmdb, true) | (Pane::Queue, false) => Action::PaneCalendar,
+                    (Pane::Calendar, true) | (Pane::Detail, false) => Action::PaneQueue,
                 };
                 if next == Action::PaneDetail && self.queue.selected_row().is_none() {
                     self.update(if forward { Action::PaneCmdb } else { Action::PaneQueue });
@@ -440,7 +524,10 @@ impl App {
             }
             Action::Bottom => self.queue.select(usize::MAX),
             Action::Back => {
-                if self.pane == Pane::Detail || self.pane == Pane::Cmdb {
+                if self.pane == Pane::Detail && self.return_to == Some(Pane::Calendar) {
+                    self.pane = Pane::Calendar;
+                    self.return_to = None;
+                } else if matches!(self.pane, Pane::Detail | Pane::Cmdb | Pane::Calendar) {
                     self.pane = Pane::Queue;
                 } else if self.queue.only.is_some() {
                     self.queue.only = None;

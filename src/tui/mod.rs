@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod app;
+pub mod calendar;
 pub mod cmdb;
 pub mod input;
 pub mod keymap;

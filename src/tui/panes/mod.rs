@@ -1,5 +1,6 @@
 //! One pane a file; each draws from the state it is given.
 
+pub mod calendar;
 pub mod cmdb;
 pub mod detail;
 pub mod queue;

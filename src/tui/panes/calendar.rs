@@ -1,0 +1,105 @@
+//! The change calendar: a month with the days that hold changes marked, and the agenda of
+//! the selected day or week.
+
+use chrono::Datelike;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::calendar::{CalendarEventStore, Monthly};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use crate::text::{clip, inert};
+use crate::tui::app::App;
+use crate::tui::calendar::to_time_date;
+use crate::tui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(cal) = &app.calendar else { return };
+    let [left, right] = Layout::horizontal([Constraint::Length(26), Constraint::Min(20)]).areas(area);
+    // Days with changes are bold and underlined (readable without colour); the selected day
+    // is reversed.
+    let mut events = CalendarEventStore::default();
+    let busy = Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    for d in cal.busy_days() {
+        if let Some(d) = to_time_date(d) {
+            events.add(d, busy);
+        }
+    }
+    if let Some(d) = to_time_date(cal.day) {
+        events.add(d, theme.selected().add_modifier(Modifier::BOLD));
+    }
+    let [month_area, legend_area] = Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(left);
+    if let Some(d) = to_time_date(cal.day) {
+        let month = Monthly::new(d, events)
+            .show_month_header(theme.title())
+            .show_weekdays_header(theme.dim())
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" changes ")
+                    .border_style(theme.title()),
+            );
+        frame.render_widget(month, month_area);
+    }
+    let legend = vec![
+        Line::from(Span::styled("underlined: a change runs", theme.dim())),
+        Line::from(Span::styled("h/l day · j/k week", theme.dim())),
+        Line::from(Span::styled("pgup/pgdn month · g today", theme.dim())),
+        Line::from(Span::styled("space day↔week · ]/[ pick", theme.dim())),
+        Line::from(Span::styled("enter open the change", theme.dim())),
+    ];
+    frame.render_widget(Paragraph::new(legend), legend_area);
+
+    let (first, last) = cal.agenda_days();
+    let heading = if cal.week {
+        format!(
+            " week of {} – {} ",
+            first.format("%a %d %b"),
+            last.format("%a %d %b %Y")
+        )
+    } else {
+        format!(" {} ", first.format("%A %d %B %Y"))
+    };
+    let agenda = cal.agenda();
+    let mut lines: Vec<Line> = Vec::new();
+    if agenda.is_empty() {
+        lines.push(Line::from(Span::styled("No change is planned then.", theme.dim())));
+    }
+    for (i, c) in agenda.iter().enumerate() {
+        let (s, e) = (c.start.with_timezone(&cal.zone), c.end.with_timezone(&cal.zone));
+        let window = if s.date_naive() == e.date_naive() {
+            format!("{} {}–{}", s.format("%a %d"), s.format("%H:%M"), e.format("%H:%M"))
+        } else {
+            format!("{}–{}", s.format("%a %d %H:%M"), e.format("%a %d %H:%M"))
+        };
+        let style = if i == cal.cursor {
+            theme.selected()
+        } else {
+            Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{window:<22} {:<8}", c.id.to_string()), style),
+            Span::raw(format!(
+                " {:<9} {:<6} {:<10} ",
+                c.change_type.as_deref().unwrap_or("-"),
+                c.risk.as_deref().unwrap_or("-"),
+                clip(&c.state, 10)
+            )),
+            Span::raw(clip(&inert(&c.title, false), 60)),
+        ]));
+    }
+    let count = format!(
+        "{} change(s) this month",
+        cal.changes
+            .iter()
+            .filter(|c| c.start.with_timezone(&cal.zone).month() == cal.day.month())
+            .count()
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(heading)
+        .title_bottom(format!(" {count} "))
+        .border_style(theme.dim());
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), right);
+}
