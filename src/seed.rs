@@ -24,6 +24,8 @@ pub struct SeedOptions {
     pub rng_seed: u64,
     /// Of tickets older than two weeks, how many are finished (closed, cancelled, rejected).
     pub done_share: f64,
+    /// Tickets are created over this many days before `now`.
+    pub span_days: i64,
 }
 
 impl SeedOptions {
@@ -33,6 +35,19 @@ impl SeedOptions {
             now,
             rng_seed: 42,
             done_share: 0.93,
+            span_days: 365,
+        }
+    }
+
+    /// A small, lively desk to explore: a month of history, much of it still open, some of
+    /// it at risk or breached, and changes across the weeks around now.
+    pub fn demo(now: DateTime<Utc>) -> Self {
+        SeedOptions {
+            tickets: 300,
+            now,
+            rng_seed: 7,
+            done_share: 0.5,
+            span_days: 30,
         }
     }
 }
@@ -392,7 +407,7 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
         rng: fastrand::Rng::with_seed(opts.rng_seed),
     };
     let mut report = SeedReport::default();
-    let year_ago = opts.now - Duration::days(365);
+    let year_ago = opts.now - Duration::days(opts.span_days.max(1));
     store.write(|tx| -> Result<(), SeedError> {
         for (i, name) in OPERATORS.iter().enumerate() {
             let roles: &[Role] = match i {
@@ -500,7 +515,8 @@ impl World<'_> {
             4..=8 => ChangeType::Normal,
             _ => ChangeType::Emergency,
         });
-        let created = self.year_ago + Duration::seconds(g.rng.i64(0..365 * 86_400));
+        let span = (self.now - self.year_ago).num_seconds().max(1);
+        let created = self.year_ago + Duration::seconds(g.rng.i64(0..span));
         let ci_index = g.rng.usize(..cis.len());
         let ci = &cis[ci_index];
         let requester_agent = &actors[g.rng.usize(..actors.len())];
@@ -539,7 +555,8 @@ impl World<'_> {
         let mut ticket = rules::create(kind, draft, &config.lifecycles, &config.matrix, &ctx)?;
         let assignee = &actors[g.rng.usize(..actors.len())];
         let steps = script(g, kind, change_type, created, &assignee.name);
-        let finished = self.now - created > Duration::days(14) && g.chance(self.done_share);
+        let settled = Duration::days(14).min((self.now - self.year_ago) / 4);
+        let finished = self.now - created > settled && g.chance(self.done_share);
         let take = if finished {
             steps.len()
         } else {

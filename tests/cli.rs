@@ -493,6 +493,7 @@ fn every_command_has_help_with_examples() {
         &["operator", "grant"],
         &["operator", "list"],
         &["paths"],
+        &["demo"],
     ];
     for cmd in commands {
         let mut args = cmd.to_vec();
@@ -579,4 +580,60 @@ fn a_configured_priority_matrix_is_used() {
     std::fs::write(env.config_dir().join("config.toml"), "[priority]\nmatrix = [[1, 2]]\n").expect("write");
     let err = env.fails(&["list"], 1);
     assert!(err.contains("config.toml:2: the priority matrix has 3 rows"), "{err}");
+}
+
+#[test]
+fn the_demo_desk_shows_everything_off() {
+    let env = Env::empty();
+    let out = env
+        .cmd()
+        .env_remove("OPSDESK_DB")
+        .args(["demo", "--db"])
+        .arg(&env.db)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("open it with: opsdesk --db"));
+    let conn = rusqlite::Connection::open(&env.db).expect("open");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM tickets"), 300);
+    assert_eq!(count("SELECT count(DISTINCT kind) FROM tickets"), 4);
+    assert!(
+        count("SELECT count(DISTINCT state) FROM tickets") >= 12,
+        "tickets in all kinds of states"
+    );
+    assert!(count("SELECT count(*) FROM tickets WHERE is_open = 1") >= 60);
+    assert!(count("SELECT count(*) FROM tickets WHERE kind = 'problem' AND state = 'known_error'") >= 1);
+    assert!(count("SELECT count(*) FROM cis WHERE class = 'business_service'") >= 5);
+    assert!(count("SELECT count(DISTINCT class) FROM cis") >= 6);
+    // Changes spread over the current month.
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let changes: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tickets WHERE kind = 'change' AND substr(planned_start, 1, 7) = ?1",
+            [&month],
+            |r| r.get(0),
+        )
+        .expect("changes");
+    assert!(changes >= 5, "{changes} changes this month");
+    // Some open incidents and requests are past their SLA: a P1/P2 open for more than a day.
+    let day_ago = chrono::Utc::now().timestamp_millis() - 86_400_000;
+    let breached: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tickets WHERE is_open = 1 AND kind IN ('incident', 'request') AND priority <= 2 AND created_at < ?1",
+            [day_ago],
+            |r| r.get(0),
+        )
+        .expect("breached");
+    assert!(breached >= 1);
+    // Never over an existing desk.
+    let again = env
+        .cmd()
+        .env_remove("OPSDESK_DB")
+        .args(["demo", "--db"])
+        .arg(&env.db)
+        .output()
+        .expect("run");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 }

@@ -68,6 +68,10 @@ pub enum Command {
     /// Operators and their roles.
     #[command(subcommand)]
     Operator(operators::OperatorCommand),
+    /// Explore opsdesk on a throwaway demo desk: a small organisation's services and ~300
+    /// tickets of every kind and state. The desk is deleted on exit unless --db names one.
+    #[command(after_help = "Examples:\n  opsdesk demo\n  opsdesk demo --db /tmp/demo.db     # keep it afterwards")]
+    Demo,
     /// Print where the default desk and the configuration are.
     #[command(after_help = "Example:\n  opsdesk paths")]
     Paths,
@@ -159,6 +163,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
     let config = Config::load(&paths)?;
     match &cli.command {
         Some(Command::Init { shared }) => init(&cli, &paths, config, *shared),
+        Some(Command::Demo) => demo(&cli, config),
         Some(Command::Paths) => Ok(Output(format!(
             "desk        {}\nconfig      {}\nlifecycles  {}\n",
             cli.db.clone().unwrap_or_else(|| paths.default_desk()).display(),
@@ -213,6 +218,45 @@ fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output
     } else {
         format!("{} is a desk already; nothing changed\n", desk.path().display())
     }))
+}
+
+/// Seeds a demo desk and opens it. Without --db the desk is a temporary file, removed when
+/// the desk closes; in a pipe (no terminal) it is kept and its path printed.
+fn demo(cli: &Cli, config: Config) -> Result<Output, Failure> {
+    let (path, keep) = match &cli.db {
+        Some(p) => (p.clone(), true),
+        None => (
+            std::env::temp_dir().join(format!(
+                "opsdesk-demo-{}-{}.db",
+                std::process::id(),
+                chrono::Utc::now().timestamp()
+            )),
+            false,
+        ),
+    };
+    crate::seed::seed(&path, &crate::seed::SeedOptions::demo(chrono::Utc::now()))
+        .map_err(|e| Failure::new(format!("cannot make the demo desk: {e}")))?;
+    let user = cli.user.clone().unwrap_or_else(|| "alice".to_string());
+    let interactive =
+        std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::io::IsTerminal::is_terminal(&std::io::stdin());
+    if !interactive {
+        return Ok(Output(format!(
+            "demo desk at {}\nopen it with: opsdesk --db {} --user {user}\n",
+            path.display(),
+            path.display()
+        )));
+    }
+    let result = Desk::open(&path, &user, config)
+        .map_err(Failure::from)
+        .and_then(|desk| crate::tui::run(desk).map_err(Failure::new));
+    if !keep {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    result.map(|()| Output(String::new()))
 }
 
 /// Prints to stdout; a closed pipe (`opsdesk list | head`) is not an error.

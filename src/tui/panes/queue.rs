@@ -56,7 +56,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         let text = if q.total() == 0 && q.filter.is_empty() {
             "Your desk is empty. Press n to open the first ticket.\n\n\
              Add the services and machines you look after from a shell, e.g.\n  \
-             opsdesk ci add web-01 --class server\n\nPress ? for every key."
+             opsdesk ci add web-01 --class server\n\n\
+             To look around a desk full of tickets first, quit (q) and run\n  \
+             opsdesk demo\n\nPress ? for every key."
                 .to_string()
         } else if !q.filter.is_empty() {
             format!(
