@@ -73,6 +73,8 @@ struct RawConfig {
     /// Key bindings over the defaults of assets/keymap.toml: `key = "action"`.
     #[serde(default)]
     keys: std::collections::BTreeMap<String, String>,
+    /// Whether the terminal desk takes the mouse (click selects, wheel scrolls).
+    mouse: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +93,8 @@ pub struct Config {
     pub lifecycle_file: Option<PathBuf>,
     /// The terminal desk's key bindings over the shipped ones.
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Click and wheel in the terminal desk (on unless config.toml says `mouse = false`).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -101,6 +105,7 @@ impl Default for Config {
             lifecycles: Lifecycles::builtin(),
             lifecycle_file: None,
             keys: Default::default(),
+            mouse: true,
         }
     }
 }
@@ -138,6 +143,7 @@ impl Config {
             })?;
             config.user = raw.user;
             config.keys = raw.keys;
+            config.mouse = raw.mouse.unwrap_or(true);
             if let Some(m) = raw.priority.matrix {
                 config.matrix = m;
             }

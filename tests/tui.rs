@@ -452,3 +452,57 @@ fn change_calendar_month_agenda_and_opening_a_change() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.pane, Pane::Calendar, "esc goes back to the calendar");
 }
+
+#[test]
+fn the_palette_runs_any_action_by_name() {
+    let (_d, mut app) = fresh();
+    app.desk
+        .create_ticket(
+            Kind::Incident,
+            opsdesk::domain::rules::Draft {
+                title: "x".into(),
+                ..Default::default()
+            },
+            &[],
+        )
+        .expect("create");
+    app.reload().expect("reload");
+    keys(&mut app, ":");
+    keys(&mut app, "assign to me");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains(" run "), "{s}");
+    assert!(s.contains("assign to me"), "{s}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(
+        app.desk
+            .ticket(TicketId::new(Kind::Incident, 1))
+            .expect("t")
+            .ticket
+            .assignee
+            .as_deref(),
+        Some("alice")
+    );
+    keys(&mut app, ":");
+    keys(&mut app, "zzzzqqq");
+    assert!(screen(&app, 80, 24).contains("no action matches"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn a_click_selects_a_row_and_a_second_click_opens_it() {
+    let (_d, mut app) = seeded();
+    screen(&app, 80, 24);
+    // Rows start below the header line (0), the border (1) and the column titles (2).
+    app.click(20, 5);
+    assert_eq!(app.queue.selected(), 2);
+    assert_eq!(app.pane, Pane::Queue);
+    app.click(20, 5);
+    assert_eq!(app.pane, Pane::Detail);
+    // A click outside any row does nothing.
+    let (_d2, mut other) = seeded();
+    screen(&other, 80, 24);
+    other.click(20, 23);
+    assert_eq!(other.queue.selected(), 0);
+}

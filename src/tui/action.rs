@@ -8,6 +8,7 @@ use serde::Deserialize;
 pub enum Action {
     Quit,
     Help,
+    Palette,
     PaneQueue,
     PaneDetail,
     PaneCmdb,
@@ -44,9 +45,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Help,
+        Action::Palette,
         Action::PaneQueue,
         Action::PaneDetail,
         Action::PaneCmdb,
@@ -87,6 +89,7 @@ impl Action {
         match self {
             Action::Quit => "quit",
             Action::Help => "show the keys",
+            Action::Palette => "run any action by name",
             Action::PaneQueue => "queue",
             Action::PaneDetail => "ticket detail",
             Action::PaneCmdb => "CMDB tree",

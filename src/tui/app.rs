@@ -63,6 +63,11 @@ pub enum Mode {
     Form(Form<Purpose>),
     /// Typing the name of a CI to find in the tree.
     FindCi(String),
+    /// The command palette: every action, narrowed by what is typed.
+    Palette {
+        text: String,
+        index: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +109,8 @@ pub struct App {
     pub queue_offset: Cell<usize>,
     /// Rows the queue had room for in the last frame, for page up and down.
     pub queue_height: Cell<usize>,
+    /// Where the queue's first row was drawn in the last frame, for mouse clicks.
+    pub queue_rows_at: Cell<ratatui::layout::Rect>,
     data_version: i64,
     /// The newest change the queue has seen; refreshes read what changed since.
     seen_until: DateTime<Utc>,
@@ -162,6 +169,7 @@ impl App {
             quit: false,
             queue_offset: Cell::new(0),
             queue_height: Cell::new(20),
+            queue_rows_at: Cell::new(ratatui::layout::Rect::default()),
             data_version,
             seen_until,
             cis_loading,
@@ -435,6 +443,12 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => self.mode = Mode::Help,
+            Action::Palette => {
+                self.mode = Mode::Palette {
+                    text: String::new(),
+                    index: 0,
+                }
+            }
             Action::PaneQueue => self.pane = Pane::Queue,
             Action::PaneCmdb => {
                 if self.cmdb.is_none() {
@@ -670,6 +684,57 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// The actions the palette offers for `text`, best match first.
+    pub fn palette_matches(&self, text: &str) -> Vec<Action> {
+        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+        use nucleo_matcher::{Config, Matcher, Utf32Str};
+        let all = Action::ALL.iter().copied().filter(|a| *a != Action::Palette);
+        if text.trim().is_empty() {
+            return all.collect();
+        }
+        let pattern = Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
+        let mut scored: Vec<(u32, usize, Action)> = all
+            .enumerate()
+            .filter_map(|(i, a)| {
+                let hay = format!("{} {:?}", a.description(), a);
+                pattern
+                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                    .map(|s| (s, i, a))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().map(|(_, _, a)| a).collect()
+    }
+
+    /// A click at a cell of the screen: selects the queue row or the tree node under it.
+    pub fn click(&mut self, column: u16, row: u16) {
+        if self.mode != Mode::Normal {
+            return;
+        }
+        let at = ratatui::layout::Position { x: column, y: row };
+        if self.pane == Pane::Cmdb {
+            let clicked = self.cmdb.as_ref().is_some_and(|m| m.state.borrow_mut().click_at(at));
+            if clicked && let Err(e) = self.load_ci_selection() {
+                self.complain(e.to_string());
+            }
+            return;
+        }
+        let rows = self.queue_rows_at.get();
+        if rows.contains(at) {
+            let index = self.queue_offset.get() + usize::from(row - rows.y);
+            if index < self.queue.len() {
+                if self.queue.selected() == index && self.pane == Pane::Queue {
+                    self.update(Action::Open);
+                } else {
+                    self.queue.select(index);
+                    self.pane = Pane::Queue;
+                }
+            }
+        }
     }
 
     pub fn header_counts(&self) -> (usize, usize, usize) {

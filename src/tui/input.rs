@@ -53,6 +53,30 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Effect {
                 app.queue.select(0);
             }
         }
+        Mode::Palette { mut text, mut index } => {
+            let n = app.palette_matches(&text).len().max(1);
+            match key.code {
+                KeyCode::Esc => return Effect::None,
+                KeyCode::Enter => {
+                    if let Some(action) = app.palette_matches(&text).get(index).copied() {
+                        app.update(action);
+                    }
+                    return Effect::None;
+                }
+                KeyCode::Down | KeyCode::Tab => index = (index + 1) % n,
+                KeyCode::Up | KeyCode::BackTab => index = (index + n - 1) % n,
+                KeyCode::Backspace => {
+                    text.pop();
+                    index = 0;
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    text.push(c);
+                    index = 0;
+                }
+                _ => {}
+            }
+            app.mode = Mode::Palette { text, index };
+        }
         Mode::FindCi(mut text) => {
             match key.code {
                 KeyCode::Esc | KeyCode::Enter => return Effect::None,

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, Event};
+use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind};
+use ratatui::crossterm::execute;
 
 use app::{App, Mode, Status};
 use input::{Effect, handle_key};
@@ -36,8 +37,21 @@ pub fn run(desk: Desk) -> Result<(), String> {
     let keymap = Keymap::with_overrides(&desk.config().keys).map_err(|e| format!("config.toml [keys]: {e}"))?;
     let mut app = App::new(desk, keymap, Utc::now()).map_err(|e| e.to_string())?;
     let theme = theme::Theme::from_env();
+    let mouse = app.desk.config().mouse;
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the terminal: {e}"))?;
+    if mouse {
+        // ratatui's panic hook restores the screen; this one also gives the mouse back.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            previous(info);
+        }));
+        let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    }
     let result = event_loop(&mut terminal, &mut app, &theme);
+    if mouse {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    }
     let restored = ratatui::try_restore();
     result.map_err(|e| e.to_string())?;
     restored.map_err(|e| format!("cannot restore the terminal: {e}"))
@@ -53,7 +67,18 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
         if event::poll(wait)? {
             match event::read()? {
                 Event::Key(key) if handle_key(app, key) == Effect::Editor => edit_in_editor(terminal, app)?,
+                Event::Key(_) => {}
                 Event::Resize(..) => terminal.autoresize()?,
+                Event::Mouse(m) => match m.kind {
+                    MouseEventKind::Down(MouseButton::Left) => app.click(m.column, m.row),
+                    MouseEventKind::ScrollDown if app.mode == Mode::Normal => {
+                        (0..3).for_each(|_| app.update(action::Action::Down))
+                    }
+                    MouseEventKind::ScrollUp if app.mode == Mode::Normal => {
+                        (0..3).for_each(|_| app.update(action::Action::Up))
+                    }
+                    _ => {}
+                },
                 _ => {}
             }
         }

@@ -47,6 +47,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Help => widgets::help::draw(frame, main, &app.keymap, theme),
         Mode::Pick(p) => widgets::picker::draw(frame, main, p, theme),
         Mode::Form(f) => f.draw(frame, main, theme),
+        Mode::Palette { text, index } => widgets::palette::draw(frame, main, app, text, *index, theme),
         Mode::Normal | Mode::Filter | Mode::FindCi(_) => {}
     }
 }

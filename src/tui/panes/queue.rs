@@ -82,6 +82,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         offset = sel + 1 - height;
     }
     app.queue_offset.set(offset);
+    // The rows start under the border and the header line.
+    app.queue_rows_at.set(Rect {
+        x: inner.x,
+        y: inner.y + 1,
+        width: inner.width,
+        height: inner.height.saturating_sub(1),
+    });
     // The fixed columns and the seven one-cell gaps between the eight columns.
     let fixed: u16 = 10 + 3 + 3 + 11 + 10 + 9 + 4 + 7;
     let title_width = inner.width.saturating_sub(fixed) as usize;
