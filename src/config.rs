@@ -75,6 +75,97 @@ struct RawConfig {
     keys: std::collections::BTreeMap<String, String>,
     /// Whether the terminal desk takes the mouse (click selects, wheel scrolls).
     mouse: Option<bool>,
+    /// Saved views of the queue, after the built-in ones.
+    #[serde(default)]
+    views: Vec<ViewSpec>,
+}
+
+/// A saved view of the queue: which tickets it shows. Every condition given must hold.
+///
+/// ```toml
+/// [[views]]
+/// name = "urgent incidents"
+/// kind = "incident"
+/// priority = [1, 2]
+/// assignee = "none"          # "me", "none", or an operator's name
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewSpec {
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<crate::domain::Kind>,
+    /// Priorities shown (1-5); empty: all.
+    #[serde(default)]
+    pub priority: Vec<u8>,
+    /// States shown; empty: all.
+    #[serde(default)]
+    pub state: Vec<String>,
+    /// `me`, `none`, or an operator's name.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// Only tickets at risk of breaching their SLA, or breached.
+    #[serde(default)]
+    pub at_risk: bool,
+    /// Recently finished tickets instead of open ones.
+    #[serde(default)]
+    pub closed: bool,
+}
+
+impl ViewSpec {
+    pub fn named(name: &str) -> ViewSpec {
+        ViewSpec {
+            name: name.into(),
+            kind: None,
+            priority: Vec::new(),
+            state: Vec::new(),
+            assignee: None,
+            at_risk: false,
+            closed: false,
+        }
+    }
+
+    /// The views every desk has, in the order `]` walks through them.
+    pub fn builtin() -> Vec<ViewSpec> {
+        use crate::domain::Kind;
+        let kind = |name: &str, k: Kind| ViewSpec {
+            kind: Some(k),
+            ..ViewSpec::named(name)
+        };
+        vec![
+            ViewSpec::named("all open"),
+            ViewSpec {
+                assignee: Some("me".into()),
+                ..ViewSpec::named("my work")
+            },
+            ViewSpec {
+                assignee: Some("none".into()),
+                ..ViewSpec::named("unassigned")
+            },
+            ViewSpec {
+                at_risk: true,
+                ..ViewSpec::named("at risk / breached")
+            },
+            kind("incidents", Kind::Incident),
+            kind("requests", Kind::Request),
+            kind("problems", Kind::Problem),
+            kind("changes", Kind::Change),
+            ViewSpec {
+                closed: true,
+                ..ViewSpec::named("recently closed")
+            },
+        ]
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("a view needs a name".into());
+        }
+        if let Some(p) = self.priority.iter().find(|p| !(1..=5).contains(*p)) {
+            return Err(format!("view `{}`: priority {p} is not between 1 and 5", self.name));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +186,8 @@ pub struct Config {
     pub keys: std::collections::BTreeMap<String, String>,
     /// Click and wheel in the terminal desk (on unless config.toml says `mouse = false`).
     pub mouse: bool,
+    /// The queue's views: the built-in ones, then the desk's own.
+    pub views: Vec<ViewSpec>,
 }
 
 impl Default for Config {
@@ -106,6 +199,7 @@ impl Default for Config {
             lifecycle_file: None,
             keys: Default::default(),
             mouse: true,
+            views: ViewSpec::builtin(),
         }
     }
 }
@@ -144,6 +238,14 @@ impl Config {
             config.user = raw.user;
             config.keys = raw.keys;
             config.mouse = raw.mouse.unwrap_or(true);
+            for v in raw.views {
+                v.check().map_err(|message| ConfigError {
+                    file: file.display().to_string(),
+                    line: 0,
+                    message,
+                })?;
+                config.views.push(v);
+            }
             if let Some(m) = raw.priority.matrix {
                 config.matrix = m;
             }

@@ -325,3 +325,17 @@ fn bad_ci_class_relation_and_duplicate_name() {
     );
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn a_bad_view_in_config_is_named() {
+    let env = desk();
+    std::fs::create_dir_all(env.config_dir()).expect("config dir");
+    let file = env.config_dir().join("config.toml");
+    std::fs::write(&file, "[[views]]\nname = \"hot\"\npriority = [7]\n").expect("write");
+    let err = env.fails(&["list"], 1);
+    assert!(err.contains("view `hot`: priority 7 is not between 1 and 5"), "{err}");
+    std::fs::write(&file, "[[views]]\nname = \"hot\"\nkind = \"ticket\"\n").expect("write");
+    let err = env.fails(&["list"], 1);
+    assert!(err.contains("config.toml:3:"), "the line is named: {err}");
+    assert!(err.contains("unknown variant `ticket`"), "{err}");
+}

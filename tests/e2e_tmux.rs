@@ -75,8 +75,17 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     let tmux = Tmux {
         socket: format!("opsdesk-e2e-{}", std::process::id()),
     };
+    // An "editor" that writes a comment the way a person would in vi, then quits.
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Written in the editor\\nsecond line\\n' > \"$1\"\n",
+    )
+    .expect("editor");
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
     let command = format!(
-        "env OPSDESK_DB='{}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' TERM=xterm-256color '{}'",
+        "env -u VISUAL EDITOR='{}' OPSDESK_DB='{}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' TERM=xterm-256color '{}'",
+        editor.display(),
         db.display(),
         dir.path().join("config").display(),
         env!("CARGO_BIN_EXE_opsdesk")
@@ -97,6 +106,13 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     tmux.wait_for("Timeline");
     tmux.send(&["a"]);
     tmux.wait_for("assigned to you");
+    // c, then ctrl-e: the comment is written in $EDITOR and comes back into the form.
+    tmux.send(&["c"]);
+    tmux.wait_for("comment on INC-1");
+    tmux.send(&["C-e"]);
+    tmux.wait_for("second line");
+    tmux.send(&["C-s"]);
+    tmux.wait_for("comment added");
     tmux.send(&["p"]);
     tmux.wait_for("pend INC-1");
     tmux.type_text("awaiting_c");
@@ -132,4 +148,11 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     assert_eq!(v["fields"]["pending_reason"], "awaiting_caller");
     assert_eq!(v["fields"]["resolution_code"], "fixed");
     assert_eq!(v["fields"]["resolution_note"], "Replaced the fuser unit");
+    let comment = v["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .find(|e| e["kind"] == "comment")
+        .expect("comment");
+    assert_eq!(comment["comment"], "Written in the editor\nsecond line");
 }

@@ -207,7 +207,7 @@ fn an_incident_from_new_to_closed_by_keys() {
     // Resolved tickets leave the open queue for the recently closed view.
     assert_eq!(app.queue.len(), 0);
     key(&mut app, KeyCode::Char('['));
-    assert_eq!(app.queue.view.name(), "recently closed");
+    assert_eq!(app.queue.view().name, "recently closed");
     assert_eq!(app.queue.selected_row().map(|r| r.row.id), Some(id));
     key(&mut app, KeyCode::Enter);
     keys(&mut app, "t");
@@ -291,7 +291,7 @@ fn views_and_bulk_assign_by_marks() {
     let (_d, mut app) = seeded();
     key(&mut app, KeyCode::Char(']'));
     key(&mut app, KeyCode::Char(']'));
-    assert_eq!(app.queue.view.name(), "unassigned");
+    assert_eq!(app.queue.view().name, "unassigned");
     let before = app.queue.len();
     assert!(before >= 2);
     let first_two: Vec<TicketId> = app.queue.window(0, 2).map(|r| r.row.id).collect();
@@ -505,4 +505,35 @@ fn a_click_selects_a_row_and_a_second_click_opens_it() {
     screen(&other, 80, 24);
     other.click(20, 23);
     assert_eq!(other.queue.selected(), 0);
+}
+
+#[test]
+fn views_defined_in_config_follow_the_built_in_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("desk.db");
+    opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(60, fixed_now())).expect("seed");
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir_all(&config_dir).expect("dir");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "[[views]]\nname = \"urgent incidents\"\nkind = \"incident\"\npriority = [1, 2]\n",
+    )
+    .expect("write");
+    let paths = opsdesk::config::Paths {
+        data_dir: dir.path().into(),
+        config_dir,
+    };
+    let config = Config::load(&paths).expect("config");
+    let desk = Desk::open(&path, "alice", config).expect("open");
+    let mut app = App::new(desk, Keymap::builtin(), fixed_now()).expect("app");
+    app.wait_for_background();
+    key(&mut app, KeyCode::Char('['));
+    assert_eq!(app.queue.view().name, "urgent incidents");
+    assert!(!app.queue.is_empty());
+    assert!(
+        app.queue
+            .window(0, 100)
+            .all(|r| r.row.id.kind == Kind::Incident && r.row.priority <= 2)
+    );
+    assert!(screen(&app, 80, 24).contains("urgent incidents"));
 }

@@ -10,7 +10,7 @@ use super::action::Action;
 use super::calendar::CalendarModel;
 use super::cmdb::{CmdbModel, Selected};
 use super::keymap::Keymap;
-use super::queue::{Only, Queue, View};
+use super::queue::{Only, Queue};
 use super::widgets::form::{Field, Form};
 use crate::desk::{Desk, DeskError, Offer, TicketView};
 use crate::domain::{Kind, TicketId};
@@ -150,6 +150,7 @@ impl App {
         let seen_until = rows.iter().map(|r| r.updated_at).max().unwrap_or(now);
         let cis_loading = Some(load_cis_in_background(&desk));
         let mut queue = Queue::new(rows);
+        queue.views = desk.config().views.clone();
         queue.refresh(desk.user(), now);
         Ok(App {
             desk,
@@ -348,11 +349,9 @@ impl App {
             .map(|c| c.name.clone())
             .unwrap_or_default();
         let rowids = self.desk.open_ticket_rowids_on_ci(id)?.into_iter().collect();
-        if self.queue.view == View::RecentlyClosed {
-            self.queue.view = View::AllOpen;
+        if self.queue.set_view(0) {
             self.load_view()?;
         }
-        self.queue.view = View::AllOpen;
         self.queue.only = Some(Only {
             label: format!("CI {name}"),
             rowids,
@@ -368,7 +367,7 @@ impl App {
     fn load_view(&mut self) -> Result<(), DeskError> {
         self.data_version = self.desk.data_version()?;
         let me = self.desk.user().to_string();
-        let rows = if self.queue.view == View::RecentlyClosed {
+        let rows = if self.queue.view().closed {
             self.desk.queue_recently_closed(7)?
         } else {
             self.cis_loading = Some(load_cis_in_background(&self.desk));
@@ -562,17 +561,11 @@ impl App {
                 self.mode = Mode::Filter;
             }
             Action::NextView | Action::PrevView => {
-                let i = View::ALL.iter().position(|v| *v == self.queue.view).unwrap_or(0);
-                let n = View::ALL.len();
-                let next = if action == Action::NextView {
-                    (i + 1) % n
-                } else {
-                    (i + n - 1) % n
-                };
-                let was_closed = self.queue.view == View::RecentlyClosed;
-                self.queue.view = View::ALL[next];
+                let n = self.queue.views.len().max(1);
+                let i = self.queue.view_index();
+                let next = if action == Action::NextView { i + 1 } else { i + n - 1 };
                 self.pane = Pane::Queue;
-                if was_closed || self.queue.view == View::RecentlyClosed {
+                if self.queue.set_view(next) {
                     self.load_view()?;
                 }
                 self.refresh_view();

@@ -7,63 +7,23 @@ use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use crate::domain::Kind;
 use crate::domain::sla::{self, Standing};
 use crate::store::tickets::QueueRow;
 
-/// The saved views, switched with `[` and `]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    AllOpen,
-    MyWork,
-    Unassigned,
-    AtRisk,
-    Incidents,
-    Requests,
-    Problems,
-    Changes,
-    RecentlyClosed,
-}
+pub use crate::config::ViewSpec;
 
-impl View {
-    pub const ALL: [View; 9] = [
-        View::AllOpen,
-        View::MyWork,
-        View::Unassigned,
-        View::AtRisk,
-        View::Incidents,
-        View::Requests,
-        View::Problems,
-        View::Changes,
-        View::RecentlyClosed,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            View::AllOpen => "all open",
-            View::MyWork => "my work",
-            View::Unassigned => "unassigned",
-            View::AtRisk => "at risk / breached",
-            View::Incidents => "incidents",
-            View::Requests => "requests",
-            View::Problems => "problems",
-            View::Changes => "changes",
-            View::RecentlyClosed => "recently closed",
+/// Whether a view shows a row.
+fn admits(v: &ViewSpec, r: &Row, me: &str, now: DateTime<Utc>) -> bool {
+    v.kind.is_none_or(|k| r.row.id.kind == k)
+        && (v.priority.is_empty() || v.priority.contains(&r.row.priority))
+        && (v.state.is_empty() || v.state.contains(&r.row.state))
+        && match v.assignee.as_deref() {
+            None => true,
+            Some("none") => r.row.assignee.is_none(),
+            Some("me") => r.row.assignee.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(me)),
+            Some(name) => r.row.assignee.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name)),
         }
-    }
-
-    fn admits(self, r: &Row, me: &str, now: DateTime<Utc>) -> bool {
-        match self {
-            View::AllOpen | View::RecentlyClosed => true,
-            View::MyWork => r.row.assignee.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(me)),
-            View::Unassigned => r.row.assignee.is_none(),
-            View::AtRisk => r.standing(now).is_some_and(|s| s >= Standing::AtRisk),
-            View::Incidents => r.row.id.kind == Kind::Incident,
-            View::Requests => r.row.id.kind == Kind::Request,
-            View::Problems => r.row.id.kind == Kind::Problem,
-            View::Changes => r.row.id.kind == Kind::Change,
-        }
-    }
+        && (!v.at_risk || r.standing(now).is_some_and(|s| s >= Standing::AtRisk))
 }
 
 /// The columns a queue can be sorted by, in the order `s` cycles through them.
@@ -146,7 +106,9 @@ pub struct Queue {
     rows: Vec<Row>,
     /// Indexes into `rows`, in display order.
     shown: Vec<usize>,
-    pub view: View,
+    /// The views `]` and `[` walk through, and which one is shown.
+    pub views: Vec<ViewSpec>,
+    view: usize,
     pub sort: SortBy,
     pub reverse: bool,
     pub filter: String,
@@ -162,7 +124,8 @@ impl Queue {
         let mut q = Queue {
             rows: Vec::new(),
             shown: Vec::new(),
-            view: View::AllOpen,
+            views: ViewSpec::builtin(),
+            view: 0,
             sort: SortBy::Priority,
             reverse: false,
             filter: String::new(),
@@ -196,7 +159,7 @@ impl Queue {
         if changed.is_empty() {
             return;
         }
-        let keep_open = self.view != View::RecentlyClosed;
+        let keep_open = !self.view().closed;
         let keep = self.selected_row().map(|r| r.row.rowid);
         let mut incoming: std::collections::HashMap<i64, QueueRow> =
             changed.into_iter().map(|r| (r.rowid, r)).collect();
@@ -243,7 +206,14 @@ impl Queue {
         let keep = self.selected_row().map(|r| r.row.rowid);
         let only = self.only.as_ref();
         let mut shown: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| self.view.admits(&self.rows[i], me, now))
+            .filter(|&i| {
+                admits(
+                    &self.views[self.view.min(self.views.len().saturating_sub(1))],
+                    &self.rows[i],
+                    me,
+                    now,
+                )
+            })
             .filter(|&i| only.is_none_or(|o| o.rowids.contains(&self.rows[i].row.rowid)))
             .collect();
         let far = DateTime::<Utc>::MAX_UTC;
@@ -264,7 +234,7 @@ impl Queue {
                 .then(x.row.created_at.cmp(&y.row.created_at))
                 .then(x.row.rowid.cmp(&y.row.rowid))
         };
-        if self.view == View::RecentlyClosed && self.sort == SortBy::Priority {
+        if self.view().closed && self.sort == SortBy::Priority {
             shown.sort_by(|a, b| rows[*b].row.updated_at.cmp(&rows[*a].row.updated_at));
         } else {
             shown.sort_by(key_cmp);
@@ -298,6 +268,24 @@ impl Queue {
         } else {
             self.selected = self.selected.min(self.shown.len().saturating_sub(1));
         }
+    }
+
+    /// The view shown.
+    pub fn view(&self) -> &ViewSpec {
+        static ALL_OPEN: std::sync::LazyLock<ViewSpec> = std::sync::LazyLock::new(|| ViewSpec::named("all open"));
+        self.views.get(self.view).unwrap_or(&ALL_OPEN)
+    }
+
+    /// Shows view `index` (wrapping), returning whether it reads other rows than the last
+    /// one did (open tickets versus recently closed ones).
+    pub fn set_view(&mut self, index: usize) -> bool {
+        let was_closed = self.view().closed;
+        self.view = index % self.views.len().max(1);
+        was_closed != self.view().closed
+    }
+
+    pub fn view_index(&self) -> usize {
+        self.view
     }
 
     pub fn len(&self) -> usize {
@@ -383,7 +371,7 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::TicketId;
+    use crate::domain::{Kind, TicketId};
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -430,17 +418,34 @@ mod tests {
     #[test]
     fn views_filter_the_rows() {
         let mut q = queue();
-        let mut check = |v: View, expected: Vec<u64>| {
-            q.view = v;
+        let mut check = |name: &str, expected: Vec<u64>| {
+            let i = q.views.iter().position(|v| v.name == name).expect("view");
+            q.set_view(i);
             q.refresh("alice", now());
-            assert_eq!(ids(&q), expected, "{v:?}");
+            assert_eq!(ids(&q), expected, "{name}");
         };
-        check(View::MyWork, vec![5, 1]);
-        check(View::Unassigned, vec![2, 4]);
-        check(View::Changes, vec![4]);
-        check(View::Requests, vec![3]);
+        check("my work", vec![5, 1]);
+        check("unassigned", vec![2, 4]);
+        check("changes", vec![4]);
+        check("requests", vec![3]);
         // P1 4 h 24×7: INC-2 (5 h old) is breached; INC-5 (1 h) is on track.
-        check(View::AtRisk, vec![2]);
+        check("at risk / breached", vec![2]);
+    }
+
+    #[test]
+    fn views_from_config_combine_their_conditions() {
+        let mut q = queue();
+        q.views.push(ViewSpec {
+            kind: Some(Kind::Incident),
+            priority: vec![1],
+            assignee: Some("ALICE".into()),
+            ..ViewSpec::named("my P1 incidents")
+        });
+        let last = q.views.len() - 1;
+        assert!(!q.set_view(last), "still open tickets: no reload needed");
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![5]);
+        assert!(q.set_view(last - 1), "recently closed reads other rows");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     let q = &app.queue;
     let mut title = format!(
         " {} · {} of {} · sort {}{} ",
-        q.view.name(),
+        q.view().name,
         q.len(),
         q.total(),
         q.sort.name(),
