@@ -537,3 +537,114 @@ fn views_defined_in_config_follow_the_built_in_ones() {
     );
     assert!(screen(&app, 80, 24).contains("urgent incidents"));
 }
+
+#[test]
+fn the_transition_form_asks_exactly_what_the_move_needs() {
+    let (_d, mut app) = seeded();
+    while app
+        .queue
+        .selected_row()
+        .is_some_and(|r| r.row.id.kind != Kind::Incident)
+    {
+        key(&mut app, KeyCode::Down);
+    }
+    keys(&mut app, "r");
+    let Mode::Form(form) = &app.mode else {
+        panic!("no form: {:?}", app.status)
+    };
+    let names: Vec<String> = form.values().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(names, vec!["resolution_code", "resolution_note"]);
+    insta::assert_snapshot!("resolve_form", screen(&app, 80, 24));
+}
+
+#[test]
+fn sla_countdowns_tick_with_the_clock() {
+    let (_d, mut app) = fresh();
+    app.desk
+        .create_ticket(
+            Kind::Incident,
+            opsdesk::domain::rules::Draft {
+                title: "down".into(),
+                impact: Some(1),
+                urgency: Some(1),
+                ..Default::default()
+            },
+            &[],
+        )
+        .expect("create");
+    app.reload().expect("reload");
+    let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
+    app.tick(created + chrono::Duration::minutes(30)).expect("tick");
+    assert!(screen(&app, 80, 24).contains("3h30m"), "P1: 4 h to resolve");
+    app.tick(created + chrono::Duration::hours(3) + chrono::Duration::minutes(10))
+        .expect("tick");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("RISK 50m"), "{s}");
+    assert!(s.contains("1 at risk"), "{s}");
+    app.tick(created + chrono::Duration::hours(5)).expect("tick");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("LATE 1h00m") && s.contains("1 breached"), "{s}");
+}
+
+#[test]
+fn keys_from_config_override_the_defaults() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir_all(&config_dir).expect("dir");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "mouse = false\n[keys]\nx = \"assign_to_me\"\na = \"none\"\n",
+    )
+    .expect("write");
+    let paths = opsdesk::config::Paths {
+        data_dir: dir.path().into(),
+        config_dir,
+    };
+    let config = Config::load(&paths).expect("config");
+    assert!(!config.mouse);
+    let (desk, _) =
+        Desk::create(&dir.path().join("desk.db"), "alice", config.clone(), Sharing::Private).expect("create");
+    let mut app = App::new(desk, Keymap::with_overrides(&config.keys).expect("keys"), Utc::now()).expect("app");
+    app.desk
+        .create_ticket(
+            Kind::Incident,
+            opsdesk::domain::rules::Draft {
+                title: "x".into(),
+                ..Default::default()
+            },
+            &[],
+        )
+        .expect("create");
+    app.reload().expect("reload");
+    let id = TicketId::new(Kind::Incident, 1);
+    keys(&mut app, "a");
+    assert_eq!(app.desk.ticket(id).expect("t").ticket.assignee, None, "a is unbound");
+    keys(&mut app, "x");
+    assert_eq!(
+        app.desk.ticket(id).expect("t").ticket.assignee.as_deref(),
+        Some("alice")
+    );
+    let mut help = app;
+    keys(&mut help, "?");
+    assert!(screen(&help, 100, 30).contains("x assign to me"));
+}
+
+#[test]
+fn bulk_comment_on_marked_tickets() {
+    let (_d, mut app) = seeded();
+    let ids: Vec<TicketId> = app.queue.window(0, 3).map(|r| r.row.id).collect();
+    keys(&mut app, "   "); // mark three
+    keys(&mut app, "c");
+    keys(&mut app, "Checked all three after the outage");
+    ctrl(&mut app, 's');
+    assert_eq!(app.mode, Mode::Normal, "{:?}", app.status);
+    for id in ids {
+        let v = app.desk.ticket(id).expect("t");
+        assert!(
+            v.timeline
+                .iter()
+                .any(|e| e.comment.as_deref() == Some("Checked all three after the outage")),
+            "{id}"
+        );
+    }
+}

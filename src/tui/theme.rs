@@ -9,10 +9,13 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Colour unless `NO_COLOR` is set to anything (https://no-color.org).
+    /// Colour unless `NO_COLOR` is set to anything (https://no-color.org) or the terminal
+    /// says it has none (`TERM=dumb`).
     pub fn from_env() -> Theme {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Theme {
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: !no_color && !dumb,
         }
     }
 

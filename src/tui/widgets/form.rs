@@ -234,7 +234,10 @@ impl<P> Form<P> {
             "tab next field · ←→ choose · ctrl-s submit · esc cancel",
             theme.dim(),
         )));
-        let height = (lines.len() as u16 + 2).min(area.height);
+        // Lines wrap inside the box: count the rows they will take.
+        let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        let height = (rows as u16 + 2).min(area.height);
         let rect = Rect {
             x: area.x + (area.width.saturating_sub(width)) / 2,
             y: area.y + (area.height.saturating_sub(height)) / 2,
