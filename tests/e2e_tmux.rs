@@ -156,3 +156,41 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
         .expect("comment");
     assert_eq!(comment["comment"], "Written in the editor\nsecond line");
 }
+
+#[test]
+fn a_panic_gives_the_terminal_back_before_printing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db: PathBuf = dir.path().join("desk.db");
+    opsdesk(&db, &["init"]);
+    let tmux = Tmux {
+        socket: format!("opsdesk-panic-{}", std::process::id()),
+    };
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "desk",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "env PS1='$ ' bash --norc --noprofile",
+    ]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    tmux.wait_for("$");
+    let line = format!(
+        "echo before-opsdesk; RUST_BACKTRACE=0 OPSDESK_DEBUG_PANIC=1 OPSDESK_DB='{}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' '{}'; stty -a | grep -ow -- '-\\?icanon'; echo done-$((40+2))",
+        db.display(),
+        dir.path().join("config").display(),
+        env!("CARGO_BIN_EXE_opsdesk")
+    );
+    tmux.type_text(&line);
+    tmux.send(&["Enter"]);
+    // The marker is computed by the shell, so it appears only once everything has run.
+    let s = tmux.wait_for("done-42");
+    // The message is on the normal screen, after what the shell showed before (the alternate
+    // screen was left), and the terminal is back in line mode.
+    assert!(s.contains("deliberate panic"), "{s}");
+    assert!(s.contains("before-opsdesk"), "the shell's screen is back: {s}");
+    assert!(!s.contains("-icanon"), "raw mode was left on: {s}");
+}

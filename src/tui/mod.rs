@@ -61,6 +61,12 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
     let mut last_tick = Instant::now();
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app, theme))?;
+        // Debug builds only: lets the end-to-end test prove that a panic gives the terminal
+        // back before its message is printed. Release builds have no such switch.
+        #[cfg(debug_assertions)]
+        if std::env::var_os("OPSDESK_DEBUG_PANIC").is_some() {
+            panic!("deliberate panic (OPSDESK_DEBUG_PANIC) to test terminal restore");
+        }
         // While background work is under way, look for its result between keys.
         let wait = if app.busy() { Duration::from_millis(50) } else { TICK };
         let wait = wait.min(TICK.saturating_sub(last_tick.elapsed()));
