@@ -648,3 +648,39 @@ fn bulk_comment_on_marked_tickets() {
         );
     }
 }
+
+#[test]
+fn a_move_applies_to_every_marked_ticket() {
+    let (_d, mut app) = fresh();
+    for t in ["dup one", "dup two", "keep"] {
+        app.desk
+            .create_ticket(
+                Kind::Incident,
+                opsdesk::domain::rules::Draft {
+                    title: t.into(),
+                    ..Default::default()
+                },
+                &[],
+            )
+            .expect("create");
+    }
+    app.reload().expect("reload");
+    keys(&mut app, "  "); // mark the first two
+    keys(&mut app, "t");
+    keys(&mut app, "c"); // cancel
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "duplicate of INC-3");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal, "{:?}", app.status);
+    let state = |app: &mut App, n| {
+        app.desk
+            .ticket(TicketId::new(Kind::Incident, n))
+            .expect("t")
+            .ticket
+            .state
+    };
+    assert_eq!(
+        (state(&mut app, 1), state(&mut app, 2), state(&mut app, 3)),
+        ("cancelled".into(), "cancelled".into(), "new".into())
+    );
+}
