@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::Ticket;
+use crate::domain::ticket::FIELDS;
 use crate::store::tickets::Event;
 use crate::text::{clip, inert};
 
@@ -52,4 +54,23 @@ pub fn event_text(e: &Event) -> String {
         "ci_link" => format!("CI linked: {}", or_none(&e.new)),
         other => format!("{}{note}", clip(other, 20)),
     }
+}
+
+/// The fields beyond the ones every view shows at the top (title, description, impact,
+/// urgency, priority, requester, assignee) that hold a value, in the order of `FIELDS`.
+pub fn extra_fields(t: &Ticket) -> Vec<(&'static str, &str)> {
+    const SHOWN_ABOVE: [&str; 7] = [
+        "title",
+        "description",
+        "impact",
+        "urgency",
+        "priority",
+        "requester",
+        "assignee",
+    ];
+    FIELDS
+        .iter()
+        .filter(|f| !SHOWN_ABOVE.contains(&f.name))
+        .filter_map(|f| t.fields.get(f.name).map(|v| (f.name, v.as_str())))
+        .collect()
 }

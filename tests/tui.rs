@@ -51,6 +51,18 @@ fn fresh() -> (tempfile::TempDir, App) {
     (dir, app)
 }
 
+/// Opens an incident through the desk (as another tool would) and brings the queue up to date.
+fn add_incident(app: &mut App, title: &str, level: Option<u8>) {
+    let draft = opsdesk::domain::rules::Draft {
+        title: title.into(),
+        impact: level,
+        urgency: level,
+        ..Default::default()
+    };
+    app.desk.create_ticket(Kind::Incident, draft, &[]).expect("create");
+    app.reload().expect("reload");
+}
+
 fn screen(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     t.draw(|f| ui::draw(f, app, &THEME)).expect("draw");
@@ -227,17 +239,7 @@ fn an_incident_from_new_to_closed_by_keys() {
 #[test]
 fn a_refused_submit_keeps_the_form_and_what_was_typed() {
     let (_d, mut app) = fresh();
-    app.desk
-        .create_ticket(
-            Kind::Incident,
-            opsdesk::domain::rules::Draft {
-                title: "x".into(),
-                ..Default::default()
-            },
-            &[],
-        )
-        .expect("create");
-    app.reload().expect("reload");
+    add_incident(&mut app, "x", None);
     keys(&mut app, "t");
     keys(&mut app, "c"); // cancel needs a note
     key(&mut app, KeyCode::Enter);
@@ -309,18 +311,8 @@ fn views_and_bulk_assign_by_marks() {
 fn another_operators_write_shows_up_and_keeps_the_selection() {
     let (dir, mut app) = fresh();
     for t in ["first", "second"] {
-        app.desk
-            .create_ticket(
-                Kind::Incident,
-                opsdesk::domain::rules::Draft {
-                    title: t.into(),
-                    ..Default::default()
-                },
-                &[],
-            )
-            .expect("create");
+        add_incident(&mut app, t, None);
     }
-    app.reload().expect("reload");
     key(&mut app, KeyCode::Down);
     let selected = app.queue.selected_row().map(|r| r.row.id);
     // A form in progress is not disturbed either.
@@ -351,17 +343,7 @@ fn another_operators_write_shows_up_and_keeps_the_selection() {
 fn hostile_text_is_drawn_inert() {
     let (_d, mut app) = fresh();
     let title = "evil \u{1b}]52;c;ZXZpbA==\u{7} \u{1b}[2J\u{202E}txt.exe\u{200B}";
-    app.desk
-        .create_ticket(
-            Kind::Incident,
-            opsdesk::domain::rules::Draft {
-                title: title.into(),
-                ..Default::default()
-            },
-            &[],
-        )
-        .expect("create");
-    app.reload().expect("reload");
+    add_incident(&mut app, title, None);
     for s in [screen(&app, 80, 24), {
         key(&mut app, KeyCode::Enter);
         screen(&app, 80, 24)
@@ -456,17 +438,7 @@ fn change_calendar_month_agenda_and_opening_a_change() {
 #[test]
 fn the_palette_runs_any_action_by_name() {
     let (_d, mut app) = fresh();
-    app.desk
-        .create_ticket(
-            Kind::Incident,
-            opsdesk::domain::rules::Draft {
-                title: "x".into(),
-                ..Default::default()
-            },
-            &[],
-        )
-        .expect("create");
-    app.reload().expect("reload");
+    add_incident(&mut app, "x", None);
     keys(&mut app, ":");
     keys(&mut app, "assign to me");
     let s = screen(&app, 80, 24);
@@ -560,19 +532,7 @@ fn the_transition_form_asks_exactly_what_the_move_needs() {
 #[test]
 fn sla_countdowns_tick_with_the_clock() {
     let (_d, mut app) = fresh();
-    app.desk
-        .create_ticket(
-            Kind::Incident,
-            opsdesk::domain::rules::Draft {
-                title: "down".into(),
-                impact: Some(1),
-                urgency: Some(1),
-                ..Default::default()
-            },
-            &[],
-        )
-        .expect("create");
-    app.reload().expect("reload");
+    add_incident(&mut app, "down", Some(1));
     let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
     app.tick(created + chrono::Duration::minutes(30)).expect("tick");
     assert!(screen(&app, 80, 24).contains("3h30m"), "P1: 4 h to resolve");
@@ -605,17 +565,7 @@ fn keys_from_config_override_the_defaults() {
     let (desk, _) =
         Desk::create(&dir.path().join("desk.db"), "alice", config.clone(), Sharing::Private).expect("create");
     let mut app = App::new(desk, Keymap::with_overrides(&config.keys).expect("keys"), Utc::now()).expect("app");
-    app.desk
-        .create_ticket(
-            Kind::Incident,
-            opsdesk::domain::rules::Draft {
-                title: "x".into(),
-                ..Default::default()
-            },
-            &[],
-        )
-        .expect("create");
-    app.reload().expect("reload");
+    add_incident(&mut app, "x", None);
     let id = TicketId::new(Kind::Incident, 1);
     keys(&mut app, "a");
     assert_eq!(app.desk.ticket(id).expect("t").ticket.assignee, None, "a is unbound");
@@ -653,18 +603,8 @@ fn bulk_comment_on_marked_tickets() {
 fn a_move_applies_to_every_marked_ticket() {
     let (_d, mut app) = fresh();
     for t in ["dup one", "dup two", "keep"] {
-        app.desk
-            .create_ticket(
-                Kind::Incident,
-                opsdesk::domain::rules::Draft {
-                    title: t.into(),
-                    ..Default::default()
-                },
-                &[],
-            )
-            .expect("create");
+        add_incident(&mut app, t, None);
     }
-    app.reload().expect("reload");
     keys(&mut app, "  "); // mark the first two
     keys(&mut app, "t");
     keys(&mut app, "c"); // cancel

@@ -6,7 +6,6 @@ use chrono::{DateTime, Local, Utc};
 
 use crate::desk::TicketView;
 use crate::domain::priority::{label, level_label};
-use crate::domain::ticket::FIELDS;
 use crate::domain::{Outcome, Ticket};
 use crate::present::{age, event_text, indent, or_none};
 use crate::text::{clip, inert};
@@ -73,22 +72,13 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
         local(t.updated_at),
         t.version
     );
-    let skip = [
-        "title",
-        "description",
-        "impact",
-        "urgency",
-        "priority",
-        "requester",
-        "assignee",
-    ];
-    for spec in FIELDS.iter().filter(|f| !skip.contains(&f.name)) {
-        if let Some(v) = t.fields.get(spec.name) {
+    for (name, v) in crate::present::extra_fields(t) {
+        {
             let v = inert(v, true);
             if v.contains('\n') {
-                let _ = writeln!(out, "  {}:\n{}", spec.name, indent(&v, "    "));
+                let _ = writeln!(out, "  {}:\n{}", name, indent(&v, "    "));
             } else {
-                let _ = writeln!(out, "  {}: {v}", spec.name);
+                let _ = writeln!(out, "  {}: {v}", name);
             }
         }
     }

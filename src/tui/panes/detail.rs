@@ -7,7 +7,6 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::domain::priority::{label, level_label};
 use crate::domain::sla::{self, Standing};
-use crate::domain::ticket::FIELDS;
 use crate::present::{age, event_text};
 use crate::text::inert;
 use crate::tui::app::App;
@@ -52,19 +51,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         lines.push(Line::from(Span::styled(text, style)));
     }
     lines.push(Line::raw(format!("opened {} ago", age(t.created_at, app.now))));
-    let skip = [
-        "title",
-        "description",
-        "impact",
-        "urgency",
-        "priority",
-        "requester",
-        "assignee",
-    ];
-    for spec in FIELDS.iter().filter(|f| !skip.contains(&f.name)) {
-        if let Some(val) = t.fields.get(spec.name) {
+    for (name, val) in crate::present::extra_fields(t) {
+        {
             lines.push(Line::from(vec![
-                Span::styled(format!("{}: ", spec.name.replace('_', " ")), theme.dim()),
+                Span::styled(format!("{}: ", name.replace('_', " ")), theme.dim()),
                 Span::raw(inert(val, false)),
             ]));
         }

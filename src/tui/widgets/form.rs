@@ -238,12 +238,7 @@ impl<P> Form<P> {
         let inner = usize::from(width.min(area.width).saturating_sub(2)).max(1);
         let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
         let height = (rows as u16 + 2).min(area.height);
-        let rect = Rect {
-            x: area.x + (area.width.saturating_sub(width)) / 2,
-            y: area.y + (area.height.saturating_sub(height)) / 2,
-            width: width.min(area.width),
-            height,
-        };
+        let rect = super::centered(area, width, height);
         frame.render_widget(Clear, rect);
         let block = Block::default()
             .borders(Borders::ALL)

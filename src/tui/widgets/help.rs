@@ -43,12 +43,7 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, theme: &Theme) {
     )));
     let width = area.width.min((col_width * cols) as u16 + 2);
     let height = area.height.min(lines.len() as u16 + 2);
-    let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let rect = super::centered(area, width, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" keys ")),
