@@ -489,6 +489,7 @@ fn every_command_has_help_with_examples() {
         &["ci", "relate"],
         &["ci", "show"],
         &["ci", "list"],
+        &["ci", "impact"],
         &["operator", "add"],
         &["operator", "grant"],
         &["operator", "list"],
@@ -636,4 +637,82 @@ fn the_demo_desk_shows_everything_off() {
         .expect("run");
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
+
+#[test]
+fn ci_impact_both_ways_with_paths_and_cycles() {
+    let env = Env::new();
+    for (name, class) in [
+        ("shop", "business_service"),
+        ("api", "application"),
+        ("vm", "virtual_machine"),
+        ("cluster", "cluster"),
+        ("cache", "application"),
+    ] {
+        env.ok(&["ci", "add", name, "--class", class]);
+    }
+    env.ok(&["ci", "relate", "shop", "depends_on", "api"]);
+    env.ok(&["ci", "relate", "api", "runs_on", "vm"]);
+    env.ok(&["ci", "relate", "vm", "part_of", "cluster"]);
+    env.ok(&["ci", "relate", "api", "depends_on", "cache"]);
+    env.ok(&["ci", "relate", "cache", "depends_on", "api"]); // a cycle
+    let up = json(&env, &["ci", "impact", "cluster"]);
+    let reached: Vec<(String, u64)> = up["reached"]
+        .as_array()
+        .expect("reached")
+        .iter()
+        .map(|r| {
+            (
+                r["ci"].as_str().unwrap_or("").to_string(),
+                r["depth"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(&reached[..2], &[("vm".to_string(), 1), ("api".to_string(), 2)][..]);
+    assert!(reached.contains(&("cache".to_string(), 3)));
+    assert!(reached.contains(&("shop".to_string(), 3)));
+    assert_eq!(up["services"], serde_json::json!(["shop"]));
+    let shop = up["reached"]
+        .as_array()
+        .expect("r")
+        .iter()
+        .find(|r| r["ci"] == "shop")
+        .expect("shop");
+    assert_eq!(shop["path"], serde_json::json!(["cluster", "vm", "api", "shop"]));
+    assert_eq!(up["cycles"], serde_json::json!([["api", "cache", "api"]]));
+    let down = json(&env, &["ci", "impact", "shop", "--direction", "down"]);
+    let names: Vec<&str> = down["reached"]
+        .as_array()
+        .expect("r")
+        .iter()
+        .map(|r| r["ci"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(names, vec!["api", "vm", "cache", "cluster"], "by depth, then as added");
+    let text = env.ok(&["ci", "impact", "cluster"]);
+    assert!(text.contains("If cluster fails, it impacts 4 CI(s):"), "{text}");
+    assert!(text.contains("Business services hit: shop"), "{text}");
+    assert!(text.contains("Cycle: api → cache → api"), "{text}");
+    assert!(env.fails(&["ci", "impact", "nope"], 1).contains("no CI named `nope`"));
+}
+
+#[test]
+fn an_incident_on_a_ci_a_service_needs_is_offered_impact_1() {
+    let env = Env::new();
+    env.ok(&["ci", "add", "shop", "--class", "business_service"]);
+    env.ok(&["ci", "add", "db", "--class", "database"]);
+    env.ok(&["ci", "add", "printer", "--class", "server"]);
+    env.ok(&["ci", "relate", "shop", "depends_on", "db"]);
+    let out = env
+        .cmd()
+        .args(["new", "incident", "--title", "db slow", "--ci", "db"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("impact 1 (high): business service shop depends on db"));
+    assert_eq!(json(&env, &["show", "INC-1"])["impact"], 1);
+    // Not when the operator chose, nor for a CI no service needs.
+    env.ok(&["new", "incident", "--title", "db blip", "--ci", "db", "--impact", "3"]);
+    assert_eq!(json(&env, &["show", "INC-2"])["impact"], 3);
+    env.ok(&["new", "incident", "--title", "paper jam", "--ci", "printer"]);
+    assert_eq!(json(&env, &["show", "INC-3"])["impact"], 3);
 }

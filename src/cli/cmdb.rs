@@ -9,6 +9,12 @@ use crate::desk::Desk;
 use crate::domain::cmdb::Relation;
 use crate::text::{clip, inert};
 
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum DirectionArg {
+    Up,
+    Down,
+}
+
 fn relation(s: &str) -> Result<Relation, String> {
     s.parse()
 }
@@ -52,6 +58,15 @@ Examples:
     /// Show a CI: relations both ways, the business services it impacts, its open tickets.
     #[command(after_help = "Examples:\n  opsdesk ci show db-01\n  opsdesk ci show db-01 --json")]
     Show { name: String },
+    /// What a CI's failure impacts (up, the default) or what it needs (down), transitively
+    /// through depends_on, runs_on and part_of, with depth and the path to each; cycles are
+    /// reported, never followed.
+    #[command(after_help = "Examples:\n  opsdesk ci impact db-01\n  opsdesk ci impact shop --direction down --json")]
+    Impact {
+        name: String,
+        #[arg(long, value_enum, default_value = "up")]
+        direction: DirectionArg,
+    },
     /// List CIs, by class and name.
     #[command(after_help = "Examples:\n  opsdesk ci list\n  opsdesk ci list --class server --json")]
     List {
@@ -139,6 +154,52 @@ pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failu
             }
             for t in &v.open_tickets {
                 let _ = writeln!(out, "  {} P{} {} {}", t.id, t.priority, t.state, clip(&t.title, 60));
+            }
+            Ok(Output(out))
+        }
+        CiCommand::Impact { name, direction } => {
+            let direction = match direction {
+                DirectionArg::Up => crate::domain::cmdb::Direction::Up,
+                DirectionArg::Down => crate::domain::cmdb::Direction::Down,
+            };
+            let r = desk.ci_impact(name, direction)?;
+            if json {
+                return Output::json(&r);
+            }
+            let mut out = String::new();
+            let what = match direction {
+                crate::domain::cmdb::Direction::Up => "If {} fails, it impacts",
+                crate::domain::cmdb::Direction::Down => "{} depends on",
+            };
+            let _ = writeln!(
+                out,
+                "{} {} CI(s):",
+                what.replace("{}", &inert(&r.ci, false)),
+                r.reached.len()
+            );
+            for i in &r.reached {
+                let star = if i.class == "business_service" { " ★" } else { "" };
+                let path: Vec<String> = i.path.iter().map(|p| inert(p, false)).collect();
+                let arrow = match direction {
+                    crate::domain::cmdb::Direction::Up => " ← ",
+                    crate::domain::cmdb::Direction::Down => " → ",
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:>2}  {:<32} {:<18}{star}  {}",
+                    i.depth,
+                    clip(&i.ci, 32),
+                    i.class,
+                    path.join(arrow)
+                );
+            }
+            if !r.services.is_empty() {
+                let s: Vec<String> = r.services.iter().map(|s| inert(s, false)).collect();
+                let _ = writeln!(out, "Business services hit: {}", s.join(", "));
+            }
+            for c in &r.cycles {
+                let c: Vec<String> = c.iter().map(|p| inert(p, false)).collect();
+                let _ = writeln!(out, "Cycle: {}", c.join(" → "));
             }
             Ok(Output(out))
         }

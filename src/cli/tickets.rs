@@ -257,6 +257,9 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
                 fields,
             };
             let created = desk.create_ticket(kind, draft, &a.cis)?;
+            for note in &created.notes {
+                eprintln!("opsdesk: {}", crate::text::inert(note, false));
+            }
             if json {
                 return Output::json(&created.ticket);
             }

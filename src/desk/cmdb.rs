@@ -40,6 +40,20 @@ pub struct CiView {
     pub open_tickets: Vec<Ticket>,
 }
 
+/// What a failure of a CI touches (up), or what the CI needs (down).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImpactReport {
+    pub ci: String,
+    pub class: String,
+    pub direction: cmdb::Direction,
+    /// Every CI reached, nearest first, each with its depth and the path from this CI.
+    pub reached: Vec<Impacted>,
+    /// The business services among them (up) — what the desk shows first.
+    pub services: Vec<String>,
+    /// Dependency cycles met on the way, each as the CIs around it.
+    pub cycles: Vec<Vec<String>>,
+}
+
 /// The whole CMDB as the tree pane needs it: every CI, every relation, and how many open
 /// tickets each CI has.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +64,56 @@ pub struct CmdbGraph {
 }
 
 impl Desk {
+    /// Impact analysis of one CI: transitively against depends_on, runs_on and part_of.
+    pub fn ci_impact(&mut self, name: &str, direction: cmdb::Direction) -> Result<ImpactReport> {
+        self.store.read(|tx| {
+            let ci = store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().into()))?;
+            let names = store_cmdb::names(tx)?;
+            let edges = store_cmdb::edges(tx)?;
+            let label = |id: i64| {
+                names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| (format!("#{id}"), String::new()))
+            };
+            let analysis = cmdb::analyse(&edges, ci.rowid, direction);
+            let paths = cmdb::Paths::new(ci.rowid, &analysis.reached);
+            let reached: Vec<Impacted> = analysis
+                .reached
+                .iter()
+                .map(|r| {
+                    let (name, class) = label(r.ci);
+                    Impacted {
+                        ci: name,
+                        class,
+                        depth: r.depth,
+                        path: paths.path(r.ci).iter().map(|&p| label(p).0).collect(),
+                    }
+                })
+                .collect();
+            let services = match direction {
+                cmdb::Direction::Up => reached
+                    .iter()
+                    .filter(|r| r.class == "business_service")
+                    .map(|r| r.ci.clone())
+                    .collect(),
+                cmdb::Direction::Down => Vec::new(),
+            };
+            Ok(ImpactReport {
+                ci: ci.name,
+                class: ci.class,
+                direction,
+                reached,
+                services,
+                cycles: analysis
+                    .cycles
+                    .iter()
+                    .map(|c| c.iter().map(|&id| label(id).0).collect())
+                    .collect(),
+            })
+        })
+    }
+
     pub fn cmdb_graph(&mut self) -> Result<CmdbGraph> {
         self.store.read(|tx| {
             Ok(CmdbGraph {
@@ -173,27 +237,16 @@ impl Desk {
                 .collect();
             relations_out.sort_by(|a, b| (&a.relation, &a.ci).cmp(&(&b.relation, &b.ci)));
             relations_in.sort_by(|a, b| (&a.relation, &a.ci).cmp(&(&b.relation, &b.ci)));
-            let mut reached = cmdb::impacted(&edges, ci.rowid);
-            if ci.class == "business_service" {
-                reached.insert(
-                    0,
-                    cmdb::Reached {
-                        ci: ci.rowid,
-                        depth: 0,
-                        path: vec![ci.rowid],
-                    },
-                );
-            }
-            let impacted_services = reached
+            let is_service = |id: i64| label(id).1 == "business_service";
+            let impacted_services = cmdb::impacted_services(&edges, ci.rowid, is_service)
                 .into_iter()
-                .filter(|r| label(r.ci).1 == "business_service")
-                .map(|r| {
-                    let (name, class) = label(r.ci);
+                .map(|(id, depth, path)| {
+                    let (name, class) = label(id);
                     Impacted {
                         ci: name,
                         class,
-                        depth: r.depth,
-                        path: r.path.iter().map(|&p| label(p).0).collect(),
+                        depth,
+                        path: path.iter().map(|&p| label(p).0).collect(),
                     }
                 })
                 .collect();

@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use rusqlite::Transaction;
 
-pub use cmdb::{CiView, CmdbGraph, Impacted, RelationView};
+pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
 use crate::config::{Config, ConfigError};

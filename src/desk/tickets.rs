@@ -48,6 +48,8 @@ pub struct Offer {
 pub struct Created {
     pub id: TicketId,
     pub ticket: Ticket,
+    /// What the desk decided for the operator and why (e.g. the impact it offered).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -101,8 +103,10 @@ impl Desk {
         Ok(store_ops::list(tx)?.into_iter().map(|o| o.name).collect())
     }
 
-    /// Opens a ticket; `cis` are linked to it in the same transaction.
-    pub fn create_ticket(&mut self, kind: Kind, draft: Draft, cis: &[String]) -> Result<Created> {
+    /// Opens a ticket; `cis` are linked to it in the same transaction. An incident raised on a
+    /// CI that a business service depends on, with no impact given, is given impact 1 (high),
+    /// and the note says which service.
+    pub fn create_ticket(&mut self, kind: Kind, mut draft: Draft, cis: &[String]) -> Result<Created> {
         let user = self.user.clone();
         let lifecycles = self.config.lifecycles.clone();
         let matrix = self.config.matrix.clone();
@@ -117,8 +121,28 @@ impl Desk {
                 linked_cis: cis.len(),
                 local_offset: local_offset(),
             };
-            let ticket = rules::create(kind, draft, &lifecycles, &matrix, &ctx)?;
             let linked: Vec<Ci> = cis.iter().map(|n| ci_by_name(tx, n)).collect::<Result<_>>()?;
+            let mut notes = Vec::new();
+            if kind == Kind::Incident && draft.impact.is_none() && !linked.is_empty() {
+                let classes = store_cmdb::names(tx)?;
+                let edges = store_cmdb::edges(tx)?;
+                let is_service = |id: i64| classes.get(&id).is_some_and(|(_, class)| class == "business_service");
+                let hit = linked.iter().find_map(|ci| {
+                    crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service)
+                        .first()
+                        .map(|(service, _, _)| {
+                            (
+                                ci.name.clone(),
+                                classes.get(service).map(|(n, _)| n.clone()).unwrap_or_default(),
+                            )
+                        })
+                });
+                if let Some((ci, service)) = hit {
+                    draft.impact = Some(1);
+                    notes.push(format!("impact 1 (high): business service {service} depends on {ci}"));
+                }
+            }
+            let ticket = rules::create(kind, draft, &lifecycles, &matrix, &ctx)?;
             let open = lifecycles.get(kind).is_open(&ticket.state);
             let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
             let created = NewEvent {
@@ -141,7 +165,7 @@ impl Desk {
             }
             let mut ticket = ticket;
             ticket.id = id;
-            Ok(Created { id, ticket })
+            Ok(Created { id, ticket, notes })
         })
     }
 

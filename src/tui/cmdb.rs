@@ -149,33 +149,23 @@ impl CmdbModel {
     /// Business services impacted by `id` failing, each with the path from `id` up to it.
     pub fn impacted_services(&self, id: i64) -> Vec<(String, Vec<String>)> {
         let name = |i: i64| self.cis.get(&i).map(|c| c.name.clone()).unwrap_or_default();
-        let mut reached = cmdb::impacted(&self.edges, id);
-        if self.cis.get(&id).is_some_and(|c| c.class == "business_service") {
-            reached.insert(
-                0,
-                cmdb::Reached {
-                    ci: id,
-                    depth: 0,
-                    path: vec![id],
-                },
-            );
-        }
-        reached
+        let is_service = |i: i64| self.cis.get(&i).is_some_and(|c| c.class == "business_service");
+        cmdb::impacted_services(&self.edges, id, is_service)
             .into_iter()
-            .filter(|r| self.cis.get(&r.ci).is_some_and(|c| c.class == "business_service"))
-            .map(|r| (name(r.ci), r.path.iter().map(|&p| name(p)).collect()))
+            .map(|(service, _, path)| (name(service), path.iter().map(|&p| name(p)).collect()))
             .collect()
     }
 
     /// The tree path to show `id`: down from a business service that reaches it, or in the
     /// group of CIs no service reaches.
     fn path_to(&self, id: i64) -> Vec<i64> {
-        let shortest = cmdb::impacted(&self.edges, id)
-            .into_iter()
+        let reached = cmdb::impacted(&self.edges, id);
+        let shortest = reached
+            .iter()
             .filter(|r| self.cis.get(&r.ci).is_some_and(|c| c.class == "business_service"))
             .min_by_key(|r| r.depth);
         match shortest {
-            Some(r) => r.path.into_iter().rev().collect(),
+            Some(r) => cmdb::Paths::new(id, &reached).path(r.ci).into_iter().rev().collect(),
             None if self.cis.get(&id).is_some_and(|c| c.class == "business_service") => vec![id],
             None => vec![UNPLACED, id],
         }
