@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod operator;
 pub mod priority;
 pub mod rules;
+pub mod schedule;
 pub mod sla;
 pub mod ticket;
 
