@@ -52,6 +52,7 @@ pub fn event_text(e: &Event) -> String {
         }
         "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
         "ci_link" => format!("CI linked: {}", or_none(&e.new)),
+        "freeze_override" => format!("freeze window {} overridden{note}", or_none(&e.field)),
         other => format!("{}{note}", clip(other, 20)),
     }
 }

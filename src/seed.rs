@@ -551,6 +551,7 @@ impl World<'_> {
             operators: self.operators,
             linked_cis: usize::from(link_ci),
             local_offset: Utc.fix(),
+            frozen_by: &[],
         };
         let mut ticket = rules::create(kind, draft, &config.lifecycles, &config.matrix, &ctx)?;
         let assignee = &actors[g.rng.usize(..actors.len())];

@@ -490,6 +490,8 @@ fn every_command_has_help_with_examples() {
         &["ci", "show"],
         &["ci", "list"],
         &["ci", "impact"],
+        &["freeze", "add"],
+        &["freeze", "list"],
         &["operator", "add"],
         &["operator", "grant"],
         &["operator", "list"],

@@ -2,6 +2,7 @@
 //! Exit codes: 0 done, 1 refused or failed (the reason on stderr, nothing written),
 //! 2 the command line itself is wrong.
 
+mod changes;
 mod cmdb;
 mod format;
 mod operators;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Operators and their roles.
     #[command(subcommand)]
     Operator(operators::OperatorCommand),
+    /// Freeze windows: periods in which normal and standard changes are not approved.
+    #[command(subcommand)]
+    Freeze(changes::FreezeCommand),
     /// Explore opsdesk on a throwaway demo desk: a small organisation's services and ~300
     /// tickets of every kind and state. The desk is deleted on exit unless --db names one.
     #[command(after_help = "Examples:\n  opsdesk demo\n  opsdesk demo --db /tmp/demo.db     # keep it afterwards")]
@@ -177,6 +181,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Ci(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             cmdb::run(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Freeze(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            changes::run_freeze(&mut desk, cmd, cli.json)
         }
         Some(Command::Operator(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;

@@ -303,6 +303,15 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
             guard,
         } => {
             let out = desk.transition(*id, transition, fields, note.as_deref(), guard.expect_version)?;
+            for f in &out.overrides {
+                eprintln!(
+                    "opsdesk: freeze window {} overridden (emergency change); recorded",
+                    crate::text::inert(f, false)
+                );
+            }
+            for note in &out.notes {
+                eprintln!("opsdesk: {id} {}", crate::text::inert(note, false));
+            }
             if json {
                 return Output::json(&format::outcome_json(&out));
             }

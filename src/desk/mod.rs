@@ -2,6 +2,7 @@
 //! and writes the result through the store in one transaction with its timeline events.
 //! The CLI and the TUI call only this, so an action behaves the same wherever it comes from.
 
+mod changes;
 mod cmdb;
 mod operators;
 mod tickets;
@@ -11,6 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use rusqlite::Transaction;
 
+pub use changes::FreezeView;
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 

@@ -98,6 +98,86 @@ fn link_relation(a: Kind, b: Kind) -> (bool, &'static str) {
     }
 }
 
+/// The freeze windows a change's window falls in after `out`, for moves that have a freeze
+/// rule; empty otherwise.
+fn freezes_for(
+    tx: &Transaction,
+    lifecycles: &crate::domain::Lifecycles,
+    stored: &Stored,
+    out: &Outcome,
+) -> Result<Vec<String>> {
+    use crate::domain::lifecycle::FreezeRule;
+    let Some((name, _, _)) = &out.transition else {
+        return Ok(Vec::new());
+    };
+    let rule = lifecycles
+        .get(stored.ticket.kind)
+        .find(&stored.ticket, name)
+        .map(|t| t.freeze);
+    if rule.is_none_or(|r| r == FreezeRule::Ignore) {
+        return Ok(Vec::new());
+    }
+    let Some(planned) = planned(tx, stored.rowid, &out.ticket)? else {
+        return Ok(Vec::new());
+    };
+    let freezes = crate::store::changes::freezes(tx)?;
+    let edges = store_cmdb::edges(tx)?;
+    Ok(crate::domain::schedule::freezes_hit(&planned, &freezes, &edges)
+        .into_iter()
+        .map(|f| f.name.clone())
+        .collect())
+}
+
+/// A change as the schedule sees it, if it has a window.
+fn planned(tx: &Transaction, rowid: i64, t: &Ticket) -> Result<Option<crate::domain::schedule::Planned>> {
+    let utc = chrono::Offset::fix(&Utc);
+    let (Some(start), Some(end)) = (
+        t.fields.get("planned_start").and_then(|s| rules::parse_time(s, utc)),
+        t.fields.get("planned_end").and_then(|s| rules::parse_time(s, utc)),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(crate::domain::schedule::Planned {
+        id: t.id,
+        window: crate::domain::schedule::Window { start, end },
+        cis: crate::store::changes::ci_ids(tx, rowid)?,
+    }))
+}
+
+/// After a change is submitted, scheduled or approved: the changes it now conflicts with.
+fn schedule_notes(tx: &Transaction, stored: &Stored, out: &Outcome) -> Result<Vec<String>> {
+    use crate::domain::schedule::{LIVE_STATES, Why};
+    if out.ticket.kind != Kind::Change || !LIVE_STATES.contains(&out.ticket.state.as_str()) {
+        return Ok(Vec::new());
+    }
+    let Some(me) = planned(tx, stored.rowid, &out.ticket)? else {
+        return Ok(Vec::new());
+    };
+    let others = crate::store::changes::live_between(tx, me.window.start, me.window.end)?;
+    let edges = store_cmdb::edges(tx)?;
+    let names = store_cmdb::names(tx)?;
+    let name = |id: i64| {
+        names
+            .get(&id)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    Ok(crate::domain::schedule::conflicts_of(&me, &others, &edges)
+        .into_iter()
+        .map(|c| match c.why {
+            Why::SameCi { ci } => format!("conflicts with {}: both change {} in the same window", c.b, name(ci)),
+            Why::Linked { depends, on } => {
+                format!(
+                    "conflicts with {}: {} depends on {}, and their windows overlap",
+                    c.b,
+                    name(depends),
+                    name(on)
+                )
+            }
+        })
+        .collect())
+}
+
 impl Desk {
     fn operator_names(tx: &Transaction) -> Result<Vec<String>> {
         Ok(store_ops::list(tx)?.into_iter().map(|o| o.name).collect())
@@ -120,6 +200,7 @@ impl Desk {
                 operators: &operators,
                 linked_cis: cis.len(),
                 local_offset: local_offset(),
+                frozen_by: &[],
             };
             let linked: Vec<Ci> = cis.iter().map(|n| ci_by_name(tx, n)).collect::<Result<_>>()?;
             let mut notes = Vec::new();
@@ -193,7 +274,7 @@ impl Desk {
         &mut self,
         id: TicketId,
         expected: Option<i64>,
-        decide: impl FnOnce(
+        decide: impl Fn(
             &crate::domain::Lifecycles,
             &crate::domain::Matrix,
             &Ticket,
@@ -215,10 +296,31 @@ impl Desk {
                 operators: &operators,
                 linked_cis: cis,
                 local_offset: local_offset(),
+                frozen_by: &[],
             };
-            let out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+            let mut out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+            // A move with a freeze rule is decided again knowing the freezes its window
+            // (as it will be after the move) falls in.
+            let frozen = freezes_for(tx, &config.lifecycles, &stored, &out)?;
+            if !frozen.is_empty() {
+                let ctx = Context {
+                    frozen_by: &frozen,
+                    ..ctx.clone()
+                };
+                out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+            }
             let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
             Self::commit(tx, &stored, &out, &actor.name, open)?;
+            for name in &out.overrides {
+                let e = NewEvent {
+                    kind: "freeze_override",
+                    field: Some(name),
+                    note: Some("approved in a freeze window"),
+                    ..NewEvent::default()
+                };
+                store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
+            }
+            out.notes = schedule_notes(tx, &stored, &out)?;
             Ok(out)
         })
     }

@@ -70,6 +70,15 @@ pub enum Refusal {
     EmptyTitle,
     #[error("overriding the priority needs a note saying why")]
     OverrideNeedsNote,
+    #[error(
+        "{id} cannot `{transition}`: its window falls in freeze window {}; only an emergency change may be approved in a freeze",
+        .freezes.join(", ")
+    )]
+    Frozen {
+        id: TicketId,
+        transition: String,
+        freezes: Vec<String>,
+    },
 }
 
 fn legal_list(legal: &[String], state: &str) -> String {
@@ -91,6 +100,8 @@ pub struct Context<'a> {
     pub linked_cis: usize,
     /// The zone in which a time typed without an offset is read.
     pub local_offset: FixedOffset,
+    /// The freeze windows the change's window (after the move) falls in, by name.
+    pub frozen_by: &'a [String],
 }
 
 /// One field that a write changes.
@@ -109,6 +120,10 @@ pub struct Outcome {
     pub transition: Option<(String, String, String)>,
     pub changes: Vec<FieldChange>,
     pub note: Option<String>,
+    /// Freeze windows this move overrode (an emergency change approved in a freeze).
+    pub overrides: Vec<String>,
+    /// What the desk wants the operator to know about the result (e.g. schedule conflicts).
+    pub notes: Vec<String>,
 }
 
 /// A ticket as it is asked for, before it has an id.
@@ -473,6 +488,20 @@ pub fn apply_transition(
         });
     }
     check_window(&after)?;
+    let mut overrides = Vec::new();
+    if !ctx.frozen_by.is_empty() {
+        match transition.freeze {
+            super::lifecycle::FreezeRule::Ignore => {}
+            super::lifecycle::FreezeRule::Refuse => {
+                return Err(Refusal::Frozen {
+                    id: ticket.id,
+                    transition: name.into(),
+                    freezes: ctx.frozen_by.to_vec(),
+                });
+            }
+            super::lifecycle::FreezeRule::Override => overrides = ctx.frozen_by.to_vec(),
+        }
+    }
     after.state = transition.to.clone();
     after.updated_at = ctx.now;
     after.version = ticket.version + 1;
@@ -482,6 +511,8 @@ pub fn apply_transition(
         transition: Some((name.into(), ticket.state.clone(), transition.to.clone())),
         changes,
         note,
+        overrides,
+        notes: Vec::new(),
     })
 }
 
@@ -550,6 +581,8 @@ pub fn edit(
         transition: None,
         changes,
         note,
+        overrides: Vec::new(),
+        notes: Vec::new(),
     })
 }
 
@@ -592,5 +625,7 @@ pub fn assign(
         transition: None,
         changes,
         note: note.map(String::from),
+        overrides: Vec::new(),
+        notes: Vec::new(),
     })
 }

@@ -4,6 +4,7 @@
 //! is one IMMEDIATE transaction (a deferred one that later writes gets SQLITE_BUSY at once,
 //! whatever the timeout), and writes the change together with its timeline events.
 
+pub mod changes;
 pub mod cmdb;
 pub mod operators;
 pub mod search;
@@ -28,12 +29,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v1.sql")),
         M::up(concat!(include_str!("schema_v2.sql"), include_str!("search_index.sql"))),
         M::up(include_str!("schema_v3.sql")),
+        M::up(include_str!("schema_v4.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    3
+    4
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Lifecycle, Lifecycles, Transition, Value};
+use super::{FreezeRule, Lifecycle, Lifecycles, Transition, Value};
 use crate::domain::operator::Role;
 use crate::domain::ticket::{ChangeType, FieldType, Kind, NOTE, field_spec};
 
@@ -63,6 +63,7 @@ struct RawTransition {
     not_requester: bool,
     #[serde(default)]
     needs_ci: bool,
+    freeze: Option<Spanned<String>>,
     types: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     defaults: BTreeMap<String, Spanned<String>>,
@@ -376,7 +377,17 @@ fn check_transition(
         }
         Ok(out)
     };
+    let freeze = match rt.freeze.as_ref().map(|f| (f.get_ref().as_str(), f.span().start)) {
+        None => FreezeRule::Ignore,
+        Some(("refuse", _)) => FreezeRule::Refuse,
+        Some(("override", _)) => FreezeRule::Override,
+        Some((other, at)) => return ck.err(at, format!("freeze = `{other}`: expected \"refuse\" or \"override\"")),
+    };
+    if freeze != FreezeRule::Ignore && kind != Kind::Change {
+        return ck.err(at, format!("{what} has a freeze rule, which only changes can have"));
+    }
     Ok(Transition {
+        freeze,
         name,
         from: names(rt.from.get_ref()),
         to: rt.to.get_ref().clone(),

@@ -17,6 +17,18 @@ use super::ticket::{ChangeType, Kind, Ticket};
 /// The lifecycles that ship with opsdesk.
 pub const DEFAULT_SOURCE: &str = include_str!("../../../assets/lifecycles.toml");
 
+/// What a transition does when the change's window falls in a freeze window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FreezeRule {
+    /// Freezes do not concern it.
+    #[default]
+    Ignore,
+    /// It is not taken.
+    Refuse,
+    /// It is taken, and the override is recorded.
+    Override,
+}
+
 /// A value a transition writes: the actor, the time of the move, or a literal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -35,6 +47,7 @@ pub struct Transition {
     pub role: Option<Role>,
     pub not_requester: bool,
     pub needs_ci: bool,
+    pub freeze: FreezeRule,
     /// `None`: every change type (and every ticket of other kinds).
     pub types: Option<Vec<ChangeType>>,
     pub defaults: BTreeMap<String, Value>,

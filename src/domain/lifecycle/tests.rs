@@ -30,6 +30,7 @@ fn ctx<'a>(actor: &'a Actor, operators: &'a [String], cis: usize) -> Context<'a>
         operators,
         linked_cis: cis,
         local_offset: FixedOffset::east_opt(0).expect("utc"),
+        frozen_by: &[],
     }
 }
 

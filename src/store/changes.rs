@@ -1,0 +1,112 @@
+//! What the change schedule reads and writes: planned changes with their CIs, freeze windows.
+
+use chrono::{DateTime, Offset, Utc};
+use rusqlite::{Connection, params};
+
+use super::{Result, to_millis};
+use crate::domain::Kind;
+use crate::domain::rules::{format_time, parse_time};
+use crate::domain::schedule::{Freeze, LIVE_STATES, Planned, Window};
+use crate::domain::ticket::TicketId;
+use crate::store::tickets::LONGEST_WINDOW_DAYS;
+
+fn window(start: &str, end: &str) -> Option<Window> {
+    let utc = Utc.fix();
+    Some(Window {
+        start: parse_time(start, utc)?,
+        end: parse_time(end, utc)?,
+    })
+}
+
+/// The CIs a ticket is linked to, by row id.
+pub fn ci_ids(conn: &Connection, ticket: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached("SELECT ci_id FROM ticket_cis WHERE ticket_id = ?1 ORDER BY ci_id")?;
+    let rows = stmt.query_map([ticket], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Changes in a live state (assess to implement) whose window overlaps `[from, to)`, with
+/// their CIs.
+pub fn live_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Planned>> {
+    let earliest = format_time(from - chrono::Duration::days(LONGEST_WINDOW_DAYS));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, number, state, planned_start, planned_end FROM tickets WHERE kind = 'change' \
+         AND planned_start >= ?1 AND planned_start < ?2 AND planned_end > ?3",
+    )?;
+    let rows = stmt.query_map(params![earliest, format_time(to), format_time(from)], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (rowid, number, state, start, end) = row?;
+        if !LIVE_STATES.contains(&state.as_str()) {
+            continue;
+        }
+        if let Some(window) = window(&start, &end) {
+            out.push(Planned {
+                id: TicketId::new(Kind::Change, number.max(0) as u64),
+                window,
+                cis: ci_ids(conn, rowid)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn add_freeze(conn: &Connection, f: &Freeze, by: &str, at: DateTime<Utc>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO freeze_windows (name, start, end, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            f.name,
+            format_time(f.window.start),
+            format_time(f.window.end),
+            by,
+            to_millis(at)
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    for ci in &f.cis {
+        conn.execute(
+            "INSERT OR IGNORE INTO freeze_window_cis (freeze_id, ci_id) VALUES (?1, ?2)",
+            [id, *ci],
+        )?;
+    }
+    Ok(id)
+}
+
+pub fn freeze_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM freeze_windows WHERE name = ?1)",
+        [name],
+        |r| r.get(0),
+    )?)
+}
+
+/// Every freeze window, by start.
+pub fn freezes(conn: &Connection) -> Result<Vec<Freeze>> {
+    let mut stmt = conn.prepare_cached("SELECT id, name, start, end FROM freeze_windows ORDER BY start, name")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, start, end) = row?;
+        let Some(window) = window(&start, &end) else { continue };
+        let mut stmt =
+            conn.prepare_cached("SELECT ci_id FROM freeze_window_cis WHERE freeze_id = ?1 ORDER BY ci_id")?;
+        let cis = stmt.query_map([id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        out.push(Freeze { name, window, cis });
+    }
+    Ok(out)
+}
