@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod ics;
 pub mod present;
 pub mod seed;
 pub mod store;

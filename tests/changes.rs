@@ -332,3 +332,127 @@ fn freeze_windows_are_managed_by_cab_or_admin_and_checked() {
     assert_eq!(list[0]["cis"], serde_json::json!(["shop"]));
     assert!(env.ok(&["freeze", "list"]).contains("shop"));
 }
+
+#[test]
+fn the_forward_schedule_shows_conflicts_and_freezes() {
+    let env = desk();
+    env.ok(&[
+        "freeze",
+        "add",
+        "sale",
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--to",
+        "2026-12-02T00:00:00Z",
+        "--ci",
+        "shop",
+    ]);
+    let a = change(&env, "normal", "shop", "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z");
+    let b = change(&env, "normal", "db", "2026-12-01T03:00:00Z", "2026-12-01T05:00:00Z");
+    let c = change(
+        &env,
+        "normal",
+        "printer",
+        "2026-12-03T03:00:00Z",
+        "2026-12-03T05:00:00Z",
+    );
+    let _not_submitted = env.ok_as("bob", &["new", "change", "--title", "draft", "--ci", "db"]);
+    let s = json(
+        &env,
+        &[
+            "change",
+            "calendar",
+            "--from",
+            "2026-11-30T00:00:00Z",
+            "--to",
+            "2026-12-31T00:00:00Z",
+        ],
+    );
+    let rows = s.as_array().expect("rows");
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        ids,
+        vec![a.as_str(), b.as_str(), c.as_str()],
+        "by start; new changes are not on the schedule"
+    );
+    assert_eq!(rows[0]["conflicts"], serde_json::json!([b]));
+    assert_eq!(rows[1]["conflicts"], serde_json::json!([a]));
+    assert_eq!(rows[2]["conflicts"], serde_json::json!([]));
+    assert_eq!(rows[0]["freezes"], serde_json::json!(["sale"]));
+    assert_eq!(
+        rows[1]["freezes"],
+        serde_json::json!(["sale"]),
+        "the shop depends on db"
+    );
+    assert_eq!(rows[0]["cis"], serde_json::json!(["shop"]));
+    let text = env.ok(&[
+        "change",
+        "calendar",
+        "--from",
+        "2026-11-30T00:00:00Z",
+        "--to",
+        "2026-12-31T00:00:00Z",
+    ]);
+    assert!(text.contains(&format!("CONFLICT with {b}")), "{text}");
+    assert!(text.contains("FREEZE sale"), "{text}");
+    assert!(
+        env.fails(&["change", "calendar", "--from", "2026-12-31", "--to", "2026-12-01"], 1)
+            .contains("--to must be after --from")
+    );
+    assert!(
+        env.fails(&["change", "calendar", "--from", "someday"], 1)
+            .contains("is not a date")
+    );
+}
+
+#[test]
+fn the_schedule_as_icalendar_parses_back() {
+    let env = desk();
+    let a = change(&env, "normal", "shop", "2026-12-01T02:00:00Z", "2026-12-01T04:00:00Z");
+    // A long title with characters iCalendar must escape, to be folded and unescaped again.
+    env.ok_as(
+        "bob",
+        &[
+            "edit",
+            &a,
+            "--field",
+            "title=Patch; restart, verify \\ and then a much longer description of what happens next é",
+        ],
+    );
+    let b = change(&env, "emergency", "db", "2026-12-01T03:00:00Z", "2026-12-01T05:00:00Z");
+    let ics = env.ok(&[
+        "change",
+        "calendar",
+        "--from",
+        "2026-11-30T00:00:00Z",
+        "--to",
+        "2026-12-31T00:00:00Z",
+        "--ics",
+    ]);
+    assert!(ics.contains("\r\n"), "CRLF line endings");
+    assert!(ics.split("\r\n").all(|l| l.len() <= 75), "folded at 75 octets");
+    let unfolded = icalendar::parser::unfold(&ics);
+    let cal = icalendar::parser::read_calendar(&unfolded).expect("parses as iCalendar");
+    let events: Vec<_> = cal.components.iter().filter(|c| c.name == "VEVENT").collect();
+    assert_eq!(events.len(), 2);
+    let prop = |e: &icalendar::parser::Component, name: &str| {
+        e.find_prop(name).map(|p| p.val.as_str().to_string()).expect(name)
+    };
+    assert!(prop(events[0], "UID").starts_with(&format!("{a}-")));
+    assert!(prop(events[0], "UID").ends_with("@opsdesk"));
+    assert_ne!(prop(events[0], "UID"), prop(events[1], "UID"));
+    assert_eq!(prop(events[0], "DTSTART"), "20261201T020000Z");
+    assert_eq!(prop(events[0], "DTEND"), "20261201T040000Z");
+    assert!(prop(events[0], "DTSTAMP").ends_with('Z'));
+    // The independent parser undoes our escaping: the title comes back exactly.
+    assert_eq!(
+        prop(events[0], "SUMMARY"),
+        format!("{a} Patch; restart, verify \\ and then a much longer description of what happens next é")
+    );
+    assert!(prop(events[0], "DESCRIPTION").contains(&format!("Conflicts with {b}")));
+    assert_eq!(
+        prop(events[1], "STATUS"),
+        "TENTATIVE",
+        "an emergency change waiting for approval"
+    );
+}

@@ -492,6 +492,7 @@ fn every_command_has_help_with_examples() {
         &["ci", "impact"],
         &["freeze", "add"],
         &["freeze", "list"],
+        &["change", "calendar"],
         &["operator", "add"],
         &["operator", "grant"],
         &["operator", "list"],

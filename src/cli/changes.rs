@@ -31,6 +31,139 @@ Examples:
     List,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ChangeCommand {
+    /// The forward schedule of change: every change from assess to review with its window,
+    /// type, risk, state, conflicts and freezes; --ics writes it as iCalendar.
+    #[command(after_help = "Dates: 2026-12-01 or 2026-12-01 18:00 (your zone) or RFC 3339.
+Examples:
+  opsdesk change calendar
+  opsdesk change calendar --from 2026-12-01 --to 2027-01-01 --json
+  opsdesk change calendar --ics > changes.ics")]
+    Calendar {
+        /// From this day [default: today].
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this day [default: 30 days after --from].
+        #[arg(long)]
+        to: Option<String>,
+        /// Write iCalendar (RFC 5545) for calendar applications.
+        #[arg(long, conflicts_with = "json")]
+        ics: bool,
+    },
+}
+
+fn day(s: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
+    let offset = chrono::Offset::fix(chrono::Local::now().offset());
+    crate::domain::rules::parse_time(s.trim(), offset)
+        .ok_or_else(|| Failure::new(format!("--{what} `{s}` is not a date: use e.g. 2026-12-01")))
+}
+
+pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Output, Failure> {
+    let ChangeCommand::Calendar { from, to, ics } = cmd;
+    let from = match from {
+        Some(f) => day(f, "from")?,
+        None => {
+            let today = chrono::Local::now()
+                .date_naive()
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default();
+            chrono::TimeZone::from_local_datetime(&chrono::Local, &today)
+                .earliest()
+                .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc))
+        }
+    };
+    let to = match to {
+        Some(t) => day(t, "to")?,
+        None => from + chrono::Duration::days(30),
+    };
+    if to <= from {
+        return Err(Failure::new("--to must be after --from"));
+    }
+    let schedule = desk.forward_schedule(from, to)?;
+    if *ics {
+        let stamp = desk.desk_stamp();
+        let events: Vec<crate::ics::Event> = schedule
+            .iter()
+            .map(|c| {
+                let mut description = format!(
+                    "{} change, risk {}, {}. CIs: {}.",
+                    c.change_type.as_deref().unwrap_or("-"),
+                    c.risk.as_deref().unwrap_or("-"),
+                    c.state,
+                    if c.cis.is_empty() {
+                        "none".to_string()
+                    } else {
+                        c.cis.join(", ")
+                    }
+                );
+                if !c.conflicts.is_empty() {
+                    let ids: Vec<String> = c.conflicts.iter().map(ToString::to_string).collect();
+                    description.push_str(&format!("\nConflicts with {}.", ids.join(", ")));
+                }
+                if !c.freezes.is_empty() {
+                    description.push_str(&format!("\nIn freeze window {}.", c.freezes.join(", ")));
+                }
+                crate::ics::Event {
+                    uid: format!("{}-{stamp}@opsdesk", c.id),
+                    start: c.start,
+                    end: c.end,
+                    summary: format!("{} {}", c.id, c.title),
+                    description,
+                    status: if matches!(c.state.as_str(), "assess" | "authorize") {
+                        "TENTATIVE"
+                    } else {
+                        "CONFIRMED"
+                    },
+                }
+            })
+            .collect();
+        return Ok(Output(crate::ics::calendar(
+            "opsdesk changes",
+            &events,
+            chrono::Utc::now(),
+        )));
+    }
+    if json {
+        return Output::json(&schedule);
+    }
+    if schedule.is_empty() {
+        return Ok(Output(format!(
+            "no changes between {} and {}\n",
+            local(from),
+            local(to)
+        )));
+    }
+    let mut out = String::new();
+    for c in &schedule {
+        let mut flags = Vec::new();
+        if !c.conflicts.is_empty() {
+            let ids: Vec<String> = c.conflicts.iter().map(ToString::to_string).collect();
+            flags.push(format!("CONFLICT with {}", ids.join(", ")));
+        }
+        if !c.freezes.is_empty() {
+            flags.push(format!("FREEZE {}", c.freezes.join(", ")));
+        }
+        let _ = writeln!(
+            out,
+            "{} → {}  {:<8} {:<9} {:<6} {:<10} {}{}",
+            local(c.start),
+            c.end.with_timezone(&chrono::Local).format("%H:%M"),
+            c.id.to_string(),
+            c.change_type.as_deref().unwrap_or("-"),
+            c.risk.as_deref().unwrap_or("-"),
+            c.state,
+            crate::text::clip(&c.title, 40),
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!("  ⚠ {}", flags.join("; "))
+            }
+        );
+    }
+    Ok(Output(out))
+}
+
 fn local(t: chrono::DateTime<chrono::Utc>) -> String {
     t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
 }

@@ -72,6 +72,9 @@ pub enum Command {
     /// Freeze windows: periods in which normal and standard changes are not approved.
     #[command(subcommand)]
     Freeze(changes::FreezeCommand),
+    /// The change schedule.
+    #[command(subcommand)]
+    Change(changes::ChangeCommand),
     /// Explore opsdesk on a throwaway demo desk: a small organisation's services and ~300
     /// tickets of every kind and state. The desk is deleted on exit unless --db names one.
     #[command(after_help = "Examples:\n  opsdesk demo\n  opsdesk demo --db /tmp/demo.db     # keep it afterwards")]
@@ -185,6 +188,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Freeze(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             changes::run_freeze(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Change(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            changes::run_change(&mut desk, cmd, cli.json)
         }
         Some(Command::Operator(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;

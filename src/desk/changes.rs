@@ -20,7 +20,103 @@ pub struct FreezeView {
     pub cis: Vec<String>,
 }
 
+/// One change on the forward schedule, with what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scheduled {
+    pub id: crate::domain::TicketId,
+    pub title: String,
+    pub state: String,
+    pub change_type: Option<String>,
+    pub risk: Option<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub cis: Vec<String>,
+    /// Live changes whose windows overlap on the same or dependent CIs.
+    pub conflicts: Vec<crate::domain::TicketId>,
+    /// Freeze windows this change falls in.
+    pub freezes: Vec<String>,
+}
+
+/// The states the forward schedule shows (ITIL.md: from assess to review).
+pub const SCHEDULE_STATES: [&str; 5] = ["assess", "authorize", "scheduled", "implement", "review"];
+
 impl Desk {
+    /// The forward schedule of change between `from` and `to`: every change from assess to
+    /// review whose window overlaps, by start, each with its conflicts and freezes.
+    pub fn forward_schedule(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Scheduled>> {
+        use crate::domain::schedule::{self, Planned};
+        self.store.read(|tx| {
+            let names = store_cmdb::names(tx)?;
+            let edges = store_cmdb::edges(tx)?;
+            let freezes = store_changes::freezes(tx)?;
+            let windows = crate::store::tickets::changes_between(tx, from, to)?;
+            let live = store_changes::live_between(tx, from, to)?;
+            let conflicts = schedule::conflicts(&live, &edges);
+            let mut out = Vec::new();
+            for w in windows
+                .into_iter()
+                .filter(|w| SCHEDULE_STATES.contains(&w.state.as_str()))
+            {
+                let cis = live
+                    .iter()
+                    .find(|p| p.id == w.id)
+                    .map(|p| p.cis.clone())
+                    .map_or_else(|| store_changes::ci_ids_of_change(tx, w.id.number), Ok)?;
+                let me = Planned {
+                    id: w.id,
+                    window: Window {
+                        start: w.start,
+                        end: w.end,
+                    },
+                    cis: cis.clone(),
+                };
+                let mut with: Vec<crate::domain::TicketId> = conflicts
+                    .iter()
+                    .filter_map(|c| {
+                        if c.a == w.id {
+                            Some(c.b)
+                        } else if c.b == w.id {
+                            Some(c.a)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                with.sort();
+                with.dedup();
+                out.push(Scheduled {
+                    id: w.id,
+                    title: w.title,
+                    state: w.state,
+                    change_type: w.change_type,
+                    risk: w.risk,
+                    start: w.start,
+                    end: w.end,
+                    cis: cis
+                        .iter()
+                        .map(|id| names.get(id).map(|(n, _)| n.clone()).unwrap_or_default())
+                        .collect(),
+                    conflicts: with,
+                    freezes: schedule::freezes_hit(&me, &freezes, &edges)
+                        .into_iter()
+                        .map(|f| f.name.clone())
+                        .collect(),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// What makes this desk's calendar UIDs its own: when it was created.
+    pub fn desk_stamp(&self) -> String {
+        self.store
+            .meta("created_at")
+            .ok()
+            .flatten()
+            .map(|s| s.chars().filter(char::is_ascii_alphanumeric).collect())
+            .unwrap_or_else(|| "desk".into())
+    }
+
     /// Declares a freeze window; operators with the cab or admin role may.
     pub fn add_freeze(&mut self, name: &str, from: &str, to: &str, cis: &[String]) -> Result<FreezeView> {
         let name = name.trim();

@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use rusqlite::Transaction;
 
-pub use changes::FreezeView;
+pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 

@@ -110,3 +110,13 @@ pub fn freezes(conn: &Connection) -> Result<Vec<Freeze>> {
     }
     Ok(out)
 }
+
+/// The CIs of change number `number`, by row id.
+pub fn ci_ids_of_change(conn: &Connection, number: u64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tc.ci_id FROM ticket_cis tc JOIN tickets t ON t.id = tc.ticket_id \
+         WHERE t.kind = 'change' AND t.number = ?1 ORDER BY tc.ci_id",
+    )?;
+    let rows = stmt.query_map([i64::try_from(number).unwrap_or(i64::MAX)], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
