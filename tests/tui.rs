@@ -1,7 +1,7 @@
 //! The terminal desk on ratatui's TestBackend: each screen as a snapshot, and the main flows
 //! driven by keys with the result checked in the store.
 
-use chrono::{DateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
 use opsdesk::domain::{Kind, TicketId};
@@ -623,4 +623,63 @@ fn a_move_applies_to_every_marked_ticket() {
         (state(&mut app, 1), state(&mut app, 2), state(&mut app, 3)),
         ("cancelled".into(), "cancelled".into(), "new".into())
     );
+}
+
+#[test]
+fn the_calendar_highlights_conflicts_and_freezes() {
+    let (dir, mut app) = fresh();
+    let mut desk = Desk::open(&dir.path().join("desk.db"), "alice", Config::default()).expect("desk");
+    desk.add_ci("db", "database", None, None, None, &[]).expect("ci");
+    desk.add_operator("carol", &[opsdesk::domain::Role::Cab]).expect("op");
+    let month = app.now.with_timezone(&app.zone).date_naive();
+    let day = chrono::NaiveDate::from_ymd_opt(month.year(), month.month(), 10).expect("day");
+    desk.add_freeze("audit", &format!("{day}T00:00:00Z"), &format!("{day}T23:00:00Z"), &[])
+        .expect("freeze");
+    for n in 0..2 {
+        let id = desk
+            .create_ticket(
+                Kind::Change,
+                opsdesk::domain::rules::Draft {
+                    title: format!("patch {n}"),
+                    ..Default::default()
+                },
+                &["db".into()],
+            )
+            .expect("change")
+            .id;
+        let f = |k: &str, v: String| (k.to_string(), v);
+        desk.transition(
+            id,
+            "submit",
+            &[
+                f("risk", "low".into()),
+                f("implementation_plan", "a".into()),
+                f("backout_plan", "b".into()),
+                f("planned_start", format!("{day}T0{}:00:00Z", 2 + n)),
+                f("planned_end", format!("{day}T0{}:00:00Z", 4 + n)),
+            ],
+            None,
+            None,
+        )
+        .expect("submit");
+    }
+    app.zone = chrono::Utc.fix();
+    keys(&mut app, "4");
+    let today = app.calendar.as_ref().expect("cal").day;
+    let steps = (day - today).num_days();
+    for _ in 0..steps.abs() {
+        key(
+            &mut app,
+            if steps > 0 {
+                KeyCode::Char('l')
+            } else {
+                KeyCode::Char('h')
+            },
+        );
+    }
+    let cal = app.calendar.as_ref().expect("cal");
+    assert_eq!(cal.conflict_days(), vec![day]);
+    let s = screen(&app, 110, 24);
+    assert!(s.contains("⚠ CONFLICT with CHG-2 · FREEZE audit"), "{s}");
+    assert!(s.contains("⚠ CONFLICT with CHG-1 · FREEZE audit"), "{s}");
 }

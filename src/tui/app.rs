@@ -297,8 +297,16 @@ impl App {
         if cal.needs_load() {
             let (from, to) = cal.month_range();
             let changes = self.desk.changes_between(from, to)?;
+            let flags = self
+                .desk
+                .forward_schedule(from, to)?
+                .into_iter()
+                .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty())
+                .map(|s| (s.id, (s.conflicts, s.freezes)))
+                .collect();
             if let Some(cal) = &mut self.calendar {
                 cal.set_changes(changes);
+                cal.flags = flags;
             }
         }
         Ok(())

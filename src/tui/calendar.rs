@@ -16,6 +16,9 @@ pub struct CalendarModel {
     pub loaded: Option<(i32, u32)>,
     /// The highlighted change of the agenda.
     pub cursor: usize,
+    /// For changes on the forward schedule: the changes each conflicts with and the freeze
+    /// windows it falls in.
+    pub flags: std::collections::HashMap<crate::domain::TicketId, (Vec<crate::domain::TicketId>, Vec<String>)>,
     pub zone: FixedOffset,
 }
 
@@ -27,6 +30,7 @@ impl CalendarModel {
             changes: Vec::new(),
             loaded: None,
             cursor: 0,
+            flags: Default::default(),
             zone,
         }
     }
@@ -110,6 +114,26 @@ impl CalendarModel {
             } else {
                 last
             };
+            while d <= last && days.len() < 1_000 {
+                if d.month() == self.day.month() && !days.contains(&d) {
+                    days.push(d);
+                }
+                d += Duration::days(1);
+            }
+        }
+        days
+    }
+
+    /// Days of the displayed month on which a change with a conflict runs.
+    pub fn conflict_days(&self) -> Vec<NaiveDate> {
+        let mut days = Vec::new();
+        for c in self
+            .changes
+            .iter()
+            .filter(|c| self.flags.get(&c.id).is_some_and(|(with, _)| !with.is_empty()))
+        {
+            let mut d = c.start.with_timezone(&self.zone).date_naive();
+            let last = (c.end - Duration::seconds(1)).with_timezone(&self.zone).date_naive();
             while d <= last && days.len() < 1_000 {
                 if d.month() == self.day.month() && !days.contains(&d) {
                     days.push(d);

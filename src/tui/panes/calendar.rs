@@ -26,6 +26,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             events.add(d, busy);
         }
     }
+    let clash = theme
+        .breached()
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED | Modifier::ITALIC);
+    for d in cal.conflict_days() {
+        if let Some(d) = to_time_date(d) {
+            events.add(d, clash);
+        }
+    }
     if let Some(d) = to_time_date(cal.day) {
         events.add(d, theme.selected().add_modifier(Modifier::BOLD));
     }
@@ -44,6 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let legend = vec![
         Line::from(Span::styled("underlined: a change runs", theme.dim())),
+        Line::from(Span::styled("italic: changes conflict", theme.dim())),
         Line::from(Span::styled("h/l day · j/k week", theme.dim())),
         Line::from(Span::styled("pgup/pgdn month · g today", theme.dim())),
         Line::from(Span::styled("space day↔week · ]/[ pick", theme.dim())),
@@ -88,6 +97,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )),
             Span::raw(clip(&inert(&c.title, false), 60)),
         ]));
+        if let Some((with, freezes)) = cal.flags.get(&c.id) {
+            let mut warn = Vec::new();
+            if !with.is_empty() {
+                let ids: Vec<String> = with.iter().map(ToString::to_string).collect();
+                warn.push(format!("CONFLICT with {}", ids.join(", ")));
+            }
+            if !freezes.is_empty() {
+                warn.push(format!(
+                    "FREEZE {}",
+                    freezes.iter().map(|f| inert(f, false)).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            lines.push(Line::from(Span::styled(
+                format!("    ⚠ {}", warn.join(" · ")),
+                theme.breached(),
+            )));
+        }
     }
     let count = format!(
         "{} change(s) this month",
