@@ -493,6 +493,7 @@ fn every_command_has_help_with_examples() {
         &["freeze", "add"],
         &["freeze", "list"],
         &["change", "calendar"],
+        &["known-errors"],
         &["operator", "add"],
         &["operator", "grant"],
         &["operator", "list"],

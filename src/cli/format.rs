@@ -144,3 +144,27 @@ pub fn outcome_json(out: &Outcome) -> serde_json::Value {
         "ticket": out.ticket,
     })
 }
+
+/// Known errors and possible duplicates for an incident, if there are any.
+pub fn suggestions(s: &crate::desk::Suggestions) -> String {
+    let mut out = String::new();
+    if !s.known_errors.is_empty() {
+        let _ = writeln!(out, "\nKnown errors that may apply:");
+        for k in &s.known_errors {
+            let _ = writeln!(
+                out,
+                "  {} {} — workaround: {}",
+                k.id,
+                clip(&k.title, 50),
+                clip(&k.workaround, 60)
+            );
+        }
+    }
+    if !s.similar.is_empty() {
+        let _ = writeln!(out, "\nPossible duplicates (open incidents):");
+        for t in &s.similar {
+            let _ = writeln!(out, "  {} [{}] {}", t.id, t.state, clip(&t.title, 70));
+        }
+    }
+    out
+}

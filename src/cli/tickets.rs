@@ -90,8 +90,18 @@ pub enum TicketCommand {
         /// The note recorded with the move (some moves require one).
         #[arg(long)]
         note: Option<String>,
+        /// With `resolve` on a problem: resolve its open incidents too, each with its own move.
+        #[arg(long)]
+        resolve_incidents: bool,
         #[command(flatten)]
         guard: VersionGuard,
+    },
+    /// Known errors (problems with a workaround), best match for TEXT first.
+    #[command(after_help = "Examples:\n  opsdesk known-errors\n  opsdesk known-errors vpn drops --json")]
+    KnownErrors {
+        text: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
     },
     /// Assign a ticket to an operator, or to yourself.
     #[command(after_help = "Examples:\n  opsdesk assign INC-7          # to me\n  opsdesk assign INC-7 bob")]
@@ -290,19 +300,74 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
         }
         TicketCommand::Show { id } => {
             let view = desk.ticket(*id)?;
+            let suggestions = desk.suggestions(*id)?;
             if json {
-                return Output::json(&view);
+                let mut v = serde_json::to_value(&view).map_err(|e| Failure::new(e.to_string()))?;
+                if id.kind == Kind::Incident {
+                    v["suggestions"] = serde_json::to_value(&suggestions).map_err(|e| Failure::new(e.to_string()))?;
+                }
+                return Output::json(&v);
             }
-            Ok(Output(format::ticket_detail(&view, chrono::Utc::now())))
+            let mut out = format::ticket_detail(&view, chrono::Utc::now());
+            out.push_str(&format::suggestions(&suggestions));
+            Ok(Output(out))
+        }
+        TicketCommand::KnownErrors { text, limit } => {
+            let found = desk.known_errors(&text.join(" "), *limit)?;
+            if json {
+                return Output::json(&found);
+            }
+            if found.is_empty() {
+                return Ok(Output("no known errors\n".into()));
+            }
+            let mut out = String::new();
+            for k in &found {
+                out.push_str(&format!(
+                    "{} [{}] {}\n  root cause: {}\n  workaround: {}\n",
+                    k.id,
+                    k.state,
+                    crate::text::inert(&k.title, false),
+                    crate::text::clip(k.root_cause.as_deref().unwrap_or("-"), 100),
+                    crate::text::clip(&k.workaround, 100)
+                ));
+            }
+            Ok(Output(out))
         }
         TicketCommand::Move {
             id,
             transition,
             fields,
             note,
+            resolve_incidents,
             guard,
         } => {
+            if *resolve_incidents && (id.kind != Kind::Problem || transition != "resolve") {
+                return Err(Failure {
+                    message: "--resolve-incidents goes with `resolve` on a problem".into(),
+                    code: 2,
+                });
+            }
             let out = desk.transition(*id, transition, fields, note.as_deref(), guard.expect_version)?;
+            if id.kind == Kind::Problem && out.ticket.state == "resolved" {
+                if *resolve_incidents {
+                    for (inc, r) in desk.resolve_incidents_of(*id)? {
+                        match r {
+                            Ok(()) => eprintln!("opsdesk: {inc} resolved with {id}"),
+                            Err(e) => eprintln!("opsdesk: {inc} not resolved: {}", crate::text::inert(&e, false)),
+                        }
+                    }
+                } else {
+                    let open = desk.open_incidents_of(*id)?;
+                    if !open.is_empty() {
+                        let ids: Vec<String> = open.iter().map(ToString::to_string).collect();
+                        eprintln!(
+                            "opsdesk: {id} has {} open incident(s): {}; resolve them too with: opsdesk move {id} ... --resolve-incidents, or one by one",
+                            open.len(),
+                            ids.join(", ")
+                        );
+                    }
+                }
+            }
             for f in &out.overrides {
                 eprintln!(
                     "opsdesk: freeze window {} overridden (emergency change); recorded",

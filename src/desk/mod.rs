@@ -5,6 +5,7 @@
 mod changes;
 mod cmdb;
 mod operators;
+mod problems;
 mod tickets;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use rusqlite::Transaction;
 
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
+pub use problems::Suggestions;
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
 use crate::config::{Config, ConfigError};

@@ -596,3 +596,43 @@ pub fn changes_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>
     }
     Ok(out)
 }
+
+/// A problem with a workaround recorded: a known error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KnownError {
+    pub id: TicketId,
+    pub title: String,
+    pub state: String,
+    pub root_cause: Option<String>,
+    pub workaround: String,
+}
+
+/// Every problem that has a workaround, newest first.
+pub fn known_errors(conn: &Connection) -> Result<Vec<KnownError>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT number, title, state, root_cause, workaround FROM tickets \
+         WHERE kind = 'problem' AND workaround IS NOT NULL AND state <> 'cancelled' ORDER BY id DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(KnownError {
+            id: TicketId::new(Kind::Problem, r.get::<_, i64>(0)?.max(0) as u64),
+            title: r.get(1)?,
+            state: r.get(2)?,
+            root_cause: r.get(3)?,
+            workaround: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The open incidents caused by a problem (linked `caused_by`).
+pub fn open_incidents_of_problem(conn: &Connection, problem: i64) -> Result<Vec<TicketId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.number FROM ticket_links l JOIN tickets t ON t.id = l.from_id \
+         WHERE l.to_id = ?1 AND l.relation = 'caused_by' AND t.kind = 'incident' AND t.is_open = 1 ORDER BY t.number",
+    )?;
+    let rows = stmt.query_map([problem], |r| {
+        Ok(TicketId::new(Kind::Incident, r.get::<_, i64>(0)?.max(0) as u64))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
