@@ -63,6 +63,22 @@ fn add_incident(app: &mut App, title: &str, level: Option<u8>) {
     app.reload().expect("reload");
 }
 
+/// Selects `id` in the queue, from the top; fails the test if it is not shown.
+fn select(app: &mut App, id: TicketId) {
+    key(app, KeyCode::Char('g'));
+    for _ in 0..app.queue.len() {
+        if app.queue.selected_row().is_some_and(|r| r.row.id == id) {
+            return;
+        }
+        key(app, KeyCode::Down);
+    }
+    assert_eq!(
+        app.queue.selected_row().map(|r| r.row.id),
+        Some(id),
+        "{id} is not in the queue"
+    );
+}
+
 fn screen(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     t.draw(|f| ui::draw(f, app, &THEME)).expect("draw");
@@ -682,4 +698,58 @@ fn the_calendar_highlights_conflicts_and_freezes() {
     let s = screen(&app, 110, 24);
     assert!(s.contains("⚠ CONFLICT with CHG-2 · FREEZE audit"), "{s}");
     assert!(s.contains("⚠ CONFLICT with CHG-1 · FREEZE audit"), "{s}");
+}
+
+#[test]
+fn an_incident_shows_known_errors_and_resolving_its_problem_offers_to_resolve_it() {
+    let (_d, mut app) = fresh();
+    let f = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let draft = |t: &str| opsdesk::domain::rules::Draft {
+        title: t.into(),
+        ..Default::default()
+    };
+    let prb = app
+        .desk
+        .create_ticket(Kind::Problem, draft("VPN tunnel drops under load"), &[])
+        .expect("p")
+        .id;
+    app.desk.assign(prb, None, None, None).expect("assign");
+    app.desk
+        .transition(
+            prb,
+            "record_known_error",
+            &[f("root_cause", "MTU"), f("workaround", "Lower the MTU to 1400")],
+            None,
+            None,
+        )
+        .expect("known error");
+    let inc = app
+        .desk
+        .create_ticket(Kind::Incident, draft("VPN tunnel drops again"), &[])
+        .expect("i")
+        .id;
+    app.desk.link_tickets(inc, prb).expect("link");
+    app.reload().expect("reload");
+    // The incident's detail names the known error and its workaround.
+    select(&mut app, inc);
+    key(&mut app, KeyCode::Enter);
+    let s = screen(&app, 100, 40);
+    assert!(s.contains("Known errors that may apply"), "{s}");
+    assert!(s.contains("workaround: Lower the MTU to 1400"), "{s}");
+    // Resolve the problem from its detail: the desk asks about the incident.
+    key(&mut app, KeyCode::Esc);
+    select(&mut app, prb);
+    key(&mut app, KeyCode::Enter);
+    keys(&mut app, "r");
+    keys(&mut app, "MTU raised on the concentrator");
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.mode, Mode::ResolveIncidents { .. }), "{:?}", app.status);
+    assert!(screen(&app, 80, 24).contains("Resolve its 1 open incident(s) too?"));
+    keys(&mut app, "y");
+    let t = app.desk.ticket(inc).expect("t").ticket;
+    assert_eq!(t.state, "resolved");
+    assert_eq!(
+        t.get("resolution_note").as_deref(),
+        Some("Resolved with PRB-1: MTU raised on the concentrator")
+    );
 }

@@ -68,6 +68,11 @@ pub enum Mode {
         text: String,
         index: usize,
     },
+    /// A yes/no question: resolve a resolved problem's open incidents too?
+    ResolveIncidents {
+        problem: TicketId,
+        incidents: Vec<TicketId>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +96,8 @@ pub struct App {
     pub pane: Pane,
     pub detail: Option<TicketView>,
     pub impacts: Vec<CiImpact>,
+    /// For an incident in detail: known errors and possible duplicates.
+    pub suggestions: crate::desk::Suggestions,
     pub detail_scroll: u16,
     /// The CMDB tree, read on the first visit to its pane.
     pub cmdb: Option<CmdbModel>,
@@ -159,6 +166,7 @@ impl App {
             pane: Pane::Queue,
             detail: None,
             impacts: Vec::new(),
+            suggestions: Default::default(),
             detail_scroll: 0,
             cmdb: None,
             calendar: None,
@@ -397,7 +405,7 @@ impl App {
         Ok(())
     }
 
-    fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
+    pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
         let view = self.desk.ticket(id)?;
         let mut impacts = Vec::new();
         for ci in &view.cis {
@@ -411,6 +419,7 @@ impl App {
         if self.detail.as_ref().map(|d| d.ticket.id) != Some(id) {
             self.detail_scroll = 0;
         }
+        self.suggestions = self.desk.suggestions(id)?;
         self.detail = Some(view);
         self.impacts = impacts;
         Ok(())

@@ -53,6 +53,10 @@ pub fn handle_key(app: &mut App, key: KeyEvent) -> Effect {
                 app.queue.select(0);
             }
         }
+        Mode::ResolveIncidents { problem, .. } => {
+            let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+            app.answer_resolve_incidents(problem, yes);
+        }
         Mode::Palette { mut text, mut index } => {
             let n = app.palette_matches(&text).len().max(1);
             match key.code {

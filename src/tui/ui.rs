@@ -48,6 +48,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         Mode::Pick(p) => widgets::picker::draw(frame, main, p, theme),
         Mode::Form(f) => f.draw(frame, main, theme),
         Mode::Palette { text, index } => widgets::palette::draw(frame, main, app, text, *index, theme),
+        Mode::ResolveIncidents { problem, incidents } => {
+            let ids: Vec<String> = incidents.iter().map(ToString::to_string).collect();
+            let text = format!(
+                "{problem} is resolved. Resolve its {} open incident(s) too?\n{}\n\ny: yes, each with its own move · any other key: no",
+                incidents.len(),
+                ids.join(", ")
+            );
+            let rect = widgets::centered(main, 64, 7);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: false })
+                    .block(ratatui::widgets::Block::bordered().title(" resolve incidents ")),
+                rect,
+            );
+        }
         Mode::Normal | Mode::Filter | Mode::FindCi(_) => {}
     }
 }

@@ -155,12 +155,59 @@ impl App {
                 } else {
                     self.say(text);
                 }
+                if let Purpose::Transition { name, targets } = &form.purpose
+                    && name == "resolve"
+                {
+                    self.offer_resolving_incidents(targets);
+                }
             }
             Err(e) => {
                 let mut form = form;
                 form.error = Some(e.to_string());
                 self.mode = Mode::Form(form);
             }
+        }
+    }
+
+    /// After a problem is resolved: if it still has open incidents, ask whether to resolve
+    /// them too.
+    fn offer_resolving_incidents(&mut self, targets: &[TicketId]) {
+        for problem in targets.iter().filter(|t| t.kind == Kind::Problem) {
+            match self.desk.open_incidents_of(*problem) {
+                Ok(incidents) if !incidents.is_empty() => {
+                    self.mode = Mode::ResolveIncidents {
+                        problem: *problem,
+                        incidents,
+                    };
+                    return;
+                }
+                Ok(_) => {}
+                Err(e) => self.complain(e.to_string()),
+            }
+        }
+    }
+
+    /// The answer to that question: yes resolves each incident with its own move.
+    pub fn answer_resolve_incidents(&mut self, problem: TicketId, yes: bool) {
+        if !yes {
+            self.say(format!("{problem} resolved; its incidents stay open"));
+            return;
+        }
+        match self.desk.resolve_incidents_of(problem) {
+            Ok(results) => {
+                let done: Vec<TicketId> = results.iter().filter(|(_, r)| r.is_ok()).map(|(id, _)| *id).collect();
+                let failed: Vec<String> = results
+                    .iter()
+                    .filter_map(|(id, r)| r.as_ref().err().map(|e| format!("{id}: {e}")))
+                    .collect();
+                let _ = self.reload();
+                if failed.is_empty() {
+                    self.say(format!("{} resolved with {problem}", ids_text(&done)));
+                } else {
+                    self.complain(format!("{} resolved; {}", ids_text(&done), failed.join(" · ")));
+                }
+            }
+            Err(e) => self.complain(e.to_string()),
         }
     }
 

@@ -101,6 +101,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             )));
         }
     }
+    if !app.suggestions.known_errors.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("Known errors that may apply", theme.title())));
+        for k in &app.suggestions.known_errors {
+            lines.push(Line::raw(format!("  {} {}", k.id, inert(&k.title, false))));
+            lines.push(Line::from(vec![
+                Span::styled("    workaround: ", theme.dim()),
+                Span::raw(inert(&k.workaround, false)),
+            ]));
+        }
+    }
+    if !app.suggestions.similar.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("Possible duplicates", theme.title())));
+        for t in &app.suggestions.similar {
+            lines.push(Line::raw(format!(
+                "  {} [{}] {}",
+                t.id,
+                inert(&t.state, false),
+                inert(&t.title, false)
+            )));
+        }
+    }
     lines.push(Line::raw(""));
     let next = if v.allowed.is_empty() {
         "comments only".to_string()
