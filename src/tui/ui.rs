@@ -31,8 +31,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let side = area.width >= SIDE_BY_SIDE && app.detail.is_some();
     if app.pane == Pane::Cmdb && app.cmdb.is_some() {
         panes::cmdb::draw(frame, main, app, theme);
-    } else if app.pane == Pane::Calendar && app.calendar.is_some() {
-        panes::calendar::draw(frame, main, app, theme);
+    } else if let (Pane::Calendar, Some(cal)) = (app.pane, &app.calendar) {
+        panes::calendar::draw(frame, main, cal, theme);
     } else if side {
         let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
         panes::queue::draw(frame, left, app, theme, app.pane == Pane::Queue);

@@ -10,12 +10,10 @@ use ratatui::widgets::calendar::{CalendarEventStore, Monthly};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::text::{clip, inert};
-use crate::tui::app::App;
-use crate::tui::calendar::to_time_date;
+use crate::tui::calendar::{CalendarModel, to_time_date};
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(cal) = &app.calendar else { return };
+pub fn draw(frame: &mut Frame, area: Rect, cal: &CalendarModel, theme: &Theme) {
     let [left, right] = Layout::horizontal([Constraint::Length(26), Constraint::Min(20)]).areas(area);
     // Days with changes are bold and underlined (readable without colour); the selected day
     // is reversed.
