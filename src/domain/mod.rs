@@ -3,6 +3,7 @@
 
 pub mod cmdb;
 pub mod lifecycle;
+pub mod maintenance;
 pub mod operator;
 pub mod priority;
 pub mod rules;
