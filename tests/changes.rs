@@ -456,3 +456,87 @@ fn the_schedule_as_icalendar_parses_back() {
         "an emergency change waiting for approval"
     );
 }
+
+#[test]
+fn a_change_outside_its_cis_maintenance_window_is_flagged_not_refused() {
+    let env = desk();
+    let out = env.ok(&["ci", "maintenance", "db", "sun 02:00-06:00 Europe/Berlin"]);
+    assert_eq!(
+        out, "db maintenance: Sun 02:00-06:00 Europe/Berlin\n",
+        "stored in its normal form"
+    );
+    assert!(
+        env.ok(&["ci", "show", "db"])
+            .contains("maintenance: Sun 02:00-06:00 Europe/Berlin")
+    );
+    // Sunday 2026-12-06 01:00-03:00 UTC is 02:00-04:00 in Berlin: inside.
+    let inside = change(&env, "normal", "db", "2026-12-06T01:00:00Z", "2026-12-06T03:00:00Z");
+    // Monday: outside. Submitting works, and says so.
+    let id = env
+        .ok_as("bob", &["new", "change", "--title", "weekday patch", "--ci", "db"])
+        .trim()
+        .to_string();
+    let out = env
+        .cmd_as("bob")
+        .args([
+            "move",
+            &id,
+            "submit",
+            "-f",
+            "risk=low",
+            "-f",
+            "implementation_plan=a",
+            "-f",
+            "backout_plan=b",
+        ])
+        .args([
+            "-f",
+            "planned_start=2026-12-07T10:00:00Z",
+            "-f",
+            "planned_end=2026-12-07T11:00:00Z",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is outside the maintenance window of db (Sun 02:00-06:00 Europe/Berlin)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = json(
+        &env,
+        &[
+            "change",
+            "calendar",
+            "--from",
+            "2026-12-01T00:00:00Z",
+            "--to",
+            "2026-12-31T00:00:00Z",
+        ],
+    );
+    let flags = |id: &str| {
+        s.as_array().expect("rows").iter().find(|r| r["id"] == id).expect("row")["outside_maintenance"].clone()
+    };
+    assert_eq!(flags(&inside), serde_json::json!([]));
+    assert_eq!(flags(&id), serde_json::json!(["db"]));
+    // Bad specs are refused with the form expected; --clear removes them.
+    let before = env.snapshot();
+    assert!(
+        env.fails(&["ci", "maintenance", "db", "sometimes"], 1)
+            .contains("is not a maintenance window: write DAYS HH:MM-HH:MM ZONE")
+    );
+    assert!(
+        env.fails(&["ci", "maintenance", "db", "Sun 02:00-06:00 Mars/Base"], 1)
+            .contains("`Mars/Base` is not a time zone name")
+    );
+    assert!(
+        env.fails(&["ci", "maintenance", "nope", "Sun 02:00-06:00 UTC"], 1)
+            .contains("no CI named `nope`")
+    );
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(
+        env.ok(&["ci", "maintenance", "db", "--clear"]),
+        "db has no maintenance window\n"
+    );
+}

@@ -490,6 +490,7 @@ fn every_command_has_help_with_examples() {
         &["ci", "show"],
         &["ci", "list"],
         &["ci", "impact"],
+        &["ci", "maintenance"],
         &["freeze", "add"],
         &["freeze", "list"],
         &["change", "calendar"],

@@ -104,6 +104,12 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
                 if !c.freezes.is_empty() {
                     description.push_str(&format!("\nIn freeze window {}.", c.freezes.join(", ")));
                 }
+                if !c.outside_maintenance.is_empty() {
+                    description.push_str(&format!(
+                        "\nOutside the maintenance window of {}.",
+                        c.outside_maintenance.join(", ")
+                    ));
+                }
                 crate::ics::Event {
                     uid: format!("{}-{stamp}@opsdesk", c.id),
                     start: c.start,
@@ -143,6 +149,9 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
         }
         if !c.freezes.is_empty() {
             flags.push(format!("FREEZE {}", c.freezes.join(", ")));
+        }
+        if !c.outside_maintenance.is_empty() {
+            flags.push(format!("OUTSIDE MAINTENANCE {}", c.outside_maintenance.join(", ")));
         }
         let _ = writeln!(
             out,

@@ -67,6 +67,23 @@ Examples:
         #[arg(long, value_enum, default_value = "up")]
         direction: DirectionArg,
     },
+    /// Set a CI's maintenance windows (replacing the ones it had): when its changes are
+    /// expected. A change outside them is flagged, not refused.
+    #[command(
+        after_help = "A window: DAYS HH:MM-HH:MM ZONE, days like Sun, Mon-Fri or Sat,Sun; past midnight is fine.
+Examples:
+  opsdesk ci maintenance db-01 'Sun 02:00-06:00 Europe/Berlin'
+  opsdesk ci maintenance web-01 'Mon-Fri 22:00-02:00 UTC' 'Sat 08:00-12:00 UTC'
+  opsdesk ci maintenance db-01 --clear"
+    )]
+    Maintenance {
+        name: String,
+        #[arg(required_unless_present = "clear", conflicts_with = "clear")]
+        windows: Vec<String>,
+        /// Remove every maintenance window of the CI.
+        #[arg(long)]
+        clear: bool,
+    },
     /// List CIs, by class and name.
     #[command(after_help = "Examples:\n  opsdesk ci list\n  opsdesk ci list --class server --json")]
     List {
@@ -124,6 +141,9 @@ pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failu
             }
             for (k, val) in &v.ci.attrs {
                 let _ = writeln!(out, "  {}: {}", inert(k, false), inert(val, false));
+            }
+            for m in desk.maintenance_of(&v.ci.name)? {
+                let _ = writeln!(out, "  maintenance: {m}");
             }
             if !v.relations_out.is_empty() || !v.relations_in.is_empty() {
                 let _ = writeln!(out, "\nRelations:");
@@ -202,6 +222,20 @@ pub fn run(desk: &mut Desk, cmd: &CiCommand, json: bool) -> Result<Output, Failu
                 let _ = writeln!(out, "Cycle: {}", c.join(" → "));
             }
             Ok(Output(out))
+        }
+        CiCommand::Maintenance { name, windows, clear } => {
+            let set = desk.set_maintenance(name, if *clear { &[] } else { windows })?;
+            if json {
+                return Output::json(&serde_json::json!({"ci": name, "maintenance": set}));
+            }
+            if set.is_empty() {
+                return Ok(Output(format!("{} has no maintenance window\n", inert(name, false))));
+            }
+            Ok(Output(format!(
+                "{} maintenance: {}\n",
+                inert(name, false),
+                set.join("; ")
+            )))
         }
         CiCommand::List { class } => {
             let cis = desk.cis(class.as_deref())?;

@@ -35,6 +35,27 @@ pub struct Scheduled {
     pub conflicts: Vec<crate::domain::TicketId>,
     /// Freeze windows this change falls in.
     pub freezes: Vec<String>,
+    /// CIs with maintenance windows that this change does not fit in.
+    pub outside_maintenance: Vec<String>,
+}
+
+/// The CIs among `cis` that have maintenance windows and whose windows `w` does not fit in.
+pub(super) fn outside_maintenance(
+    w: &Window,
+    cis: &[i64],
+    specs: &std::collections::HashMap<i64, Vec<String>>,
+) -> Vec<i64> {
+    use crate::domain::maintenance::MaintenanceWindow;
+    cis.iter()
+        .copied()
+        .filter(|ci| {
+            let windows: Vec<MaintenanceWindow> = specs
+                .get(ci)
+                .map(|s| s.iter().filter_map(|x| x.parse().ok()).collect())
+                .unwrap_or_default();
+            !windows.is_empty() && !windows.iter().any(|m| m.fits(w))
+        })
+        .collect()
 }
 
 /// The states the forward schedule shows (ITIL.md: from assess to review).
@@ -52,6 +73,7 @@ impl Desk {
             let windows = crate::store::tickets::changes_between(tx, from, to)?;
             let live = store_changes::live_between(tx, from, to)?;
             let conflicts = schedule::conflicts(&live, &edges);
+            let specs = store_changes::maintenance(tx)?;
             let mut out = Vec::new();
             for w in windows
                 .into_iter()
@@ -101,9 +123,37 @@ impl Desk {
                         .into_iter()
                         .map(|f| f.name.clone())
                         .collect(),
+                    outside_maintenance: outside_maintenance(&me.window, &me.cis, &specs)
+                        .iter()
+                        .map(|id| names.get(id).map(|(n, _)| n.clone()).unwrap_or_default())
+                        .collect(),
                 });
             }
             Ok(out)
+        })
+    }
+
+    /// Replaces a CI's maintenance windows (each checked); an empty list clears them.
+    pub fn set_maintenance(&mut self, ci: &str, specs: &[String]) -> Result<Vec<String>> {
+        let mut normal = Vec::new();
+        for spec in specs {
+            let m: crate::domain::maintenance::MaintenanceWindow = spec.parse().map_err(DeskError::Invalid)?;
+            normal.push(m.to_string());
+        }
+        let user = self.user.clone();
+        self.store.write(|tx| {
+            let c = store_cmdb::get(tx, ci.trim())?.ok_or_else(|| DeskError::NoCi(ci.trim().into()))?;
+            desk_actor(tx, &user, Utc::now())?;
+            store_changes::set_maintenance(tx, c.rowid, &normal)?;
+            Ok(normal)
+        })
+    }
+
+    /// A CI's maintenance windows.
+    pub fn maintenance_of(&mut self, ci: &str) -> Result<Vec<String>> {
+        self.store.read(|tx| {
+            let c = store_cmdb::get(tx, ci.trim())?.ok_or_else(|| DeskError::NoCi(ci.trim().into()))?;
+            Ok(store_changes::maintenance(tx)?.remove(&c.rowid).unwrap_or_default())
         })
     }
 

@@ -162,7 +162,7 @@ fn schedule_notes(tx: &Transaction, stored: &Stored, out: &Outcome) -> Result<Ve
             .map(|(n, _)| n.clone())
             .unwrap_or_else(|| format!("#{id}"))
     };
-    Ok(crate::domain::schedule::conflicts_of(&me, &others, &edges)
+    let mut notes: Vec<String> = crate::domain::schedule::conflicts_of(&me, &others, &edges)
         .into_iter()
         .map(|c| match c.why {
             Why::SameCi { ci } => format!("conflicts with {}: both change {} in the same window", c.b, name(ci)),
@@ -175,7 +175,13 @@ fn schedule_notes(tx: &Transaction, stored: &Stored, out: &Outcome) -> Result<Ve
                 )
             }
         })
-        .collect())
+        .collect();
+    let specs = crate::store::changes::maintenance(tx)?;
+    for ci in super::changes::outside_maintenance(&me.window, &me.cis, &specs) {
+        let windows = specs.get(&ci).map(|s| s.join("; ")).unwrap_or_default();
+        notes.push(format!("is outside the maintenance window of {} ({windows})", name(ci)));
+    }
+    Ok(notes)
 }
 
 impl Desk {

@@ -120,3 +120,27 @@ pub fn ci_ids_of_change(conn: &Connection, number: u64) -> Result<Vec<i64>> {
     let rows = stmt.query_map([i64::try_from(number).unwrap_or(i64::MAX)], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Replaces a CI's maintenance windows.
+pub fn set_maintenance(conn: &Connection, ci: i64, specs: &[String]) -> Result<()> {
+    conn.execute("DELETE FROM ci_maintenance WHERE ci_id = ?1", [ci])?;
+    for spec in specs {
+        conn.execute(
+            "INSERT OR IGNORE INTO ci_maintenance (ci_id, spec) VALUES (?1, ?2)",
+            params![ci, spec],
+        )?;
+    }
+    Ok(())
+}
+
+/// Every CI's maintenance windows, as written.
+pub fn maintenance(conn: &Connection) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+    let mut stmt = conn.prepare_cached("SELECT ci_id, spec FROM ci_maintenance ORDER BY ci_id, spec")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for row in rows {
+        let (ci, spec) = row?;
+        out.entry(ci).or_default().push(spec);
+    }
+    Ok(out)
+}

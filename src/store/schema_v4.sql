@@ -14,3 +14,10 @@ CREATE TABLE freeze_window_cis (
     ci_id     INTEGER NOT NULL REFERENCES cis(id),
     PRIMARY KEY (freeze_id, ci_id)
 ) STRICT, WITHOUT ROWID;
+
+-- Maintenance windows per CI: weekly specs such as "Sun 02:00-06:00 Europe/Berlin".
+CREATE TABLE ci_maintenance (
+    ci_id INTEGER NOT NULL REFERENCES cis(id),
+    spec  TEXT NOT NULL,
+    PRIMARY KEY (ci_id, spec)
+) STRICT, WITHOUT ROWID;

@@ -309,8 +309,15 @@ impl App {
                 .desk
                 .forward_schedule(from, to)?
                 .into_iter()
-                .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty())
-                .map(|s| (s.id, (s.conflicts, s.freezes)))
+                .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty() || !s.outside_maintenance.is_empty())
+                .map(|s| {
+                    let flags = super::calendar::Flags {
+                        conflicts: s.conflicts,
+                        freezes: s.freezes,
+                        outside: s.outside_maintenance,
+                    };
+                    (s.id, flags)
+                })
                 .collect();
             if let Some(cal) = &mut self.calendar {
                 cal.set_changes(changes);

@@ -5,6 +5,15 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, TimeZ
 
 use crate::store::tickets::ChangeWindow;
 
+/// What the forward schedule says is wrong with a change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub conflicts: Vec<crate::domain::TicketId>,
+    pub freezes: Vec<String>,
+    /// CIs whose maintenance windows the change does not fit in.
+    pub outside: Vec<String>,
+}
+
 pub struct CalendarModel {
     /// The selected day, in the operator's zone.
     pub day: NaiveDate,
@@ -16,9 +25,8 @@ pub struct CalendarModel {
     pub loaded: Option<(i32, u32)>,
     /// The highlighted change of the agenda.
     pub cursor: usize,
-    /// For changes on the forward schedule: the changes each conflicts with and the freeze
-    /// windows it falls in.
-    pub flags: std::collections::HashMap<crate::domain::TicketId, (Vec<crate::domain::TicketId>, Vec<String>)>,
+    /// For changes on the forward schedule: what is wrong with each.
+    pub flags: std::collections::HashMap<crate::domain::TicketId, Flags>,
     pub zone: FixedOffset,
 }
 
@@ -130,7 +138,7 @@ impl CalendarModel {
         for c in self
             .changes
             .iter()
-            .filter(|c| self.flags.get(&c.id).is_some_and(|(with, _)| !with.is_empty()))
+            .filter(|c| self.flags.get(&c.id).is_some_and(|f| !f.conflicts.is_empty()))
         {
             let mut d = c.start.with_timezone(&self.zone).date_naive();
             let last = (c.end - Duration::seconds(1)).with_timezone(&self.zone).date_naive();

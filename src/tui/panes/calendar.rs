@@ -95,17 +95,18 @@ pub fn draw(frame: &mut Frame, area: Rect, cal: &CalendarModel, theme: &Theme) {
             )),
             Span::raw(clip(&inert(&c.title, false), 60)),
         ]));
-        if let Some((with, freezes)) = cal.flags.get(&c.id) {
+        if let Some(flags) = cal.flags.get(&c.id) {
             let mut warn = Vec::new();
-            if !with.is_empty() {
-                let ids: Vec<String> = with.iter().map(ToString::to_string).collect();
+            if !flags.conflicts.is_empty() {
+                let ids: Vec<String> = flags.conflicts.iter().map(ToString::to_string).collect();
                 warn.push(format!("CONFLICT with {}", ids.join(", ")));
             }
-            if !freezes.is_empty() {
-                warn.push(format!(
-                    "FREEZE {}",
-                    freezes.iter().map(|f| inert(f, false)).collect::<Vec<_>>().join(", ")
-                ));
+            let names = |v: &[String]| v.iter().map(|f| inert(f, false)).collect::<Vec<_>>().join(", ");
+            if !flags.freezes.is_empty() {
+                warn.push(format!("FREEZE {}", names(&flags.freezes)));
+            }
+            if !flags.outside.is_empty() {
+                warn.push(format!("OUTSIDE MAINTENANCE {}", names(&flags.outside)));
             }
             lines.push(Line::from(Span::styled(
                 format!("    ⚠ {}", warn.join(" · ")),
