@@ -715,6 +715,11 @@ fn an_incident_on_a_ci_a_service_needs_is_offered_impact_1() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("impact 1 (high): business service shop depends on db"));
     assert_eq!(json(&env, &["show", "INC-1"])["impact"], 1);
+    assert_eq!(
+        json(&env, &["show", "INC-1"])["impacted_services"],
+        serde_json::json!(["shop"])
+    );
+    assert!(env.ok(&["show", "INC-1"]).contains("Business services impacted: shop"));
     // Not when the operator chose, nor for a CI no service needs.
     env.ok(&["new", "incident", "--title", "db blip", "--ci", "db", "--impact", "3"]);
     assert_eq!(json(&env, &["show", "INC-2"])["impact"], 3);

@@ -391,6 +391,7 @@ fn cmdb_tree_find_a_ci_and_jump_to_its_tickets_and_back() {
         .expect("a CI is selected");
     assert_eq!(sel.ci.name, "email-db");
     assert!(s.contains("If it fails, these services are hit"), "{s}");
+    assert!(s.contains("its failure hits"), "{s}");
     assert!(s.contains("email (email-db ←"), "the path up to the service: {s}");
     let expected = sel.open_tickets.len();
     // enter: the queue narrowed to its open tickets; esc: back to the tree.

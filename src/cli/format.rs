@@ -92,6 +92,10 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
             .map(|c| format!("{} ({})", inert(&c.name, false), c.class))
             .collect();
         let _ = writeln!(out, "\nCIs: {}", cis.join(", "));
+        if !v.impacted_services.is_empty() {
+            let s: Vec<String> = v.impacted_services.iter().map(|s| inert(s, false)).collect();
+            let _ = writeln!(out, "Business services impacted: {}", s.join(", "));
+        }
     }
     if !v.links.is_empty() {
         let _ = writeln!(out, "\nLinks:");

@@ -18,6 +18,8 @@ pub struct TicketView {
     pub ticket: Ticket,
     pub open: bool,
     pub cis: Vec<Ci>,
+    /// Business services that the linked CIs' failure impacts (each once).
+    pub impacted_services: Vec<String>,
     pub links: Vec<Link>,
     /// The transitions the viewing operator may take now.
     pub allowed: Vec<String>,
@@ -460,10 +462,26 @@ impl Desk {
             let roles = store_ops::get(tx, &user)?.map(|o| o.roles).unwrap_or_default();
             let actor = Actor::new(user.clone(), &roles);
             let lifecycle = lifecycles.get(id.kind);
+            let cis = store_cmdb::of_ticket(tx, stored.rowid)?;
+            let mut impacted_services = Vec::new();
+            if !cis.is_empty() {
+                let names = store_cmdb::names(tx)?;
+                let edges = store_cmdb::edges(tx)?;
+                let is_service = |id: i64| names.get(&id).is_some_and(|(_, class)| class == "business_service");
+                for ci in &cis {
+                    for (service, _, _) in crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service) {
+                        let name = names.get(&service).map(|(n, _)| n.clone()).unwrap_or_default();
+                        if !impacted_services.contains(&name) {
+                            impacted_services.push(name);
+                        }
+                    }
+                }
+            }
             Ok(TicketView {
                 open: lifecycle.is_open(&stored.ticket.state),
                 allowed: rules::legal_names(lifecycle, &stored.ticket, &actor),
-                cis: store_cmdb::of_ticket(tx, stored.rowid)?,
+                cis,
+                impacted_services,
                 links: store_tickets::links(tx, stored.rowid)?,
                 timeline: store_tickets::timeline(tx, stored.rowid)?,
                 ticket: stored.ticket,

@@ -288,11 +288,14 @@ impl App {
             return Ok(());
         };
         let impacted = model.impacted_services(id);
+        let (hits, needs) = model.reach(id);
         let open_tickets = self.desk.open_tickets_on_ci(id, 50)?;
         if let Some(m) = &mut self.cmdb {
             m.selected = Some(Selected {
                 ci,
                 impacted,
+                hits,
+                needs,
                 open_tickets,
             });
         }

@@ -26,6 +26,9 @@ pub struct Selected {
     pub ci: Ci,
     /// Business services that fail if this CI fails, with the path that carries it.
     pub impacted: Vec<(String, Vec<String>)>,
+    /// How many CIs its failure hits, and how many it needs (transitively).
+    pub hits: usize,
+    pub needs: usize,
     pub open_tickets: Vec<Ticket>,
 }
 
@@ -154,6 +157,14 @@ impl CmdbModel {
             .into_iter()
             .map(|(service, _, path)| (name(service), path.iter().map(|&p| name(p)).collect()))
             .collect()
+    }
+
+    /// How many CIs `id`'s failure hits and how many it needs, transitively.
+    pub fn reach(&self, id: i64) -> (usize, usize) {
+        (
+            cmdb::impacted(&self.edges, id).len(),
+            cmdb::dependencies(&self.edges, id).len(),
+        )
     }
 
     /// The tree path to show `id`: down from a business service that reaches it, or in the

@@ -54,6 +54,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ]));
         }
         lines.push(Line::raw(""));
+        lines.push(Line::raw(format!(
+            "its failure hits {} CI(s); it needs {}",
+            sel.hits, sel.needs
+        )));
         lines.push(Line::from(Span::styled(
             "If it fails, these services are hit",
             theme.title(),
