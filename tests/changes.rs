@@ -6,9 +6,7 @@ use common::Env;
 use serde_json::Value;
 
 fn json(env: &Env, args: &[&str]) -> Value {
-    let mut args = args.to_vec();
-    args.push("--json");
-    serde_json::from_str(&env.ok(&args)).expect("valid JSON")
+    env.json(args)
 }
 
 /// alice (admin) and carol (cab); bob requests changes on db, which shop depends on.
@@ -23,28 +21,40 @@ fn desk() -> Env {
     env
 }
 
+/// Submits change `id` as bob for the window; returns what it printed on stderr.
+fn submit(env: &Env, id: &str, from: &str, to: &str) -> String {
+    let out = env
+        .cmd_as("bob")
+        .args([
+            "move",
+            id,
+            "submit",
+            "-f",
+            "risk=low",
+            "-f",
+            "implementation_plan=a",
+            "-f",
+            "backout_plan=b",
+        ])
+        .args([
+            "-f",
+            &format!("planned_start={from}"),
+            "-f",
+            &format!("planned_end={to}"),
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
 /// A change by bob on `ci`, submitted for the window, waiting for the CAB.
 fn change(env: &Env, ty: &str, ci: &str, from: &str, to: &str) -> String {
     let id = env
         .ok_as("bob", &["new", "change", "--type", ty, "--title", "patch", "--ci", ci])
         .trim()
         .to_string();
-    let window = [
-        "-f",
-        "risk=low",
-        "-f",
-        "implementation_plan=apply",
-        "-f",
-        "backout_plan=restore",
-        "-f",
-        &format!("planned_start={from}"),
-        "-f",
-        &format!("planned_end={to}"),
-    ];
-    let mut args = vec!["move", id.as_str(), "submit"];
-    args.extend_from_slice(&window);
-    let out = env.cmd_as("bob").args(&args).output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    submit(env, &id, from, to);
     if ty == "normal" {
         env.ok_as("bob", &["move", &id, "request_approval"]);
     }
@@ -207,29 +217,7 @@ fn conflicts_are_shown_at_submit_and_approve() {
         .ok_as("bob", &["new", "change", "--title", "db patch", "--ci", "db"])
         .trim()
         .to_string();
-    let out = env
-        .cmd_as("bob")
-        .args([
-            "move",
-            &id,
-            "submit",
-            "-f",
-            "risk=low",
-            "-f",
-            "implementation_plan=a",
-            "-f",
-            "backout_plan=b",
-        ])
-        .args([
-            "-f",
-            "planned_start=2026-12-01T03:00:00Z",
-            "-f",
-            "planned_end=2026-12-01T05:00:00Z",
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = submit(&env, &id, "2026-12-01T03:00:00Z", "2026-12-01T05:00:00Z");
     assert!(
         err.contains(&format!("conflicts with {first}: shop depends on db")),
         "{err}"
@@ -247,28 +235,8 @@ fn conflicts_are_shown_at_submit_and_approve() {
         .ok_as("bob", &["new", "change", "--title", "after", "--ci", "shop"])
         .trim()
         .to_string();
-    let out = env
-        .cmd_as("bob")
-        .args([
-            "move",
-            &touching,
-            "submit",
-            "-f",
-            "risk=low",
-            "-f",
-            "implementation_plan=a",
-            "-f",
-            "backout_plan=b",
-        ])
-        .args([
-            "-f",
-            "planned_start=2026-12-01T04:00:00Z",
-            "-f",
-            "planned_end=2026-12-01T05:00:00Z",
-        ])
-        .output()
-        .expect("run");
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(&format!("conflicts with {first}")));
+    let err = submit(&env, &touching, "2026-12-01T04:00:00Z", "2026-12-01T05:00:00Z");
+    assert!(!err.contains(&format!("conflicts with {first}")), "{err}");
 }
 
 #[test]
@@ -476,33 +444,10 @@ fn a_change_outside_its_cis_maintenance_window_is_flagged_not_refused() {
         .ok_as("bob", &["new", "change", "--title", "weekday patch", "--ci", "db"])
         .trim()
         .to_string();
-    let out = env
-        .cmd_as("bob")
-        .args([
-            "move",
-            &id,
-            "submit",
-            "-f",
-            "risk=low",
-            "-f",
-            "implementation_plan=a",
-            "-f",
-            "backout_plan=b",
-        ])
-        .args([
-            "-f",
-            "planned_start=2026-12-07T10:00:00Z",
-            "-f",
-            "planned_end=2026-12-07T11:00:00Z",
-        ])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
+    let err = submit(&env, &id, "2026-12-07T10:00:00Z", "2026-12-07T11:00:00Z");
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("is outside the maintenance window of db (Sun 02:00-06:00 Europe/Berlin)"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        err.contains("is outside the maintenance window of db (Sun 02:00-06:00 Europe/Berlin)"),
+        "{err}"
     );
     let s = json(
         &env,

@@ -8,9 +8,7 @@ use common::Env;
 use serde_json::Value;
 
 fn json(env: &Env, args: &[&str]) -> Value {
-    let mut args = args.to_vec();
-    args.push("--json");
-    serde_json::from_str(&env.ok(&args)).expect("valid JSON")
+    env.json(args)
 }
 
 #[test]

@@ -6,9 +6,7 @@ use common::Env;
 use serde_json::Value;
 
 fn json(env: &Env, args: &[&str]) -> Value {
-    let mut args = args.to_vec();
-    args.push("--json");
-    serde_json::from_str(&env.ok(&args)).expect("valid JSON")
+    env.json(args)
 }
 
 /// PRB-1 is a known error about VPN tunnels; INC-1..3 are incidents, two about the VPN.

@@ -63,6 +63,14 @@ pub struct CmdbGraph {
     pub open_tickets: BTreeMap<i64, usize>,
 }
 
+/// A CI's name and class by row id, for the CIs along a path; `#id` if it has gone.
+fn label_of(names: &BTreeMap<i64, (String, String)>, id: i64) -> (String, String) {
+    names
+        .get(&id)
+        .cloned()
+        .unwrap_or_else(|| (format!("#{id}"), String::new()))
+}
+
 impl Desk {
     /// Impact analysis of one CI: transitively against depends_on, runs_on and part_of.
     pub fn ci_impact(&mut self, name: &str, direction: cmdb::Direction) -> Result<ImpactReport> {
@@ -70,12 +78,7 @@ impl Desk {
             let ci = store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().into()))?;
             let names = store_cmdb::names(tx)?;
             let edges = store_cmdb::edges(tx)?;
-            let label = |id: i64| {
-                names
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| (format!("#{id}"), String::new()))
-            };
+            let label = |id: i64| label_of(&names, id);
             let analysis = cmdb::analyse(&edges, ci.rowid, direction);
             let paths = cmdb::Paths::new(ci.rowid, &analysis.reached);
             let reached: Vec<Impacted> = analysis
@@ -211,12 +214,7 @@ impl Desk {
             let ci = store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().into()))?;
             let names = store_cmdb::names(tx)?;
             let edges = store_cmdb::edges(tx)?;
-            let label = |id: i64| {
-                names
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| (format!("#{id}"), String::new()))
-            };
+            let label = |id: i64| label_of(&names, id);
             let view = |relation: Relation, other: i64| {
                 let (ci, class) = label(other);
                 RelationView {

@@ -76,6 +76,13 @@ impl Env {
         self.fails_as("alice", args, code)
     }
 
+    /// Runs `args --json` as alice and parses what it prints.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&self.ok(&args)).expect("valid JSON")
+    }
+
     /// Everything the desk holds, as text: equal snapshots mean nothing was written.
     pub fn snapshot(&self) -> String {
         snapshot(&self.db)
