@@ -493,6 +493,7 @@ fn every_command_has_help_with_examples() {
         &["freeze", "list"],
         &["change", "calendar"],
         &["known-errors"],
+        &["backup"],
         &["operator", "add"],
         &["operator", "grant"],
         &["operator", "list"],
@@ -723,4 +724,23 @@ fn an_incident_on_a_ci_a_service_needs_is_offered_impact_1() {
     assert_eq!(json(&env, &["show", "INC-2"])["impact"], 3);
     env.ok(&["new", "incident", "--title", "paper jam", "--ci", "printer"]);
     assert_eq!(json(&env, &["show", "INC-3"])["impact"], 3);
+}
+
+#[test]
+fn backup_from_the_command_line() {
+    let env = Env::new();
+    env.ok(&["new", "incident", "--title", "keep me"]);
+    let copy = env.dir.path().join("copy.db");
+    let out = env.ok(&["backup", copy.to_str().expect("utf-8 path")]);
+    assert!(out.starts_with("backed up "), "{out}");
+    let restored = env
+        .cmd()
+        .env("OPSDESK_DB", &copy)
+        .args(["show", "INC-1", "--json"])
+        .output()
+        .expect("run");
+    assert!(restored.status.success());
+    assert!(String::from_utf8_lossy(&restored.stdout).contains("keep me"));
+    let err = env.fails(&["backup", copy.to_str().expect("utf-8 path")], 1);
+    assert!(err.contains("cannot create the backup"), "{err}");
 }

@@ -201,3 +201,53 @@ fn the_open_queue_is_served_by_its_index() {
         "the first page must not sort all open rows: {plan}"
     );
 }
+
+#[test]
+fn a_backup_taken_while_another_operator_writes_is_a_whole_desk() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("desk.db");
+    opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(3_000, chrono::Utc::now())).expect("seed");
+    let writer_path = path.clone();
+    let writer = std::thread::spawn(move || {
+        let mut bob = Desk::open(&writer_path, "bob", Config::default()).expect("bob");
+        for i in 0..200 {
+            bob.create_ticket(Kind::Incident, draft(&format!("written during the backup {i}")), &[])
+                .expect("write");
+        }
+    });
+    let alice = Desk::open(&path, "alice", Config::default()).expect("alice");
+    let copy = dir.path().join("copy.db");
+    alice.backup(&copy).expect("backup");
+    writer.join().expect("writer");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&copy).expect("meta").permissions()) & 0o777;
+    assert_eq!(mode, 0o600);
+    let mut restored = Desk::open(&copy, "alice", Config::default()).expect("the backup opens as a desk");
+    let ok: String = restored
+        .store()
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(ok, "ok");
+    let n: i64 = restored
+        .store()
+        .connection()
+        .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
+        .expect("count");
+    assert!(
+        (3_000..=3_200).contains(&n),
+        "{n} tickets: a consistent moment of the desk"
+    );
+    // Every ticket in the copy has its whole timeline: no half-written action.
+    let orphans: i64 = restored
+        .store()
+        .connection()
+        .query_row("SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created')", [], |r| r.get(0))
+        .expect("orphans");
+    assert_eq!(orphans, 0);
+    // The search index came along, in step with the tickets it indexes.
+    let written = usize::try_from(n - 3_000).expect("count");
+    assert_eq!(restored.search("written", 500).expect("search").len(), written);
+    // An existing file is never overwritten.
+    let err = alice.backup(&copy).expect_err("exists");
+    assert!(err.to_string().contains("cannot create the backup"), "{err}");
+}

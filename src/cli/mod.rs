@@ -79,6 +79,10 @@ pub enum Command {
     /// tickets of every kind and state. The desk is deleted on exit unless --db names one.
     #[command(after_help = "Examples:\n  opsdesk demo\n  opsdesk demo --db /tmp/demo.db     # keep it afterwards")]
     Demo,
+    /// Copy the desk to FILE through SQLite's online backup API, while others keep working.
+    /// The copy is a desk of its own (open it with --db FILE).
+    #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
+    Backup { file: PathBuf },
     /// Print where the default desk and the configuration are.
     #[command(after_help = "Example:\n  opsdesk paths")]
     Paths,
@@ -171,6 +175,15 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
     match &cli.command {
         Some(Command::Init { shared }) => init(&cli, &paths, config, *shared),
         Some(Command::Demo) => demo(&cli, config),
+        Some(Command::Backup { file }) => {
+            let desk = open_desk(&cli, &paths, config)?;
+            desk.backup(file)?;
+            Ok(Output(format!(
+                "backed up {} to {}\n",
+                desk.path().display(),
+                file.display()
+            )))
+        }
         Some(Command::Paths) => Ok(Output(format!(
             "desk        {}\nconfig      {}\nlifecycles  {}\n",
             cli.db.clone().unwrap_or_else(|| paths.default_desk()).display(),

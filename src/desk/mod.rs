@@ -104,6 +104,11 @@ impl Desk {
     pub fn data_version(&self) -> Result<i64> {
         Ok(self.store.data_version()?)
     }
+    /// Copies the desk to `to` (which must not exist) while others keep working.
+    pub fn backup(&self, to: &Path) -> Result<()> {
+        Ok(self.store.backup_to(to)?)
+    }
+
     /// For tests and tools that inspect the file itself.
     pub fn store(&self) -> &Store {
         &self.store
