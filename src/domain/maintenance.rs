@@ -5,9 +5,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+#[cfg(test)]
+use chrono::{DateTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use chrono_tz::Tz;
 
+use super::calendar::instant;
 use super::schedule::Window;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,27 +106,6 @@ impl fmt::Display for MaintenanceWindow {
             self.end.format("%H:%M"),
             self.zone
         )
-    }
-}
-
-/// The instant of a wall-clock time in a zone. In the hour that a spring change skips, the
-/// time is taken as the first instant after the gap; in the hour an autumn change repeats,
-/// as its first occurrence.
-fn instant(zone: Tz, at: NaiveDateTime) -> DateTime<Utc> {
-    match zone.from_local_datetime(&at) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-        LocalResult::None => {
-            // Step forward to the end of the gap (gaps are at most a few hours).
-            let mut probe = at;
-            for _ in 0..(6 * 60) {
-                probe += Duration::minutes(1);
-                if let Some(t) = zone.from_local_datetime(&probe).earliest() {
-                    return t.with_timezone(&Utc);
-                }
-            }
-            Utc.from_utc_datetime(&at)
-        }
     }
 }
 

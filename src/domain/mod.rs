@@ -1,6 +1,7 @@
 //! The ITIL model as pure code: no I/O, no clock reads, no terminal, no SQL.
 //! Time and every other outside fact come in as arguments, so each rule is testable.
 
+pub mod calendar;
 pub mod cmdb;
 pub mod lifecycle;
 pub mod maintenance;

@@ -5,7 +5,7 @@
 //! Pauses in pending states, holidays, named time zones and time-to-own come with the SLA
 //! issue; the functions here keep their shape.
 
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use super::ticket::Kind;
 
@@ -57,33 +57,13 @@ pub fn applies_to(kind: Kind) -> bool {
 
 /// The moment `work` of calendar time has been spent, starting at `from`.
 pub fn add_working_time(from: DateTime<Utc>, work: Duration, calendar: Calendar) -> DateTime<Utc> {
-    let Calendar::BusinessHours { start, end } = calendar else {
-        return from + work;
-    };
-    let mut left = work;
-    let mut t = from;
-    // Walks at most one step per day; a 20-business-day target is ~28 steps.
-    for _ in 0..10_000 {
-        let day = t.date_naive();
-        let open = Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(start, 0, 0).unwrap_or_default()));
-        let close = Utc.from_utc_datetime(&day.and_time(NaiveTime::from_hms_opt(end, 0, 0).unwrap_or_default()));
-        let weekend = matches!(t.weekday(), Weekday::Sat | Weekday::Sun);
-        if weekend || t >= close {
-            let next = day.succ_opt().unwrap_or(day);
-            t = Utc.from_utc_datetime(&next.and_time(NaiveTime::MIN));
-            continue;
+    match calendar {
+        Calendar::AllHours => from + work,
+        Calendar::BusinessHours { start, end } => {
+            let t = |h: u32| NaiveTime::from_hms_opt(h.min(23), 0, 0).unwrap_or_default();
+            super::calendar::BusinessCalendar::weekdays(t(start), t(end), chrono_tz::UTC).add(from, work)
         }
-        if t < open {
-            t = open;
-        }
-        let today = close - t;
-        if left <= today {
-            return t + left;
-        }
-        left -= today;
-        t = close;
     }
-    t
 }
 
 /// When a ticket created at `created` with `priority` must be resolved.
@@ -145,6 +125,7 @@ fn hm(t: DateTime<Utc>) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     fn at(d: u32, h: u32, m: u32) -> DateTime<Utc> {
         // November 2026: the 20th is a Friday, the 23rd a Monday.
