@@ -494,6 +494,7 @@ fn every_command_has_help_with_examples() {
         &["change", "calendar"],
         &["known-errors"],
         &["backup"],
+        &["report"],
         &["operator", "add"],
         &["operator", "grant"],
         &["operator", "list"],

@@ -6,6 +6,7 @@ mod changes;
 mod cmdb;
 mod format;
 mod operators;
+mod report;
 mod tickets;
 
 use std::io::Write;
@@ -79,6 +80,13 @@ pub enum Command {
     /// tickets of every kind and state. The desk is deleted on exit unless --db names one.
     #[command(after_help = "Examples:\n  opsdesk demo\n  opsdesk demo --db /tmp/demo.db     # keep it afterwards")]
     Demo,
+    /// KPIs from the timeline: MTTA, MTTR, SLA compliance, backlog, reopen and first-time-fix
+    /// rates, change success, incidents per CI; over tickets created in the period.
+    #[command(after_help = "Examples:
+  opsdesk report
+  opsdesk report --since 2026-01-01 --until 2026-07-01 --by team
+  opsdesk report --by priority --json")]
+    Report(report::ReportArgs),
     /// Copy the desk to FILE through SQLite's online backup API, while others keep working.
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
@@ -175,6 +183,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
     match &cli.command {
         Some(Command::Init { shared }) => init(&cli, &paths, config, *shared),
         Some(Command::Demo) => demo(&cli, config),
+        Some(Command::Report(args)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            report::run(&mut desk, args, cli.json)
+        }
         Some(Command::Backup { file }) => {
             let desk = open_desk(&cli, &paths, config)?;
             desk.backup(file)?;

@@ -50,6 +50,17 @@ impl From<rusqlite::Error> for DeskError {
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;
 
+/// What `opsdesk report` prints.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    /// `None`: from the first ticket.
+    pub since: Option<DateTime<Utc>>,
+    pub until: DateTime<Utc>,
+    pub all: crate::domain::kpi::Kpis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<std::collections::BTreeMap<String, crate::domain::kpi::Kpis>>,
+}
+
 /// An open desk and the operator working it.
 pub struct Desk {
     store: Store,
@@ -107,6 +118,26 @@ impl Desk {
     /// Copies the desk to `to` (which must not exist) while others keep working.
     pub fn backup(&self, to: &Path) -> Result<()> {
         Ok(self.store.backup_to(to)?)
+    }
+
+    /// The KPIs of the tickets created in `[since, until)`, whole and by `by`.
+    pub fn report(
+        &mut self,
+        since: Option<DateTime<Utc>>,
+        until: DateTime<Utc>,
+        by: Option<crate::domain::kpi::GroupBy>,
+    ) -> Result<Report> {
+        let from = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let facts = self
+            .store
+            .read(|tx| Ok::<_, DeskError>(store::kpi::facts(tx, from, until)?))?;
+        let now = Utc::now();
+        Ok(Report {
+            since,
+            until,
+            all: crate::domain::kpi::compute(&facts, now),
+            groups: by.map(|b| crate::domain::kpi::grouped(&facts, b, now)),
+        })
     }
 
     /// For tests and tools that inspect the file itself.

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod cmdb;
+pub mod kpi;
 pub mod lifecycle;
 pub mod maintenance;
 pub mod operator;

@@ -6,6 +6,7 @@
 
 pub mod changes;
 pub mod cmdb;
+pub mod kpi;
 pub mod operators;
 pub mod search;
 pub mod tickets;

@@ -1,0 +1,320 @@
+//! KPIs of ITIL.md, from facts read off each ticket's timeline: MTTA and MTTR (means and
+//! medians), SLA compliance, backlog by age and priority, reopen and first-time-fix rates,
+//! change success and emergency share, incidents per CI.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::sla;
+use super::ticket::Kind;
+
+/// What the timeline says about one ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Facts {
+    pub kind: Option<Kind>,
+    pub priority: u8,
+    pub open: bool,
+    pub created: DateTime<Utc>,
+    /// The first `assign` move.
+    pub first_assigned: Option<DateTime<Utc>>,
+    /// The last `resolve` move (a reopened ticket is resolved when it is resolved for good).
+    pub resolved: Option<DateTime<Utc>>,
+    pub resolves: u32,
+    pub reopens: u32,
+    /// How many people it was assigned to.
+    pub assignees: u32,
+    pub assignee: Option<String>,
+    pub team: Option<String>,
+    pub category: Option<String>,
+    pub cis: Vec<String>,
+    pub change_type: Option<String>,
+    pub close_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Stat {
+    pub count: usize,
+    pub mean_hours: Option<f64>,
+    pub median_hours: Option<f64>,
+}
+
+fn stat(mut spans: Vec<Duration>) -> Stat {
+    if spans.is_empty() {
+        return Stat::default();
+    }
+    spans.sort();
+    let hours = |d: Duration| d.num_seconds() as f64 / 3600.0;
+    let n = spans.len();
+    let mean = spans.iter().map(|d| hours(*d)).sum::<f64>() / n as f64;
+    let median = if n % 2 == 1 {
+        hours(spans[n / 2])
+    } else {
+        (hours(spans[n / 2 - 1]) + hours(spans[n / 2])) / 2.0
+    };
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    Stat {
+        count: n,
+        mean_hours: Some(round(mean)),
+        median_hours: Some(round(median)),
+    }
+}
+
+/// A share in percent with one decimal, or `None` out of nothing.
+fn percent(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Kpis {
+    pub tickets: usize,
+    pub open: usize,
+    pub by_kind: BTreeMap<String, usize>,
+    /// Creation to first assignment.
+    pub mtta: Stat,
+    /// Creation to (final) resolution.
+    pub mttr: Stat,
+    /// Of tickets with an SLA: % resolved within the resolve target, and % owned within 25 %
+    /// of it (the time-to-own share of the default targets).
+    pub sla_resolve_met: Option<f64>,
+    /// Open tickets by age bucket (`<1d`, `1-3d`, `3-7d`, `7-30d`, `>30d`) and priority.
+    pub backlog: BTreeMap<String, BTreeMap<String, usize>>,
+    pub reopen_rate: Option<f64>,
+    /// Resolved once, by the first person assigned, never reopened.
+    pub first_time_fix_rate: Option<f64>,
+    pub change_success_rate: Option<f64>,
+    pub emergency_change_share: Option<f64>,
+    /// CIs with the most incidents, most first (at most ten).
+    pub top_cis: Vec<(String, usize)>,
+}
+
+fn age_bucket(age: Duration) -> &'static str {
+    match age.num_hours() {
+        h if h < 24 => "<1d",
+        h if h < 72 => "1-3d",
+        h if h < 168 => "3-7d",
+        h if h < 720 => "7-30d",
+        _ => ">30d",
+    }
+}
+
+/// The KPIs of a set of tickets, at `now` (for the ages of the backlog).
+pub fn compute(facts: &[Facts], now: DateTime<Utc>) -> Kpis {
+    let mut k = Kpis {
+        tickets: facts.len(),
+        ..Kpis::default()
+    };
+    let (mut mtta, mut mttr) = (Vec::new(), Vec::new());
+    let (mut with_sla, mut met) = (0, 0);
+    let (mut resolved, mut reopened, mut first_time) = (0, 0, 0);
+    let (mut completed, mut successful, mut changes, mut emergency) = (0, 0, 0, 0);
+    let mut per_ci: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in facts {
+        let kind = f.kind.map_or("unknown", Kind::name);
+        *k.by_kind.entry(kind.to_string()).or_default() += 1;
+        if f.open {
+            k.open += 1;
+            let bucket = k.backlog.entry(age_bucket(now - f.created).to_string()).or_default();
+            *bucket.entry(format!("P{}", f.priority)).or_default() += 1;
+        }
+        if let Some(a) = f.first_assigned {
+            mtta.push((a - f.created).max(Duration::zero()));
+        }
+        if let Some(r) = f.resolved {
+            let span = (r - f.created).max(Duration::zero());
+            mttr.push(span);
+            resolved += 1;
+            if f.reopens > 0 {
+                reopened += 1;
+            }
+            if f.reopens == 0 && f.resolves == 1 && f.assignees <= 1 {
+                first_time += 1;
+            }
+            if f.kind.is_some_and(sla::applies_to) {
+                with_sla += 1;
+                if r <= sla::due_at(f.created, f.priority) {
+                    met += 1;
+                }
+            }
+        }
+        if f.kind == Some(Kind::Incident) {
+            for ci in &f.cis {
+                *per_ci.entry(ci.as_str()).or_default() += 1;
+            }
+        }
+        if f.kind == Some(Kind::Change) {
+            changes += 1;
+            if f.change_type.as_deref() == Some("emergency") {
+                emergency += 1;
+            }
+            if let Some(code) = &f.close_code {
+                completed += 1;
+                if code.starts_with("successful") {
+                    successful += 1;
+                }
+            }
+        }
+    }
+    k.mtta = stat(mtta);
+    k.mttr = stat(mttr);
+    k.sla_resolve_met = percent(met, with_sla);
+    k.reopen_rate = percent(reopened, resolved);
+    k.first_time_fix_rate = percent(first_time, resolved);
+    k.change_success_rate = percent(successful, completed);
+    k.emergency_change_share = percent(emergency, changes);
+    let mut top: Vec<(String, usize)> = per_ci.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    k.top_cis = top;
+    k
+}
+
+/// What a report can be broken down by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Team,
+    Assignee,
+    Category,
+    Priority,
+    Ci,
+    Kind,
+}
+
+/// The KPIs per group; a ticket on several CIs counts in each.
+pub fn grouped(facts: &[Facts], by: GroupBy, now: DateTime<Utc>) -> BTreeMap<String, Kpis> {
+    let none = || "(none)".to_string();
+    let mut groups: BTreeMap<String, Vec<Facts>> = BTreeMap::new();
+    for f in facts {
+        let keys: Vec<String> = match by {
+            GroupBy::Team => vec![f.team.clone().unwrap_or_else(none)],
+            GroupBy::Assignee => vec![f.assignee.clone().unwrap_or_else(none)],
+            GroupBy::Category => vec![f.category.clone().unwrap_or_else(none)],
+            GroupBy::Priority => vec![format!("P{}", f.priority)],
+            GroupBy::Kind => vec![f.kind.map_or_else(none, |k| k.name().to_string())],
+            GroupBy::Ci if f.cis.is_empty() => vec![none()],
+            GroupBy::Ci => f.cis.clone(),
+        };
+        for key in keys {
+            groups.entry(key).or_default().push(f.clone());
+        }
+    }
+    groups.into_iter().map(|(k, v)| (k, compute(&v, now))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(d: u32, h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).single().expect("time")
+    }
+
+    fn incident(created: DateTime<Utc>, assigned: Option<u32>, resolved: Option<u32>) -> Facts {
+        Facts {
+            kind: Some(Kind::Incident),
+            priority: 2,
+            open: resolved.is_none(),
+            created,
+            first_assigned: assigned.map(|h| created + Duration::hours(h.into())),
+            resolved: resolved.map(|h| created + Duration::hours(h.into())),
+            resolves: u32::from(resolved.is_some()),
+            assignees: 1,
+            ..Facts::default()
+        }
+    }
+
+    #[test]
+    fn means_and_medians() {
+        let f = vec![
+            incident(t(2, 0), Some(1), Some(2)),
+            incident(t(2, 0), Some(3), Some(4)),
+            incident(t(2, 0), Some(2), Some(30)),
+        ];
+        let k = compute(&f, t(23, 0));
+        assert_eq!(
+            k.mtta,
+            Stat {
+                count: 3,
+                mean_hours: Some(2.0),
+                median_hours: Some(2.0)
+            }
+        );
+        assert_eq!(
+            k.mttr,
+            Stat {
+                count: 3,
+                mean_hours: Some(12.0),
+                median_hours: Some(4.0)
+            }
+        );
+        let even = compute(&f[..2], t(23, 0));
+        assert_eq!(even.mttr.median_hours, Some(3.0), "the middle two averaged");
+        assert_eq!(compute(&[], t(23, 0)).mttr, Stat::default());
+    }
+
+    #[test]
+    fn sla_compliance_reopen_and_first_time_fix() {
+        // P2: 8 hours around the clock.
+        let mut reopened = incident(t(2, 0), Some(1), Some(7));
+        reopened.reopens = 1;
+        reopened.resolves = 2;
+        let mut passed_on = incident(t(2, 0), Some(1), Some(5));
+        passed_on.assignees = 2;
+        let f = vec![
+            incident(t(2, 0), Some(1), Some(7)),
+            incident(t(2, 0), Some(1), Some(9)),
+            reopened,
+            passed_on,
+        ];
+        let k = compute(&f, t(23, 0));
+        assert_eq!(k.sla_resolve_met, Some(75.0));
+        assert_eq!(k.reopen_rate, Some(25.0));
+        assert_eq!(k.first_time_fix_rate, Some(50.0));
+    }
+
+    #[test]
+    fn backlog_by_age_and_priority() {
+        let f = vec![
+            incident(t(22, 12), None, None),
+            incident(t(1, 0), None, None),
+            incident(t(20, 0), Some(1), None),
+        ];
+        let k = compute(&f, t(23, 0));
+        assert_eq!(k.open, 3);
+        assert_eq!(k.backlog["<1d"]["P2"], 1);
+        assert_eq!(k.backlog["7-30d"]["P2"], 1);
+        assert_eq!(k.backlog["3-7d"]["P2"], 1);
+    }
+
+    #[test]
+    fn changes_and_cis() {
+        let change = |ty: &str, code: Option<&str>| Facts {
+            kind: Some(Kind::Change),
+            change_type: Some(ty.into()),
+            close_code: code.map(String::from),
+            ..Facts::default()
+        };
+        let mut on_db = incident(t(2, 0), None, Some(1));
+        on_db.cis = vec!["db".into(), "shop".into()];
+        let mut on_db2 = on_db.clone();
+        on_db2.cis = vec!["db".into()];
+        let f = vec![
+            change("normal", Some("successful")),
+            change("normal", Some("successful_with_issues")),
+            change("emergency", Some("backed_out")),
+            change("standard", None),
+            on_db,
+            on_db2,
+        ];
+        let k = compute(&f, t(23, 0));
+        assert_eq!(k.change_success_rate, Some(66.7));
+        assert_eq!(k.emergency_change_share, Some(25.0));
+        assert_eq!(k.top_cis, vec![("db".to_string(), 2), ("shop".to_string(), 1)]);
+        let by_ci = grouped(&f, GroupBy::Ci, t(23, 0));
+        assert_eq!(by_ci["db"].tickets, 2);
+        assert_eq!(by_ci["(none)"].tickets, 4);
+        assert_eq!(grouped(&f, GroupBy::Kind, t(23, 0))["change"].tickets, 4);
+    }
+}
