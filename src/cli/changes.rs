@@ -53,16 +53,10 @@ Examples:
     },
 }
 
-fn day(s: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    let offset = chrono::Offset::fix(chrono::Local::now().offset());
-    crate::domain::rules::parse_time(s.trim(), offset)
-        .ok_or_else(|| Failure::new(format!("--{what} `{s}` is not a date: use e.g. 2026-12-01")))
-}
-
 pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Output, Failure> {
     let ChangeCommand::Calendar { from, to, ics } = cmd;
     let from = match from {
-        Some(f) => day(f, "from")?,
+        Some(f) => super::parse_day(f, "from")?,
         None => {
             let today = chrono::Local::now()
                 .date_naive()
@@ -74,7 +68,7 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
         }
     };
     let to = match to {
-        Some(t) => day(t, "to")?,
+        Some(t) => super::parse_day(t, "to")?,
         None => from + chrono::Duration::days(30),
     };
     if to <= from {
@@ -136,8 +130,8 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
     if schedule.is_empty() {
         return Ok(Output(format!(
             "no changes between {} and {}\n",
-            local(from),
-            local(to)
+            super::local_time(from),
+            super::local_time(to)
         )));
     }
     let mut out = String::new();
@@ -156,7 +150,7 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
         let _ = writeln!(
             out,
             "{} → {}  {:<8} {:<9} {:<6} {:<10} {}{}",
-            local(c.start),
+            super::local_time(c.start),
             c.end.with_timezone(&chrono::Local).format("%H:%M"),
             c.id.to_string(),
             c.change_type.as_deref().unwrap_or("-"),
@@ -171,10 +165,6 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
         );
     }
     Ok(Output(out))
-}
-
-fn local(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
 }
 
 pub fn run_freeze(desk: &mut Desk, cmd: &FreezeCommand, json: bool) -> Result<Output, Failure> {
@@ -192,8 +182,8 @@ pub fn run_freeze(desk: &mut Desk, cmd: &FreezeCommand, json: bool) -> Result<Ou
             Ok(Output(format!(
                 "freeze {} from {} to {} on {}\n",
                 inert(&f.name, false),
-                local(f.start),
-                local(f.end),
+                super::local_time(f.start),
+                super::local_time(f.end),
                 inert(&scope, false)
             )))
         }
@@ -216,8 +206,8 @@ pub fn run_freeze(desk: &mut Desk, cmd: &FreezeCommand, json: bool) -> Result<Ou
                     out,
                     "{:<20} {} → {}  {}",
                     inert(&f.name, false),
-                    local(f.start),
-                    local(f.end),
+                    super::local_time(f.start),
+                    super::local_time(f.end),
                     inert(&scope, false)
                 );
             }

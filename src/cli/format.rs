@@ -2,17 +2,13 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::desk::TicketView;
 use crate::domain::priority::{label, level_label};
 use crate::domain::{Outcome, Ticket};
 use crate::present::{age, event_text, indent, or_none};
 use crate::text::{clip, inert};
-
-fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
-}
 
 pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>) -> String {
     if tickets.is_empty() {
@@ -64,12 +60,12 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
     let _ = writeln!(
         out,
         "  created {} ({}) · updated {} · version {}",
-        local(t.created_at),
+        super::local_time(t.created_at),
         match age(t.created_at, now).as_str() {
             "now" => "just now".to_string(),
             a => format!("{a} ago"),
         },
-        local(t.updated_at),
+        super::local_time(t.updated_at),
         t.version
     );
     for (name, v) in crate::present::extra_fields(t) {
@@ -114,7 +110,13 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
     );
     let _ = writeln!(out, "\nTimeline:");
     for e in &v.timeline {
-        let _ = writeln!(out, "  {} {:<12} {}", local(e.at), clip(&e.actor, 12), event_text(e));
+        let _ = writeln!(
+            out,
+            "  {} {:<12} {}",
+            super::local_time(e.at),
+            clip(&e.actor, 12),
+            event_text(e)
+        );
     }
     out
 }

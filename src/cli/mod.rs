@@ -306,6 +306,19 @@ pub fn print(out: &Output) {
     let _ = stdout.flush();
 }
 
+/// A date or time typed on the command line (`2026-12-01`, `2026-12-01 18:00` in the
+/// operator's zone, or RFC 3339), for option `--{what}`.
+pub fn parse_day(s: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
+    let offset = chrono::Offset::fix(chrono::Local::now().offset());
+    crate::domain::rules::parse_time(s.trim(), offset)
+        .ok_or_else(|| Failure::new(format!("--{what} `{s}` is not a date: use e.g. 2026-12-01")))
+}
+
+/// `2026-12-01 18:00` in the operator's zone.
+pub fn local_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
 /// Parses `NAME=VALUE` for `--field` and `--attr`.
 pub fn key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {

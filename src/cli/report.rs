@@ -31,12 +31,6 @@ pub struct ReportArgs {
     by: Option<ByArg>,
 }
 
-fn day(s: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, Failure> {
-    let offset = chrono::Offset::fix(chrono::Local::now().offset());
-    crate::domain::rules::parse_time(s.trim(), offset)
-        .ok_or_else(|| Failure::new(format!("--{what} `{s}` is not a date: use e.g. 2026-01-01")))
-}
-
 fn hours(s: &Stat) -> String {
     match (s.mean_hours, s.median_hours) {
         (Some(mean), Some(median)) => format!("median {median:.1} h, mean {mean:.1} h ({} tickets)", s.count),
@@ -91,11 +85,11 @@ fn block(out: &mut String, k: &Kpis, indent: &str) {
 }
 
 pub fn run(desk: &mut Desk, a: &ReportArgs, json: bool) -> Result<Output, Failure> {
-    let since = a.since.as_deref().map(|s| day(s, "since")).transpose()?;
+    let since = a.since.as_deref().map(|s| super::parse_day(s, "since")).transpose()?;
     let until = a
         .until
         .as_deref()
-        .map(|s| day(s, "until"))
+        .map(|s| super::parse_day(s, "until"))
         .transpose()?
         .unwrap_or_else(chrono::Utc::now);
     if since.is_some_and(|s| until <= s) {

@@ -20,6 +20,9 @@ pub struct TicketView {
     pub cis: Vec<Ci>,
     /// Business services that the linked CIs' failure impacts (each once).
     pub impacted_services: Vec<String>,
+    /// The same per CI, in the order of `cis`, for screens that show them beside each CI.
+    #[serde(skip)]
+    pub services_by_ci: Vec<Vec<String>>,
     pub links: Vec<Link>,
     /// The transitions the viewing operator may take now.
     pub allowed: Vec<String>,
@@ -464,17 +467,22 @@ impl Desk {
             let lifecycle = lifecycles.get(id.kind);
             let cis = store_cmdb::of_ticket(tx, stored.rowid)?;
             let mut impacted_services = Vec::new();
+            let mut services_by_ci = Vec::new();
             if !cis.is_empty() {
                 let names = store_cmdb::names(tx)?;
                 let edges = store_cmdb::edges(tx)?;
                 let is_service = |id: i64| names.get(&id).is_some_and(|(_, class)| class == "business_service");
                 for ci in &cis {
-                    for (service, _, _) in crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service) {
-                        let name = names.get(&service).map(|(n, _)| n.clone()).unwrap_or_default();
-                        if !impacted_services.contains(&name) {
-                            impacted_services.push(name);
+                    let services: Vec<String> = crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service)
+                        .into_iter()
+                        .map(|(service, _, _)| names.get(&service).map(|(n, _)| n.clone()).unwrap_or_default())
+                        .collect();
+                    for name in &services {
+                        if !impacted_services.contains(name) {
+                            impacted_services.push(name.clone());
                         }
                     }
+                    services_by_ci.push(services);
                 }
             }
             Ok(TicketView {
@@ -482,6 +490,7 @@ impl Desk {
                 allowed: rules::legal_names(lifecycle, &stored.ticket, &actor),
                 cis,
                 impacted_services,
+                services_by_ci,
                 links: store_tickets::links(tx, stored.rowid)?,
                 timeline: store_tickets::timeline(tx, stored.rowid)?,
                 ticket: stored.ticket,
@@ -610,11 +619,6 @@ impl Desk {
                 .collect();
             Ok(offers)
         })
-    }
-
-    /// The names of the transitions this operator may take on a ticket now.
-    pub fn allowed_transitions(&mut self, id: TicketId) -> Result<Vec<String>> {
-        Ok(self.ticket(id)?.allowed)
     }
 }
 

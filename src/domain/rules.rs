@@ -395,9 +395,8 @@ pub fn apply_transition(
         None => {
             let what = match ticket.change_type() {
                 Some(t) => format!("a {t} change"),
-                None => format!("an {}", ticket.kind)
-                    .replace("an request", "a request")
-                    .replace("an problem", "a problem"),
+                None if ticket.kind == Kind::Incident => "an incident".to_string(),
+                None => format!("a {}", ticket.kind),
             };
             return Err(Refusal::UnknownTransition {
                 name: name.into(),

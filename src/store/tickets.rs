@@ -440,11 +440,6 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Stored>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Open tickets, for the header of the desk.
-pub fn count_open(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM tickets WHERE is_open = 1", [], |r| r.get(0))?)
-}
-
 /// What the queue shows of a ticket: enough to sort, filter and draw a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueRow {

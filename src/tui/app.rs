@@ -81,21 +81,12 @@ pub struct Status {
     pub error: bool,
 }
 
-/// A CI linked to the ticket in detail, with the business services its failure impacts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CiImpact {
-    pub name: String,
-    pub class: String,
-    pub services: Vec<String>,
-}
-
 pub struct App {
     pub desk: Desk,
     pub keymap: Keymap,
     pub queue: Queue,
     pub pane: Pane,
     pub detail: Option<TicketView>,
-    pub impacts: Vec<CiImpact>,
     /// For an incident in detail: known errors and possible duplicates.
     pub suggestions: crate::desk::Suggestions,
     pub detail_scroll: u16,
@@ -165,7 +156,6 @@ impl App {
             queue,
             pane: Pane::Queue,
             detail: None,
-            impacts: Vec::new(),
             suggestions: Default::default(),
             detail_scroll: 0,
             cmdb: None,
@@ -417,21 +407,11 @@ impl App {
 
     pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
         let view = self.desk.ticket(id)?;
-        let mut impacts = Vec::new();
-        for ci in &view.cis {
-            let v = self.desk.ci(&ci.name)?;
-            impacts.push(CiImpact {
-                name: ci.name.clone(),
-                class: ci.class.clone(),
-                services: v.impacted_services.into_iter().map(|s| s.ci).collect(),
-            });
-        }
         if self.detail.as_ref().map(|d| d.ticket.id) != Some(id) {
             self.detail_scroll = 0;
         }
         self.suggestions = self.desk.suggestions(id)?;
         self.detail = Some(view);
-        self.impacts = impacts;
         Ok(())
     }
 

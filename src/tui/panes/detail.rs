@@ -65,20 +65,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             lines.push(Line::raw(l.to_string()));
         }
     }
-    if !app.impacts.is_empty() {
+    if !v.cis.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("CIs", theme.title())));
-        for ci in &app.impacts {
-            let services = if ci.services.is_empty() {
+        for (ci, services) in v.cis.iter().zip(&v.services_by_ci) {
+            let services = if services.is_empty() {
                 String::new()
             } else {
                 format!(
                     " → impacts {}",
-                    ci.services
-                        .iter()
-                        .map(|s| inert(s, false))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    services.iter().map(|s| inert(s, false)).collect::<Vec<_>>().join(", ")
                 )
             };
             lines.push(Line::raw(format!(
