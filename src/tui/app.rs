@@ -92,6 +92,8 @@ pub struct App {
     pub detail_scroll: u16,
     /// The CMDB tree, read on the first visit to its pane.
     pub cmdb: Option<CmdbModel>,
+    /// The desk changed since the tree was read: read it again when it is shown.
+    cmdb_stale: bool,
     /// The change calendar, set up on the first visit to its pane.
     pub calendar: Option<CalendarModel>,
     /// The zone the operator reads times in.
@@ -159,6 +161,7 @@ impl App {
             suggestions: Default::default(),
             detail_scroll: 0,
             cmdb: None,
+            cmdb_stale: false,
             calendar: None,
             zone: Local::now().offset().fix(),
             return_to: None,
@@ -241,18 +244,29 @@ impl App {
         if let Some(id) = self.detail.as_ref().map(|d| d.ticket.id) {
             self.load_detail(id)?;
         }
+        // The CMDB and the calendar are read again when they are on screen; otherwise when
+        // they next are (a busy desk changes every second; nobody is looking at them).
         if self.cmdb.is_some() {
-            self.load_cmdb()?;
+            self.cmdb_stale = true;
         }
         if let Some(cal) = &mut self.calendar {
             cal.loaded = None;
-            self.load_calendar()?;
         }
-        Ok(())
+        self.refresh_visible_pane()
+    }
+
+    /// Re-reads the CMDB or the calendar if its pane is shown and the desk changed.
+    fn refresh_visible_pane(&mut self) -> Result<(), DeskError> {
+        match self.pane {
+            Pane::Cmdb if self.cmdb.is_none() || self.cmdb_stale => self.load_cmdb(),
+            Pane::Calendar => self.load_calendar(),
+            _ => Ok(()),
+        }
     }
 
     /// Reads the CMDB afresh, keeping the CI under the cursor.
     fn load_cmdb(&mut self) -> Result<(), DeskError> {
+        self.cmdb_stale = false;
         let keep = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
         let model = CmdbModel::new(self.desk.cmdb_graph()?);
         if let Some(id) = keep {
@@ -457,10 +471,8 @@ impl App {
             }
             Action::PaneQueue => self.pane = Pane::Queue,
             Action::PaneCmdb => {
-                if self.cmdb.is_none() {
-                    self.load_cmdb()?;
-                }
                 self.pane = Pane::Cmdb;
+                self.refresh_visible_pane()?;
             }
             Action::PaneCalendar => {
                 if self.calendar.is_none() {
@@ -547,6 +559,7 @@ impl App {
                 if self.pane == Pane::Detail && self.return_to == Some(Pane::Calendar) {
                     self.pane = Pane::Calendar;
                     self.return_to = None;
+                    self.refresh_visible_pane()?;
                 } else if matches!(self.pane, Pane::Detail | Pane::Cmdb | Pane::Calendar) {
                     self.pane = Pane::Queue;
                 } else if self.queue.only.is_some() {
@@ -554,6 +567,7 @@ impl App {
                     self.refresh_view();
                     if let Some(pane) = self.return_to.take() {
                         self.pane = pane;
+                        self.refresh_visible_pane()?;
                     }
                 } else if !self.queue.filter.is_empty() {
                     self.queue.filter.clear();
