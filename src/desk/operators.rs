@@ -27,9 +27,9 @@ impl Desk {
                 "give the operator at least one --role (agent, cab, admin)".into(),
             ));
         }
-        let user = self.user.clone();
+        let user = &self.user;
         self.store.write(|tx| {
-            Self::require_admin(tx, &user, "add operators")?;
+            Self::require_admin(tx, user, "add operators")?;
             if let Some(op) = store_ops::get(tx, name)? {
                 return Err(DeskError::Invalid(format!(
                     "operator `{}` exists already (roles: {}); use `opsdesk operator grant`",
@@ -47,14 +47,14 @@ impl Desk {
 
     /// Gives an operator more roles, or (with `revoke`) takes them away; only an admin may.
     pub fn grant(&mut self, name: &str, roles: &[Role], revoke: bool) -> Result<Operator> {
-        let user = self.user.clone();
+        let user = &self.user;
         self.store.write(|tx| {
-            Self::require_admin(tx, &user, "change roles")?;
+            Self::require_admin(tx, user, "change roles")?;
             let mut op = store_ops::get(tx, name)?
                 .ok_or_else(|| DeskError::Refused(crate::domain::Refusal::UnknownOperator(name.into())))?;
             if revoke {
                 op.roles.retain(|r| !roles.contains(r));
-                if op.name.eq_ignore_ascii_case(&user) && roles.contains(&Role::Admin) {
+                if op.name.eq_ignore_ascii_case(user) && roles.contains(&Role::Admin) {
                     return Err(DeskError::Invalid("an admin cannot revoke their own admin role".into()));
                 }
             } else {

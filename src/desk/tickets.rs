@@ -198,12 +198,12 @@ impl Desk {
     /// CI that a business service depends on, with no impact given, is given impact 1 (high),
     /// and the note says which service.
     pub fn create_ticket(&mut self, kind: Kind, mut draft: Draft, cis: &[String]) -> Result<Created> {
-        let user = self.user.clone();
-        let lifecycles = self.config.lifecycles.clone();
-        let matrix = self.config.matrix.clone();
+        let user = &self.user;
+        let lifecycles = &self.config.lifecycles;
+        let matrix = &self.config.matrix;
         self.store.write(|tx| {
             let now = Utc::now();
-            let actor = desk_actor(tx, &user, now)?;
+            let actor = desk_actor(tx, user, now)?;
             let operators = Self::operator_names(tx)?;
             let ctx = Context {
                 actor: &actor,
@@ -234,7 +234,7 @@ impl Desk {
                     notes.push(format!("impact 1 (high): business service {service} depends on {ci}"));
                 }
             }
-            let ticket = rules::create(kind, draft, &lifecycles, &matrix, &ctx)?;
+            let ticket = rules::create(kind, draft, lifecycles, matrix, &ctx)?;
             let open = lifecycles.get(kind).is_open(&ticket.state);
             let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
             let created = NewEvent {
@@ -292,13 +292,13 @@ impl Desk {
             &Context,
         ) -> Result<Outcome, crate::domain::Refusal>,
     ) -> Result<Outcome> {
-        let user = self.user.clone();
-        let config = self.config.clone();
+        let user = &self.user;
+        let config = &self.config;
         self.store.write(|tx| {
             let now = Utc::now();
             let stored = load(tx, id)?;
             check_version(tx, &stored, expected)?;
-            let actor = desk_actor(tx, &user, now)?;
+            let actor = desk_actor(tx, user, now)?;
             let operators = Self::operator_names(tx)?;
             let cis = store_cmdb::count_for_ticket(tx, stored.rowid)?;
             let ctx = Context {
@@ -378,11 +378,11 @@ impl Desk {
         if body.trim().is_empty() {
             return Err(DeskError::Invalid("the comment is empty".into()));
         }
-        let user = self.user.clone();
+        let user = &self.user;
         self.store.write(|tx| {
             let now = Utc::now();
             let stored = load(tx, id)?;
-            let actor = desk_actor(tx, &user, now)?;
+            let actor = desk_actor(tx, user, now)?;
             let comment_id = store_tickets::add_comment(tx, stored.rowid, now, &actor.name, body, internal)?;
             let e = NewEvent {
                 kind: if internal { "work_note" } else { "comment" },
@@ -400,11 +400,11 @@ impl Desk {
         if a == b {
             return Err(DeskError::Invalid(format!("{a} cannot be linked to itself")));
         }
-        let user = self.user.clone();
+        let user = &self.user;
         self.store.write(|tx| {
             let now = Utc::now();
             let (sa, sb) = (load(tx, a)?, load(tx, b)?);
-            let actor = desk_actor(tx, &user, now)?;
+            let actor = desk_actor(tx, user, now)?;
             let (swap, relation) = link_relation(a.kind, b.kind);
             let (from, to) = if swap { (&sb, &sa) } else { (&sa, &sb) };
             if !store_tickets::link(tx, from.rowid, to.rowid, relation, now)? {
@@ -436,12 +436,12 @@ impl Desk {
 
     /// Links a ticket to a CI. False if already linked.
     pub fn link_ci(&mut self, id: TicketId, ci: &str) -> Result<bool> {
-        let user = self.user.clone();
+        let user = &self.user;
         self.store.write(|tx| {
             let now = Utc::now();
             let stored = load(tx, id)?;
             let ci = ci_by_name(tx, ci)?;
-            let actor = desk_actor(tx, &user, now)?;
+            let actor = desk_actor(tx, user, now)?;
             if !store_cmdb::link_ticket(tx, stored.rowid, ci.rowid)? {
                 return Ok(false);
             }
@@ -458,11 +458,11 @@ impl Desk {
 
     /// A ticket with its CIs, links, timeline and the moves open to this operator.
     pub fn ticket(&mut self, id: TicketId) -> Result<TicketView> {
-        let user = self.user.clone();
-        let lifecycles = self.config.lifecycles.clone();
+        let user = &self.user;
+        let lifecycles = &self.config.lifecycles;
         self.store.read(|tx| {
             let stored = load(tx, id)?;
-            let roles = store_ops::get(tx, &user)?.map(|o| o.roles).unwrap_or_default();
+            let roles = store_ops::get(tx, user)?.map(|o| o.roles).unwrap_or_default();
             let actor = Actor::new(user.clone(), &roles);
             let lifecycle = lifecycles.get(id.kind);
             let cis = store_cmdb::of_ticket(tx, stored.rowid)?;
@@ -577,12 +577,12 @@ impl Desk {
     /// is asking.
     pub fn offers(&mut self, id: TicketId) -> Result<Vec<Offer>> {
         use crate::domain::ticket::{FieldType, NOTE, field_spec};
-        let user = self.user.clone();
-        let lifecycles = self.config.lifecycles.clone();
+        let user = &self.user;
+        let lifecycles = &self.config.lifecycles;
         self.store.read(|tx| {
             let stored = load(tx, id)?;
             let operators = Self::operator_names(tx)?;
-            let roles = store_ops::get(tx, &user)?.map(|o| o.roles).unwrap_or_default();
+            let roles = store_ops::get(tx, user)?.map(|o| o.roles).unwrap_or_default();
             let actor = Actor::new(user.clone(), &roles);
             let lifecycle = lifecycles.get(id.kind);
             let offers = lifecycle
