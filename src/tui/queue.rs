@@ -85,14 +85,24 @@ pub struct Row {
 impl Row {
     pub fn new(row: QueueRow) -> Row {
         let due = (row.is_open && sla::applies_to(row.id.kind)).then(|| sla::due_at(row.created_at, row.priority));
-        let haystack = format!(
+        let haystack = Row::haystack_of(&row);
+        Row { row, due, haystack }
+    }
+
+    fn haystack_of(row: &QueueRow) -> String {
+        format!(
             "{} {} {} {}",
             row.id,
             row.title,
             row.assignee.as_deref().unwrap_or(""),
             row.ci.as_deref().unwrap_or("")
-        );
-        Row { row, due, haystack }
+        )
+    }
+
+    /// Sets the first CI, which only the filter's text depends on.
+    fn set_ci(&mut self, ci: &str) {
+        self.row.ci = Some(ci.to_string());
+        self.haystack = Row::haystack_of(&self.row);
     }
 
     pub fn standing(&self, now: DateTime<Utc>) -> Option<Standing> {
@@ -192,8 +202,7 @@ impl Queue {
         let cis: std::collections::HashMap<i64, String> = cis.into_iter().collect();
         for r in &mut self.rows {
             if let Some(ci) = cis.get(&r.row.rowid) {
-                r.row.ci = Some(ci.clone());
-                *r = Row::new(r.row.clone());
+                r.set_ci(ci);
             }
         }
         if !self.filter.is_empty() {
