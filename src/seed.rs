@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, Offset, Utc};
 
 use crate::config::Config;
 use crate::domain::cmdb::Relation;
+use crate::domain::kpi::Milestones;
 use crate::domain::rules::{self, Context, Draft, Outcome};
 use crate::domain::{Actor, ChangeType, Kind, Role};
 use crate::store::cmdb::{self as store_cmdb, Ci};
@@ -624,7 +625,13 @@ fn write_life(
     let open = lifecycle.is_open(&ticket.state);
     let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
     numbers[k] += 1;
-    let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open)?;
+    let mut milestones = Milestones::default();
+    for (_, _, item) in &log {
+        if let Either::Move(out) = item {
+            milestones.observe(lifecycle, out);
+        }
+    }
+    let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open, &milestones)?;
     let created_event = NewEvent {
         kind: "created",
         field: Some("state"),

@@ -76,6 +76,48 @@ fn a_desk_of_an_older_schema_upgrades_on_open() {
 }
 
 #[test]
+fn a_version_4_desk_gets_its_kpi_milestones_from_its_timeline() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v4.db");
+    {
+        let conn = store::create_at_version(&path, 4).expect("v4 desk");
+        // Assigned to bob at 10, passed to carol at 20, resolved at 30, reopened at 40,
+        // resolved for good at 50; a change completed at 60 is not "resolved".
+        conn.execute_batch(
+            "INSERT INTO operators VALUES ('alice', 'admin,agent', 0);
+             INSERT INTO tickets (id, kind, number, state, is_open, title, impact, urgency, priority, requester, created_at, updated_at, version)
+             VALUES (1, 'incident', 1, 'resolved', 0, 'Mail down', 2, 2, 3, 'alice', 0, 50, 9),
+                    (2, 'change', 1, 'review', 0, 'Patch', 2, 2, 3, 'alice', 0, 60, 3),
+                    (3, 'incident', 2, 'new', 1, 'Untouched', 2, 2, 3, 'alice', 0, 0, 1);
+             INSERT INTO events (ticket_id, at, actor, kind, field, old, new) VALUES
+                (1, 0, 'alice', 'created', 'state', NULL, 'new'),
+                (1, 10, 'alice', 'transition', 'assign', 'new', 'assigned'),
+                (1, 10, 'alice', 'field', 'assignee', NULL, 'bob'),
+                (1, 20, 'alice', 'field', 'assignee', 'bob', 'carol'),
+                (1, 30, 'carol', 'transition', 'resolve', 'assigned', 'resolved'),
+                (1, 40, 'alice', 'transition', 'reopen', 'resolved', 'assigned'),
+                (1, 50, 'carol', 'transition', 'resolve', 'assigned', 'resolved'),
+                (2, 60, 'alice', 'transition', 'complete', 'implement', 'review'),
+                (3, 0, 'alice', 'created', 'state', NULL, 'new');",
+        )
+        .expect("v4 data");
+    }
+    Desk::open(&path, "alice", Config::default()).expect("open upgrades");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let row = |id: i64| -> (Option<i64>, Option<i64>, i64, i64, i64) {
+        conn.query_row(
+            "SELECT first_assigned_at, resolved_at, resolves, reopens, reassignments FROM tickets WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("row")
+    };
+    assert_eq!(row(1), (Some(10), Some(50), 2, 1, 1));
+    assert_eq!(row(2), (None, None, 0, 0, 0));
+    assert_eq!(row(3), (None, None, 0, 0, 0));
+}
+
+#[test]
 fn two_operators_one_ticket_the_second_write_is_refused_not_merged() {
     let dir = tempfile::tempdir().expect("dir");
     let mut alice = new_desk(&dir, "alice");

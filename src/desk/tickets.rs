@@ -263,7 +263,14 @@ impl Desk {
 
     /// Writes what a domain decision produced, with its events, if the ticket is still at the
     /// version it was read at.
-    fn commit(tx: &Transaction, stored: &Stored, out: &Outcome, actor: &str, open: bool) -> Result<()> {
+    fn commit(
+        tx: &Transaction,
+        lifecycles: &crate::domain::Lifecycles,
+        stored: &Stored,
+        out: &Outcome,
+        actor: &str,
+        open: bool,
+    ) -> Result<()> {
         if out.transition.is_none() && out.changes.is_empty() {
             return Ok(());
         }
@@ -277,6 +284,11 @@ impl Desk {
             });
         }
         store_tickets::record_outcome(tx, stored.rowid, out, actor)?;
+        let mut m = stored.milestones;
+        m.observe(lifecycles.get(out.ticket.kind), out);
+        if m != stored.milestones {
+            store_tickets::set_milestones(tx, stored.rowid, &m)?;
+        }
         Ok(())
     }
 
@@ -321,7 +333,7 @@ impl Desk {
                 out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
             }
             let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
-            Self::commit(tx, &stored, &out, &actor.name, open)?;
+            Self::commit(tx, &config.lifecycles, &stored, &out, &actor.name, open)?;
             for name in &out.overrides {
                 let e = NewEvent {
                     kind: "freeze_override",

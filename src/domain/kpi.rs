@@ -7,8 +7,53 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::lifecycle::Lifecycle;
+use super::rules::Outcome;
 use super::sla;
 use super::ticket::Kind;
+
+/// The moments of a ticket's timeline the KPIs are made of, kept on the ticket's row as each
+/// move is written, so that a report reads one row per ticket instead of every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Milestones {
+    /// When it first got an assignee.
+    pub first_assigned: Option<DateTime<Utc>>,
+    /// When it last moved into a resolved state (a reopened ticket is resolved when it is
+    /// resolved for good). `None` for a change: its "resolved" state is its review.
+    pub resolved: Option<DateTime<Utc>>,
+    pub resolves: u32,
+    pub reopens: u32,
+    /// Times the assignee went from one person to another.
+    pub reassignments: u32,
+}
+
+impl Milestones {
+    /// Takes in one move or edit, at the time the outcome carries.
+    pub fn observe(&mut self, lifecycle: &Lifecycle, out: &Outcome) {
+        let at = out.ticket.updated_at;
+        if let Some((_, from, to)) = &out.transition
+            && out.ticket.kind != Kind::Change
+        {
+            let (was, is) = (lifecycle.is_resolved(from), lifecycle.is_resolved(to));
+            if is && !was {
+                self.resolves += 1;
+                self.resolved = Some(at);
+            }
+            if was && lifecycle.is_open(to) {
+                self.reopens += 1;
+            }
+        }
+        for c in out.changes.iter().filter(|c| c.field == "assignee") {
+            match (&c.old, &c.new) {
+                (None, Some(_)) => {
+                    self.first_assigned.get_or_insert(at);
+                }
+                (Some(a), Some(b)) if a != b => self.reassignments += 1,
+                _ => {}
+            }
+        }
+    }
+}
 
 /// What the timeline says about one ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,14 +62,7 @@ pub struct Facts {
     pub priority: u8,
     pub open: bool,
     pub created: DateTime<Utc>,
-    /// The first `assign` move.
-    pub first_assigned: Option<DateTime<Utc>>,
-    /// The last `resolve` move (a reopened ticket is resolved when it is resolved for good).
-    pub resolved: Option<DateTime<Utc>>,
-    pub resolves: u32,
-    pub reopens: u32,
-    /// How many people it was assigned to.
-    pub assignees: u32,
+    pub milestones: Milestones,
     pub assignee: Option<String>,
     pub team: Option<String>,
     pub category: Option<String>,
@@ -118,19 +156,22 @@ pub fn compute(facts: &[Facts], now: DateTime<Utc>) -> Kpis {
             let bucket = k.backlog.entry(age_bucket(now - f.created).to_string()).or_default();
             *bucket.entry(format!("P{}", f.priority)).or_default() += 1;
         }
-        if let Some(a) = f.first_assigned {
+        let m = &f.milestones;
+        if let Some(a) = m.first_assigned {
             mtta.push((a - f.created).max(Duration::zero()));
         }
-        if let Some(r) = f.resolved {
-            let span = (r - f.created).max(Duration::zero());
-            mttr.push(span);
+        if m.resolves > 0 {
             resolved += 1;
-            if f.reopens > 0 {
+            if m.reopens > 0 {
                 reopened += 1;
             }
-            if f.reopens == 0 && f.resolves == 1 && f.assignees <= 1 {
+            if m.reopens == 0 && m.resolves == 1 && m.reassignments == 0 {
                 first_time += 1;
             }
+        }
+        if let Some(r) = m.resolved {
+            let span = (r - f.created).max(Duration::zero());
+            mttr.push(span);
             if f.kind.is_some_and(sla::applies_to) {
                 with_sla += 1;
                 if r <= sla::due_at(f.created, f.priority) {
@@ -217,10 +258,12 @@ mod tests {
             priority: 2,
             open: resolved.is_none(),
             created,
-            first_assigned: assigned.map(|h| created + Duration::hours(h.into())),
-            resolved: resolved.map(|h| created + Duration::hours(h.into())),
-            resolves: u32::from(resolved.is_some()),
-            assignees: 1,
+            milestones: Milestones {
+                first_assigned: assigned.map(|h| created + Duration::hours(h.into())),
+                resolved: resolved.map(|h| created + Duration::hours(h.into())),
+                resolves: u32::from(resolved.is_some()),
+                ..Milestones::default()
+            },
             ..Facts::default()
         }
     }
@@ -258,10 +301,10 @@ mod tests {
     fn sla_compliance_reopen_and_first_time_fix() {
         // P2: 8 hours around the clock.
         let mut reopened = incident(t(2, 0), Some(1), Some(7));
-        reopened.reopens = 1;
-        reopened.resolves = 2;
+        reopened.milestones.reopens = 1;
+        reopened.milestones.resolves = 2;
         let mut passed_on = incident(t(2, 0), Some(1), Some(5));
-        passed_on.assignees = 2;
+        passed_on.milestones.reassignments = 1;
         let f = vec![
             incident(t(2, 0), Some(1), Some(7)),
             incident(t(2, 0), Some(1), Some(9)),

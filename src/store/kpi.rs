@@ -1,4 +1,5 @@
-//! The facts KPIs are computed from, read off the timeline in one pass.
+//! The facts KPIs are computed from: one row per ticket, whose milestones were taken from its
+//! timeline as it was written.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::{Result, from_millis, to_millis};
 use crate::domain::Kind;
-use crate::domain::kpi::Facts;
+use crate::domain::kpi::{Facts, Milestones};
 
 /// The facts of every ticket created in `[since, until)`.
 pub fn facts(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Facts>> {
@@ -26,15 +27,11 @@ pub fn facts(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> R
         }
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT t.id, t.kind, t.priority, t.is_open, t.created_at, t.assignee, t.team, t.category, t.change_type, t.close_code, \
-         min(CASE WHEN e.kind = 'transition' AND e.field = 'assign' THEN e.at END), \
-         max(CASE WHEN e.kind = 'transition' AND e.field = 'resolve' THEN e.at END), \
-         sum(e.kind = 'transition' AND e.field = 'resolve'), \
-         sum(e.kind = 'transition' AND e.field = 'reopen'), \
-         count(DISTINCT CASE WHEN e.kind = 'field' AND e.field = 'assignee' THEN e.new END) \
-         FROM tickets t JOIN events e ON e.ticket_id = t.id \
-         WHERE t.created_at >= ?1 AND t.created_at < ?2 GROUP BY t.id",
+        "SELECT id, kind, priority, is_open, created_at, assignee, team, category, change_type, close_code, \
+         first_assigned_at, resolved_at, resolves, reopens, reassignments \
+         FROM tickets WHERE created_at >= ?1 AND created_at < ?2",
     )?;
+    let time = |v: Option<i64>| v.map(from_millis);
     let rows = stmt.query_map(params![to_millis(since), to_millis(until)], |r| {
         let id: i64 = r.get(0)?;
         let kind: String = r.get(1)?;
@@ -50,11 +47,13 @@ pub fn facts(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> R
                 category: r.get(7)?,
                 change_type: r.get(8)?,
                 close_code: r.get(9)?,
-                first_assigned: r.get::<_, Option<i64>>(10)?.map(from_millis),
-                resolved: r.get::<_, Option<i64>>(11)?.map(from_millis),
-                resolves: r.get::<_, Option<u32>>(12)?.unwrap_or(0),
-                reopens: r.get::<_, Option<u32>>(13)?.unwrap_or(0),
-                assignees: r.get(14)?,
+                milestones: Milestones {
+                    first_assigned: time(r.get(10)?),
+                    resolved: time(r.get(11)?),
+                    resolves: r.get(12)?,
+                    reopens: r.get(13)?,
+                    reassignments: r.get(14)?,
+                },
                 cis: Vec::new(),
             },
         ))

@@ -31,12 +31,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(concat!(include_str!("schema_v2.sql"), include_str!("search_index.sql"))),
         M::up(include_str!("schema_v3.sql")),
         M::up(include_str!("schema_v4.sql")),
+        M::up(include_str!("schema_v5.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    4
+    5
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -9,13 +9,15 @@ use serde::Serialize;
 
 use super::{Result, from_millis, to_millis};
 use crate::domain::Outcome;
+use crate::domain::kpi::Milestones;
 use crate::domain::ticket::{Kind, Ticket, TicketId};
 
 /// The columns of `tickets` in the order [`from_row`] reads them.
 const COLUMNS: &str = "id, kind, number, state, title, description, impact, urgency, priority, requester, \
      assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, workaround, \
      change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, actual_start, \
-     actual_end, close_code, review_note, created_at, updated_at, version";
+     actual_end, close_code, review_note, created_at, updated_at, version, first_assigned_at, resolved_at, \
+     resolves, reopens, reassignments";
 
 /// The optional fields stored in their own columns, in [`COLUMNS`] order from `team`.
 const EXTRA: [&str; 17] = [
@@ -43,6 +45,7 @@ const EXTRA: [&str; 17] = [
 pub struct Stored {
     pub rowid: i64,
     pub ticket: Ticket,
+    pub milestones: Milestones,
 }
 
 fn from_row(r: &Row) -> rusqlite::Result<Stored> {
@@ -74,6 +77,13 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
             created_at: from_millis(r.get(28)?),
             updated_at: from_millis(r.get(29)?),
             version: r.get(30)?,
+        },
+        milestones: Milestones {
+            first_assigned: r.get::<_, Option<i64>>(31)?.map(from_millis),
+            resolved: r.get::<_, Option<i64>>(32)?.map(from_millis),
+            resolves: r.get(33)?,
+            reopens: r.get(34)?,
+            reassignments: r.get(35)?,
         },
     })
 }
@@ -108,11 +118,18 @@ pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, Ticke
         [t.kind.name()],
         |r| r.get(0),
     )?;
-    insert_numbered(tx, t, number, is_open)
+    insert_numbered(tx, t, number, is_open, &Milestones::default())
 }
 
-/// Inserts a ticket under a number already chosen (bulk loads count for themselves).
-pub fn insert_numbered(tx: &Connection, t: &Ticket, number: i64, is_open: bool) -> Result<(i64, TicketId)> {
+/// Inserts a ticket under a number already chosen (bulk loads and imports count for
+/// themselves), with the milestones of the history they write beside it.
+pub fn insert_numbered(
+    tx: &Connection,
+    t: &Ticket,
+    number: i64,
+    is_open: bool,
+    m: &Milestones,
+) -> Result<(i64, TicketId)> {
     let mut values = vec![SqlValue::Text(t.kind.name().into()), SqlValue::Integer(number)];
     values.extend(field_values(t, is_open));
     values.extend([
@@ -120,13 +137,15 @@ pub fn insert_numbered(tx: &Connection, t: &Ticket, number: i64, is_open: bool) 
         SqlValue::Integer(to_millis(t.updated_at)),
         SqlValue::Integer(t.version),
     ]);
+    values.extend(milestone_values(m));
     let mut stmt = tx.prepare_cached(
         "INSERT INTO tickets (kind, number, state, is_open, title, description, impact, urgency, priority, \
          requester, assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, \
          workaround, change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, \
-         actual_start, actual_end, close_code, review_note, created_at, updated_at, version) \
+         actual_start, actual_end, close_code, review_note, created_at, updated_at, version, first_assigned_at, \
+         resolved_at, resolves, reopens, reassignments) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
-         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31)",
+         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)",
     )?;
     stmt.execute(params_from_iter(values))?;
     Ok((tx.last_insert_rowid(), TicketId::new(t.kind, number.max(0) as u64)))
@@ -153,6 +172,29 @@ pub fn update(tx: &Transaction, rowid: i64, t: &Ticket, expected_version: i64, i
         )?
         .execute(params_from_iter(values))?;
     Ok(n == 1)
+}
+
+fn milestone_values(m: &Milestones) -> [SqlValue; 5] {
+    let time = |t: Option<DateTime<Utc>>| t.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t)));
+    [
+        time(m.first_assigned),
+        time(m.resolved),
+        SqlValue::Integer(m.resolves.into()),
+        SqlValue::Integer(m.reopens.into()),
+        SqlValue::Integer(m.reassignments.into()),
+    ]
+}
+
+/// Writes a ticket's milestones (in the transaction that writes the events they come from).
+pub fn set_milestones(tx: &Connection, rowid: i64, m: &Milestones) -> Result<()> {
+    let mut values = milestone_values(m).to_vec();
+    values.push(SqlValue::Integer(rowid));
+    tx.prepare_cached(
+        "UPDATE tickets SET first_assigned_at = ?1, resolved_at = ?2, resolves = ?3, reopens = ?4, \
+         reassignments = ?5 WHERE id = ?6",
+    )?
+    .execute(params_from_iter(values))?;
+    Ok(())
 }
 
 /// Marks the ticket as changed without touching its fields (a comment, a link).

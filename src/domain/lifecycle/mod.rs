@@ -92,6 +92,9 @@ impl Lifecycle {
     pub fn is_open(&self, state: &str) -> bool {
         !self.is_final(state) && !self.resolved_states.iter().any(|s| s == state)
     }
+    pub fn is_resolved(&self, state: &str) -> bool {
+        self.resolved_states.iter().any(|s| s == state)
+    }
     pub fn has_state(&self, state: &str) -> bool {
         self.states.iter().any(|s| s == state)
     }

@@ -963,3 +963,49 @@ fn a_missing_kind_is_refused() {
     let e = load_err(&cut.expect("sections"));
     assert_eq!(e.message, "no lifecycle for `incident`: add a [incident] table");
 }
+
+#[test]
+fn milestones_follow_assignment_resolution_and_reopening() {
+    use crate::domain::kpi::Milestones;
+    let l = Lifecycles::builtin();
+    let lifecycle = l.get(Kind::Incident);
+    let a = actor("alice", &[Role::Agent]);
+    let o = ops();
+    let mut m = Milestones::default();
+    let mut t = ticket(Kind::Incident, "new", "zed");
+    type Step<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>, i64);
+    let steps: [Step; 6] = [
+        ("assign", &[("assignee", "bob")], None, 1),
+        ("assign", &[("assignee", "carol")], None, 2),
+        (
+            "resolve",
+            &[("resolution_code", "fixed"), ("resolution_note", "rebooted")],
+            None,
+            3,
+        ),
+        ("reopen", &[], Some("back again"), 4),
+        (
+            "resolve",
+            &[("resolution_code", "fixed"), ("resolution_note", "replaced")],
+            None,
+            5,
+        ),
+        ("close", &[], None, 6),
+    ];
+    for (name, inputs, note, hour) in steps {
+        let c = Context {
+            now: now() + chrono::Duration::hours(hour),
+            ..ctx(&a, &o, 1)
+        };
+        let out = rules::apply_transition(&l, &t, name, &f(inputs), note, &c).expect(name);
+        m.observe(lifecycle, &out);
+        t = out.ticket;
+    }
+    assert_eq!(m.first_assigned, Some(now() + chrono::Duration::hours(1)));
+    assert_eq!(
+        m.resolved,
+        Some(now() + chrono::Duration::hours(5)),
+        "the last resolve counts"
+    );
+    assert_eq!((m.resolves, m.reopens, m.reassignments), (2, 1, 1));
+}
