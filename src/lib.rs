@@ -9,6 +9,7 @@ pub mod config;
 pub mod desk;
 pub mod domain;
 pub mod ics;
+pub mod import;
 pub mod present;
 pub mod seed;
 pub mod store;

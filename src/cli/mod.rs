@@ -5,6 +5,7 @@
 mod changes;
 mod cmdb;
 mod format;
+mod import;
 mod operators;
 mod report;
 mod tickets;
@@ -87,6 +88,14 @@ pub enum Command {
   opsdesk report --since 2026-01-01 --until 2026-07-01 --by team
   opsdesk report --by priority --json")]
     Report(report::ReportArgs),
+    /// Import another tool's tickets from CSV or JSON lines, through a mapping file. Rows
+    /// that cannot be taken are listed with their line and why; the rest go in. Running it
+    /// again changes nothing; a run cut short resumes where it stopped. Needs the admin role.
+    #[command(after_help = "Examples:
+  opsdesk import incident_event_log.csv --mapping assets/mappings/servicenow-incident-events.toml
+  opsdesk import tickets.jsonl --mapping mine.toml --dry-run
+  opsdesk import tickets.csv -m mine.toml --json | jq '.rejected'")]
+    Import(import::ImportArgs),
     /// Copy the desk to FILE through SQLite's online backup API, while others keep working.
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
@@ -186,6 +195,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Report(args)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             report::run(&mut desk, args, cli.json)
+        }
+        Some(Command::Import(args)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            import::run(&mut desk, args, cli.json)
         }
         Some(Command::Backup { file }) => {
             let desk = open_desk(&cli, &paths, config)?;

@@ -4,6 +4,7 @@
 
 mod changes;
 mod cmdb;
+mod import;
 mod operators;
 mod problems;
 mod tickets;
@@ -15,6 +16,7 @@ use rusqlite::Transaction;
 
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
+pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use problems::Suggestions;
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 

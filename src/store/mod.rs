@@ -6,6 +6,7 @@
 
 pub mod changes;
 pub mod cmdb;
+pub mod imports;
 pub mod kpi;
 pub mod operators;
 pub mod search;
@@ -201,6 +202,18 @@ impl Store {
             .map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Runs `f` like [`Store::write`] but always rolls back: what a write would do, without
+    /// doing it (an import's dry run).
+    pub fn rehearse<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.rollback().map_err(StoreError::from)?;
         Ok(out)
     }
 

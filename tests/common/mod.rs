@@ -101,6 +101,7 @@ pub fn snapshot(db: &Path) -> String {
         "cis",
         "ci_relations",
         "ticket_cis",
+        "import_keys",
         "meta",
     ] {
         let sql = format!("SELECT * FROM {table} ORDER BY 1");

@@ -1,0 +1,88 @@
+//! `opsdesk import`: another tool's tickets, through a mapping file.
+
+use std::fmt::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Failure, Output};
+use crate::desk::{Desk, ImportReport};
+use crate::import::mapping::Mapping;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The CSV or JSON-lines file to import.
+    file: PathBuf,
+    /// How the file's columns and values become tickets (see assets/mappings/README.md).
+    #[arg(long, short)]
+    mapping: PathBuf,
+    /// Read and check everything, write nothing: say what an import would do.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+/// Rows not taken that the human report lists (`--json` lists them all).
+const SHOWN: usize = 50;
+
+pub fn run(desk: &mut Desk, a: &ImportArgs, json: bool) -> Result<Output, Failure> {
+    let shown = a.mapping.display().to_string();
+    let text = std::fs::read_to_string(&a.mapping).map_err(|e| Failure::new(format!("cannot read {shown}: {e}")))?;
+    let mapping = Mapping::parse(&text, &shown, &desk.config().lifecycles).map_err(|e| Failure::new(e.to_string()))?;
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} rows, {eta} left")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("importing {}", a.file.display()));
+    let report = desk.import(&a.file, &mapping, a.dry_run, &mut |done, all| {
+        bar.set_length(all as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    if json {
+        return Output::json(&report);
+    }
+    Ok(Output(human(&report)))
+}
+
+fn human(r: &ImportReport) -> String {
+    let mut out = String::new();
+    let verb = if r.dry_run { "would import" } else { "imported" };
+    let _ = writeln!(
+        out,
+        "{verb} {} ({}): {} rows, {} records",
+        r.file, r.source, r.rows, r.records
+    );
+    let _ = writeln!(
+        out,
+        "  tickets: {} new, {} updated, {} unchanged; {} events; {} people and {} CIs added",
+        r.created, r.updated, r.unchanged, r.events, r.people_added, r.cis_added
+    );
+    if r.dry_run {
+        out.push_str("  dry run: nothing was written\n");
+    }
+    if r.rejected.is_empty() {
+        if r.created + r.updated == 0 {
+            out.push_str("nothing new: every record is on the desk as the file has it\n");
+        } else {
+            out.push_str("every row was taken\n");
+        }
+    } else {
+        let _ = writeln!(out, "{} rows not taken:", r.rejected.len());
+        for x in r.rejected.iter().take(SHOWN) {
+            let key = if x.key.is_empty() { "-" } else { &x.key };
+            let _ = writeln!(
+                out,
+                "  line {:<7} {:<12} {}",
+                x.line,
+                crate::text::inert(key, false),
+                crate::text::inert(&x.reason, false)
+            );
+        }
+        if r.rejected.len() > SHOWN {
+            let _ = writeln!(out, "  … and {} more (--json lists them all)", r.rejected.len() - SHOWN);
+        }
+    }
+    out
+}

@@ -1,0 +1,663 @@
+//! Mapping files: how another tool's CSV or JSON lines become opsdesk tickets. The format is
+//! documented in `assets/mappings/README.md`; everything in a mapping is checked before a
+//! single row is read, and a mistake names the file and the key.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::domain::lifecycle::Lifecycles;
+use crate::domain::ticket::{FieldType, Kind, field_spec};
+
+/// A mistake in a mapping file, naming the file and the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct MappingError {
+    pub file: String,
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileMapping {
+    source: String,
+    kind: String,
+    format: Option<String>,
+    key: String,
+    #[serde(default)]
+    event_log: bool,
+    order: Option<String>,
+    #[serde(default)]
+    missing: Vec<String>,
+    #[serde(default)]
+    time: FileTime,
+    #[serde(default)]
+    people: FilePeople,
+    #[serde(default)]
+    fields: BTreeMap<String, FileField>,
+    cis: Option<FileField>,
+    ci_class: Option<String>,
+    note: Option<FileField>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTime {
+    #[serde(default)]
+    formats: Vec<String>,
+    zone: Option<String>,
+    at: Option<String>,
+    created: Option<String>,
+    resolved: Option<String>,
+    closed: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePeople {
+    #[serde(default)]
+    create: bool,
+    actor: Option<String>,
+    opener: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileField {
+    Column(String),
+    Spec(FileFieldSpec),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileFieldSpec {
+    column: Option<String>,
+    template: Option<String>,
+    value: Option<String>,
+    values: Option<BTreeMap<String, String>>,
+    default: Option<String>,
+}
+
+/// Where a value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A column (its slot in a row).
+    Column(usize),
+    /// Text with `{column}` placeholders.
+    Template(Vec<Piece>),
+    /// The same value for every row.
+    Fixed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Slot(usize),
+}
+
+/// One value the mapping produces for each row.
+#[derive(Debug, Clone)]
+pub struct Value {
+    /// The mapping key it was declared under, for messages (`fields.state`).
+    pub name: String,
+    pub source: Source,
+    /// Source values and what they become; a value not listed is refused.
+    pub values: Option<BTreeMap<String, String>>,
+    pub default: Option<String>,
+    /// Turns a person's name into an operator name (`Resolver 17` → `resolver-17`).
+    pub person: bool,
+}
+
+/// Why a row's value cannot be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmapped {
+    pub name: String,
+    pub value: String,
+    pub known: Vec<String>,
+}
+
+impl std::fmt::Display for Unmapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} `{}` is not one of the mapped values ({})",
+            self.name,
+            self.value,
+            self.known.join(", ")
+        )
+    }
+}
+
+impl Value {
+    /// The value for a row whose cells are `cells` (`None`: missing).
+    pub fn get(&self, cells: &[Option<String>]) -> Result<Option<String>, Unmapped> {
+        let raw = match &self.source {
+            Source::Column(slot) => cells.get(*slot).cloned().flatten(),
+            Source::Fixed(v) => Some(v.clone()),
+            Source::Template(pieces) => render(pieces, cells),
+        };
+        let mapped = match (raw, &self.values) {
+            (None, _) => None,
+            (Some(v), None) => Some(v),
+            (Some(v), Some(table)) => match table.get(v.trim()) {
+                Some(to) => Some(to.clone()),
+                None => {
+                    return Err(Unmapped {
+                        name: self.name.clone(),
+                        value: v,
+                        known: table.keys().cloned().collect(),
+                    });
+                }
+            },
+        };
+        let mapped = mapped.filter(|v| !v.trim().is_empty()).or_else(|| self.default.clone());
+        Ok(if self.person {
+            mapped.and_then(|v| person_name(&v))
+        } else {
+            mapped
+        })
+    }
+}
+
+/// Fills a template. A missing column leaves out its value and the text that led up to it,
+/// so `{a}: {b} / {c}` without `b` reads `A / C`, and without `a` reads `B / C`. `None` when
+/// every column is missing.
+fn render(pieces: &[Piece], cells: &[Option<String>]) -> Option<String> {
+    let mut out = String::new();
+    let mut before = String::new();
+    let mut any = false;
+    let mut lead = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(t) => before.push_str(t),
+            Piece::Slot(s) => {
+                match cells.get(*s).and_then(Option::as_deref) {
+                    Some(v) => {
+                        if any {
+                            out.push_str(&before);
+                        } else {
+                            lead = std::mem::take(&mut before);
+                        }
+                        out.push_str(v);
+                        any = true;
+                    }
+                    None if !any => lead = std::mem::take(&mut before),
+                    None => {}
+                }
+                before.clear();
+            }
+        }
+    }
+    if !any {
+        return None;
+    }
+    // Text before the first column is kept whole (a label such as `ServiceNow `); text after
+    // the last column only if that column was there.
+    let last_present = pieces.iter().rev().find_map(|p| match p {
+        Piece::Slot(s) => Some(cells.get(*s).and_then(Option::as_deref).is_some()),
+        Piece::Text(_) => None,
+    });
+    let leading: String = pieces
+        .iter()
+        .take_while(|p| matches!(p, Piece::Text(_)))
+        .map(|p| match p {
+            Piece::Text(t) => t.as_str(),
+            Piece::Slot(_) => "",
+        })
+        .collect();
+    let _ = lead;
+    let mut whole = leading;
+    whole.push_str(&out);
+    if last_present == Some(true) {
+        whole.push_str(&before);
+    }
+    Some(whole)
+}
+
+/// A person's name as an operator name: lower case, runs of anything but letters, digits,
+/// `.`, `_` and `@` become one `-`. `None` when nothing is left.
+pub fn person_name(s: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in s.trim().chars() {
+        if c.is_alphanumeric() || matches!(c, '.' | '_' | '@') {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(64).collect();
+    (!out.is_empty()).then_some(out)
+}
+
+/// File formats an import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+/// A checked mapping, with every column it reads given a slot.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub source: String,
+    pub kind: Kind,
+    pub format: Option<Format>,
+    /// The columns read, by slot.
+    pub columns: Vec<String>,
+    pub key: usize,
+    pub event_log: bool,
+    pub order: Option<usize>,
+    pub missing: Vec<String>,
+    pub formats: Vec<String>,
+    pub zone: Tz,
+    pub at: Option<usize>,
+    pub created: Option<usize>,
+    pub resolved: Option<usize>,
+    pub closed: Option<usize>,
+    pub create_people: bool,
+    pub actor: Option<Value>,
+    pub opener: Option<Value>,
+    /// `state` and ticket fields, by our field name.
+    pub fields: BTreeMap<String, Value>,
+    pub cis: Option<Value>,
+    pub ci_class: String,
+    pub note: Option<Value>,
+}
+
+impl Mapping {
+    /// Reads and checks a mapping file's text. `file` names it in messages.
+    pub fn parse(text: &str, file: &str, lifecycles: &Lifecycles) -> Result<Mapping, MappingError> {
+        let err = |message: String| MappingError {
+            file: file.to_string(),
+            message,
+        };
+        let raw: FileMapping = toml::from_str(text).map_err(|e| err(e.to_string().trim_end().to_string()))?;
+        let kind: Kind = raw.kind.parse().map_err(|_| {
+            err(format!(
+                "kind: `{}` is not incident, request, problem or change",
+                raw.kind
+            ))
+        })?;
+        let mut columns: Vec<String> = Vec::new();
+        let mut slot = |name: &str| -> usize {
+            if let Some(i) = columns.iter().position(|c| c == name) {
+                i
+            } else {
+                columns.push(name.to_string());
+                columns.len() - 1
+            }
+        };
+        let key = slot(&raw.key);
+        let order = raw.order.as_deref().map(&mut slot);
+        let format = match raw.format.as_deref() {
+            None => None,
+            Some("csv") => Some(Format::Csv),
+            Some("jsonl") | Some("json") => Some(Format::Jsonl),
+            Some(other) => return Err(err(format!("format: `{other}` is not csv or jsonl"))),
+        };
+        let zone: Tz = match raw.time.zone.as_deref() {
+            None => Tz::UTC,
+            Some(z) => z.parse().map_err(|_| {
+                err(format!(
+                    "time.zone: `{z}` is not a time zone name such as Europe/Berlin"
+                ))
+            })?,
+        };
+        for f in &raw.time.formats {
+            // A format that cannot read back what it writes reads nothing.
+            let probe = Utc.with_ymd_and_hms(2016, 2, 29, 13, 45, 0).single();
+            let ok = probe.is_some_and(|t| {
+                let mut s = String::new();
+                use std::fmt::Write;
+                write!(s, "{}", t.format(f)).is_ok() && parse_naive(&s, std::slice::from_ref(f)).is_some()
+            });
+            if !ok {
+                return Err(err(format!(
+                    "time.formats: `{f}` does not read a date and time (see chrono's strftime, e.g. %d/%m/%Y %H:%M)"
+                )));
+            }
+        }
+        let at = raw.time.at.as_deref().map(&mut slot);
+        let created = raw.time.created.as_deref().map(&mut slot);
+        let resolved = raw.time.resolved.as_deref().map(&mut slot);
+        let closed = raw.time.closed.as_deref().map(&mut slot);
+        if raw.event_log && at.is_none() {
+            return Err(err(
+                "event_log = true needs time.at: the column telling when each update happened".into(),
+            ));
+        }
+        let lifecycle = lifecycles.get(kind);
+        let mut value = |name: String, f: FileField, person: bool| -> Result<Value, MappingError> {
+            let spec = match f {
+                FileField::Column(c) => FileFieldSpec {
+                    column: Some(c),
+                    template: None,
+                    value: None,
+                    values: None,
+                    default: None,
+                },
+                FileField::Spec(s) => s,
+            };
+            let source = match (spec.column, spec.template, spec.value) {
+                (Some(c), None, None) => Source::Column(slot(&c)),
+                (None, Some(t), None) => {
+                    Source::Template(template(&t, &mut slot).map_err(|m| err(format!("{name}: {m}")))?)
+                }
+                (None, None, Some(v)) => Source::Fixed(v),
+                _ => return Err(err(format!("{name}: give exactly one of column, template or value"))),
+            };
+            Ok(Value {
+                name,
+                source,
+                values: spec.values,
+                default: spec.default,
+                person,
+            })
+        };
+        let actor = raw
+            .people
+            .actor
+            .map(|c| value("people.actor".into(), FileField::Column(c), true))
+            .transpose()?;
+        let opener = raw
+            .people
+            .opener
+            .map(|c| value("people.opener".into(), FileField::Column(c), true))
+            .transpose()?;
+        let mut fields = BTreeMap::new();
+        for (name, f) in raw.fields {
+            let label = format!("fields.{name}");
+            let spec = field_spec(&name);
+            if name != "state" {
+                match spec {
+                    None => return Err(err(format!("{label}: `{name}` is not a field of opsdesk tickets"))),
+                    Some(s) if !s.applies_to(kind) => {
+                        return Err(err(format!("{label}: a {kind} has no field `{name}`")));
+                    }
+                    Some(s) if s.name == "change_type" => {
+                        return Err(err(format!("{label}: the change type is chosen by `kind`")));
+                    }
+                    Some(_) => {}
+                }
+            }
+            let person = spec.is_some_and(|s| s.ty == FieldType::Operator);
+            let v = value(label.clone(), f, person)?;
+            // Every value the table maps to must be one opsdesk takes.
+            let targets: Vec<&String> = v
+                .values
+                .iter()
+                .flat_map(|t| t.values())
+                .chain(v.default.iter())
+                .chain(match &v.source {
+                    Source::Fixed(f) => Some(f),
+                    _ => None,
+                })
+                .filter(|t| !t.is_empty())
+                .collect();
+            for t in targets {
+                let fine = match (name.as_str(), spec.map(|s| s.ty)) {
+                    ("state", _) => lifecycle.has_state(t),
+                    ("priority", _) => matches!(t.as_str(), "1" | "2" | "3" | "4" | "5"),
+                    (_, Some(FieldType::Level)) => matches!(t.as_str(), "1" | "2" | "3"),
+                    (_, Some(FieldType::Enum)) => lifecycles.values(&name).is_some_and(|vs| vs.contains(t)),
+                    _ => true,
+                };
+                if !fine {
+                    let expected = match (name.as_str(), spec.map(|s| s.ty)) {
+                        ("state", _) => format!("a state of {kind}: {}", lifecycle.states.join(", ")),
+                        ("priority", _) => "1 to 5".to_string(),
+                        (_, Some(FieldType::Level)) => "1, 2 or 3".to_string(),
+                        _ => lifecycles.values(&name).unwrap_or(&[]).join(", "),
+                    };
+                    return Err(err(format!("{label}: `{t}` is not {expected}")));
+                }
+            }
+            if name == "priority" && v.values.is_none() {
+                return Err(err(format!(
+                    "{label}: map the source's priorities to 1-5 with `values`, or leave priority to impact × urgency"
+                )));
+            }
+            fields.insert(name, v);
+        }
+        if !fields.contains_key("title") {
+            return Err(err(
+                "fields.title is missing: every ticket needs a title (a column, or a template such as \"{category}: {short_description}\")".into(),
+            ));
+        }
+        let cis = raw.cis.map(|f| value("cis".into(), f, false)).transpose()?;
+        let note = raw.note.map(|f| value("note".into(), f, false)).transpose()?;
+        let ci_class = raw.ci_class.unwrap_or_else(|| "application".into());
+        crate::domain::cmdb::check_class(&ci_class).map_err(|m| err(format!("ci_class: {m}")))?;
+        Ok(Mapping {
+            source: raw.source,
+            kind,
+            format,
+            columns,
+            key,
+            event_log: raw.event_log,
+            order,
+            missing: raw.missing,
+            formats: raw.time.formats,
+            zone,
+            at,
+            created,
+            resolved,
+            closed,
+            create_people: raw.people.create,
+            actor,
+            opener,
+            fields,
+            cis,
+            ci_class,
+            note,
+        })
+    }
+
+    /// A time cell read with the mapping's formats and zone (RFC 3339 always works).
+    pub fn time(&self, cell: &str) -> Option<DateTime<Utc>> {
+        let cell = cell.trim();
+        if let Ok(t) = DateTime::parse_from_rfc3339(cell) {
+            return Some(t.with_timezone(&Utc));
+        }
+        let naive = parse_naive(cell, &self.formats)?;
+        self.zone
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+fn parse_naive(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
+    formats.iter().find_map(|f| {
+        NaiveDateTime::parse_from_str(s, f).ok().or_else(|| {
+            NaiveDate::parse_from_str(s, f)
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+    })
+}
+
+/// Splits `"{a} / {b}"` into pieces; `{{` and `}}` are literal braces.
+fn template(t: &str, slot: &mut impl FnMut(&str) -> usize) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut text = String::new();
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                text.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                text.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(c) => name.push(c),
+                        None => return Err(format!("template `{t}` has a `{{` that is not closed")),
+                    }
+                }
+                if name.trim().is_empty() {
+                    return Err(format!("template `{t}` has an empty `{{}}`"));
+                }
+                if !text.is_empty() {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                }
+                pieces.push(Piece::Slot(slot(name.trim())));
+            }
+            '}' => return Err(format!("template `{t}` has a `}}` that opens nothing (write `}}}}`)")),
+            c => text.push(c),
+        }
+    }
+    if !text.is_empty() {
+        pieces.push(Piece::Text(text));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Mapping, MappingError> {
+        Mapping::parse(text, "m.toml", &Lifecycles::builtin())
+    }
+
+    const BASE: &str = "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[fields]\ntitle = \"subject\"\n";
+
+    #[test]
+    fn the_shipped_servicenow_mapping_is_valid() {
+        let m = parse(include_str!("../../assets/mappings/servicenow-incident-events.toml")).expect("valid");
+        assert!(m.event_log);
+        assert_eq!(m.kind, Kind::Incident);
+        assert_eq!(
+            m.time("29/2/2016 01:16"),
+            Utc.with_ymd_and_hms(2016, 2, 29, 1, 16, 0).single()
+        );
+    }
+
+    #[test]
+    fn values_map_and_unknown_values_are_named() {
+        let m = parse(&format!(
+            "{BASE}state = {{ column = \"st\", values = {{ Open = \"new\", Working = \"assigned\" }} }}\n"
+        ))
+        .expect("valid");
+        let state = &m.fields["state"];
+        let slot = m.columns.iter().position(|c| c == "st").expect("slot");
+        let mut cells = vec![None; m.columns.len()];
+        cells[slot] = Some("Working".to_string());
+        assert_eq!(state.get(&cells), Ok(Some("assigned".into())));
+        cells[slot] = Some("-100".to_string());
+        let e = state.get(&cells).expect_err("unmapped");
+        assert_eq!(
+            e.to_string(),
+            "fields.state `-100` is not one of the mapped values (Open, Working)"
+        );
+        cells[slot] = None;
+        assert_eq!(state.get(&cells), Ok(None), "missing stays missing");
+    }
+
+    #[test]
+    fn templates_fill_columns_and_keep_braces() {
+        let m = parse(
+            "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[fields]\ntitle = { template = \"{a} / {b} {{x}}\" }\n",
+        )
+        .expect("valid");
+        let mut cells = vec![None; m.columns.len()];
+        cells[1] = Some("Printer".into());
+        cells[2] = Some("jam".into());
+        assert_eq!(m.fields["title"].get(&cells), Ok(Some("Printer / jam {x}".into())));
+        let none = vec![None; m.columns.len()];
+        assert_eq!(m.fields["title"].get(&none), Ok(None), "nothing filled: no title");
+        let mut first_missing = none.clone();
+        first_missing[2] = Some("jam".into());
+        assert_eq!(m.fields["title"].get(&first_missing), Ok(Some("jam {x}".into())));
+        let mut last_missing = none;
+        last_missing[1] = Some("Printer".into());
+        assert_eq!(
+            m.fields["title"].get(&last_missing),
+            Ok(Some("Printer".into())),
+            "no dangling separator"
+        );
+    }
+
+    #[test]
+    fn people_become_operator_names() {
+        assert_eq!(person_name("Resolver 17").as_deref(), Some("resolver-17"));
+        assert_eq!(person_name("  Opened by  8 ").as_deref(), Some("opened-by-8"));
+        assert_eq!(person_name("Zoë O'Brien").as_deref(), Some("zoë-o-brien"));
+        assert_eq!(person_name("?!"), None);
+        let long = "a".repeat(100);
+        assert_eq!(person_name(&long).map(|n| n.len()), Some(64));
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_key() {
+        let cases = [
+            (format!("bogus = 1\n{BASE}"), "unknown field `bogus`"),
+            (BASE.replace("incident", "ticket"), "kind: `ticket` is not"),
+            (format!("{BASE}mood = \"m\"\n"), "fields.mood: `mood` is not a field"),
+            (
+                format!("{BASE}root_cause = \"m\"\n"),
+                "a incident has no field `root_cause`",
+            ),
+            (
+                format!("{BASE}state = {{ column = \"s\", values = {{ A = \"working\" }} }}\n"),
+                "fields.state: `working` is not a state of incident",
+            ),
+            (
+                format!("{BASE}impact = {{ column = \"s\", values = {{ High = \"0\" }} }}\n"),
+                "fields.impact: `0` is not 1, 2 or 3",
+            ),
+            (
+                format!("{BASE}resolution_code = {{ value = \"magic\" }}\n"),
+                "fields.resolution_code: `magic` is not fixed, workaround",
+            ),
+            (
+                format!("{BASE}team = {{ column = \"a\", value = \"b\" }}\n"),
+                "fields.team: give exactly one of column, template or value",
+            ),
+            (format!("{BASE}team = {{ template = \"{{a\" }}\n"), "is not closed"),
+            (
+                format!("{BASE}priority = \"p\"\n"),
+                "fields.priority: map the source's priorities",
+            ),
+            (
+                BASE.replace("[fields]\ntitle = \"subject\"\n", "[fields]\n"),
+                "fields.title is missing",
+            ),
+            (format!("event_log = true\n{BASE}"), "event_log = true needs time.at"),
+            (
+                format!("ci_class = \"toaster\"\n{BASE}"),
+                "ci_class: unknown CI class `toaster`",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = parse(&text).expect_err(want).to_string();
+            assert!(e.starts_with("m.toml: "), "{e}");
+            assert!(e.contains(want), "{want:?} not in {e}");
+        }
+        let zone = "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[time]\nzone = \"Mars/Base\"\n[fields]\ntitle = \"t\"\n";
+        assert!(
+            parse(zone)
+                .expect_err("zone")
+                .to_string()
+                .contains("time.zone: `Mars/Base`")
+        );
+        let fmt =
+            "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[time]\nformats = [\"%Q\"]\n[fields]\ntitle = \"t\"\n";
+        assert!(
+            parse(fmt)
+                .expect_err("format")
+                .to_string()
+                .contains("time.formats: `%Q`")
+        );
+    }
+}

@@ -1,0 +1,581 @@
+//! Replaying one source record (all the rows that share a key) through the lifecycle rules.
+//! Pure: the rows, the existing ticket and the people known come in; the ticket, its events
+//! and the rows that could not be taken come out. Nothing here bypasses a rule: a state the
+//! source reached is reached by the moves the lifecycle allows, each with the fields it needs.
+
+use std::collections::{HashMap, VecDeque};
+
+use chrono::{DateTime, Offset, Utc};
+
+use super::mapping::Mapping;
+use crate::domain::kpi::Milestones;
+use crate::domain::lifecycle::{Lifecycle, Lifecycles, Transition};
+use crate::domain::operator::{Actor, Role, valid_operator_name};
+use crate::domain::priority::Matrix;
+use crate::domain::rules::{self, Context, Draft, Outcome};
+use crate::domain::ticket::{FieldType, NOTE, Ticket, field_spec};
+
+/// One row of the file: its line and the cells the mapping reads (`None`: missing).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: u64,
+    pub cells: Vec<Option<String>>,
+}
+
+/// A row not taken, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    pub line: u64,
+    pub key: String,
+    pub reason: String,
+}
+
+/// The operators of the desk, and those the import adds.
+#[derive(Debug, Default)]
+pub struct People {
+    names: Vec<String>,
+    actors: HashMap<String, Actor>,
+    /// Names added by this import, not yet written.
+    pub added: Vec<String>,
+}
+
+impl People {
+    pub fn new(known: impl IntoIterator<Item = (String, Vec<Role>)>) -> People {
+        let mut p = People::default();
+        for (name, roles) in known {
+            p.names.push(name.clone());
+            p.actors.insert(name.to_lowercase(), Actor::new(name, &roles));
+        }
+        p
+    }
+
+    fn actor(&self, name: &str) -> Option<&Actor> {
+        self.actors.get(&name.to_lowercase())
+    }
+
+    /// The operator of this name, added as an agent when the mapping allows it.
+    fn ensure(&mut self, name: &str, create: bool) -> Result<Actor, String> {
+        if let Some(a) = self.actor(name) {
+            return Ok(a.clone());
+        }
+        if !create {
+            return Err(format!(
+                "`{name}` is not an operator of this desk (set people.create = true to add the people a file names)"
+            ));
+        }
+        valid_operator_name(name)?;
+        let a = Actor::new(name, &[Role::Agent]);
+        self.names.push(name.to_string());
+        self.actors.insert(name.to_lowercase(), a.clone());
+        self.added.push(name.to_string());
+        Ok(a)
+    }
+}
+
+/// What goes into the timeline, in order.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Created {
+        at: DateTime<Utc>,
+        actor: String,
+    },
+    /// Where the ticket came from: the source and its key there.
+    Imported {
+        at: DateTime<Utc>,
+        actor: String,
+    },
+    Moved {
+        actor: String,
+        out: Box<Outcome>,
+    },
+    CiLink {
+        at: DateTime<Utc>,
+        actor: String,
+        ci: String,
+    },
+}
+
+/// A ticket already imported from this source.
+#[derive(Debug, Clone)]
+pub struct Existing {
+    pub ticket: Ticket,
+    pub milestones: Milestones,
+    pub last_order: i64,
+    pub cis: Vec<String>,
+}
+
+/// The result of replaying one record.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub ticket: Ticket,
+    pub milestones: Milestones,
+    pub entries: Vec<Entry>,
+    pub last_order: i64,
+    /// Whether the ticket is new (no [`Existing`] was given).
+    pub created: bool,
+}
+
+/// What replaying needs besides the rows.
+pub struct Replayer<'a> {
+    pub mapping: &'a Mapping,
+    pub lifecycles: &'a Lifecycles,
+    pub matrix: &'a Matrix,
+    /// Who runs the import: the actor when the file names nobody.
+    pub importer: Actor,
+    /// When the import runs: the time of rows that carry none.
+    pub now: DateTime<Utc>,
+}
+
+const PRIORITY_NOTE: &str = "priority as the source gives it";
+
+impl Replayer<'_> {
+    fn cell_time(&self, row: &Row, slot: Option<usize>) -> Result<Option<DateTime<Utc>>, String> {
+        let Some(slot) = slot else { return Ok(None) };
+        match row.cells.get(slot).and_then(Option::as_deref) {
+            None => Ok(None),
+            Some(v) => self.mapping.time(v).map(Some).ok_or_else(|| {
+                format!(
+                    "{} `{v}` is not a time in the mapping's formats ({})",
+                    self.mapping.columns[slot],
+                    if self.mapping.formats.is_empty() {
+                        "RFC 3339".to_string()
+                    } else {
+                        self.mapping.formats.join(", ")
+                    }
+                )
+            }),
+        }
+    }
+
+    fn order_of(&self, row: &Row, position: usize) -> Result<i64, String> {
+        match self.mapping.order {
+            None => Ok(position as i64),
+            Some(slot) => {
+                let v = row.cells.get(slot).and_then(Option::as_deref).unwrap_or("");
+                v.trim().parse().map_err(|_| {
+                    format!(
+                        "{} `{v}` is not a whole number to order the rows by",
+                        self.mapping.columns[slot]
+                    )
+                })
+            }
+        }
+    }
+
+    /// Replays `rows` (all of one key, in file order) onto `existing` or a new ticket. Returns
+    /// `None` when nothing is to be written; rows not taken are pushed to `rejected`.
+    pub fn replay(
+        &self,
+        key: &str,
+        rows: &[Row],
+        existing: Option<Existing>,
+        people: &mut People,
+        rejected: &mut Vec<Rejected>,
+    ) -> Option<Replayed> {
+        let m = self.mapping;
+        let lifecycle = self.lifecycles.get(m.kind);
+        let reject = |rejected: &mut Vec<Rejected>, line: u64, reason: String| {
+            rejected.push(Rejected {
+                line,
+                key: key.to_string(),
+                reason,
+            })
+        };
+        // Order the rows (rows of equal order by their time, then as in the file); in an
+        // event log, rows already replayed are skipped.
+        let mut ordered: Vec<(i64, &Row)> = Vec::with_capacity(rows.len());
+        let mut times = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            match self.order_of(row, i) {
+                Ok(o) => {
+                    times.push(self.cell_time(row, m.at).ok().flatten());
+                    ordered.push((o, row));
+                }
+                Err(e) => reject(rejected, row.line, e),
+            }
+        }
+        let mut index: Vec<usize> = (0..ordered.len()).collect();
+        index.sort_by_key(|&i| (ordered[i].0, times[i], i));
+        let mut ordered: Vec<(i64, &Row)> = index.into_iter().map(|i| ordered[i]).collect();
+        let last_done = existing.as_ref().filter(|_| m.event_log).map(|e| e.last_order);
+        if let Some(done) = last_done {
+            ordered.retain(|(o, _)| *o > done);
+        }
+        let last_order = ordered
+            .last()
+            .map(|(o, _)| *o)
+            .or(existing.as_ref().map(|e| e.last_order))
+            .unwrap_or(0);
+        // Which rows leave the ticket open afterwards: a resolve is final only if none does.
+        let targets: Vec<Option<String>> = ordered
+            .iter()
+            .map(|(_, r)| m.fields.get("state").and_then(|v| v.get(&r.cells).ok().flatten()))
+            .collect();
+        let mut open_after = vec![false; ordered.len()];
+        let mut seen_open = false;
+        for i in (0..ordered.len()).rev() {
+            open_after[i] = seen_open;
+            if targets[i].as_deref().is_some_and(|s| lifecycle.is_open(s)) {
+                seen_open = true;
+            }
+        }
+        let created = existing.is_none();
+        let (mut ticket, mut milestones, mut linked) = match existing {
+            Some(e) => (Some(e.ticket), e.milestones, e.cis),
+            None => (None, Milestones::default(), Vec::new()),
+        };
+        let mut entries = Vec::new();
+        let mut clock = ticket.as_ref().map(|t| t.updated_at);
+        for (i, (_, row)) in ordered.iter().enumerate() {
+            let step = self.row(
+                row,
+                !open_after[i],
+                lifecycle,
+                &mut ticket,
+                &mut milestones,
+                &mut linked,
+                &mut clock,
+                people,
+                &mut entries,
+            );
+            match step {
+                Ok(()) => {}
+                Err(reason) => reject(rejected, row.line, reason),
+            }
+        }
+        let ticket = ticket?;
+        // The source's own resolution stamp is the resolution time (MTTR counts from it): a
+        // ticket the source resolved without one counts as resolved, at a time nobody knows.
+        if let (Some(slot), Some((_, row))) = (m.resolved, ordered.last())
+            && milestones.resolves > 0
+            && !lifecycle.is_open(&ticket.state)
+        {
+            milestones.resolved = match row.cells.get(slot).and_then(Option::as_deref) {
+                Some(v) => m.time(v).or(milestones.resolved),
+                None => None,
+            };
+        }
+        if entries.is_empty() && !created {
+            return None;
+        }
+        Some(Replayed {
+            ticket,
+            milestones,
+            entries,
+            last_order,
+            created,
+        })
+    }
+
+    /// Applies one row. On `Err` nothing of this row is kept.
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        row: &Row,
+        final_resolution: bool,
+        lifecycle: &Lifecycle,
+        ticket: &mut Option<Ticket>,
+        milestones: &mut Milestones,
+        linked: &mut Vec<String>,
+        clock: &mut Option<DateTime<Utc>>,
+        people: &mut People,
+        entries: &mut Vec<Entry>,
+    ) -> Result<(), String> {
+        let m = self.mapping;
+        // Every value first: a row with one value that cannot be mapped is not taken at all.
+        let mut values: HashMap<&str, Option<String>> = HashMap::new();
+        let state_first = m
+            .fields
+            .get_key_value("state")
+            .into_iter()
+            .chain(m.fields.iter().filter(|(n, _)| *n != "state"));
+        for (name, v) in state_first {
+            values.insert(name.as_str(), v.get(&row.cells).map_err(|e| e.to_string())?);
+        }
+        let actor_name = match &m.actor {
+            Some(v) => v.get(&row.cells).map_err(|e| e.to_string())?,
+            None => None,
+        };
+        let row_time = self.cell_time(row, m.at)?;
+        if m.at.is_some() && row_time.is_none() {
+            return Err(format!(
+                "{} is missing: the row has no time",
+                m.columns[m.at.unwrap_or(0)]
+            ));
+        }
+        let actor = match &actor_name {
+            Some(n) => people.ensure(n, m.create_people)?,
+            None => self.importer.clone(),
+        };
+        if let Some(Some(a)) = values.get("assignee") {
+            people.ensure(a, m.create_people)?;
+        }
+        let opened_at = self.cell_time(row, m.created)?;
+        let at = row_time.or(opened_at).unwrap_or(self.now);
+        let at = clock.map_or(at, |c| c.max(at));
+        let mut staged: Vec<Entry> = Vec::new();
+        let mut t = match ticket.take() {
+            Some(t) => t,
+            None => {
+                let created_at = opened_at.unwrap_or(at);
+                let opener = match &m.opener {
+                    Some(v) => match v.get(&row.cells).map_err(|e| e.to_string())? {
+                        Some(n) => people.ensure(&n, m.create_people)?,
+                        None => actor.clone(),
+                    },
+                    None => actor.clone(),
+                };
+                let t = self.create(&values, &opener, created_at, people)?;
+                staged.push(Entry::Created {
+                    at: created_at,
+                    actor: opener.name.clone(),
+                });
+                staged.push(Entry::Imported {
+                    at: created_at,
+                    actor: self.importer.name.clone(),
+                });
+                t
+            }
+        };
+        let before = t.clone();
+        let outcome = self.changes(
+            row,
+            &values,
+            &actor,
+            at,
+            final_resolution,
+            lifecycle,
+            &mut t,
+            linked,
+            people,
+        );
+        match outcome {
+            Ok(mut moves) => {
+                let mut m2 = *milestones;
+                for e in &moves {
+                    if let Entry::Moved { out, .. } = e {
+                        m2.observe(lifecycle, out);
+                    }
+                }
+                *milestones = m2;
+                staged.append(&mut moves);
+                if let Some(Entry::Moved { out, .. }) = staged.iter().rev().find(|e| matches!(e, Entry::Moved { .. })) {
+                    *clock = Some(out.ticket.updated_at);
+                } else {
+                    *clock = Some(clock.map_or(at, |c| c.max(at)));
+                }
+                entries.append(&mut staged);
+                *ticket = Some(t);
+                Ok(())
+            }
+            Err(e) => {
+                // The ticket stays as it was before this row; a ticket created by this row
+                // is kept only if creation itself worked (it did, to get here).
+                let created_now = staged.iter().any(|e| matches!(e, Entry::Created { .. }));
+                if created_now {
+                    entries.append(&mut staged);
+                    *clock = Some(before.created_at);
+                }
+                *ticket = Some(before);
+                Err(e)
+            }
+        }
+    }
+
+    fn ctx<'a>(&self, actor: &'a Actor, now: DateTime<Utc>, people: &'a People, cis: usize) -> Context<'a> {
+        Context {
+            actor,
+            now,
+            operators: &people.names,
+            linked_cis: cis,
+            local_offset: Utc.fix(),
+            frozen_by: &[],
+        }
+    }
+
+    fn create(
+        &self,
+        values: &HashMap<&str, Option<String>>,
+        opener: &Actor,
+        at: DateTime<Utc>,
+        people: &People,
+    ) -> Result<Ticket, String> {
+        let get = |f: &str| values.get(f).cloned().flatten();
+        let level = |f: &str| get(f).and_then(|v| v.trim().parse::<u8>().ok());
+        let mut fields = Vec::new();
+        for name in values.keys() {
+            let Some(spec) = field_spec(name) else { continue };
+            if spec.editable
+                && !matches!(*name, "title" | "description" | "impact" | "urgency" | "requester")
+                && let Some(v) = get(name)
+            {
+                fields.push((name.to_string(), v));
+            }
+        }
+        fields.sort();
+        let draft = Draft {
+            title: get("title").unwrap_or_default(),
+            description: get("description").unwrap_or_default(),
+            impact: level("impact"),
+            urgency: level("urgency"),
+            requester: get("requester"),
+            change_type: None,
+            fields,
+        };
+        let ctx = self.ctx(opener, at, people, 0);
+        rules::create(self.mapping.kind, draft, self.lifecycles, self.matrix, &ctx).map_err(|e| e.to_string())
+    }
+
+    /// The edits, moves, assignment and CI links one row asks for, decided on `t`.
+    #[allow(clippy::too_many_arguments)]
+    fn changes(
+        &self,
+        row: &Row,
+        values: &HashMap<&str, Option<String>>,
+        actor: &Actor,
+        at: DateTime<Utc>,
+        final_resolution: bool,
+        lifecycle: &Lifecycle,
+        t: &mut Ticket,
+        linked: &mut Vec<String>,
+        people: &People,
+    ) -> Result<Vec<Entry>, String> {
+        let m = self.mapping;
+        let get = |f: &str| values.get(f).cloned().flatten();
+        let mut out = Vec::new();
+        let push = |t: &mut Ticket, o: Outcome, out: &mut Vec<Entry>| {
+            *t = o.ticket.clone();
+            if o.transition.is_some() || !o.changes.is_empty() {
+                out.push(Entry::Moved {
+                    actor: actor.name.clone(),
+                    out: Box::new(o),
+                });
+            }
+        };
+        let ctx = self.ctx(actor, at, people, linked.len());
+        // 1. Fields a person edits.
+        let mut edits: Vec<(String, String)> = Vec::new();
+        let mut names: Vec<&&str> = values.keys().collect();
+        names.sort();
+        for name in names {
+            let Some(spec) = field_spec(name) else { continue };
+            if !spec.editable {
+                continue;
+            }
+            if let Some(v) = get(name) {
+                let same = match spec.ty {
+                    FieldType::Level => t.get(name).as_deref() == Some(v.trim()),
+                    _ => t.get(name).as_deref().unwrap_or("") == v.trim(),
+                };
+                if !same {
+                    edits.push((name.to_string(), v));
+                }
+            }
+        }
+        if !edits.is_empty() {
+            let o = rules::edit(self.lifecycles, self.matrix, t, &edits, None, &ctx).map_err(|e| e.to_string())?;
+            push(t, o, &mut out);
+        }
+        if let Some(p) = get("priority").filter(|p| p.trim() != t.priority.to_string()) {
+            let inputs = [("priority".to_string(), p)];
+            let o = rules::edit(self.lifecycles, self.matrix, t, &inputs, Some(PRIORITY_NOTE), &ctx)
+                .map_err(|e| e.to_string())?;
+            push(t, o, &mut out);
+        }
+        // 2. The state, through the moves that lead there.
+        if let Some(target) = get("state").filter(|s| *s != t.state) {
+            let path = path(lifecycle, t, actor, &target).ok_or_else(|| {
+                format!(
+                    "no move of the {} lifecycle leads from `{}` to `{target}`",
+                    m.kind, t.state
+                )
+            })?;
+            for tr in path {
+                let mut inputs = Vec::new();
+                for f in &tr.requires {
+                    if f == NOTE {
+                        continue;
+                    }
+                    if let Some(v) = get(f) {
+                        inputs.push((f.clone(), v));
+                    }
+                }
+                let note = if tr.requires.iter().any(|f| f == NOTE) {
+                    match &m.note {
+                        Some(n) => n.get(&row.cells).map_err(|e| e.to_string())?,
+                        None => Some(format!("imported from {}", m.source)),
+                    }
+                } else {
+                    None
+                };
+                let mut when = at;
+                if lifecycle.is_resolved(&tr.to) && final_resolution {
+                    when = when.max(self.cell_time(row, m.resolved)?.unwrap_or(when));
+                } else if lifecycle.is_final(&tr.to) {
+                    when = when.max(self.cell_time(row, m.closed)?.unwrap_or(when));
+                }
+                let when = when.max(t.updated_at);
+                let ctx = self.ctx(actor, when, people, linked.len());
+                let o = rules::apply_transition(self.lifecycles, t, &tr.name, &inputs, note.as_deref(), &ctx)
+                    .map_err(|e| e.to_string())?;
+                push(t, o, &mut out);
+            }
+        }
+        // 3. The assignee, where assigning does not move the ticket.
+        if let Some(a) = get("assignee").filter(|a| !t.assignee.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(a))) {
+            let stays = match lifecycle.find(t, "assign") {
+                Some(tr) => tr.to == t.state,
+                None => !lifecycle.knows(t, "assign") && !lifecycle.is_final(&t.state),
+            };
+            if stays {
+                let ctx = self.ctx(actor, at.max(t.updated_at), people, linked.len());
+                let o = rules::assign(self.lifecycles, t, Some(&a), None, &ctx).map_err(|e| e.to_string())?;
+                push(t, o, &mut out);
+            }
+        }
+        // 4. Configuration items.
+        if let Some(v) = &m.cis
+            && let Some(ci) = v.get(&row.cells).map_err(|e| e.to_string())?
+            && !linked.iter().any(|c| c.eq_ignore_ascii_case(&ci))
+        {
+            linked.push(ci.clone());
+            out.push(Entry::CiLink {
+                at: at.max(t.updated_at),
+                actor: actor.name.clone(),
+                ci,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The shortest run of moves this actor may take from the ticket's state to `target`,
+/// never passing through a final state on the way.
+fn path<'l>(lifecycle: &'l Lifecycle, ticket: &Ticket, actor: &Actor, target: &str) -> Option<Vec<&'l Transition>> {
+    let mut came: HashMap<String, (String, &'l Transition)> = HashMap::new();
+    let mut queue = VecDeque::from([ticket.state.clone()]);
+    let mut probe = ticket.clone();
+    while let Some(state) = queue.pop_front() {
+        if state == target {
+            let mut out = Vec::new();
+            let mut at = state;
+            while let Some((prev, tr)) = came.get(&at) {
+                out.push(*tr);
+                at = prev.clone();
+            }
+            out.reverse();
+            return Some(out);
+        }
+        if lifecycle.is_final(&state) && state != ticket.state {
+            continue;
+        }
+        probe.state = state.clone();
+        for tr in lifecycle.allowed_transitions(&probe, actor) {
+            if tr.to != ticket.state && !came.contains_key(&tr.to) {
+                came.insert(tr.to.clone(), (state.clone(), tr));
+                queue.push_back(tr.to.clone());
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,40 @@
+//! What earlier imports did: which ticket each source key became and how far its history
+//! was replayed.
+
+use std::collections::HashMap;
+
+use rusqlite::{Connection, params};
+
+use super::Result;
+
+/// Every key imported from `source`: its ticket's row id and the order of its last row.
+pub fn keys(conn: &Connection, source: &str) -> Result<HashMap<String, (i64, i64)>> {
+    let mut stmt = conn.prepare_cached("SELECT key, ticket_id, last_order FROM import_keys WHERE source = ?1")?;
+    let rows = stmt.query_map([source], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn set_key(conn: &Connection, source: &str, key: &str, ticket: i64, last_order: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO import_keys (source, key, ticket_id, last_order) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (source, key) DO UPDATE SET ticket_id = excluded.ticket_id, last_order = excluded.last_order",
+    )?
+    .execute(params![source, key, ticket, last_order])?;
+    Ok(())
+}
+
+/// Where a ticket came from, if it was imported: (source, key).
+pub fn origin(conn: &Connection, ticket: i64) -> Result<Option<(String, String)>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .prepare_cached("SELECT source, key FROM import_keys WHERE ticket_id = ?1")?
+        .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The highest number of each kind, to number new tickets after.
+pub fn max_number(conn: &Connection, kind: &str) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(number), 0) FROM tickets WHERE kind = ?1")?
+        .query_row([kind], |r| r.get(0))?)
+}
