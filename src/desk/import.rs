@@ -74,68 +74,124 @@ impl Desk {
             let known: Vec<(String, Vec<Role>)> = store_ops::list(tx)?.into_iter().map(|o| (o.name, o.roles)).collect();
             Ok((actor, known, store_imports::keys(tx, &mapping.source)?))
         })?;
-        let mut people = People::new(known);
-        let replayer = Replayer {
-            mapping,
-            lifecycles: &self.config.lifecycles,
-            matrix: &self.config.matrix,
-            importer,
-            now: Utc::now(),
-        };
         let file_name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let mut done = rows - groups.iter().map(|(_, r)| r.len()).sum::<usize>();
         progress(done, rows);
-        for batch in groups.chunks(BATCH) {
-            let work = |tx: &Transaction| -> Result<BatchCount> {
-                // The search index is brought up to date once for the batch, in this same
-                // transaction (see search::index_tickets).
-                store::search::pause_index(tx)?;
-                let mut count = BatchCount::default();
-                let mut next = HashMap::new();
-                for (key, rows) in batch {
-                    let existing = match keys.get(key) {
-                        Some(&(rowid, last_order)) => load_existing(tx, rowid, last_order)?,
-                        None => None,
+        let now = Utc::now();
+        let lifecycles = &self.config.lifecycles;
+        let matrix = &self.config.matrix;
+        let path = self.store.path().to_path_buf();
+        let store = &mut self.store;
+        // One core replays the next batch (pure work, plus reading the tickets earlier imports
+        // made, on a connection of its own) while the other writes the last one.
+        std::thread::scope(|scope| -> Result<()> {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Result<Replays>>(2);
+            let groups = &groups;
+            let keys = &keys;
+            scope.spawn(move || {
+                let replay_all = || -> Result<()> {
+                    let mut reader = crate::store::Store::open(&path)?;
+                    let mut people = People::new(known);
+                    let replayer = Replayer {
+                        mapping,
+                        lifecycles,
+                        matrix,
+                        importer: std::rc::Rc::new(importer),
+                        now,
                     };
-                    let rowid = existing.as_ref().map(|(r, _)| *r);
-                    let replayed =
-                        replayer.replay(key, rows, existing.map(|(_, e)| e), &mut people, &mut count.rejected);
-                    for name in people.added.drain(..) {
-                        store_ops::insert(tx, &name, &[Role::Agent], replayer.now)?;
-                        count.people_added += 1;
-                    }
-                    match replayed {
-                        None if rowid.is_some() => count.unchanged += 1,
-                        None => {}
-                        Some(r) => {
-                            let write = Write {
-                                source: &mapping.source,
-                                key,
-                                file: &file_name,
-                                ci_class: &mapping.ci_class,
-                            };
-                            write.replayed(tx, &self.config.lifecycles, rowid, r, &mut next, &mut count)?;
+                    for batch in groups.chunks(BATCH) {
+                        let mut out = Replays::default();
+                        reader.read(|tx| -> Result<()> {
+                            for (key, rows) in batch {
+                                let existing = match keys.get(key) {
+                                    Some(&(rowid, last_order)) => load_existing(tx, rowid, last_order)?,
+                                    None => None,
+                                };
+                                let base = existing.as_ref().map(|(r, e)| (*r, e.ticket.version));
+                                let replayed = replayer.replay(
+                                    key,
+                                    rows,
+                                    existing.map(|(_, e)| e),
+                                    &mut people,
+                                    &mut out.rejected,
+                                );
+                                out.items.push((key.clone(), base, replayed));
+                            }
+                            Ok(())
+                        })?;
+                        out.people = std::mem::take(&mut people.added);
+                        out.rows = batch.iter().map(|(_, r)| r.len()).sum();
+                        if send.send(Ok(out)).is_err() {
+                            return Ok(());
                         }
                     }
+                    Ok(())
+                };
+                if let Err(e) = replay_all() {
+                    let _ = send.send(Err(e));
                 }
-                store::search::index_tickets(tx, &count.written)?;
-                Ok(count)
-            };
-            let count = if dry_run {
-                self.store.rehearse(work)?
-            } else {
-                self.store.write(work)?
-            };
-            report.add(count);
-            done += batch.iter().map(|(_, r)| r.len()).sum::<usize>();
-            progress(done, rows);
-        }
+            });
+            for replays in receive {
+                let replays = replays?;
+                let work = |tx: &Transaction| -> Result<BatchCount> {
+                    // The search index is brought up to date once for the batch, in this same
+                    // transaction (see search::index_tickets).
+                    store::search::pause_index(tx)?;
+                    let mut count = BatchCount::default();
+                    for name in &replays.people {
+                        store_ops::insert(tx, name, &[Role::Agent], now)?;
+                        count.people_added += 1;
+                    }
+                    let mut next = HashMap::new();
+                    for (key, base, replayed) in &replays.items {
+                        match replayed {
+                            None if base.is_some() => count.unchanged += 1,
+                            None => {}
+                            Some(r) => {
+                                let write = Write {
+                                    source: &mapping.source,
+                                    key,
+                                    file: &file_name,
+                                    ci_class: &mapping.ci_class,
+                                };
+                                write.replayed(tx, lifecycles, *base, r, &mut next, &mut count)?;
+                            }
+                        }
+                    }
+                    store::search::index_tickets(tx, &count.written)?;
+                    Ok(count)
+                };
+                let count = if dry_run {
+                    store.rehearse(work)?
+                } else {
+                    store.write(work)?
+                };
+                report.add(count);
+                report.rejected.extend(replays.rejected);
+                done += replays.rows;
+                progress(done, rows);
+            }
+            Ok(())
+        })?;
         report.rejected.sort_by_key(|r| r.line);
         Ok(report)
     }
+}
+
+/// A ticket an earlier import made: its row id and the version the replay read.
+type Base = (i64, i64);
+
+/// One batch replayed: per key, the ticket it already is (row id and the version read) and
+/// what replaying made of it.
+#[derive(Default)]
+struct Replays {
+    items: Vec<(String, Option<Base>, Option<Replayed>)>,
+    people: Vec<String>,
+    rejected: Vec<Rejected>,
+    rows: usize,
 }
 
 #[derive(Default)]
@@ -192,21 +248,20 @@ impl Write<'_> {
         &self,
         tx: &Transaction,
         lifecycles: &crate::domain::Lifecycles,
-        rowid: Option<i64>,
-        r: Replayed,
+        base: Option<Base>,
+        r: &Replayed,
         next: &mut HashMap<&'static str, i64>,
         count: &mut BatchCount,
     ) -> Result<()> {
         let kind = r.ticket.kind;
         let open = lifecycles.get(kind).is_open(&r.ticket.state);
-        let rowid = match rowid {
-            Some(rowid) => {
-                let stored = store_tickets::get_by_rowid(tx, rowid)?
-                    .ok_or_else(|| DeskError::Invalid(format!("the ticket imported as {} is gone", self.key)))?;
-                if !store_tickets::update(tx, rowid, &r.ticket, stored.ticket.version, open)? {
+        let rowid = match base {
+            Some((rowid, version)) => {
+                // Written only if nobody changed the ticket since the replay read it.
+                if !store_tickets::update(tx, rowid, &r.ticket, version, open)? {
                     return Err(DeskError::Invalid(format!(
-                        "{} changed during the import",
-                        stored.ticket.id
+                        "{} (imported as {}) was changed while the import ran: run it again",
+                        r.ticket.id, self.key
                     )));
                 }
                 store_tickets::set_milestones(tx, rowid, &r.milestones)?;
@@ -249,9 +304,21 @@ impl Write<'_> {
                     store_tickets::append_event(tx, rowid, *at, actor, &e)?;
                     count.events += 1;
                 }
-                Entry::Moved { actor, out } => {
-                    store_tickets::record_outcome(tx, rowid, out, actor)?;
-                    count.events += usize::from(out.transition.is_some()) + out.changes.len();
+                Entry::Moved {
+                    actor,
+                    at,
+                    transition,
+                    changes,
+                    note,
+                } => {
+                    let m = store_tickets::Moved {
+                        at: *at,
+                        transition: transition.as_ref(),
+                        changes,
+                        note: note.as_deref(),
+                    };
+                    store_tickets::record_moved(tx, rowid, &m, actor)?;
+                    count.events += usize::from(transition.is_some()) + changes.len();
                 }
                 Entry::CiLink { at, actor, ci } => {
                     let ci_row = match store_cmdb::get(tx, ci)? {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::lifecycle::Lifecycle;
-use super::rules::Outcome;
+use super::rules::{FieldChange, Outcome};
 use super::sla;
 use super::ticket::Kind;
 
@@ -30,9 +30,26 @@ pub struct Milestones {
 impl Milestones {
     /// Takes in one move or edit, at the time the outcome carries.
     pub fn observe(&mut self, lifecycle: &Lifecycle, out: &Outcome) {
-        let at = out.ticket.updated_at;
-        if let Some((_, from, to)) = &out.transition
-            && out.ticket.kind != Kind::Change
+        self.observe_move(
+            lifecycle,
+            out.ticket.kind,
+            out.ticket.updated_at,
+            out.transition.as_ref(),
+            &out.changes,
+        );
+    }
+
+    /// Takes in a move (`transition`: name, from, to) and the fields it changed, made at `at`.
+    pub fn observe_move(
+        &mut self,
+        lifecycle: &Lifecycle,
+        kind: Kind,
+        at: DateTime<Utc>,
+        transition: Option<&(String, String, String)>,
+        changes: &[FieldChange],
+    ) {
+        if let Some((_, from, to)) = transition
+            && kind != Kind::Change
         {
             let (was, is) = (lifecycle.is_resolved(from), lifecycle.is_resolved(to));
             if is && !was {
@@ -43,7 +60,7 @@ impl Milestones {
                 self.reopens += 1;
             }
         }
-        for c in out.changes.iter().filter(|c| c.field == "assignee") {
+        for c in changes.iter().filter(|c| c.field == "assignee") {
             match (&c.old, &c.new) {
                 (None, Some(_)) => {
                     self.first_assigned.get_or_insert(at);

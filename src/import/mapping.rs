@@ -133,20 +133,20 @@ impl std::fmt::Display for Unmapped {
 impl Value {
     /// The value for a row whose cells are `cells` (`None`: missing).
     pub fn get(&self, cells: &[Option<String>]) -> Result<Option<String>, Unmapped> {
-        let raw = match &self.source {
-            Source::Column(slot) => cells.get(*slot).cloned().flatten(),
-            Source::Fixed(v) => Some(v.clone()),
-            Source::Template(pieces) => render(pieces, cells),
+        let raw: Option<std::borrow::Cow<'_, str>> = match &self.source {
+            Source::Column(slot) => cells.get(*slot).and_then(Option::as_deref).map(Into::into),
+            Source::Fixed(v) => Some(v.as_str().into()),
+            Source::Template(pieces) => render(pieces, cells).map(Into::into),
         };
         let mapped = match (raw, &self.values) {
             (None, _) => None,
-            (Some(v), None) => Some(v),
+            (Some(v), None) => Some(v.into_owned()),
             (Some(v), Some(table)) => match table.get(v.trim()) {
                 Some(to) => Some(to.clone()),
                 None => {
                     return Err(Unmapped {
                         name: self.name.clone(),
-                        value: v,
+                        value: v.into_owned(),
                         known: table.keys().cloned().collect(),
                     });
                 }
@@ -252,6 +252,8 @@ pub struct Mapping {
     pub order: Option<usize>,
     pub missing: Vec<String>,
     pub formats: Vec<String>,
+    /// `formats`, parsed once.
+    items: Vec<Vec<chrono::format::Item<'static>>>,
     pub zone: Tz,
     pub at: Option<usize>,
     pub created: Option<usize>,
@@ -440,6 +442,12 @@ impl Mapping {
             event_log: raw.event_log,
             order,
             missing: raw.missing,
+            items: raw
+                .time
+                .formats
+                .iter()
+                .filter_map(|f| chrono::format::StrftimeItems::new(f).parse_to_owned().ok())
+                .collect(),
             formats: raw.time.formats,
             zone,
             at,
@@ -459,10 +467,17 @@ impl Mapping {
     /// A time cell read with the mapping's formats and zone (RFC 3339 always works).
     pub fn time(&self, cell: &str) -> Option<DateTime<Utc>> {
         let cell = cell.trim();
-        if let Ok(t) = DateTime::parse_from_rfc3339(cell) {
-            return Some(t.with_timezone(&Utc));
-        }
-        let naive = parse_naive(cell, &self.formats)?;
+        let naive = self.items.iter().find_map(|items| {
+            let mut parsed = chrono::format::Parsed::new();
+            chrono::format::parse(&mut parsed, cell, items.iter()).ok()?;
+            parsed
+                .to_naive_datetime_with_offset(0)
+                .ok()
+                .or_else(|| parsed.to_naive_date().ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+        });
+        let Some(naive) = naive else {
+            return DateTime::parse_from_rfc3339(cell).ok().map(|t| t.with_timezone(&Utc));
+        };
         self.zone
             .from_local_datetime(&naive)
             .earliest()

@@ -4,6 +4,7 @@
 //! source reached is reached by the moves the lifecycle allows, each with the fields it needs.
 
 use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
 
 use chrono::{DateTime, Offset, Utc};
 
@@ -12,7 +13,7 @@ use crate::domain::kpi::Milestones;
 use crate::domain::lifecycle::{Lifecycle, Lifecycles, Transition};
 use crate::domain::operator::{Actor, Role, valid_operator_name};
 use crate::domain::priority::Matrix;
-use crate::domain::rules::{self, Context, Draft, Outcome};
+use crate::domain::rules::{self, Context, Draft, FieldChange, Outcome};
 use crate::domain::ticket::{FieldType, NOTE, Ticket, field_spec};
 
 /// One row of the file: its line and the cells the mapping reads (`None`: missing).
@@ -34,7 +35,8 @@ pub struct Rejected {
 #[derive(Debug, Default)]
 pub struct People {
     names: Vec<String>,
-    actors: HashMap<String, Actor>,
+    /// By lower-case name.
+    actors: HashMap<String, Rc<Actor>>,
     /// Names added by this import, not yet written.
     pub added: Vec<String>,
 }
@@ -44,19 +46,20 @@ impl People {
         let mut p = People::default();
         for (name, roles) in known {
             p.names.push(name.clone());
-            p.actors.insert(name.to_lowercase(), Actor::new(name, &roles));
+            p.actors.insert(name.to_lowercase(), Rc::new(Actor::new(name, &roles)));
         }
         p
     }
 
-    fn actor(&self, name: &str) -> Option<&Actor> {
-        self.actors.get(&name.to_lowercase())
+    fn actor(&self, name: &str) -> Option<&Rc<Actor>> {
+        // Names made from a file's people are lower case already: no allocation then.
+        self.actors.get(name).or_else(|| self.actors.get(&name.to_lowercase()))
     }
 
     /// The operator of this name, added as an agent when the mapping allows it.
-    fn ensure(&mut self, name: &str, create: bool) -> Result<Actor, String> {
+    fn ensure(&mut self, name: &str, create: bool) -> Result<Rc<Actor>, String> {
         if let Some(a) = self.actor(name) {
-            return Ok(a.clone());
+            return Ok(Rc::clone(a));
         }
         if !create {
             return Err(format!(
@@ -64,9 +67,9 @@ impl People {
             ));
         }
         valid_operator_name(name)?;
-        let a = Actor::new(name, &[Role::Agent]);
+        let a = Rc::new(Actor::new(name, &[Role::Agent]));
         self.names.push(name.to_string());
-        self.actors.insert(name.to_lowercase(), a.clone());
+        self.actors.insert(name.to_lowercase(), Rc::clone(&a));
         self.added.push(name.to_string());
         Ok(a)
     }
@@ -84,9 +87,13 @@ pub enum Entry {
         at: DateTime<Utc>,
         actor: String,
     },
+    /// A move or an edit: the outcome without the ticket it produced.
     Moved {
         actor: String,
-        out: Box<Outcome>,
+        at: DateTime<Utc>,
+        transition: Option<(String, String, String)>,
+        changes: Vec<FieldChange>,
+        note: Option<String>,
     },
     CiLink {
         at: DateTime<Utc>,
@@ -121,7 +128,7 @@ pub struct Replayer<'a> {
     pub lifecycles: &'a Lifecycles,
     pub matrix: &'a Matrix,
     /// Who runs the import: the actor when the file names nobody.
-    pub importer: Actor,
+    pub importer: Rc<Actor>,
     /// When the import runs: the time of rows that carry none.
     pub now: DateTime<Utc>,
 }
@@ -305,7 +312,7 @@ impl Replayer<'_> {
         }
         let actor = match &actor_name {
             Some(n) => people.ensure(n, m.create_people)?,
-            None => self.importer.clone(),
+            None => Rc::clone(&self.importer),
         };
         if let Some(Some(a)) = values.get("assignee") {
             people.ensure(a, m.create_people)?;
@@ -351,19 +358,19 @@ impl Replayer<'_> {
         );
         match outcome {
             Ok(mut moves) => {
-                let mut m2 = *milestones;
                 for e in &moves {
-                    if let Entry::Moved { out, .. } = e {
-                        m2.observe(lifecycle, out);
+                    if let Entry::Moved {
+                        at,
+                        transition,
+                        changes,
+                        ..
+                    } = e
+                    {
+                        milestones.observe_move(lifecycle, t.kind, *at, transition.as_ref(), changes);
                     }
                 }
-                *milestones = m2;
                 staged.append(&mut moves);
-                if let Some(Entry::Moved { out, .. }) = staged.iter().rev().find(|e| matches!(e, Entry::Moved { .. })) {
-                    *clock = Some(out.ticket.updated_at);
-                } else {
-                    *clock = Some(clock.map_or(at, |c| c.max(at)));
-                }
+                *clock = Some(clock.map_or(at, |c| c.max(at)).max(t.updated_at));
                 entries.append(&mut staged);
                 *ticket = Some(t);
                 Ok(())
@@ -444,11 +451,21 @@ impl Replayer<'_> {
         let get = |f: &str| values.get(f).cloned().flatten();
         let mut out = Vec::new();
         let push = |t: &mut Ticket, o: Outcome, out: &mut Vec<Entry>| {
-            *t = o.ticket.clone();
-            if o.transition.is_some() || !o.changes.is_empty() {
+            let Outcome {
+                ticket,
+                transition,
+                changes,
+                note,
+                ..
+            } = o;
+            *t = ticket;
+            if transition.is_some() || !changes.is_empty() {
                 out.push(Entry::Moved {
                     actor: actor.name.clone(),
-                    out: Box::new(o),
+                    at: t.updated_at,
+                    transition,
+                    changes,
+                    note,
                 });
             }
         };

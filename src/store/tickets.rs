@@ -252,9 +252,29 @@ pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &st
 /// Appends the events of a move or an edit: the transition (with its note), then one
 /// event per changed field (the note goes on the first when there is no transition).
 pub fn record_outcome(conn: &Connection, rowid: i64, out: &Outcome, actor: &str) -> Result<()> {
-    let now = out.ticket.updated_at;
-    let mut note = out.note.as_deref();
-    if let Some((name, from, to)) = &out.transition {
+    let m = Moved {
+        at: out.ticket.updated_at,
+        transition: out.transition.as_ref(),
+        changes: &out.changes,
+        note: out.note.as_deref(),
+    };
+    record_moved(conn, rowid, &m, actor)
+}
+
+/// A move or an edit as the timeline keeps it.
+#[derive(Debug, Clone, Copy)]
+pub struct Moved<'a> {
+    pub at: DateTime<Utc>,
+    /// Name, from, to.
+    pub transition: Option<&'a (String, String, String)>,
+    pub changes: &'a [crate::domain::FieldChange],
+    pub note: Option<&'a str>,
+}
+
+/// [`record_outcome`] for a move whose resulting ticket is not at hand.
+pub fn record_moved(conn: &Connection, rowid: i64, m: &Moved, actor: &str) -> Result<()> {
+    let mut note = m.note;
+    if let Some((name, from, to)) = m.transition {
         let e = NewEvent {
             kind: "transition",
             field: Some(name),
@@ -263,9 +283,9 @@ pub fn record_outcome(conn: &Connection, rowid: i64, out: &Outcome, actor: &str)
             note: note.take(),
             ..NewEvent::default()
         };
-        append_event(conn, rowid, now, actor, &e)?;
+        append_event(conn, rowid, m.at, actor, &e)?;
     }
-    for c in &out.changes {
+    for c in m.changes {
         let e = NewEvent {
             kind: "field",
             field: Some(&c.field),
@@ -274,7 +294,7 @@ pub fn record_outcome(conn: &Connection, rowid: i64, out: &Outcome, actor: &str)
             note: note.take(),
             ..NewEvent::default()
         };
-        append_event(conn, rowid, now, actor, &e)?;
+        append_event(conn, rowid, m.at, actor, &e)?;
     }
     Ok(())
 }
