@@ -54,6 +54,21 @@ fn the_report_agrees_with_the_timeline() {
         .map(|g| g["tickets"].as_i64().unwrap_or(0))
         .sum();
     assert_eq!(sum, n);
+    // By team: the teams of the desk, each with its own count.
+    let teams = env.json(&["report", "--by", "team"]);
+    let groups = teams["groups"].as_object().expect("groups");
+    let mut stmt = conn
+        .prepare("SELECT coalesce(team, '(none)'), count(*) FROM tickets GROUP BY 1")
+        .expect("prepare");
+    let want: Vec<(String, i64)> = stmt
+        .query_map([], |x| Ok((x.get(0)?, x.get(1)?)))
+        .expect("query")
+        .map(|x| x.expect("row"))
+        .collect();
+    assert_eq!(groups.len(), want.len());
+    for (team, count) in want {
+        assert_eq!(groups[&team]["tickets"], count, "{team}");
+    }
     // A period: only tickets created in it.
     let recent = env.json(&["report", "--since", "2026-11-01T00:00:00Z"]);
     let in_period: i64 = conn

@@ -130,9 +130,14 @@ impl Desk {
         by: Option<crate::domain::kpi::GroupBy>,
     ) -> Result<Report> {
         let from = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let facts = self
-            .store
-            .read(|tx| Ok::<_, DeskError>(store::kpi::facts(tx, from, until)?))?;
+        let facts = self.store.read(|tx| {
+            Ok::<_, DeskError>(store::kpi::facts(
+                tx,
+                from,
+                until,
+                by.and_then(crate::domain::kpi::GroupBy::label_column),
+            )?)
+        })?;
         let now = Utc::now();
         Ok(Report {
             since,

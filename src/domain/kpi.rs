@@ -80,9 +80,8 @@ pub struct Facts {
     pub open: bool,
     pub created: DateTime<Utc>,
     pub milestones: Milestones,
-    pub assignee: Option<String>,
-    pub team: Option<String>,
-    pub category: Option<String>,
+    /// The team, assignee or category when a report is grouped by one (only that one is read).
+    pub label: Option<String>,
     pub cis: Vec<String>,
     pub change_type: Option<String>,
     pub close_code: Option<String>,
@@ -239,15 +238,25 @@ pub enum GroupBy {
     Kind,
 }
 
+impl GroupBy {
+    /// The ticket column a grouping reads into [`Facts::label`], if it needs one.
+    pub fn label_column(self) -> Option<&'static str> {
+        match self {
+            GroupBy::Team => Some("team"),
+            GroupBy::Assignee => Some("assignee"),
+            GroupBy::Category => Some("category"),
+            GroupBy::Priority | GroupBy::Ci | GroupBy::Kind => None,
+        }
+    }
+}
+
 /// The KPIs per group; a ticket on several CIs counts in each.
 pub fn grouped(facts: &[Facts], by: GroupBy, now: DateTime<Utc>) -> BTreeMap<String, Kpis> {
     let none = || "(none)".to_string();
     let mut groups: BTreeMap<String, Vec<Facts>> = BTreeMap::new();
     for f in facts {
         let keys: Vec<String> = match by {
-            GroupBy::Team => vec![f.team.clone().unwrap_or_else(none)],
-            GroupBy::Assignee => vec![f.assignee.clone().unwrap_or_else(none)],
-            GroupBy::Category => vec![f.category.clone().unwrap_or_else(none)],
+            GroupBy::Team | GroupBy::Assignee | GroupBy::Category => vec![f.label.clone().unwrap_or_else(none)],
             GroupBy::Priority => vec![format!("P{}", f.priority)],
             GroupBy::Kind => vec![f.kind.map_or_else(none, |k| k.name().to_string())],
             GroupBy::Ci if f.cis.is_empty() => vec![none()],

@@ -11,7 +11,13 @@ use crate::domain::Kind;
 use crate::domain::kpi::{Facts, Milestones};
 
 /// The facts of every ticket created in `[since, until)`.
-pub fn facts(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<Facts>> {
+/// `label` names the one text column a grouping needs (`team`, `assignee` or `category`).
+pub fn facts(
+    conn: &Connection,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    label: Option<&'static str>,
+) -> Result<Vec<Facts>> {
     // Which CIs each ticket is on, read whole (a join per ticket would seek into the wide
     // tickets table once per link: most of a report's time on a large desk).
     let mut names: HashMap<i64, String> = HashMap::new();
@@ -32,11 +38,15 @@ pub fn facts(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> R
             }
         }
     }
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, kind, priority, is_open, created_at, assignee, team, category, change_type, close_code, \
+    // Only these names ever reach the SQL text.
+    let label = label
+        .filter(|c| matches!(*c, "team" | "assignee" | "category"))
+        .unwrap_or("NULL");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, kind, priority, is_open, created_at, {label}, change_type, close_code, \
          first_assigned_at, resolved_at, resolves, reopens, reassignments \
-         FROM tickets WHERE created_at >= ?1 AND created_at < ?2",
-    )?;
+         FROM tickets WHERE created_at >= ?1 AND created_at < ?2"
+    ))?;
     let time = |v: Option<i64>| v.map(from_millis);
     let rows = stmt.query_map(params![to_millis(since), to_millis(until)], |r| {
         let id: i64 = r.get(0)?;
@@ -48,17 +58,15 @@ pub fn facts(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> R
                 priority: r.get(2)?,
                 open: r.get(3)?,
                 created: from_millis(r.get(4)?),
-                assignee: r.get(5)?,
-                team: r.get(6)?,
-                category: r.get(7)?,
-                change_type: r.get(8)?,
-                close_code: r.get(9)?,
+                label: r.get(5)?,
+                change_type: r.get(6)?,
+                close_code: r.get(7)?,
                 milestones: Milestones {
-                    first_assigned: time(r.get(10)?),
-                    resolved: time(r.get(11)?),
-                    resolves: r.get(12)?,
-                    reopens: r.get(13)?,
-                    reassignments: r.get(14)?,
+                    first_assigned: time(r.get(8)?),
+                    resolved: time(r.get(9)?),
+                    resolves: r.get(10)?,
+                    reopens: r.get(11)?,
+                    reassignments: r.get(12)?,
                 },
                 cis: Vec::new(),
             },
