@@ -271,7 +271,7 @@ impl Write<'_> {
             None => {
                 let n = match next.get(kind.name()) {
                     Some(n) => *n,
-                    None => store_imports::max_number(tx, kind.name())?,
+                    None => store_tickets::max_number(tx, kind)?,
                 } + 1;
                 next.insert(kind.name(), n);
                 let (rowid, _) = store_tickets::insert_numbered(tx, &r.ticket, n, open, &r.milestones)?;

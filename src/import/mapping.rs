@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
@@ -166,54 +166,31 @@ impl Value {
 /// every column is missing.
 fn render(pieces: &[Piece], cells: &[Option<String>]) -> Option<String> {
     let mut out = String::new();
-    let mut before = String::new();
-    let mut any = false;
-    let mut lead = String::new();
+    // The text since the last column: before the first column it is a label, kept whole;
+    // between columns it leads up to the next value and goes only where one came before.
+    let mut text = String::new();
+    let (mut first, mut any, mut last_present) = (true, false, false);
     for p in pieces {
         match p {
-            Piece::Text(t) => before.push_str(t),
+            Piece::Text(t) => text.push_str(t),
             Piece::Slot(s) => {
-                match cells.get(*s).and_then(Option::as_deref) {
-                    Some(v) => {
-                        if any {
-                            out.push_str(&before);
-                        } else {
-                            lead = std::mem::take(&mut before);
-                        }
-                        out.push_str(v);
-                        any = true;
-                    }
-                    None if !any => lead = std::mem::take(&mut before),
-                    None => {}
+                let v = cells.get(*s).and_then(Option::as_deref);
+                if first || (any && v.is_some()) {
+                    out.push_str(&text);
                 }
-                before.clear();
+                if let Some(v) = v {
+                    out.push_str(v);
+                    any = true;
+                }
+                (first, last_present) = (false, v.is_some());
+                text.clear();
             }
         }
     }
-    if !any {
-        return None;
+    if last_present {
+        out.push_str(&text);
     }
-    // Text before the first column is kept whole (a label such as `ServiceNow `); text after
-    // the last column only if that column was there.
-    let last_present = pieces.iter().rev().find_map(|p| match p {
-        Piece::Slot(s) => Some(cells.get(*s).and_then(Option::as_deref).is_some()),
-        Piece::Text(_) => None,
-    });
-    let leading: String = pieces
-        .iter()
-        .take_while(|p| matches!(p, Piece::Text(_)))
-        .map(|p| match p {
-            Piece::Text(t) => t.as_str(),
-            Piece::Slot(_) => "",
-        })
-        .collect();
-    let _ = lead;
-    let mut whole = leading;
-    whole.push_str(&out);
-    if last_present == Some(true) {
-        whole.push_str(&before);
-    }
-    Some(whole)
+    any.then_some(out)
 }
 
 /// A person's name as an operator name: lower case, runs of anything but letters, digits,
@@ -308,18 +285,27 @@ impl Mapping {
                 ))
             })?,
         };
+        let mut items = Vec::new();
         for f in &raw.time.formats {
             // A format that cannot read back what it writes reads nothing.
             let probe = Utc.with_ymd_and_hms(2016, 2, 29, 13, 45, 0).single();
-            let ok = probe.is_some_and(|t| {
-                let mut s = String::new();
-                use std::fmt::Write;
-                write!(s, "{}", t.format(f)).is_ok() && parse_naive(&s, std::slice::from_ref(f)).is_some()
-            });
-            if !ok {
-                return Err(err(format!(
-                    "time.formats: `{f}` does not read a date and time (see chrono's strftime, e.g. %d/%m/%Y %H:%M)"
-                )));
+            let parsed = chrono::format::StrftimeItems::new(f)
+                .parse_to_owned()
+                .ok()
+                .filter(|it| {
+                    probe.is_some_and(|t| {
+                        let mut s = String::new();
+                        use std::fmt::Write;
+                        write!(s, "{}", t.format_with_items(it.iter())).is_ok() && naive(it, &s).is_some()
+                    })
+                });
+            match parsed {
+                Some(it) => items.push(it),
+                None => {
+                    return Err(err(format!(
+                        "time.formats: `{f}` does not read a date and time (see chrono's strftime, e.g. %d/%m/%Y %H:%M)"
+                    )));
+                }
             }
         }
         let at = raw.time.at.as_deref().map(&mut slot);
@@ -442,12 +428,7 @@ impl Mapping {
             event_log: raw.event_log,
             order,
             missing: raw.missing,
-            items: raw
-                .time
-                .formats
-                .iter()
-                .filter_map(|f| chrono::format::StrftimeItems::new(f).parse_to_owned().ok())
-                .collect(),
+            items,
             formats: raw.time.formats,
             zone,
             at,
@@ -467,14 +448,7 @@ impl Mapping {
     /// A time cell read with the mapping's formats and zone (RFC 3339 always works).
     pub fn time(&self, cell: &str) -> Option<DateTime<Utc>> {
         let cell = cell.trim();
-        let naive = self.items.iter().find_map(|items| {
-            let mut parsed = chrono::format::Parsed::new();
-            chrono::format::parse(&mut parsed, cell, items.iter()).ok()?;
-            parsed
-                .to_naive_datetime_with_offset(0)
-                .ok()
-                .or_else(|| parsed.to_naive_date().ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
-        });
+        let naive = self.items.iter().find_map(|items| naive(items, cell));
         let Some(naive) = naive else {
             return DateTime::parse_from_rfc3339(cell).ok().map(|t| t.with_timezone(&Utc));
         };
@@ -485,14 +459,14 @@ impl Mapping {
     }
 }
 
-fn parse_naive(s: &str, formats: &[String]) -> Option<NaiveDateTime> {
-    formats.iter().find_map(|f| {
-        NaiveDateTime::parse_from_str(s, f).ok().or_else(|| {
-            NaiveDate::parse_from_str(s, f)
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-    })
+/// A date and time (or a date, at midnight) read with parsed strftime items.
+fn naive(items: &[chrono::format::Item<'static>], s: &str) -> Option<NaiveDateTime> {
+    let mut parsed = chrono::format::Parsed::new();
+    chrono::format::parse(&mut parsed, s, items.iter()).ok()?;
+    parsed
+        .to_naive_datetime_with_offset(0)
+        .ok()
+        .or_else(|| parsed.to_naive_date().ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
 }
 
 /// Splits `"{a} / {b}"` into pieces; `{{` and `}}` are literal braces.

@@ -118,8 +118,6 @@ pub struct Replayed {
     pub milestones: Milestones,
     pub entries: Vec<Entry>,
     pub last_order: i64,
-    /// Whether the ticket is new (no [`Existing`] was given).
-    pub created: bool,
 }
 
 /// What replaying needs besides the rows.
@@ -270,7 +268,6 @@ impl Replayer<'_> {
             milestones,
             entries,
             last_order,
-            created,
         })
     }
 
@@ -376,13 +373,11 @@ impl Replayer<'_> {
                 Ok(())
             }
             Err(e) => {
-                // The ticket stays as it was before this row; a ticket created by this row
-                // is kept only if creation itself worked (it did, to get here).
-                let created_now = staged.iter().any(|e| matches!(e, Entry::Created { .. }));
-                if created_now {
-                    entries.append(&mut staged);
+                // Nothing of this row is kept but the ticket it created, if it created one.
+                if !staged.is_empty() {
                     *clock = Some(before.created_at);
                 }
+                entries.append(&mut staged);
                 *ticket = Some(before);
                 Err(e)
             }

@@ -22,19 +22,3 @@ pub fn set_key(conn: &Connection, source: &str, key: &str, ticket: i64, last_ord
     .execute(params![source, key, ticket, last_order])?;
     Ok(())
 }
-
-/// Where a ticket came from, if it was imported: (source, key).
-pub fn origin(conn: &Connection, ticket: i64) -> Result<Option<(String, String)>> {
-    use rusqlite::OptionalExtension;
-    Ok(conn
-        .prepare_cached("SELECT source, key FROM import_keys WHERE ticket_id = ?1")?
-        .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?)
-}
-
-/// The highest number of each kind, to number new tickets after.
-pub fn max_number(conn: &Connection, kind: &str) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(number), 0) FROM tickets WHERE kind = ?1")?
-        .query_row([kind], |r| r.get(0))?)
-}

@@ -113,12 +113,15 @@ fn field_values(t: &Ticket, is_open: bool) -> Vec<SqlValue> {
 
 /// Inserts a new ticket, numbering it next in its kind. Returns its row id and id.
 pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, TicketId)> {
-    let number: i64 = tx.query_row(
-        "SELECT coalesce(max(number), 0) + 1 FROM tickets WHERE kind = ?1",
-        [t.kind.name()],
-        |r| r.get(0),
-    )?;
+    let number = max_number(tx, t.kind)? + 1;
     insert_numbered(tx, t, number, is_open, &Milestones::default())
+}
+
+/// The highest number given to a ticket of this kind (0 for none yet).
+pub fn max_number(conn: &Connection, kind: Kind) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(number), 0) FROM tickets WHERE kind = ?1")?
+        .query_row([kind.name()], |r| r.get(0))?)
 }
 
 /// Inserts a ticket under a number already chosen (bulk loads and imports count for
