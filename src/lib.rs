@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod desk;
 pub mod domain;
+pub mod hooks;
 pub mod ics;
 pub mod import;
 pub mod present;

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::Ticket;
+use crate::domain::sla::{Clock, Phase, Standing, countdown};
 use crate::domain::ticket::FIELDS;
 use crate::store::tickets::Event;
 use crate::text::{clip, inert};
@@ -53,6 +54,12 @@ pub fn event_text(e: &Event) -> String {
         "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
         "ci_link" => format!("CI linked: {}", or_none(&e.new)),
         "freeze_override" => format!("freeze window {} overridden{note}", or_none(&e.field)),
+        "sla" => format!(
+            "SLA {} {}{note}",
+            clock_name(e.field.as_deref().unwrap_or("")),
+            e.new.as_deref().unwrap_or("").replace('_', " ")
+        ),
+        "escalation_failed" => format!("escalation command failed{note}"),
         other => format!("{}{note}", clip(other, 20)),
     }
 }
@@ -74,4 +81,50 @@ pub fn extra_fields(t: &Ticket) -> Vec<(&'static str, &str)> {
         .filter(|f| !SHOWN_ABOVE.contains(&f.name))
         .filter_map(|f| t.fields.get(f.name).map(|v| (f.name, v.as_str())))
         .collect()
+}
+
+/// `time to own` for `tto`, `time to resolve` for `ttr`.
+pub fn clock_name(short: &str) -> &str {
+    match short {
+        "tto" => "time to own",
+        "ttr" => "time to resolve",
+        other => other,
+    }
+}
+
+/// How an SLA clock reads at `now` in a sentence, and where it stands.
+pub fn clock_text(c: &Clock, now: DateTime<Utc>) -> (String, Standing) {
+    let standing = c.standing(now);
+    let text = match c.phase {
+        Phase::Running => {
+            let left = countdown(c.left_at(now));
+            let due = c
+                .due_at
+                .map(|d| format!(" (due {})", crate::desk::short_time(d)))
+                .unwrap_or_default();
+            match standing {
+                Standing::Breached => format!("breached {} ago{due}", left.trim_start_matches('-')),
+                Standing::AtRisk => format!("at risk: {left} left{due}"),
+                Standing::OnTrack => format!("{left} left{due}"),
+            }
+        }
+        Phase::Paused if standing == Standing::Breached => "paused, breached".to_string(),
+        Phase::Paused => format!("paused with {} left", countdown(c.left)),
+        Phase::Stopped if c.met() == Some(true) => "met".to_string(),
+        Phase::Stopped => "missed".to_string(),
+    };
+    (text, standing)
+}
+
+/// The same in at most ten cells, for a queue column.
+pub fn clock_cell(c: &Clock, now: DateTime<Utc>) -> (String, Standing) {
+    let standing = c.standing(now);
+    let left = countdown(c.left_at(now));
+    let text = match (c.phase, standing) {
+        (Phase::Paused, _) => format!("hold {}", countdown(c.left).trim_start_matches('-')),
+        (_, Standing::Breached) => format!("LATE {}", left.trim_start_matches('-')),
+        (_, Standing::AtRisk) => format!("RISK {left}"),
+        _ => left,
+    };
+    (text, standing)
 }

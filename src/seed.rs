@@ -477,6 +477,10 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
         Ok(())
     })?;
     store.write(|tx| -> Result<(), SeedError> { Ok(crate::store::search::resume_index(tx)?) })?;
+    store.write(|tx| -> Result<(), SeedError> {
+        crate::store::sla::refresh_if_policy_changed(tx, &config.sla.policy, &config.lifecycles)?;
+        Ok(())
+    })?;
     store.end_bulk_load()?;
     Ok(report)
 }

@@ -551,16 +551,74 @@ fn sla_countdowns_tick_with_the_clock() {
     let (_d, mut app) = fresh();
     add_incident(&mut app, "down", Some(1));
     let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
+    app.tick(created + chrono::Duration::minutes(5)).expect("tick");
+    assert!(screen(&app, 80, 24).contains(" 10m "), "unowned: 15 minutes to own");
+    keys(&mut app, "a");
     app.tick(created + chrono::Duration::minutes(30)).expect("tick");
-    assert!(screen(&app, 80, 24).contains("3h30m"), "P1: 4 h to resolve");
+    assert!(screen(&app, 80, 24).contains("3h30m"), "owned: P1 has 4 h to resolve");
     app.tick(created + chrono::Duration::hours(3) + chrono::Duration::minutes(10))
         .expect("tick");
     let s = screen(&app, 80, 24);
     assert!(s.contains("RISK 50m"), "{s}");
     assert!(s.contains("1 at risk"), "{s}");
+    assert!(
+        s.contains("SLA: INC-1 time to resolve at risk"),
+        "the escalation is announced: {s}"
+    );
     app.tick(created + chrono::Duration::hours(5)).expect("tick");
     let s = screen(&app, 80, 24);
     assert!(s.contains("LATE 1h00m") && s.contains("1 breached"), "{s}");
+    let id = TicketId::new(Kind::Incident, 1);
+    let escalations = app
+        .desk
+        .ticket(id)
+        .expect("t")
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "sla")
+        .count();
+    assert_eq!(escalations, 2, "at risk and breached, once each");
+}
+
+#[test]
+fn a_failing_escalation_command_is_shown_and_the_desk_goes_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir_all(&config_dir).expect("dir");
+    std::fs::write(
+        config_dir.join("config.toml"),
+        "[sla]\ncommand = [\"/bin/sh\", \"-c\", \"echo pager down >&2; exit 2\"]\n",
+    )
+    .expect("write");
+    let paths = opsdesk::config::Paths {
+        data_dir: dir.path().into(),
+        config_dir,
+    };
+    let config = Config::load(&paths).expect("config");
+    let (desk, _) = Desk::create(&dir.path().join("desk.db"), "alice", config, Sharing::Private).expect("create");
+    let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
+    add_incident(&mut app, "down", Some(1));
+    let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
+    app.tick(created + chrono::Duration::minutes(20)).expect("tick");
+    app.wait_for_escalations().expect("escalations");
+    let s = screen(&app, 100, 24);
+    assert!(s.contains("escalation command for INC-1 failed"), "{s}");
+    let id = TicketId::new(Kind::Incident, 1);
+    let noted = app
+        .desk
+        .ticket(id)
+        .expect("t")
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "escalation_failed")
+        .count();
+    assert_eq!(noted, 2, "time to own at risk and breached");
+    keys(&mut app, "a");
+    assert_eq!(
+        app.desk.ticket(id).expect("t").ticket.assignee.as_deref(),
+        Some("alice"),
+        "the desk still works"
+    );
 }
 
 #[test]

@@ -68,6 +68,11 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
         super::local_time(t.updated_at),
         t.version
     );
+    for (name, clock) in [("time to own", &v.sla.own), ("time to resolve", &v.sla.resolve)] {
+        if let Some(c) = clock {
+            let _ = writeln!(out, "  {name}: {}", crate::present::clock_text(c, now).0);
+        }
+    }
     for (name, v) in crate::present::extra_fields(t) {
         {
             let v = inert(v, true);

@@ -96,6 +96,10 @@ pub enum Command {
   opsdesk import tickets.jsonl --mapping mine.toml --dry-run
   opsdesk import tickets.csv -m mine.toml --json | jq '.rejected'")]
     Import(import::ImportArgs),
+    /// SLA escalation: record every clock that has crossed 75 % or 100 % of its target
+    /// since the last sweep (once each) and run the configured command for each.
+    #[command(subcommand)]
+    Sla(SlaCommand),
     /// Copy the desk to FILE through SQLite's online backup API, while others keep working.
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
@@ -103,6 +107,18 @@ pub enum Command {
     /// Print where the default desk and the configuration are.
     #[command(after_help = "Example:\n  opsdesk paths")]
     Paths,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlaCommand {
+    /// Record the escalations due now and run `sla.command` of config.toml for each. The
+    /// terminal desk sweeps by itself while it runs; run this from cron for a desk nobody
+    /// has open. A failing command is reported and noted in the ticket's timeline; the
+    /// sweep still counts as done (exit 0).
+    #[command(after_help = "Examples:
+  opsdesk sla sweep
+  */5 * * * *  opsdesk --db /srv/desk/team.db sla sweep --json >> /var/log/opsdesk-sla.log")]
+    Sweep,
 }
 
 /// A failure the user should read: a message and the exit code.
@@ -199,6 +215,33 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Import(args)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             import::run(&mut desk, args, cli.json)
+        }
+        Some(Command::Sla(SlaCommand::Sweep)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            let report = desk.sweep_and_escalate(chrono::Utc::now())?;
+            if cli.json {
+                return Output::json(&report);
+            }
+            let mut out = String::new();
+            for e in &report.escalations {
+                out.push_str(&format!(
+                    "{} {} {} — {}\n",
+                    e.id,
+                    crate::present::clock_name(e.clock),
+                    e.level.replace('_', " "),
+                    crate::text::clip(&crate::text::inert(&e.title, false), 60)
+                ));
+            }
+            for (id, why) in &report.failures {
+                eprintln!(
+                    "opsdesk: escalation command for {id} failed: {}",
+                    crate::text::inert(why, false)
+                );
+            }
+            if report.escalations.is_empty() {
+                out.push_str("no escalation due\n");
+            }
+            Ok(Output(out))
         }
         Some(Command::Backup { file }) => {
             let desk = open_desk(&cli, &paths, config)?;

@@ -53,6 +53,7 @@ fn block(out: &mut String, k: &Kpis, indent: &str) {
     );
     let _ = writeln!(out, "{indent}MTTA               {}", hours(&k.mtta));
     let _ = writeln!(out, "{indent}MTTR               {}", hours(&k.mttr));
+    let _ = writeln!(out, "{indent}SLA own met        {}", pct(k.sla_own_met));
     let _ = writeln!(out, "{indent}SLA resolve met    {}", pct(k.sla_resolve_met));
     let _ = writeln!(out, "{indent}reopen rate        {}", pct(k.reopen_rate));
     let _ = writeln!(out, "{indent}first-time fix     {}", pct(k.first_time_fix_rate));

@@ -162,6 +162,7 @@ impl Desk {
                         }
                     }
                     store::search::index_tickets(tx, &count.written)?;
+                    store::sla::refresh_rows(tx, &self.config.sla.policy, lifecycles, &count.written)?;
                     Ok(count)
                 };
                 let count = if dry_run {

@@ -7,6 +7,7 @@ mod cmdb;
 mod import;
 mod operators;
 mod problems;
+mod sla;
 mod tickets;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use problems::Suggestions;
+pub use sla::{Escalation, SweepReport};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
 use crate::config::{Config, ConfigError};
@@ -75,11 +77,26 @@ impl Desk {
     pub fn open(path: &Path, user: &str, config: Config) -> Result<Desk> {
         crate::domain::operator::valid_operator_name(user).map_err(DeskError::Invalid)?;
         let store = Store::open(path)?;
-        Ok(Desk {
+        let mut desk = Desk {
             store,
             config,
             user: user.to_string(),
-        })
+        };
+        desk.keep_clocks()?;
+        Ok(desk)
+    }
+
+    /// Works every ticket's SLA clocks out again when the desk's stored clocks were made
+    /// under another policy than this config's (or before clocks were kept: version 6).
+    fn keep_clocks(&mut self) -> Result<()> {
+        let print = self.config.sla.policy.fingerprint();
+        if self.store.meta(store::sla::POLICY_KEY)?.as_deref() == Some(print.as_str()) {
+            return Ok(());
+        }
+        let (policy, lifecycles) = (&self.config.sla.policy, &self.config.lifecycles);
+        self.store
+            .write(|tx| Ok::<_, DeskError>(store::sla::refresh_if_policy_changed(tx, policy, lifecycles)?))?;
+        Ok(())
     }
 
     /// Creates a desk (or opens the one already there) with `user` as its first admin.
@@ -101,6 +118,7 @@ impl Desk {
                 Ok(())
             })?;
         }
+        desk.keep_clocks()?;
         Ok((desk, fresh))
     }
 

@@ -26,6 +26,8 @@ pub struct TicketView {
     pub links: Vec<Link>,
     /// The transitions the viewing operator may take now.
     pub allowed: Vec<String>,
+    /// The SLA clocks (time to own, time to resolve) as the desk keeps them.
+    pub sla: crate::domain::sla::Clocks,
     pub timeline: Vec<Event>,
 }
 
@@ -237,6 +239,7 @@ impl Desk {
             let ticket = rules::create(kind, draft, lifecycles, matrix, &ctx)?;
             let open = lifecycles.get(kind).is_open(&ticket.state);
             let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
+            crate::store::sla::refresh(tx, &self.config.sla.policy, lifecycles, rowid, rowid)?;
             let created = NewEvent {
                 kind: "created",
                 field: Some("state"),
@@ -266,6 +269,7 @@ impl Desk {
     fn commit(
         tx: &Transaction,
         lifecycles: &crate::domain::Lifecycles,
+        policy: &crate::domain::sla::Policy,
         stored: &Stored,
         out: &Outcome,
         actor: &str,
@@ -289,6 +293,7 @@ impl Desk {
         if m != stored.milestones {
             store_tickets::set_milestones(tx, stored.rowid, &m)?;
         }
+        crate::store::sla::refresh(tx, policy, lifecycles, stored.rowid, stored.rowid)?;
         Ok(())
     }
 
@@ -333,7 +338,15 @@ impl Desk {
                 out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
             }
             let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
-            Self::commit(tx, &config.lifecycles, &stored, &out, &actor.name, open)?;
+            Self::commit(
+                tx,
+                &config.lifecycles,
+                &config.sla.policy,
+                &stored,
+                &out,
+                &actor.name,
+                open,
+            )?;
             for name in &out.overrides {
                 let e = NewEvent {
                     kind: "freeze_override",
@@ -505,6 +518,7 @@ impl Desk {
                 services_by_ci,
                 links: store_tickets::links(tx, stored.rowid)?,
                 timeline: store_tickets::timeline(tx, stored.rowid)?,
+                sla: stored.clocks,
                 ticket: stored.ticket,
             })
         })

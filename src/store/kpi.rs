@@ -44,7 +44,9 @@ pub fn facts(
         .unwrap_or("NULL");
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, kind, priority, is_open, created_at, {label}, change_type, close_code, \
-         first_assigned_at, resolved_at, resolves, reopens, reassignments \
+         first_assigned_at, resolved_at, resolves, reopens, reassignments, \
+         CASE WHEN tto_phase = 'stopped' THEN tto_due_at IS NULL END, \
+         CASE WHEN ttr_phase = 'stopped' THEN ttr_due_at IS NULL END \
          FROM tickets WHERE created_at >= ?1 AND created_at < ?2"
     ))?;
     let time = |v: Option<i64>| v.map(from_millis);
@@ -69,6 +71,8 @@ pub fn facts(
                     reassignments: r.get(12)?,
                 },
                 cis: Vec::new(),
+                own_met: r.get(13)?,
+                resolve_met: r.get(14)?,
             },
         ))
     })?;

@@ -10,6 +10,7 @@ pub mod imports;
 pub mod kpi;
 pub mod operators;
 pub mod search;
+pub mod sla;
 pub mod tickets;
 
 use std::fs::OpenOptions;
@@ -33,12 +34,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v3.sql")),
         M::up(include_str!("schema_v4.sql")),
         M::up(include_str!("schema_v5.sql")),
+        M::up(include_str!("schema_v6.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    5
+    6
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -299,7 +301,7 @@ impl Store {
     }
 }
 
-pub fn set_meta(tx: &Transaction, key: &str, value: &str) -> Result<()> {
+pub fn set_meta(tx: &Connection, key: &str, value: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],

@@ -17,7 +17,8 @@ const COLUMNS: &str = "id, kind, number, state, title, description, impact, urge
      assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, workaround, \
      change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, actual_start, \
      actual_end, close_code, review_note, created_at, updated_at, version, first_assigned_at, resolved_at, \
-     resolves, reopens, reassignments";
+     resolves, reopens, reassignments, tto_phase, tto_risk_at, tto_due_at, tto_left, ttr_phase, ttr_risk_at, \
+     ttr_due_at, ttr_left, sla_flags";
 
 /// The optional fields stored in their own columns, in [`COLUMNS`] order from `team`.
 const EXTRA: [&str; 17] = [
@@ -46,6 +47,9 @@ pub struct Stored {
     pub rowid: i64,
     pub ticket: Ticket,
     pub milestones: Milestones,
+    pub clocks: crate::domain::sla::Clocks,
+    /// The escalations recorded (bits of `domain::sla`).
+    pub sla_flags: i64,
 }
 
 fn from_row(r: &Row) -> rusqlite::Result<Stored> {
@@ -85,6 +89,8 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
             reopens: r.get(34)?,
             reassignments: r.get(35)?,
         },
+        clocks: super::sla::clocks_from(r, 36)?,
+        sla_flags: r.get(44)?,
     })
 }
 
@@ -114,7 +120,12 @@ fn field_values(t: &Ticket, is_open: bool) -> Vec<SqlValue> {
 /// Inserts a new ticket, numbering it next in its kind. Returns its row id and id.
 pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, TicketId)> {
     let number = max_number(tx, t.kind)? + 1;
-    insert_numbered(tx, t, number, is_open, &Milestones::default())
+    // A ticket opened with an assignee is owned from its creation.
+    let m = Milestones {
+        first_assigned: t.assignee.as_ref().map(|_| t.created_at),
+        ..Milestones::default()
+    };
+    insert_numbered(tx, t, number, is_open, &m)
 }
 
 /// The highest number given to a ticket of this kind (0 for none yet).
@@ -518,12 +529,13 @@ pub struct QueueRow {
     pub ci: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub clocks: crate::domain::sla::Clocks,
     pub is_open: bool,
 }
 
 /// The queue's columns; `ci` is filled separately (see [`open_ci_names`]) or by the query.
-const QUEUE_COLUMNS: &str =
-    "t.id, t.kind, t.number, t.state, t.priority, t.assignee, t.title, t.created_at, t.updated_at";
+const QUEUE_COLUMNS: &str = "t.id, t.kind, t.number, t.state, t.priority, t.assignee, t.title, t.created_at, t.updated_at, \
+     t.tto_phase, t.tto_risk_at, t.tto_due_at, t.tto_left, t.ttr_phase, t.ttr_risk_at, t.ttr_due_at, t.ttr_left";
 
 /// The first linked CI by name, as a correlated subquery: fine for a few rows, too slow for
 /// a whole large queue (a random probe per row), which loads them with [`open_ci_names`].
@@ -545,9 +557,10 @@ fn queue_row(r: &Row) -> rusqlite::Result<QueueRow> {
         title: r.get(6)?,
         created_at: from_millis(r.get(7)?),
         updated_at: from_millis(r.get(8)?),
-        is_open: r.get(9)?,
-        ci: if r.as_ref().column_count() > 10 {
-            r.get(10)?
+        clocks: super::sla::clocks_from(r, 9)?,
+        is_open: r.get(17)?,
+        ci: if r.as_ref().column_count() > 18 {
+            r.get(18)?
         } else {
             None
         },

@@ -116,6 +116,42 @@ pub struct App {
     seen_until: DateTime<Utc>,
     /// CI names for the queue, loading on another thread with its own connection.
     cis_loading: Option<CiNames>,
+    /// Runs the escalation command on another thread, so a slow one never holds the desk.
+    escalator: Option<Escalator>,
+}
+
+/// The escalation command's thread: batches of escalations go in, each batch's failures
+/// come back.
+struct Escalator {
+    jobs: std::sync::mpsc::Sender<Vec<crate::desk::Escalation>>,
+    done: Receiver<Vec<(TicketId, String)>>,
+    pending: usize,
+}
+
+impl Escalator {
+    fn start(desk: &Desk) -> Option<Escalator> {
+        let argv = desk.config().sla.command.clone()?;
+        let timeout = desk.config().sla.timeout;
+        let path = desk.path().to_path_buf();
+        let (jobs, inbox) = std::sync::mpsc::channel::<Vec<crate::desk::Escalation>>();
+        let (report, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for batch in inbox {
+                let failures: Vec<(TicketId, String)> = batch
+                    .iter()
+                    .filter_map(|e| {
+                        crate::hooks::run(&argv, &e.env(&path), timeout)
+                            .err()
+                            .map(|why| (e.id, why))
+                    })
+                    .collect();
+                if report.send(failures).is_err() {
+                    return;
+                }
+            }
+        });
+        Some(Escalator { jobs, done, pending: 0 })
+    }
 }
 
 /// The first CI of each open ticket, by row id, as a background load delivers it.
@@ -149,6 +185,7 @@ impl App {
         let rows = desk.queue_open()?;
         let seen_until = rows.iter().map(|r| r.updated_at).max().unwrap_or(now);
         let cis_loading = Some(load_cis_in_background(&desk));
+        let escalator = Escalator::start(&desk);
         let mut queue = Queue::new(rows);
         queue.views = desk.config().views.clone();
         queue.refresh(desk.user(), now);
@@ -175,6 +212,7 @@ impl App {
             data_version,
             seen_until,
             cis_loading,
+            escalator,
         })
     }
 
@@ -214,7 +252,61 @@ impl App {
 
     /// Whether background work is still under way (the event loop then polls more often).
     pub fn busy(&self) -> bool {
-        self.cis_loading.is_some()
+        self.cis_loading.is_some() || self.escalator.as_ref().is_some_and(|e| e.pending > 0)
+    }
+
+    /// Records escalations now due and hands them to the command's thread; takes in the
+    /// failures of earlier ones (noted in the ticket's timeline and shown).
+    fn escalate(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
+        let escalated = self.desk.sweep(now)?;
+        if let Some(first) = escalated.first() {
+            let more = if escalated.len() > 1 {
+                format!(" and {} more", escalated.len() - 1)
+            } else {
+                String::new()
+            };
+            self.say(format!(
+                "SLA: {} {} {}{more}",
+                first.id,
+                crate::present::clock_name(first.clock),
+                first.level.replace('_', " ")
+            ));
+            if let Some(e) = &mut self.escalator
+                && e.jobs.send(escalated).is_ok()
+            {
+                e.pending += 1;
+            }
+        }
+        self.take_escalation_results(false)
+    }
+
+    /// Takes in finished escalation commands; with `wait`, waits for all under way (tests).
+    fn take_escalation_results(&mut self, wait: bool) -> Result<(), DeskError> {
+        let mut failures = Vec::new();
+        if let Some(e) = &mut self.escalator {
+            while e.pending > 0 {
+                let got = if wait {
+                    e.done.recv_timeout(std::time::Duration::from_secs(60)).ok()
+                } else {
+                    e.done.try_recv().ok()
+                };
+                let Some(batch) = got else { break };
+                e.pending -= 1;
+                failures.extend(batch);
+            }
+        }
+        for (id, why) in &failures {
+            self.desk.record_escalation_failure(*id, why)?;
+        }
+        if let Some((id, why)) = failures.first() {
+            self.complain(format!("escalation command for {id} failed: {why}"));
+        }
+        Ok(())
+    }
+
+    /// Waits until every escalation command under way has finished (tests).
+    pub fn wait_for_escalations(&mut self) -> Result<(), DeskError> {
+        self.take_escalation_results(true)
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -413,6 +505,7 @@ impl App {
     /// Called about once a second: moves the clock on and picks up other operators' writes.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
+        self.escalate(now)?;
         if self.desk.data_version()? != self.data_version {
             self.reload()?;
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use crate::domain::sla::{self, Standing};
+use crate::domain::sla::{Clock, Phase, Standing};
 use crate::store::tickets::QueueRow;
 
 pub use crate::config::ViewSpec;
@@ -40,8 +40,8 @@ pub enum SortBy {
 
 impl SortBy {
     pub const ALL: [SortBy; 7] = [
-        SortBy::Priority,
         SortBy::Due,
+        SortBy::Priority,
         SortBy::Id,
         SortBy::State,
         SortBy::Assignee,
@@ -51,7 +51,7 @@ impl SortBy {
     pub fn name(self) -> &'static str {
         match self {
             SortBy::Priority => "priority",
-            SortBy::Due => "SLA due",
+            SortBy::Due => "time to breach",
             SortBy::Id => "id",
             SortBy::State => "state",
             SortBy::Assignee => "assignee",
@@ -76,17 +76,18 @@ pub struct Only {
 #[derive(Debug, Clone)]
 pub struct Row {
     pub row: QueueRow,
-    /// The SLA due time for tickets that have one and are open.
-    pub due: Option<DateTime<Utc>>,
+    /// The SLA clock an operator watches (time to own until owned, then time to resolve),
+    /// for open tickets that have one.
+    pub clock: Option<Clock>,
     /// What the fuzzy filter matches against: id, title, assignee and CI.
     haystack: String,
 }
 
 impl Row {
     pub fn new(row: QueueRow) -> Row {
-        let due = (row.is_open && sla::applies_to(row.id.kind)).then(|| sla::due_at(row.created_at, row.priority));
+        let clock = row.clocks.watched().copied().filter(|_| row.is_open);
         let haystack = Row::haystack_of(&row);
-        Row { row, due, haystack }
+        Row { row, clock, haystack }
     }
 
     fn haystack_of(row: &QueueRow) -> String {
@@ -106,7 +107,17 @@ impl Row {
     }
 
     pub fn standing(&self, now: DateTime<Utc>) -> Option<Standing> {
-        self.due.map(|d| sla::standing(self.row.created_at, d, now))
+        self.clock.map(|c| c.standing(now))
+    }
+
+    /// Orders rows by time to breach: running clocks by due time, then paused ones by the
+    /// time they have left, then tickets without a clock.
+    fn breach_key(&self) -> (u8, i64) {
+        match self.clock {
+            Some(c) if c.phase == Phase::Running => (0, c.due_at.map_or(i64::MAX, |d| d.timestamp_millis())),
+            Some(c) if c.phase == Phase::Paused => (1, c.left.num_milliseconds()),
+            _ => (2, 0),
+        }
     }
 }
 
@@ -136,7 +147,7 @@ impl Queue {
             shown: Vec::new(),
             views: ViewSpec::builtin(),
             view: 0,
-            sort: SortBy::Priority,
+            sort: SortBy::Due,
             reverse: false,
             filter: String::new(),
             marks: BTreeSet::new(),
@@ -225,13 +236,12 @@ impl Queue {
             })
             .filter(|&i| only.is_none_or(|o| o.rowids.contains(&self.rows[i].row.rowid)))
             .collect();
-        let far = DateTime::<Utc>::MAX_UTC;
         let rows = &self.rows;
         let key_cmp = |a: &usize, b: &usize| {
             let (x, y) = (&rows[*a], &rows[*b]);
             let primary = match self.sort {
                 SortBy::Priority => x.row.priority.cmp(&y.row.priority),
-                SortBy::Due => x.due.unwrap_or(far).cmp(&y.due.unwrap_or(far)),
+                SortBy::Due => x.breach_key().cmp(&y.breach_key()),
                 SortBy::Id => (x.row.id.kind, x.row.id.number).cmp(&(y.row.id.kind, y.row.id.number)),
                 SortBy::State => x.row.state.cmp(&y.row.state),
                 SortBy::Assignee => x.row.assignee.cmp(&y.row.assignee),
@@ -243,7 +253,7 @@ impl Queue {
                 .then(x.row.created_at.cmp(&y.row.created_at))
                 .then(x.row.rowid.cmp(&y.row.rowid))
         };
-        if self.view().closed && self.sort == SortBy::Priority {
+        if self.view().closed && self.sort == SortBy::Due {
             shown.sort_by(|a, b| rows[*b].row.updated_at.cmp(&rows[*a].row.updated_at));
         } else {
             shown.sort_by(key_cmp);
@@ -399,6 +409,17 @@ mod tests {
             ci: Some("db-01".into()),
             created_at: created,
             updated_at: created,
+            clocks: crate::domain::sla::Policy::default().clocks(
+                crate::domain::Lifecycles::builtin().get(kind),
+                &crate::domain::sla::History {
+                    kind,
+                    priority,
+                    created,
+                    first_state: "new".into(),
+                    moves: Vec::new(),
+                    first_assigned: assignee.map(|_| created),
+                },
+            ),
             is_open: true,
         }
     }
@@ -420,7 +441,7 @@ mod tests {
     }
 
     #[test]
-    fn default_order_is_priority_then_oldest() {
+    fn default_order_is_time_to_breach() {
         assert_eq!(ids(&queue()), vec![2, 5, 3, 1, 4]);
     }
 
@@ -460,14 +481,47 @@ mod tests {
     #[test]
     fn sorting_cycles_and_reverses() {
         let mut q = queue();
-        q.cycle_sort();
         assert_eq!(q.sort, SortBy::Due);
-        q.refresh("alice", now());
         assert_eq!(ids(&q)[0], 2, "the breached P1 is due first");
+        q.cycle_sort();
+        assert_eq!(q.sort, SortBy::Priority);
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![2, 5, 3, 1, 4], "priority, then oldest");
         q.sort = SortBy::Title;
         q.reverse = true;
         q.refresh("alice", now());
         assert_eq!(ids(&q), vec![5, 1, 4, 3, 2]);
+    }
+
+    #[test]
+    fn paused_clocks_come_after_running_ones_and_tickets_without_one_last() {
+        let mut pending = row(6, Kind::Incident, 1, 3, Some("bob"), "Waiting on the vendor");
+        let policy = crate::domain::sla::Policy::default();
+        let created = pending.created_at;
+        pending.state = "pending".into();
+        pending.clocks = policy.clocks(
+            crate::domain::Lifecycles::builtin().get(Kind::Incident),
+            &crate::domain::sla::History {
+                kind: Kind::Incident,
+                priority: 1,
+                created,
+                first_state: "new".into(),
+                moves: vec![
+                    (created, "assigned".into()),
+                    (created + chrono::Duration::hours(1), "pending".into()),
+                ],
+                first_assigned: Some(created),
+            },
+        );
+        let mut q = Queue::new(vec![
+            row(4, Kind::Change, 4, 30, None, "Patch the mail relay"),
+            pending,
+            row(1, Kind::Incident, 3, 1, Some("alice"), "Printer jams on floor 2"),
+        ]);
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![1, 6, 4]);
+        let paused = q.window(1, 1).next().and_then(|r| r.clock).expect("a clock");
+        assert_eq!((paused.phase, paused.left), (Phase::Paused, chrono::Duration::hours(3)));
     }
 
     #[test]
@@ -530,7 +584,8 @@ mod tests {
         renamed.ci = None;
         let new = row(6, Kind::Incident, 1, 0, None, "Fresh");
         q.merge(vec![closed, renamed, new], "alice", now());
-        assert_eq!(ids(&q), vec![5, 6, 3, 1, 4]);
+        // The new unowned P1 has 15 minutes to be owned: it comes first.
+        assert_eq!(ids(&q), vec![6, 5, 3, 1, 4]);
         assert_eq!(
             q.selected_row().map(|r| r.row.id.number),
             Some(5),

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::domain::priority::{label, level_label};
-use crate::domain::sla::{self, Standing};
+use crate::domain::sla::Standing;
 use crate::present::{age, event_text};
 use crate::text::inert;
 use crate::tui::app::App;
@@ -37,18 +37,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         inert(t.assignee.as_deref().unwrap_or("-"), false),
         t.version
     )));
-    if v.open && sla::applies_to(t.kind) {
-        let due = sla::due_at(t.created_at, t.priority);
-        let left = sla::countdown(due - app.now);
-        let (text, style) = match sla::standing(t.created_at, due, app.now) {
-            Standing::Breached => (
-                format!("SLA breached {} ago", left.trim_start_matches('-')),
-                theme.breached(),
-            ),
-            Standing::AtRisk => (format!("SLA at risk: {left} left"), theme.at_risk()),
-            Standing::OnTrack => (format!("SLA: {left} left"), theme.ok()),
+    for (name, clock) in [("time to own", &v.sla.own), ("time to resolve", &v.sla.resolve)] {
+        let Some(clock) = clock else { continue };
+        let (text, standing) = crate::present::clock_text(clock, app.now);
+        let style = match standing {
+            Standing::Breached => theme.breached(),
+            Standing::AtRisk => theme.at_risk(),
+            Standing::OnTrack => theme.ok(),
         };
-        lines.push(Line::from(Span::styled(text, style)));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{name}: "), theme.dim()),
+            Span::styled(text, style),
+        ]));
     }
     lines.push(Line::raw(format!("opened {} ago", age(t.created_at, app.now))));
     for (name, val) in crate::present::extra_fields(t) {

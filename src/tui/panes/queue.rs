@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
-use crate::domain::sla::{self, Standing};
+use crate::domain::sla::Standing;
 use crate::present::age;
 use crate::text::{clip, inert};
 use crate::tui::app::App;
@@ -14,18 +14,17 @@ use crate::tui::queue::Row as QRow;
 use crate::tui::theme::Theme;
 
 fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
-    let Some(due) = r.due else {
+    let Some(clock) = &r.clock else {
         return Cell::from(Span::styled("-", theme.dim()));
     };
-    let left = sla::countdown(due - app.now);
-    match r.standing(app.now) {
-        Some(Standing::Breached) => Cell::from(Span::styled(
-            format!("LATE {}", left.trim_start_matches('-')),
-            theme.breached(),
-        )),
-        Some(Standing::AtRisk) => Cell::from(Span::styled(format!("RISK {left}"), theme.at_risk())),
-        _ => Cell::from(left),
-    }
+    let (text, standing) = crate::present::clock_cell(clock, app.now);
+    let style = match standing {
+        Standing::Breached => theme.breached(),
+        Standing::AtRisk => theme.at_risk(),
+        Standing::OnTrack if clock.phase == crate::domain::sla::Phase::Paused => theme.dim(),
+        Standing::OnTrack => Style::default(),
+    };
+    Cell::from(Span::styled(text, style))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {

@@ -7,6 +7,9 @@ use serde::Deserialize;
 
 use crate::domain::{Lifecycles, Matrix};
 
+mod sla;
+pub use sla::SlaConfig;
+
 /// A configuration file that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
@@ -78,6 +81,9 @@ struct RawConfig {
     /// Saved views of the queue, after the built-in ones.
     #[serde(default)]
     views: Vec<ViewSpec>,
+    /// SLA calendars, targets and the escalation command.
+    #[serde(default)]
+    sla: sla::RawSla,
 }
 
 /// A saved view of the queue: which tickets it shows. Every condition given must hold.
@@ -188,6 +194,7 @@ pub struct Config {
     pub mouse: bool,
     /// The queue's views: the built-in ones, then the desk's own.
     pub views: Vec<ViewSpec>,
+    pub sla: SlaConfig,
 }
 
 impl Default for Config {
@@ -200,6 +207,7 @@ impl Default for Config {
             keys: Default::default(),
             mouse: true,
             views: ViewSpec::builtin(),
+            sla: SlaConfig::default(),
         }
     }
 }
@@ -246,6 +254,7 @@ impl Config {
                 })?;
                 config.views.push(v);
             }
+            config.sla = raw.sla.build(&file.display().to_string(), &source)?;
             if let Some(m) = raw.priority.matrix {
                 config.matrix = m;
             }
