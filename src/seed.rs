@@ -478,7 +478,7 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
     })?;
     store.write(|tx| -> Result<(), SeedError> { Ok(crate::store::search::resume_index(tx)?) })?;
     store.write(|tx| -> Result<(), SeedError> {
-        crate::store::sla::refresh_if_policy_changed(tx, &config.sla.policy, &config.lifecycles)?;
+        crate::store::set_meta(tx, crate::store::sla::POLICY_KEY, &config.sla.policy.fingerprint())?;
         Ok(())
     })?;
     store.end_bulk_load()?;
@@ -504,6 +504,8 @@ struct Life {
     opener: String,
     ci: Option<usize>,
     log: Vec<(DateTime<Utc>, String, Either)>,
+    milestones: Milestones,
+    clocks: crate::domain::sla::Clocks,
 }
 
 impl World<'_> {
@@ -600,12 +602,36 @@ impl World<'_> {
             ticket = out.ticket.clone();
             log.push((at, actor.name.clone(), Either::Move(Box::new(out))));
         }
+        // The SLA clocks and KPI milestones of this life, worked out here on the generating
+        // core rather than read back from what was written.
+        let lifecycle = config.lifecycles.get(kind);
+        let mut milestones = Milestones::default();
+        let mut moves = Vec::new();
+        for (_, _, item) in &log {
+            if let Either::Move(out) = item {
+                milestones.observe(lifecycle, out);
+                if let Some((_, _, to)) = &out.transition {
+                    moves.push((out.ticket.updated_at, to.clone()));
+                }
+            }
+        }
+        let history = crate::domain::sla::History {
+            kind,
+            priority: ticket.priority,
+            created: ticket.created_at,
+            first_state: lifecycle.initial().to_string(),
+            moves,
+            first_assigned: milestones.first_assigned,
+        };
+        let clocks = config.sla.policy.clocks(lifecycle, &history);
         Ok(Life {
             ticket,
             created,
             opener: opener.name.clone(),
             ci: link_ci.then_some(ci_index),
             log,
+            milestones,
+            clocks,
         })
     }
 }
@@ -623,19 +649,15 @@ fn write_life(
         opener,
         ci,
         log,
+        milestones,
+        clocks,
     } = life;
     let kind = ticket.kind;
     let lifecycle = world.config.lifecycles.get(kind);
     let open = lifecycle.is_open(&ticket.state);
     let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
     numbers[k] += 1;
-    let mut milestones = Milestones::default();
-    for (_, _, item) in &log {
-        if let Either::Move(out) = item {
-            milestones.observe(lifecycle, out);
-        }
-    }
-    let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open, &milestones)?;
+    let (rowid, _) = store_tickets::insert_numbered(tx, &ticket, numbers[k], open, &milestones, &clocks)?;
     let created_event = NewEvent {
         kind: "created",
         field: Some("state"),

@@ -104,3 +104,45 @@ fn a_seeded_desk_is_consistent_with_the_lifecycles() {
         .expect("triggers");
     assert_eq!(triggers, 3);
 }
+
+/// The SLA clocks the seeder works out from each life are the ones the desk works out from
+/// the written timeline.
+#[test]
+fn seeded_sla_clocks_match_the_timeline() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("seeded.db");
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("time");
+    seed(&path, &SeedOptions::new(800, now)).expect("seed");
+    let clocks = |conn: &rusqlite::Connection| -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, tto_phase, tto_risk_at, tto_due_at, tto_left, ttr_phase, ttr_risk_at, ttr_due_at, \
+                 ttr_left, sla_next FROM tickets ORDER BY id",
+            )
+            .expect("prepare");
+        stmt.query_map([], |r| {
+            Ok((0..10)
+                .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i)))
+                .collect::<Vec<_>>()
+                .join(" "))
+        })
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+    };
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let seeded = clocks(&conn);
+    let with_clocks = seeded.iter().filter(|r| r.contains("Text(\"running\")")).count();
+    assert!(with_clocks > 10, "some open tickets have running clocks");
+    conn.execute("DELETE FROM meta WHERE key = 'sla_policy'", [])
+        .expect("forget");
+    conn.execute(
+        "UPDATE tickets SET tto_phase = NULL, ttr_phase = NULL, tto_risk_at = NULL, ttr_risk_at = NULL, \
+         tto_due_at = NULL, ttr_due_at = NULL, tto_left = NULL, ttr_left = NULL, sla_next = NULL",
+        [],
+    )
+    .expect("wipe");
+    // Opening the desk finds no policy recorded and works every clock out again.
+    opsdesk::desk::Desk::open(&path, "ana", opsdesk::config::Config::default()).expect("open desk");
+    assert_eq!(clocks(&conn), seeded);
+}

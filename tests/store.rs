@@ -293,3 +293,21 @@ fn a_backup_taken_while_another_operator_writes_is_a_whole_desk() {
     let err = alice.backup(&copy).expect_err("exists");
     assert!(err.to_string().contains("cannot create the backup"), "{err}");
 }
+
+#[test]
+fn a_report_reads_only_its_covering_index() {
+    let dir = tempfile::tempdir().expect("dir");
+    let _desk = new_desk(&dir, "alice");
+    let store = Store::open(&dir.path().join("desk.db")).expect("open");
+    for label in [None, Some("team"), Some("assignee"), Some("category")] {
+        let sql = format!("EXPLAIN QUERY PLAN {}", opsdesk::store::kpi::facts_sql(label));
+        let mut stmt = store.connection().prepare(&sql).expect("plan");
+        let plan: Vec<String> = stmt
+            .query_map([0i64, 1i64], |r| r.get::<_, String>(3))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect();
+        let plan = plan.join(" | ");
+        assert!(plan.contains("COVERING INDEX tickets_report"), "{label:?}: {plan}");
+    }
+}

@@ -128,7 +128,7 @@ impl RawSla {
             ];
             let cal = sla::business_calendar(raw.zone.get_ref(), week, &raw.holidays)
                 .map_err(|m| at(span.clone(), format!("sla.calendars.{name}: {m}")))?;
-            if cal.hours.iter().all(Option::is_none) {
+            if cal.hours().iter().all(Option::is_none) {
                 return Err(at(span, format!("sla.calendars.{name}: no weekday has opening hours")));
             }
             calendars.insert(name, Hours::Business(cal));

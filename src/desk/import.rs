@@ -275,7 +275,8 @@ impl Write<'_> {
                     None => store_tickets::max_number(tx, kind)?,
                 } + 1;
                 next.insert(kind.name(), n);
-                let (rowid, _) = store_tickets::insert_numbered(tx, &r.ticket, n, open, &r.milestones)?;
+                let (rowid, _) =
+                    store_tickets::insert_numbered(tx, &r.ticket, n, open, &r.milestones, &Default::default())?;
                 count.created += 1;
                 rowid
             }

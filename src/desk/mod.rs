@@ -148,20 +148,17 @@ impl Desk {
         by: Option<crate::domain::kpi::GroupBy>,
     ) -> Result<Report> {
         let from = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let facts = self.store.read(|tx| {
-            Ok::<_, DeskError>(store::kpi::facts(
-                tx,
-                from,
-                until,
-                by.and_then(crate::domain::kpi::GroupBy::label_column),
-            )?)
-        })?;
         let now = Utc::now();
+        let mut tallies = crate::domain::kpi::Tallies::new(by);
+        let label = by.and_then(crate::domain::kpi::GroupBy::label_column);
+        self.store
+            .read(|tx| Ok::<_, DeskError>(store::kpi::facts(tx, from, until, label, |f| tallies.add(f, now))?))?;
+        let (all, groups) = tallies.finish();
         Ok(Report {
             since,
             until,
-            all: crate::domain::kpi::compute(&facts, now),
-            groups: by.map(|b| crate::domain::kpi::grouped(&facts, b, now)),
+            all,
+            groups,
         })
     }
 

@@ -30,11 +30,44 @@ pub fn instant(zone: Tz, at: NaiveDateTime) -> DateTime<Utc> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BusinessCalendar {
-    pub zone: Tz,
+    zone: Tz,
     /// Monday first; `None`: closed that day. Opening before closing, within the day.
-    pub hours: [Option<(NaiveTime, NaiveTime)>; 7],
-    pub holidays: BTreeSet<NaiveDate>,
+    hours: [Option<(NaiveTime, NaiveTime)>; 7],
+    holidays: BTreeSet<NaiveDate>,
+    /// Each day's working interval, worked out once per year on first use: clocks walk
+    /// day by day, and the zone's rules need not be consulted again for a day seen before.
+    days: DayCache,
 }
+
+/// The first and last years whose days are kept; days outside are worked out each time.
+const FIRST_YEAR: i32 = 1970;
+const YEARS: usize = 230;
+
+type Interval = Option<(DateTime<Utc>, DateTime<Utc>)>;
+
+/// A cache that takes no part in what a calendar is (equality, debug text).
+#[derive(Clone)]
+struct DayCache(Vec<std::sync::OnceLock<Vec<Interval>>>);
+
+impl DayCache {
+    fn new() -> DayCache {
+        DayCache((0..YEARS).map(|_| std::sync::OnceLock::new()).collect())
+    }
+}
+
+impl std::fmt::Debug for DayCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
+}
+
+impl PartialEq for DayCache {
+    fn eq(&self, _: &DayCache) -> bool {
+        true
+    }
+}
+
+impl Eq for DayCache {}
 
 /// Beyond this many days a walk gives up (a calendar open less than an hour a year is a
 /// configuration mistake, not a reason to hang).
@@ -44,15 +77,54 @@ impl BusinessCalendar {
     /// Monday to Friday, `open` to `close`, in `zone`, no holidays.
     pub fn weekdays(open: NaiveTime, close: NaiveTime, zone: Tz) -> BusinessCalendar {
         let day = Some((open, close));
+        BusinessCalendar::new(zone, [day, day, day, day, day, None, None], BTreeSet::new())
+    }
+
+    pub fn new(
+        zone: Tz,
+        hours: [Option<(NaiveTime, NaiveTime)>; 7],
+        holidays: BTreeSet<NaiveDate>,
+    ) -> BusinessCalendar {
         BusinessCalendar {
             zone,
-            hours: [day, day, day, day, day, None, None],
-            holidays: BTreeSet::new(),
+            hours,
+            holidays,
+            days: DayCache::new(),
         }
     }
 
+    pub fn zone(&self) -> Tz {
+        self.zone
+    }
+    pub fn hours(&self) -> &[Option<(NaiveTime, NaiveTime)>; 7] {
+        &self.hours
+    }
+    pub fn holidays(&self) -> &BTreeSet<NaiveDate> {
+        &self.holidays
+    }
+
     /// The working interval of a local date, as instants, if it is a working day.
-    fn day(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    fn day(&self, date: NaiveDate) -> Interval {
+        let year = usize::try_from(date.year() - FIRST_YEAR).ok().filter(|y| *y < YEARS);
+        let Some(year) = year else {
+            return self.work_out_day(date);
+        };
+        let days = self.days.0[year].get_or_init(|| {
+            let first = NaiveDate::from_yo_opt(date.year(), 1);
+            first
+                .into_iter()
+                .flat_map(|d| d.iter_days())
+                .take_while(|d| d.year() == date.year())
+                .map(|d| self.work_out_day(d))
+                .collect()
+        });
+        match days.get(date.ordinal0() as usize) {
+            Some(interval) => *interval,
+            None => self.work_out_day(date),
+        }
+    }
+
+    fn work_out_day(&self, date: NaiveDate) -> Interval {
         if self.holidays.contains(&date) {
             return None;
         }
@@ -128,11 +200,16 @@ mod tests {
     }
 
     fn berlin_office() -> BusinessCalendar {
-        let mut c = BusinessCalendar::weekdays(hm(9, 0), hm(17, 0), chrono_tz::Europe::Berlin);
-        c.holidays.insert(NaiveDate::from_ymd_opt(2026, 12, 25).expect("xmas"));
-        c.holidays
-            .insert(NaiveDate::from_ymd_opt(2026, 12, 28).expect("monday after"));
-        c
+        let day = Some((hm(9, 0), hm(17, 0)));
+        let holidays = [(2026, 12, 25), (2026, 12, 28)]
+            .into_iter()
+            .filter_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+            .collect();
+        BusinessCalendar::new(
+            chrono_tz::Europe::Berlin,
+            [day, day, day, day, day, None, None],
+            holidays,
+        )
     }
 
     #[test]
@@ -162,8 +239,11 @@ mod tests {
     fn a_night_shift_on_the_nights_the_clocks_change() {
         // Open 00:00-04:00 on Sundays only: on 29 March 2026 02:00 does not exist in Berlin,
         // so that night has 3 hours of work; on 25 October 02:00-03:00 happens twice: 5 hours.
-        let mut c = BusinessCalendar::weekdays(hm(0, 0), hm(0, 0), chrono_tz::Europe::Berlin);
-        c.hours = [None, None, None, None, None, None, Some((hm(0, 0), hm(4, 0)))];
+        let c = BusinessCalendar::new(
+            chrono_tz::Europe::Berlin,
+            [None, None, None, None, None, None, Some((hm(0, 0), hm(4, 0)))],
+            BTreeSet::new(),
+        );
         let spring = NaiveDate::from_ymd_opt(2026, 3, 29).expect("d");
         let autumn = NaiveDate::from_ymd_opt(2026, 10, 25).expect("d");
         let day = |d: NaiveDate| c.day(d).map(|(a, b)| b - a);
@@ -177,8 +257,7 @@ mod tests {
 
     #[test]
     fn a_calendar_with_no_working_day_does_not_hang() {
-        let mut c = berlin_office();
-        c.hours = [None; 7];
+        let c = BusinessCalendar::new(chrono_tz::Europe::Berlin, [None; 7], BTreeSet::new());
         let from = utc(2026, 1, 1, 0, 0);
         assert_eq!(c.add(from, Duration::hours(1)), from + Duration::hours(1));
         assert_eq!(c.between(from, from + Duration::days(30)), Duration::zero());

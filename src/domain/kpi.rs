@@ -2,7 +2,7 @@
 //! medians), SLA compliance, backlog by age and priority, reopen and first-time-fix rates,
 //! change success and emergency share, incidents per CI.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -81,7 +81,7 @@ pub struct Facts {
     pub milestones: Milestones,
     /// The team, assignee or category when a report is grouped by one (only that one is read).
     pub label: Option<String>,
-    pub cis: Vec<String>,
+    pub cis: Vec<std::sync::Arc<str>>,
     pub change_type: Option<String>,
     pub close_code: Option<String>,
     /// The verdicts of the SLA clocks once stopped (`None`: no target, or still counting).
@@ -156,82 +156,157 @@ fn age_bucket(age: Duration) -> &'static str {
     }
 }
 
-/// The KPIs of a set of tickets, at `now` (for the ages of the backlog).
-pub fn compute(facts: &[Facts], now: DateTime<Utc>) -> Kpis {
-    let mut k = Kpis {
-        tickets: facts.len(),
-        ..Kpis::default()
-    };
-    let (mut mtta, mut mttr) = (Vec::new(), Vec::new());
-    let (mut with_sla, mut met) = (0, 0);
-    let (mut owned_with_sla, mut owned_met) = (0, 0);
-    let (mut resolved, mut reopened, mut first_time) = (0, 0, 0);
-    let (mut completed, mut successful, mut changes, mut emergency) = (0, 0, 0, 0);
-    let mut per_ci: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in facts {
-        let kind = f.kind.map_or("unknown", Kind::name);
-        *k.by_kind.entry(kind.to_string()).or_default() += 1;
+/// KPIs taken in one ticket at a time: a report over a million tickets never holds them
+/// all, only the spans its medians need.
+#[derive(Debug, Default)]
+pub struct Tally {
+    tickets: usize,
+    open: usize,
+    by_kind: BTreeMap<&'static str, usize>,
+    backlog: BTreeMap<(&'static str, u8), usize>,
+    mtta: Vec<Duration>,
+    mttr: Vec<Duration>,
+    with_sla: usize,
+    met: usize,
+    owned_with_sla: usize,
+    owned_met: usize,
+    resolved: usize,
+    reopened: usize,
+    first_time: usize,
+    completed: usize,
+    successful: usize,
+    changes: usize,
+    emergency: usize,
+    per_ci: HashMap<std::sync::Arc<str>, usize>,
+}
+
+impl Tally {
+    /// Takes in one ticket, at `now` (for the ages of the backlog).
+    pub fn add(&mut self, f: &Facts, now: DateTime<Utc>) {
+        self.tickets += 1;
+        *self.by_kind.entry(f.kind.map_or("unknown", Kind::name)).or_default() += 1;
         if f.open {
-            k.open += 1;
-            let bucket = k.backlog.entry(age_bucket(now - f.created).to_string()).or_default();
-            *bucket.entry(format!("P{}", f.priority)).or_default() += 1;
+            self.open += 1;
+            *self
+                .backlog
+                .entry((age_bucket(now - f.created), f.priority))
+                .or_default() += 1;
         }
         let m = &f.milestones;
         if let Some(a) = m.first_assigned {
-            mtta.push((a - f.created).max(Duration::zero()));
+            self.mtta.push((a - f.created).max(Duration::zero()));
             if let Some(ok) = f.own_met {
-                owned_with_sla += 1;
-                owned_met += usize::from(ok);
+                self.owned_with_sla += 1;
+                self.owned_met += usize::from(ok);
             }
         }
         if m.resolves > 0 {
-            resolved += 1;
-            if m.reopens > 0 {
-                reopened += 1;
-            }
-            if m.reopens == 0 && m.resolves == 1 && m.reassignments == 0 {
-                first_time += 1;
-            }
+            self.resolved += 1;
+            self.reopened += usize::from(m.reopens > 0);
+            self.first_time += usize::from(m.reopens == 0 && m.resolves == 1 && m.reassignments == 0);
         }
         if let Some(r) = m.resolved {
-            let span = (r - f.created).max(Duration::zero());
-            mttr.push(span);
+            self.mttr.push((r - f.created).max(Duration::zero()));
             if let Some(ok) = f.resolve_met {
-                with_sla += 1;
-                met += usize::from(ok);
+                self.with_sla += 1;
+                self.met += usize::from(ok);
             }
         }
         if f.kind == Some(Kind::Incident) {
             for ci in &f.cis {
-                *per_ci.entry(ci.as_str()).or_default() += 1;
+                *self.per_ci.entry(ci.clone()).or_default() += 1;
             }
         }
         if f.kind == Some(Kind::Change) {
-            changes += 1;
-            if f.change_type.as_deref() == Some("emergency") {
-                emergency += 1;
-            }
+            self.changes += 1;
+            self.emergency += usize::from(f.change_type.as_deref() == Some("emergency"));
             if let Some(code) = &f.close_code {
-                completed += 1;
-                if code.starts_with("successful") {
-                    successful += 1;
-                }
+                self.completed += 1;
+                self.successful += usize::from(code.starts_with("successful"));
             }
         }
     }
-    k.mtta = stat(mtta);
-    k.mttr = stat(mttr);
-    k.sla_resolve_met = percent(met, with_sla);
-    k.sla_own_met = percent(owned_met, owned_with_sla);
-    k.reopen_rate = percent(reopened, resolved);
-    k.first_time_fix_rate = percent(first_time, resolved);
-    k.change_success_rate = percent(successful, completed);
-    k.emergency_change_share = percent(emergency, changes);
-    let mut top: Vec<(String, usize)> = per_ci.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
-    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    top.truncate(10);
-    k.top_cis = top;
-    k
+
+    pub fn finish(self) -> Kpis {
+        let mut backlog: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+        for ((bucket, p), n) in self.backlog {
+            backlog
+                .entry(bucket.to_string())
+                .or_default()
+                .insert(format!("P{p}"), n);
+        }
+        let mut top: Vec<(String, usize)> = self.per_ci.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        top.truncate(10);
+        Kpis {
+            tickets: self.tickets,
+            open: self.open,
+            by_kind: self.by_kind.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+            mtta: stat(self.mtta),
+            mttr: stat(self.mttr),
+            sla_resolve_met: percent(self.met, self.with_sla),
+            sla_own_met: percent(self.owned_met, self.owned_with_sla),
+            backlog,
+            reopen_rate: percent(self.reopened, self.resolved),
+            first_time_fix_rate: percent(self.first_time, self.resolved),
+            change_success_rate: percent(self.successful, self.completed),
+            emergency_change_share: percent(self.emergency, self.changes),
+            top_cis: top,
+        }
+    }
+}
+
+/// The KPIs of a set of tickets, at `now` (for the ages of the backlog).
+pub fn compute(facts: &[Facts], now: DateTime<Utc>) -> Kpis {
+    let mut t = Tally::default();
+    for f in facts {
+        t.add(f, now);
+    }
+    t.finish()
+}
+
+/// A whole report as it is taken in: all tickets, and per group when grouped.
+#[derive(Debug, Default)]
+pub struct Tallies {
+    pub all: Tally,
+    groups: Option<(GroupBy, HashMap<String, Tally>)>,
+}
+
+impl Tallies {
+    pub fn new(by: Option<GroupBy>) -> Tallies {
+        Tallies {
+            all: Tally::default(),
+            groups: by.map(|b| (b, HashMap::new())),
+        }
+    }
+
+    pub fn add(&mut self, f: &Facts, now: DateTime<Utc>) {
+        self.all.add(f, now);
+        if let Some((by, groups)) = &mut self.groups {
+            for key in group_keys(f, *by) {
+                groups.entry(key).or_default().add(f, now);
+            }
+        }
+    }
+
+    pub fn finish(self) -> (Kpis, Option<BTreeMap<String, Kpis>>) {
+        let groups = self
+            .groups
+            .map(|(_, g)| g.into_iter().map(|(k, t)| (k, t.finish())).collect());
+        (self.all.finish(), groups)
+    }
+}
+
+/// The groups a ticket counts in; a ticket on several CIs counts in each.
+fn group_keys(f: &Facts, by: GroupBy) -> Vec<String> {
+    let none = || "(none)".to_string();
+    match by {
+        GroupBy::Team | GroupBy::Assignee | GroupBy::Category => vec![f.label.clone().unwrap_or_else(none)],
+        GroupBy::Priority => vec![format!("P{}", f.priority)],
+        GroupBy::Kind => vec![f.kind.map_or_else(none, |k| k.name().to_string())],
+        GroupBy::Ci if f.cis.is_empty() => vec![none()],
+        GroupBy::Ci => f.cis.iter().map(|c| c.to_string()).collect(),
+    }
 }
 
 /// What a report can be broken down by.
@@ -259,21 +334,11 @@ impl GroupBy {
 
 /// The KPIs per group; a ticket on several CIs counts in each.
 pub fn grouped(facts: &[Facts], by: GroupBy, now: DateTime<Utc>) -> BTreeMap<String, Kpis> {
-    let none = || "(none)".to_string();
-    let mut groups: BTreeMap<String, Vec<Facts>> = BTreeMap::new();
+    let mut t = Tallies::new(Some(by));
     for f in facts {
-        let keys: Vec<String> = match by {
-            GroupBy::Team | GroupBy::Assignee | GroupBy::Category => vec![f.label.clone().unwrap_or_else(none)],
-            GroupBy::Priority => vec![format!("P{}", f.priority)],
-            GroupBy::Kind => vec![f.kind.map_or_else(none, |k| k.name().to_string())],
-            GroupBy::Ci if f.cis.is_empty() => vec![none()],
-            GroupBy::Ci => f.cis.clone(),
-        };
-        for key in keys {
-            groups.entry(key).or_default().push(f.clone());
-        }
+        t.add(f, now);
     }
-    groups.into_iter().map(|(k, v)| (k, compute(&v, now))).collect()
+    t.finish().1.unwrap_or_default()
 }
 
 #[cfg(test)]

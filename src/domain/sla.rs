@@ -46,7 +46,7 @@ impl Hours {
         match self {
             Hours::Always => Duration::hours(24),
             Hours::Business(c) => c
-                .hours
+                .hours()
                 .iter()
                 .flatten()
                 .map(|(open, close)| *close - *open)
@@ -461,7 +461,7 @@ pub fn business_calendar(zone: &str, week: [Option<&str>; 7], holidays: &[String
                 .map_err(|_| format!("holiday `{d}` is not a date such as 2026-12-25"))
         })
         .collect::<Result<BTreeSet<_>, _>>()?;
-    Ok(BusinessCalendar { zone, hours, holidays })
+    Ok(BusinessCalendar::new(zone, hours, holidays))
 }
 
 /// `2h13m`, `3d4h`, `45m`; negative spans get a leading `-`.

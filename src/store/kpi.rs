@@ -1,7 +1,7 @@
 //! The facts KPIs are computed from: one row per ticket, whose milestones were taken from its
 //! timeline as it was written.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
@@ -10,53 +10,95 @@ use super::{Result, from_millis, to_millis};
 use crate::domain::Kind;
 use crate::domain::kpi::{Facts, Milestones};
 
-/// The facts of every ticket created in `[since, until)`.
+/// The query a report reads tickets with: every column from the covering index
+/// `tickets_report`, `label` being the one text column a grouping needs.
+pub fn facts_sql(label: Option<&'static str>) -> String {
+    // Only these names ever reach the SQL text.
+    let label = label
+        .filter(|c| matches!(*c, "team" | "assignee" | "category"))
+        .unwrap_or("NULL");
+    format!(
+        "SELECT id, kind, priority, is_open, created_at, {label}, change_type, close_code, \
+         first_assigned_at, resolved_at, resolves, reopens, reassignments, \
+         CASE WHEN tto_phase = 'stopped' THEN tto_due_at IS NULL END, \
+         CASE WHEN ttr_phase = 'stopped' THEN ttr_due_at IS NULL END \
+         FROM tickets INDEXED BY tickets_report WHERE created_at >= ?1 AND created_at < ?2"
+    )
+}
+
+/// Hands `take` the facts of every ticket created in `[since, until)`, one at a time.
 /// `label` names the one text column a grouping needs (`team`, `assignee` or `category`).
 pub fn facts(
     conn: &Connection,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     label: Option<&'static str>,
-) -> Result<Vec<Facts>> {
-    // Which CIs each ticket is on, read whole (a join per ticket would seek into the wide
-    // tickets table once per link: most of a report's time on a large desk).
-    let mut names: HashMap<i64, String> = HashMap::new();
+    mut take: impl FnMut(&Facts),
+) -> Result<()> {
+    // Which CIs each ticket is on, read whole into arrays indexed by row id (a join per
+    // ticket would seek into the wide tickets table once per link, and a hash map of a
+    // million tickets is probed at random): the CIs of ticket t are
+    // `links[starts[t]..starts[t + 1]]`.
+    let mut names: Vec<Option<Arc<str>>> = Vec::new();
     {
         let mut stmt = conn.prepare_cached("SELECT id, name FROM cis")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
             let (id, name) = row?;
-            names.insert(id, name);
+            let Ok(i) = usize::try_from(id) else { continue };
+            if names.len() <= i {
+                names.resize(i + 1, None);
+            }
+            names[i] = Some(name.into());
         }
     }
-    let mut cis: HashMap<i64, Vec<String>> = HashMap::new();
+    let max_ticket: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
+    let slots = usize::try_from(max_ticket).unwrap_or(0) + 2;
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
     {
         let mut stmt = conn.prepare_cached("SELECT ticket_id, ci_id FROM ticket_cis")?;
         for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
             let (t, ci) = row?;
-            if let Some(name) = names.get(&ci) {
-                cis.entry(t).or_default().push(name.clone());
+            if let (Ok(t), Ok(ci)) = (u32::try_from(t), u32::try_from(ci))
+                && (t as usize) < slots - 1
+            {
+                pairs.push((t, ci));
             }
         }
     }
-    // Only these names ever reach the SQL text.
-    let label = label
-        .filter(|c| matches!(*c, "team" | "assignee" | "category"))
-        .unwrap_or("NULL");
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT id, kind, priority, is_open, created_at, {label}, change_type, close_code, \
-         first_assigned_at, resolved_at, resolves, reopens, reassignments, \
-         CASE WHEN tto_phase = 'stopped' THEN tto_due_at IS NULL END, \
-         CASE WHEN ttr_phase = 'stopped' THEN ttr_due_at IS NULL END \
-         FROM tickets WHERE created_at >= ?1 AND created_at < ?2"
-    ))?;
+    pairs.sort_unstable();
+    let mut starts = vec![0u32; slots];
+    for (t, _) in &pairs {
+        starts[*t as usize + 1] += 1;
+    }
+    for i in 1..slots {
+        starts[i] += starts[i - 1];
+    }
+    let links: Vec<Arc<str>> = pairs
+        .iter()
+        .map(|(_, ci)| {
+            names
+                .get(*ci as usize)
+                .cloned()
+                .flatten()
+                .unwrap_or_else(|| Arc::from("?"))
+        })
+        .collect();
+    let cis_of = |id: i64| -> Vec<Arc<str>> {
+        let Ok(t) = usize::try_from(id) else { return Vec::new() };
+        match (starts.get(t), starts.get(t + 1)) {
+            (Some(a), Some(b)) if a < b => links[*a as usize..*b as usize].to_vec(),
+            _ => Vec::new(),
+        }
+    };
+    let mut stmt = conn.prepare_cached(&facts_sql(label))?;
     let time = |v: Option<i64>| v.map(from_millis);
     let rows = stmt.query_map(params![to_millis(since), to_millis(until)], |r| {
         let id: i64 = r.get(0)?;
-        let kind: String = r.get(1)?;
+        let kind = r.get_ref(1)?.as_str().ok();
         Ok((
             id,
             Facts {
-                kind: kind.parse::<Kind>().ok(),
+                kind: Kind::ALL.into_iter().find(|k| Some(k.name()) == kind),
                 priority: r.get(2)?,
                 open: r.get(3)?,
                 created: from_millis(r.get(4)?),
@@ -76,11 +118,10 @@ pub fn facts(
             },
         ))
     })?;
-    let mut out = Vec::new();
     for row in rows {
         let (id, mut f) = row?;
-        f.cis = cis.remove(&id).unwrap_or_default();
-        out.push(f);
+        f.cis = cis_of(id);
+        take(&f);
     }
-    Ok(out)
+    Ok(())
 }

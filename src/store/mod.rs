@@ -35,12 +35,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v4.sql")),
         M::up(include_str!("schema_v5.sql")),
         M::up(include_str!("schema_v6.sql")),
+        M::up(include_str!("schema_v7.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    6
+    7
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -122,10 +122,6 @@ pub fn refresh(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, lo: 
             });
         }
     }
-    let mut update = conn.prepare_cached(
-        "UPDATE tickets SET tto_phase = ?1, tto_risk_at = ?2, tto_due_at = ?3, tto_left = ?4, \
-         ttr_phase = ?5, ttr_risk_at = ?6, ttr_due_at = ?7, ttr_left = ?8, sla_next = ?9 WHERE id = ?10",
-    )?;
     let mut changed = 0;
     for b in tickets {
         let lifecycle = lifecycles.get(b.history.kind);
@@ -144,13 +140,33 @@ pub fn refresh(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, lo: 
         if clocks == b.stored {
             continue;
         }
-        let [a, b1, c, d] = clock_values(clocks.own.as_ref());
-        let [e, f, g, h] = clock_values(clocks.resolve.as_ref());
-        let next = clocks.next_escalation(b.flags).map(to_millis);
-        update.execute(params![a, b1, c, d, e, f, g, h, next, b.rowid])?;
+        write(conn, b.rowid, &clocks, b.flags)?;
         changed += 1;
     }
     Ok(changed)
+}
+
+/// The values of [`CLOCK_COLUMNS`] and then `sla_next` (the next escalation still to be
+/// recorded per `flags`).
+pub fn clock_row(clocks: &Clocks, flags: i64) -> [SqlValue; 9] {
+    let [a, b, c, d] = clock_values(clocks.own.as_ref());
+    let [e, f, g, h] = clock_values(clocks.resolve.as_ref());
+    let next = clocks
+        .next_escalation(flags)
+        .map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t)));
+    [a, b, c, d, e, f, g, h, next]
+}
+
+/// Stores a ticket's clocks, and when its next escalation (per `flags`) falls due.
+pub fn write(conn: &Connection, rowid: i64, clocks: &Clocks, flags: i64) -> Result<()> {
+    let mut values = clock_row(clocks, flags).to_vec();
+    values.push(SqlValue::Integer(rowid));
+    conn.prepare_cached(
+        "UPDATE tickets SET tto_phase = ?1, tto_risk_at = ?2, tto_due_at = ?3, tto_left = ?4, \
+         ttr_phase = ?5, ttr_risk_at = ?6, ttr_due_at = ?7, ttr_left = ?8, sla_next = ?9 WHERE id = ?10",
+    )?
+    .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
 }
 
 /// [`refresh`] for a set of row ids: each run of nearby ids is read in one range.

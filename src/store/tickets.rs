@@ -125,7 +125,7 @@ pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, Ticke
         first_assigned: t.assignee.as_ref().map(|_| t.created_at),
         ..Milestones::default()
     };
-    insert_numbered(tx, t, number, is_open, &m)
+    insert_numbered(tx, t, number, is_open, &m, &Default::default())
 }
 
 /// The highest number given to a ticket of this kind (0 for none yet).
@@ -143,6 +143,7 @@ pub fn insert_numbered(
     number: i64,
     is_open: bool,
     m: &Milestones,
+    clocks: &crate::domain::sla::Clocks,
 ) -> Result<(i64, TicketId)> {
     let mut values = vec![SqlValue::Text(t.kind.name().into()), SqlValue::Integer(number)];
     values.extend(field_values(t, is_open));
@@ -152,14 +153,17 @@ pub fn insert_numbered(
         SqlValue::Integer(t.version),
     ]);
     values.extend(milestone_values(m));
+    values.extend(super::sla::clock_row(clocks, 0));
     let mut stmt = tx.prepare_cached(
         "INSERT INTO tickets (kind, number, state, is_open, title, description, impact, urgency, priority, \
          requester, assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, \
          workaround, change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, \
          actual_start, actual_end, close_code, review_note, created_at, updated_at, version, first_assigned_at, \
-         resolved_at, resolves, reopens, reassignments) \
+         resolved_at, resolves, reopens, reassignments, tto_phase, tto_risk_at, tto_due_at, tto_left, \
+         ttr_phase, ttr_risk_at, ttr_due_at, ttr_left, sla_next) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
-         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)",
+         ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, \
+         ?41, ?42, ?43, ?44, ?45)",
     )?;
     stmt.execute(params_from_iter(values))?;
     Ok((tx.last_insert_rowid(), TicketId::new(t.kind, number.max(0) as u64)))
