@@ -615,13 +615,16 @@ impl World<'_> {
                 }
             }
         }
+        // Times as the desk keeps them (milliseconds), so the clocks are the ones the desk
+        // would work out from what is written.
+        let ms = |t: DateTime<Utc>| crate::store::from_millis(crate::store::to_millis(t));
         let history = crate::domain::sla::History {
             kind,
             priority: ticket.priority,
-            created: ticket.created_at,
+            created: ms(ticket.created_at),
             first_state: lifecycle.initial().to_string(),
-            moves,
-            first_assigned: milestones.first_assigned,
+            moves: moves.into_iter().map(|(at, s)| (ms(at), s)).collect(),
+            first_assigned: milestones.first_assigned.map(ms),
         };
         let clocks = config.sla.policy.clocks(lifecycle, &history);
         Ok(Life {

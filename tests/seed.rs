@@ -111,7 +111,9 @@ fn a_seeded_desk_is_consistent_with_the_lifecycles() {
 fn seeded_sla_clocks_match_the_timeline() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("seeded.db");
-    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("time");
+    // A time with sub-millisecond digits, as a real clock gives.
+    let now = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).single().expect("time")
+        + chrono::Duration::nanoseconds(123_456_789);
     seed(&path, &SeedOptions::new(800, now)).expect("seed");
     let clocks = |conn: &rusqlite::Connection| -> Vec<String> {
         let mut stmt = conn

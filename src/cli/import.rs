@@ -14,8 +14,9 @@ pub struct ImportArgs {
     /// The CSV or JSON-lines file to import.
     file: PathBuf,
     /// How the file's columns and values become tickets (see assets/mappings/README.md).
+    /// Without it, FILE must be an `opsdesk export` (JSON lines), restored as it was.
     #[arg(long, short)]
-    mapping: PathBuf,
+    mapping: Option<PathBuf>,
     /// Read and check everything, write nothing: say what an import would do.
     #[arg(long)]
     dry_run: bool,
@@ -25,8 +26,28 @@ pub struct ImportArgs {
 const SHOWN: usize = 50;
 
 pub fn run(desk: &mut Desk, a: &ImportArgs, json: bool) -> Result<Output, Failure> {
-    let shown = a.mapping.display().to_string();
-    let text = std::fs::read_to_string(&a.mapping).map_err(|e| Failure::new(format!("cannot read {shown}: {e}")))?;
+    let Some(mapping_file) = &a.mapping else {
+        let r = desk.restore(&a.file, a.dry_run)?;
+        if json {
+            return Output::json(&r);
+        }
+        let mut out = format!(
+            "{} {}: {} tickets, {} new, {} already there; {} events; {} CIs added\n",
+            if r.dry_run { "would restore" } else { "restored" },
+            r.file,
+            r.records,
+            r.created,
+            r.unchanged,
+            r.events,
+            r.cis_added
+        );
+        for (from, to) in &r.renumbered {
+            out.push_str(&format!("  {from} is {to} here (the desk already had a {from})\n"));
+        }
+        return Ok(Output(out));
+    };
+    let shown = mapping_file.display().to_string();
+    let text = std::fs::read_to_string(mapping_file).map_err(|e| Failure::new(format!("cannot read {shown}: {e}")))?;
     let mapping = Mapping::parse(&text, &shown, &desk.config().lifecycles).map_err(|e| Failure::new(e.to_string()))?;
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(

@@ -96,6 +96,20 @@ pub enum Command {
   opsdesk import tickets.jsonl --mapping mine.toml --dry-run
   opsdesk import tickets.csv -m mine.toml --json | jq '.rejected'")]
     Import(import::ImportArgs),
+    /// Every ticket with its whole timeline as JSON lines (or the tickets alone as CSV),
+    /// oldest first, on standard output. `opsdesk import FILE` (no mapping) restores a JSON
+    /// lines export into a desk as it was.
+    #[command(after_help = "Examples:
+  opsdesk export > desk.jsonl
+  opsdesk --db new.db import desk.jsonl
+  opsdesk export --format csv --kind incident > incidents.csv")]
+    Export {
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: FormatArg,
+        /// Only tickets of this kind.
+        #[arg(long)]
+        kind: Option<crate::domain::Kind>,
+    },
     /// SLA escalation: record every clock that has crossed 75 % or 100 % of its target
     /// since the last sweep (once each) and run the configured command for each.
     #[command(subcommand)]
@@ -107,6 +121,12 @@ pub enum Command {
     /// Print where the default desk and the configuration are.
     #[command(after_help = "Example:\n  opsdesk paths")]
     Paths,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum FormatArg {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +235,17 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Import(args)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             import::run(&mut desk, args, cli.json)
+        }
+        Some(Command::Export { format, kind }) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            let format = match format {
+                FormatArg::Jsonl => crate::desk::ExportFormat::Jsonl,
+                FormatArg::Csv => crate::desk::ExportFormat::Csv,
+            };
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            desk.export(format, *kind, &mut out)?;
+            Ok(Output(String::new()))
         }
         Some(Command::Sla(SlaCommand::Sweep)) => {
             let mut desk = open_desk(&cli, &paths, config)?;

@@ -4,6 +4,7 @@
 
 mod changes;
 mod cmdb;
+mod export;
 mod import;
 mod operators;
 mod problems;
@@ -17,6 +18,7 @@ use rusqlite::Transaction;
 
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
+pub use export::{ExportFormat, Exported, RestoreReport};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use problems::Suggestions;
 pub use sla::{Escalation, SweepReport};
