@@ -53,3 +53,22 @@ fn the_readme_tour_runs() {
     assert!(stdout.contains("shop (depth 1: shop-db ← shop)"), "{stdout}");
     assert!(stdout.contains("INC-1: close: resolved → closed"), "{stdout}");
 }
+
+/// The `config.toml` the README shows is one opsdesk reads.
+#[test]
+fn the_readme_config_example_loads() {
+    let readme = include_str!("../README.md");
+    let start = readme.find("`config.toml` knows:").expect("config section");
+    let block = &readme[start..];
+    let open = block.find("```toml\n").expect("toml block") + "```toml\n".len();
+    let close = block[open..].find("```").expect("end of block");
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("config.toml"), &block[open..open + close]).expect("write");
+    let paths = opsdesk::config::Paths {
+        data_dir: dir.path().into(),
+        config_dir: dir.path().into(),
+    };
+    let config = opsdesk::config::Config::load(&paths).expect("the README's config loads");
+    assert!(config.sla.command.is_some());
+    assert!(config.sla.policy.calendars.contains_key("business"));
+}
