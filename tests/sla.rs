@@ -4,24 +4,13 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
-use common::Env;
-use opsdesk::config::{Config, Paths};
+use common::{Env, config_with};
+use opsdesk::config::Config;
 use opsdesk::desk::Desk;
 use opsdesk::domain::rules::Draft;
 use opsdesk::domain::sla::Phase;
 use opsdesk::domain::{Kind, TicketId};
 use opsdesk::store::Sharing;
-
-fn config_with(dir: &std::path::Path, text: &str) -> Config {
-    let config_dir = dir.join("config");
-    std::fs::create_dir_all(&config_dir).expect("dir");
-    std::fs::write(config_dir.join("config.toml"), text).expect("config");
-    Config::load(&Paths {
-        data_dir: dir.into(),
-        config_dir,
-    })
-    .expect("config loads")
-}
 
 fn p1(desk: &mut Desk) -> (TicketId, DateTime<Utc>) {
     let draft = Draft {

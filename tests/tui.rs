@@ -1,6 +1,8 @@
 //! The terminal desk on ratatui's TestBackend: each screen as a snapshot, and the main flows
 //! driven by keys with the result checked in the store.
 
+mod common;
+
 use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
@@ -583,18 +585,10 @@ fn sla_countdowns_tick_with_the_clock() {
 #[test]
 fn a_failing_escalation_command_is_shown_and_the_desk_goes_on() {
     let dir = tempfile::tempdir().expect("dir");
-    let config_dir = dir.path().join("config");
-    std::fs::create_dir_all(&config_dir).expect("dir");
-    std::fs::write(
-        config_dir.join("config.toml"),
+    let config = common::config_with(
+        dir.path(),
         "[sla]\ncommand = [\"/bin/sh\", \"-c\", \"echo pager down >&2; exit 2\"]\n",
-    )
-    .expect("write");
-    let paths = opsdesk::config::Paths {
-        data_dir: dir.path().into(),
-        config_dir,
-    };
-    let config = Config::load(&paths).expect("config");
+    );
     let (desk, _) = Desk::create(&dir.path().join("desk.db"), "alice", config, Sharing::Private).expect("create");
     let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
     add_incident(&mut app, "down", Some(1));
@@ -624,18 +618,10 @@ fn a_failing_escalation_command_is_shown_and_the_desk_goes_on() {
 #[test]
 fn keys_from_config_override_the_defaults() {
     let dir = tempfile::tempdir().expect("dir");
-    let config_dir = dir.path().join("config");
-    std::fs::create_dir_all(&config_dir).expect("dir");
-    std::fs::write(
-        config_dir.join("config.toml"),
+    let config = common::config_with(
+        dir.path(),
         "mouse = false\n[keys]\nx = \"assign_to_me\"\na = \"none\"\n",
-    )
-    .expect("write");
-    let paths = opsdesk::config::Paths {
-        data_dir: dir.path().into(),
-        config_dir,
-    };
-    let config = Config::load(&paths).expect("config");
+    );
     assert!(!config.mouse);
     let (desk, _) =
         Desk::create(&dir.path().join("desk.db"), "alice", config.clone(), Sharing::Private).expect("create");

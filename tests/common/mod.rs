@@ -125,3 +125,15 @@ pub fn snapshot(db: &Path) -> String {
     }
     out
 }
+
+/// The configuration a `config.toml` with `text` in `dir/config` gives.
+pub fn config_with(dir: &Path, text: &str) -> opsdesk::config::Config {
+    let config_dir = dir.join("config");
+    std::fs::create_dir_all(&config_dir).expect("dir");
+    std::fs::write(config_dir.join("config.toml"), text).expect("config");
+    opsdesk::config::Config::load(&opsdesk::config::Paths {
+        data_dir: dir.into(),
+        config_dir,
+    })
+    .expect("config loads")
+}
