@@ -59,7 +59,7 @@ fn run(file: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
         again.updated,
         again.events
     );
-    let report = desk.report(None, chrono::Utc::now(), None)?.all;
+    let report = desk.report(None, chrono::Utc::now(), None, None)?.all;
     let median = report.mttr.median_hours.unwrap_or(f64::NAN);
     println!(
         "report: {} incidents, {} open; opened → resolved median {median:.2} h, mean {:.2} h over {}",

@@ -133,6 +133,10 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     tmux.send(&["c", "Enter"]);
     let s = tmux.wait_for("close → closed");
     assert!(!s.contains("panicked"), "{s}");
+    // The dashboard counts it: opened and resolved today, owned, nothing open.
+    tmux.send(&["5"]);
+    tmux.wait_for("opened     1 · resolved 1");
+    tmux.wait_for("open now   0 (P1–P5: 0 0 0 0 0)");
     tmux.send(&["q"]);
     // The program ends and the pane closes with it; the session is gone.
     let deadline = Instant::now() + Duration::from_secs(10);

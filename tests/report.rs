@@ -94,3 +94,105 @@ fn the_report_agrees_with_the_timeline() {
             .contains("invalid value 'mood'")
     );
 }
+
+/// Tickets per UTC day from the events themselves: created, and last resolved.
+fn per_utc_day(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    since: i64,
+    until: i64,
+) -> std::collections::BTreeMap<String, i64> {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    stmt.query_map([since, until], |x| Ok((x.get(0)?, x.get(1)?)))
+        .expect("query")
+        .map(|x| x.expect("row"))
+        .collect()
+}
+
+#[test]
+fn opened_and_resolved_per_day_and_the_dashboard_agree_with_the_timeline() {
+    use chrono::Offset;
+    let env = Env::empty();
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("time");
+    opsdesk::seed::seed(&env.db, &opsdesk::seed::SeedOptions::new(800, now)).expect("seed");
+    let conn = rusqlite::Connection::open(&env.db).expect("open");
+    let mut desk = opsdesk::desk::Desk::open(&env.db, "alice", opsdesk::config::Config::default()).expect("desk");
+    let d = desk.dashboard(30, now, Utc.fix()).expect("dashboard");
+    let since = Utc.with_ymd_and_hms(2026, 10, 22, 0, 0, 0).single().expect("since");
+    let midnight = Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).single().expect("until");
+    assert_eq!((d.since, d.until, d.daily.len()), (since, midnight, 30));
+    let (lo, hi) = (since.timestamp_millis(), midnight.timestamp_millis());
+    let day = "strftime('%Y-%m-%d', {} / 1000, 'unixepoch')";
+    let opened = per_utc_day(
+        &conn,
+        &format!(
+            "SELECT {}, count(*) FROM tickets WHERE created_at >= ?1 AND created_at < ?2 GROUP BY 1",
+            day.replace("{}", "created_at")
+        ),
+        lo,
+        hi,
+    );
+    // Resolved on the day of the last resolve, whenever the ticket was opened.
+    let resolved = per_utc_day(
+        &conn,
+        &format!(
+            "SELECT {}, count(*) FROM (SELECT max(at) AS at FROM events \
+             WHERE kind = 'transition' AND field = 'resolve' GROUP BY ticket_id) \
+             WHERE at >= ?1 AND at < ?2 GROUP BY 1",
+            day.replace("{}", "at")
+        ),
+        lo,
+        hi,
+    );
+    for x in &d.daily {
+        let key = x.day.to_string();
+        assert_eq!(x.opened as i64, opened.get(&key).copied().unwrap_or(0), "opened {key}");
+        assert_eq!(
+            x.resolved as i64,
+            resolved.get(&key).copied().unwrap_or(0),
+            "resolved {key}"
+        );
+    }
+    let early: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tickets WHERE created_at < ?1 AND resolved_at >= ?1",
+            [lo],
+            |x| x.get(0),
+        )
+        .expect("early");
+    assert!(early > 0, "the seed resolves some older tickets in the period");
+    assert!(d.daily.iter().map(|x| x.resolved).sum::<usize>() as i64 >= early);
+    // The backlog is every open ticket now, by age and priority.
+    let mut stmt = conn
+        .prepare("SELECT priority, count(*) FROM tickets WHERE is_open = 1 GROUP BY 1")
+        .expect("prepare");
+    let by_priority: Vec<(u8, i64)> = stmt
+        .query_map([], |x| Ok((x.get(0)?, x.get(1)?)))
+        .expect("query")
+        .map(|x| x.expect("row"))
+        .collect();
+    for (p, n) in by_priority {
+        assert_eq!(d.backlog.of_priority(p) as i64, n, "P{p}");
+    }
+    let old: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM tickets WHERE is_open = 1 AND created_at <= ?1",
+            [now.timestamp_millis() - 720 * 3_600_000],
+            |x| x.get(0),
+        )
+        .expect("old");
+    assert_eq!(
+        d.backlog.counts[4].iter().sum::<usize>() as i64,
+        old,
+        "open 30 days or more"
+    );
+    // The CLI's twin: `report --daily` over the same period counts every ticket of it.
+    let r = env.json(&["report", "--daily", "--since", "2026-11-01T00:00:00Z"]);
+    let days = r["daily"].as_array().expect("daily");
+    let sum: i64 = days.iter().map(|x| x["opened"].as_i64().unwrap_or(-1)).sum();
+    assert_eq!(r["all"]["tickets"], sum);
+    assert!(days.len() >= 20, "every day from Nov 1 to today: {}", days.len());
+    let text = env.ok(&["report", "--daily", "--since", "2026-11-01"]);
+    assert!(text.contains("\nday          opened  resolved\n"), "{text}");
+    assert!(env.json(&["report"]).get("daily").is_none(), "only when asked for");
+}

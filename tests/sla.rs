@@ -74,7 +74,7 @@ fn clocks_follow_the_timeline_as_the_ticket_moves() {
     let r = desk.ticket(id).expect("view").sla.resolve.expect("ttr");
     assert_eq!((r.phase, r.met()), (Phase::Stopped, Some(true)));
     let report = desk
-        .report(None, Utc::now() + Duration::minutes(1), None)
+        .report(None, Utc::now() + Duration::minutes(1), None, None)
         .expect("report");
     assert_eq!(
         (report.all.sla_resolve_met, report.all.sla_own_met),

@@ -798,3 +798,42 @@ fn an_incident_shows_known_errors_and_resolving_its_problem_offers_to_resolve_it
         Some("Resolved with PRB-1: MTU raised on the concentrator")
     );
 }
+
+#[test]
+fn dashboard_shows_the_period_and_the_backlog_now() {
+    let (_d, mut app) = seeded();
+    keys(&mut app, "5");
+    assert_eq!(app.pane, Pane::Dashboard);
+    app.wait_for_background();
+    let shown = app.dashboard.data.clone().expect("the dashboard was read");
+    assert_eq!((shown.days, shown.daily.len()), (30, 30), "30 days, today included");
+    // The same figures as the report over the same period.
+    let report = app
+        .desk
+        .report(Some(shown.since), shown.until, None, Some(chrono::Utc.fix()))
+        .expect("report");
+    assert_eq!(shown.kpis, report.all);
+    assert_eq!(Some(shown.daily.clone()), report.daily);
+    let open = app.desk.queue_open().expect("queue").len();
+    assert_eq!(shown.backlog.open, open, "every open ticket, whenever opened");
+    insta::assert_snapshot!("dashboard", screen(&app, 80, 24));
+    let small = screen(&app, 60, 16);
+    assert!(
+        small.contains("open now   19"),
+        "the smallest desk still shows the figures:\n{small}"
+    );
+
+    keys(&mut app, "]");
+    app.wait_for_background();
+    let longer = app.dashboard.data.clone().expect("read again");
+    assert_eq!((longer.days, longer.daily.len()), (90, 90));
+    assert!(longer.kpis.tickets >= shown.kpis.tickets);
+    keys(&mut app, "[[");
+    app.wait_for_background();
+    assert_eq!(app.dashboard.data.as_ref().map(|d| d.days), Some(7));
+    // Nothing to move through: keys that move elsewhere leave the pane as it is.
+    keys(&mut app, "jkg");
+    assert_eq!(app.pane, Pane::Dashboard);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Queue);
+}

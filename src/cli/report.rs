@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use chrono::Offset;
 use clap::{Args, ValueEnum};
 
 use super::{Failure, Output};
@@ -29,6 +30,10 @@ pub struct ReportArgs {
     /// Break the figures down.
     #[arg(long, value_enum)]
     by: Option<ByArg>,
+    /// Also count the tickets opened and resolved on each day (in your time zone); a ticket
+    /// resolved in the period counts on its day whenever it was opened.
+    #[arg(long)]
+    daily: bool,
 }
 
 fn hours(s: &Stat) -> String {
@@ -104,7 +109,8 @@ pub fn run(desk: &mut Desk, a: &ReportArgs, json: bool) -> Result<Output, Failur
         ByArg::Ci => GroupBy::Ci,
         ByArg::Kind => GroupBy::Kind,
     });
-    let r = desk.report(since, until, by)?;
+    let zone = a.daily.then(|| chrono::Local::now().offset().fix());
+    let r = desk.report(since, until, by, zone)?;
     if json {
         return Output::json(&r);
     }
@@ -113,6 +119,12 @@ pub fn run(desk: &mut Desk, a: &ReportArgs, json: bool) -> Result<Output, Failur
     for (name, k) in r.groups.iter().flatten() {
         let _ = writeln!(out, "\n{}", crate::text::inert(name, false));
         block(&mut out, k, "  ");
+    }
+    if let Some(days) = &r.daily {
+        let _ = writeln!(out, "\nday          opened  resolved");
+        for d in days {
+            let _ = writeln!(out, "{}  {:>7}  {:>8}", d.day, d.opened, d.resolved);
+        }
     }
     Ok(Output(out))
 }

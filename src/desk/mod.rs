@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod operators;
 mod problems;
+mod report;
 mod sla;
 mod tickets;
 
@@ -21,6 +22,7 @@ pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use export::{ExportFormat, Exported, RestoreReport};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use problems::Suggestions;
+pub use report::{Dashboard, Report};
 pub use sla::{Escalation, SweepReport};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
@@ -55,17 +57,6 @@ impl From<rusqlite::Error> for DeskError {
 }
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;
-
-/// What `opsdesk report` prints.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Report {
-    /// `None`: from the first ticket.
-    pub since: Option<DateTime<Utc>>,
-    pub until: DateTime<Utc>,
-    pub all: crate::domain::kpi::Kpis,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub groups: Option<std::collections::BTreeMap<String, crate::domain::kpi::Kpis>>,
-}
 
 /// An open desk and the operator working it.
 pub struct Desk {
@@ -140,28 +131,6 @@ impl Desk {
     /// Copies the desk to `to` (which must not exist) while others keep working.
     pub fn backup(&self, to: &Path) -> Result<()> {
         Ok(self.store.backup_to(to)?)
-    }
-
-    /// The KPIs of the tickets created in `[since, until)`, whole and by `by`.
-    pub fn report(
-        &mut self,
-        since: Option<DateTime<Utc>>,
-        until: DateTime<Utc>,
-        by: Option<crate::domain::kpi::GroupBy>,
-    ) -> Result<Report> {
-        let from = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let now = Utc::now();
-        let mut tallies = crate::domain::kpi::Tallies::new(by);
-        let label = by.and_then(crate::domain::kpi::GroupBy::label_column);
-        self.store
-            .read(|tx| Ok::<_, DeskError>(store::kpi::facts(tx, from, until, label, |f| tallies.add(f, now))?))?;
-        let (all, groups) = tallies.finish();
-        Ok(Report {
-            since,
-            until,
-            all,
-            groups,
-        })
     }
 
     /// For tests and tools that inspect the file itself.

@@ -146,14 +146,84 @@ pub struct Kpis {
     pub top_cis: Vec<(String, usize)>,
 }
 
+/// The ages a backlog is counted by, youngest first.
+pub const AGE_BUCKETS: [&str; 5] = ["<1d", "1-3d", "3-7d", "7-30d", ">30d"];
+/// Where each bucket but the last ends, in hours of age.
+const AGE_LIMITS: [i64; 4] = [24, 72, 168, 720];
+
+/// Which of [`AGE_BUCKETS`] a ticket of this age is in.
+pub fn age_index(age: Duration) -> usize {
+    let h = age.num_hours();
+    AGE_LIMITS
+        .iter()
+        .position(|limit| h < *limit)
+        .unwrap_or(AGE_LIMITS.len())
+}
+
 fn age_bucket(age: Duration) -> &'static str {
-    match age.num_hours() {
-        h if h < 24 => "<1d",
-        h if h < 72 => "1-3d",
-        h if h < 168 => "3-7d",
-        h if h < 720 => "7-30d",
-        _ => ">30d",
+    AGE_BUCKETS[age_index(age)]
+}
+
+/// The open tickets now, by age bucket and priority.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Backlog {
+    pub open: usize,
+    /// `counts[age][priority - 1]`, ages as in [`AGE_BUCKETS`], priorities 1 to 5.
+    pub counts: [[usize; 5]; 5],
+}
+
+impl Backlog {
+    /// Counts one open ticket of this priority (1–5; others count as 5) and age.
+    pub fn add(&mut self, priority: u8, age: Duration) {
+        self.open += 1;
+        let p = usize::from(priority.clamp(1, 5)) - 1;
+        self.counts[age_index(age)][p] += 1;
     }
+
+    /// Open tickets of one priority, whatever their age.
+    pub fn of_priority(&self, priority: u8) -> usize {
+        let p = usize::from(priority.clamp(1, 5)) - 1;
+        self.counts.iter().map(|row| row[p]).sum()
+    }
+}
+
+/// Tickets opened and resolved on one day (in the reader's zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Day {
+    pub day: chrono::NaiveDate,
+    pub opened: usize,
+    pub resolved: usize,
+}
+
+/// One [`Day`] for every day from `first` to `last`, counting the given creation and
+/// resolution days (days outside are left out).
+pub fn per_day(
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+    opened: impl IntoIterator<Item = chrono::NaiveDate>,
+    resolved: impl IntoIterator<Item = chrono::NaiveDate>,
+) -> Vec<Day> {
+    let mut days: Vec<Day> = first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|day| Day {
+            day,
+            opened: 0,
+            resolved: 0,
+        })
+        .collect();
+    let slot = |d: chrono::NaiveDate| usize::try_from((d - first).num_days()).ok();
+    for d in opened {
+        if let Some(day) = slot(d).and_then(|i| days.get_mut(i)) {
+            day.opened += 1;
+        }
+    }
+    for d in resolved {
+        if let Some(day) = slot(d).and_then(|i| days.get_mut(i)) {
+            day.resolved += 1;
+        }
+    }
+    days
 }
 
 /// KPIs taken in one ticket at a time: a report over a million tickets never holds them
@@ -344,7 +414,7 @@ pub fn grouped(facts: &[Facts], by: GroupBy, now: DateTime<Utc>) -> BTreeMap<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{Datelike, TimeZone};
 
     fn t(d: u32, h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).single().expect("time")
@@ -431,6 +501,54 @@ mod tests {
         assert_eq!(k.backlog["<1d"]["P2"], 1);
         assert_eq!(k.backlog["7-30d"]["P2"], 1);
         assert_eq!(k.backlog["3-7d"]["P2"], 1);
+    }
+
+    #[test]
+    fn ages_fall_in_their_buckets_at_the_edges() {
+        let h = Duration::hours;
+        let got: Vec<&str> = [
+            h(-1),
+            h(0),
+            h(23),
+            h(24),
+            h(71),
+            h(72),
+            h(167),
+            h(168),
+            h(719),
+            h(720),
+            h(99_999),
+        ]
+        .into_iter()
+        .map(|a| AGE_BUCKETS[age_index(a)])
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "<1d", "<1d", "<1d", "1-3d", "1-3d", "3-7d", "3-7d", "7-30d", "7-30d", ">30d", ">30d"
+            ]
+        );
+        let mut b = Backlog::default();
+        b.add(1, h(2));
+        b.add(1, h(800));
+        b.add(9, h(30));
+        assert_eq!(b.open, 3);
+        assert_eq!(b.counts[0][0], 1);
+        assert_eq!(b.counts[4][0], 1);
+        assert_eq!(b.counts[1][4], 1, "an unknown priority counts as P5");
+        assert_eq!(b.of_priority(1), 2);
+    }
+
+    #[test]
+    fn per_day_fills_every_day_and_drops_days_outside() {
+        let d = |n: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, n).expect("day");
+        let days = per_day(d(20), d(23), [d(20), d(20), d(22), d(19), d(24)], [d(21), d(23), d(23)]);
+        let got: Vec<(u32, usize, usize)> = days.iter().map(|x| (x.day.day(), x.opened, x.resolved)).collect();
+        assert_eq!(got, vec![(20, 2, 0), (21, 0, 1), (22, 1, 0), (23, 0, 2)]);
+        assert!(
+            per_day(d(23), d(20), [d(21)], []).is_empty(),
+            "an empty span has no days"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::{Result, from_millis, to_millis};
 use crate::domain::Kind;
-use crate::domain::kpi::{Facts, Milestones};
+use crate::domain::kpi::{Backlog, Facts, Milestones};
 
 /// The query a report reads tickets with: every column from the covering index
 /// `tickets_report`, `label` being the one text column a grouping needs.
@@ -122,6 +122,46 @@ pub fn facts(
         let (id, mut f) = row?;
         f.cis = cis_of(id);
         take(&f);
+    }
+    Ok(())
+}
+
+/// The open tickets at `now`, by age and priority (from the open queue's index).
+pub fn backlog(conn: &Connection, now: DateTime<Utc>) -> Result<Backlog> {
+    let mut b = Backlog::default();
+    let mut stmt = conn
+        .prepare_cached("SELECT priority, created_at FROM tickets INDEXED BY tickets_open_queue WHERE is_open = 1")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        b.add(r.get(0)?, now - from_millis(r.get(1)?));
+    }
+    Ok(b)
+}
+
+/// When the tickets created in `[since, until)` were created, and when those resolved in it
+/// (whenever created) were resolved, each handed to `opened` and `resolved`.
+pub fn days(
+    conn: &Connection,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    mut opened: impl FnMut(DateTime<Utc>),
+    mut resolved: impl FnMut(DateTime<Utc>),
+) -> Result<()> {
+    let range = params![to_millis(since), to_millis(until)];
+    let mut stmt = conn.prepare_cached(
+        "SELECT created_at FROM tickets INDEXED BY tickets_report WHERE created_at >= ?1 AND created_at < ?2",
+    )?;
+    let mut rows = stmt.query(range)?;
+    while let Some(r) = rows.next()? {
+        opened(from_millis(r.get(0)?));
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT resolved_at FROM tickets INDEXED BY tickets_resolved \
+         WHERE resolved_at IS NOT NULL AND resolved_at >= ?1 AND resolved_at < ?2",
+    )?;
+    let mut rows = stmt.query(range)?;
+    while let Some(r) = rows.next()? {
+        resolved(from_millis(r.get(0)?));
     }
     Ok(())
 }

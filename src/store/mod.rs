@@ -36,12 +36,13 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v5.sql")),
         M::up(include_str!("schema_v6.sql")),
         M::up(include_str!("schema_v7.sql")),
+        M::up(include_str!("schema_v8.sql")),
     ])
 });
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    7
+    8
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,7 @@ pub enum Action {
     PaneDetail,
     PaneCmdb,
     PaneCalendar,
+    PaneDashboard,
     NextPane,
     PrevPane,
     Down,
@@ -45,7 +46,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 36] = [
+    pub const ALL: [Action; 37] = [
         Action::Quit,
         Action::Help,
         Action::Palette,
@@ -53,6 +54,7 @@ impl Action {
         Action::PaneDetail,
         Action::PaneCmdb,
         Action::PaneCalendar,
+        Action::PaneDashboard,
         Action::NextPane,
         Action::PrevPane,
         Action::Down,
@@ -94,6 +96,7 @@ impl Action {
             Action::PaneDetail => "ticket detail",
             Action::PaneCmdb => "CMDB tree",
             Action::PaneCalendar => "change calendar",
+            Action::PaneDashboard => "dashboard",
             Action::NextPane => "next pane",
             Action::PrevPane => "previous pane",
             Action::Down => "down",

@@ -9,6 +9,7 @@ use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use super::action::Action;
 use super::calendar::CalendarModel;
 use super::cmdb::{CmdbModel, Selected};
+use super::dashboard::DashboardModel;
 use super::keymap::Keymap;
 use super::queue::{Only, Queue};
 use super::widgets::form::{Field, Form};
@@ -21,6 +22,7 @@ pub enum Pane {
     Detail,
     Cmdb,
     Calendar,
+    Dashboard,
 }
 
 /// What submitting a form does.
@@ -96,6 +98,8 @@ pub struct App {
     cmdb_stale: bool,
     /// The change calendar, set up on the first visit to its pane.
     pub calendar: Option<CalendarModel>,
+    /// The dashboard's period and figures (read when its pane is shown).
+    pub dashboard: DashboardModel,
     /// The zone the operator reads times in.
     pub zone: FixedOffset,
     /// Where esc goes back to: from a queue narrowed to one CI's tickets, or from a change
@@ -213,11 +217,22 @@ impl App {
             seen_until,
             cis_loading,
             escalator,
+            dashboard: DashboardModel::default(),
         })
     }
 
     /// Takes in what background work has finished; true when something changed.
     pub fn poll_background(&mut self) -> bool {
+        let mut changed = self.dashboard.poll();
+        if self.pane == Pane::Dashboard {
+            // The desk changed while the last figures were read: read them again.
+            self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
+        }
+        changed |= self.poll_cis();
+        changed
+    }
+
+    fn poll_cis(&mut self) -> bool {
         let Some(rx) = &self.cis_loading else { return false };
         match rx.try_recv() {
             Ok(result) => {
@@ -235,6 +250,12 @@ impl App {
 
     /// Waits for background work (tests, and callers that need the full queue).
     pub fn wait_for_background(&mut self) {
+        while self.dashboard.loading() {
+            self.dashboard.wait();
+            if self.pane == Pane::Dashboard {
+                self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
+            }
+        }
         if let Some(rx) = self.cis_loading.take()
             && let Ok(result) = rx.recv_timeout(std::time::Duration::from_secs(30))
         {
@@ -252,7 +273,7 @@ impl App {
 
     /// Whether background work is still under way (the event loop then polls more often).
     pub fn busy(&self) -> bool {
-        self.cis_loading.is_some() || self.escalator.as_ref().is_some_and(|e| e.pending > 0)
+        self.cis_loading.is_some() || self.dashboard.loading() || self.escalator.as_ref().is_some_and(|e| e.pending > 0)
     }
 
     /// Records escalations now due and hands them to the command's thread; takes in the
@@ -344,6 +365,7 @@ impl App {
         if let Some(cal) = &mut self.calendar {
             cal.loaded = None;
         }
+        self.dashboard.invalidate();
         self.refresh_visible_pane()
     }
 
@@ -352,6 +374,10 @@ impl App {
         match self.pane {
             Pane::Cmdb if self.cmdb.is_none() || self.cmdb_stale => self.load_cmdb(),
             Pane::Calendar => self.load_calendar(),
+            Pane::Dashboard => {
+                self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -526,7 +552,7 @@ impl App {
         match self.pane {
             Pane::Detail => self.detail.as_ref().map(|d| d.ticket.id),
             Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
-            Pane::Cmdb => None,
+            Pane::Cmdb | Pane::Dashboard => None,
             Pane::Calendar => self.calendar.as_ref().and_then(|c| c.selected_change()).map(|c| c.id),
         }
     }
@@ -536,7 +562,7 @@ impl App {
         match self.pane {
             Pane::Queue => self.queue.targets(),
             Pane::Detail | Pane::Calendar => self.selected_id().into_iter().collect(),
-            Pane::Cmdb => Vec::new(),
+            Pane::Cmdb | Pane::Dashboard => Vec::new(),
         }
     }
 
@@ -575,6 +601,26 @@ impl App {
                 self.load_calendar()?;
                 self.pane = Pane::Calendar;
             }
+            Action::PaneDashboard => {
+                self.pane = Pane::Dashboard;
+                self.refresh_visible_pane()?;
+            }
+            Action::NextView | Action::PrevView if self.pane == Pane::Dashboard => {
+                self.dashboard.step_period(action == Action::NextView);
+                self.refresh_visible_pane()?;
+            }
+            // The dashboard has nothing to move through or open.
+            Action::Down
+            | Action::Up
+            | Action::Left
+            | Action::Right
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::Bottom
+            | Action::Mark
+            | Action::Open
+                if self.pane == Pane::Dashboard => {}
             Action::Left
             | Action::Right
             | Action::Down
@@ -616,13 +662,14 @@ impl App {
                 }
             }
             Action::NextPane | Action::PrevPane => {
-                // queue → detail → CMDB → calendar → queue, and back the other way.
+                // queue → detail → CMDB → calendar → dashboard → queue, and back the other way.
                 let forward = action == Action::NextPane;
                 let next = match (self.pane, forward) {
                     (Pane::Queue, true) | (Pane::Cmdb, false) => Action::PaneDetail,
                     (Pane::Detail, true) | (Pane::Calendar, false) => Action::PaneCmdb,
-                    (Pane::Cmdb, true) | (Pane::Queue, false) => Action::PaneCalendar,
-                    (Pane::Calendar, true) | (Pane::Detail, false) => Action::PaneQueue,
+                    (Pane::Cmdb, true) | (Pane::Dashboard, false) => Action::PaneCalendar,
+                    (Pane::Calendar, true) | (Pane::Queue, false) => Action::PaneDashboard,
+                    (Pane::Dashboard, true) | (Pane::Detail, false) => Action::PaneQueue,
                 };
                 if next == Action::PaneDetail && self.queue.selected_row().is_none() {
                     self.update(if forward { Action::PaneCmdb } else { Action::PaneQueue });
@@ -653,7 +700,7 @@ impl App {
                     self.pane = Pane::Calendar;
                     self.return_to = None;
                     self.refresh_visible_pane()?;
-                } else if matches!(self.pane, Pane::Detail | Pane::Cmdb | Pane::Calendar) {
+                } else if matches!(self.pane, Pane::Detail | Pane::Cmdb | Pane::Calendar | Pane::Dashboard) {
                     self.pane = Pane::Queue;
                 } else if self.queue.only.is_some() {
                     self.queue.only = None;

@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod calendar;
 pub mod cmdb;
+pub mod dashboard;
 pub mod input;
 pub mod keymap;
 pub mod panes;

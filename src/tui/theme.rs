@@ -64,6 +64,10 @@ impl Theme {
     pub fn error(self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
+    /// Tickets coming in, on the dashboard (resolved ones are [`Theme::ok`]).
+    pub fn opened(self) -> Style {
+        self.fg(Color::Cyan)
+    }
     pub fn ok(self) -> Style {
         self.fg(Color::Green)
     }

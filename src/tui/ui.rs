@@ -33,6 +33,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         panes::cmdb::draw(frame, main, app, theme);
     } else if let (Pane::Calendar, Some(cal)) = (app.pane, &app.calendar) {
         panes::calendar::draw(frame, main, cal, theme);
+    } else if app.pane == Pane::Dashboard {
+        panes::dashboard::draw(frame, main, &app.dashboard, theme);
     } else if side {
         let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
         panes::queue::draw(frame, left, app, theme, app.pane == Pane::Queue);

@@ -2,5 +2,6 @@
 
 pub mod calendar;
 pub mod cmdb;
+pub mod dashboard;
 pub mod detail;
 pub mod queue;
