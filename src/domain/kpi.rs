@@ -71,19 +71,26 @@ impl Milestones {
     }
 }
 
-/// What the timeline says about one ticket.
+/// A CI a ticket is on, as a report counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiTag {
+    pub id: i64,
+    pub name: std::sync::Arc<str>,
+}
+
+/// What the timeline says about one ticket (its text borrowed from where it was read).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Facts {
+pub struct Facts<'a> {
     pub kind: Option<Kind>,
     pub priority: u8,
     pub open: bool,
     pub created: DateTime<Utc>,
     pub milestones: Milestones,
     /// The team, assignee or category when a report is grouped by one (only that one is read).
-    pub label: Option<String>,
-    pub cis: Vec<std::sync::Arc<str>>,
-    pub change_type: Option<String>,
-    pub close_code: Option<String>,
+    pub label: Option<&'a str>,
+    pub cis: &'a [CiTag],
+    pub change_type: Option<&'a str>,
+    pub close_code: Option<&'a str>,
     /// The verdicts of the SLA clocks once stopped (`None`: no target, or still counting).
     pub own_met: Option<bool>,
     pub resolve_met: Option<bool>,
@@ -96,18 +103,23 @@ pub struct Stat {
     pub median_hours: Option<f64>,
 }
 
-fn stat(mut spans: Vec<Duration>) -> Stat {
+/// Mean and median of spans in whole seconds (the median found in linear time: a report
+/// over a million tickets need not sort them).
+fn stat(mut spans: Vec<i64>) -> Stat {
     if spans.is_empty() {
         return Stat::default();
     }
-    spans.sort();
-    let hours = |d: Duration| d.num_seconds() as f64 / 3600.0;
+    let hours = |s: i64| s as f64 / 3600.0;
     let n = spans.len();
-    let mean = spans.iter().map(|d| hours(*d)).sum::<f64>() / n as f64;
+    let mean = spans.iter().map(|s| *s as f64).sum::<f64>() / 3600.0 / n as f64;
+    let (below, mid, _) = spans.select_nth_unstable(n / 2);
+    let mid = *mid;
     let median = if n % 2 == 1 {
-        hours(spans[n / 2])
+        hours(mid)
     } else {
-        (hours(spans[n / 2 - 1]) + hours(spans[n / 2])) / 2.0
+        // The middle two: the largest of the lower half, and the middle one.
+        let lower = below.iter().copied().max().unwrap_or(mid);
+        (hours(lower) + hours(mid)) / 2.0
     };
     let round = |x: f64| (x * 100.0).round() / 100.0;
     Stat {
@@ -158,10 +170,6 @@ pub fn age_index(age: Duration) -> usize {
         .iter()
         .position(|limit| h < *limit)
         .unwrap_or(AGE_LIMITS.len())
-}
-
-fn age_bucket(age: Duration) -> &'static str {
-    AGE_BUCKETS[age_index(age)]
 }
 
 /// The open tickets now, by age bucket and priority.
@@ -232,10 +240,13 @@ pub fn per_day(
 pub struct Tally {
     tickets: usize,
     open: usize,
-    by_kind: BTreeMap<&'static str, usize>,
-    backlog: BTreeMap<(&'static str, u8), usize>,
-    mtta: Vec<Duration>,
-    mttr: Vec<Duration>,
+    /// By [`Kind::ALL`]'s order, and last those of no known kind.
+    by_kind: [usize; Kind::ALL.len() + 1],
+    /// Open tickets by [`AGE_BUCKETS`] and priority.
+    backlog: BTreeMap<(usize, u8), usize>,
+    /// Seconds from creation to first assignment, and to resolution.
+    mtta: Vec<i64>,
+    mttr: Vec<i64>,
     with_sla: usize,
     met: usize,
     owned_with_sla: usize,
@@ -247,24 +258,29 @@ pub struct Tally {
     successful: usize,
     changes: usize,
     emergency: usize,
-    per_ci: HashMap<std::sync::Arc<str>, usize>,
+    per_ci: HashMap<i64, (std::sync::Arc<str>, usize)>,
 }
 
 impl Tally {
     /// Takes in one ticket, at `now` (for the ages of the backlog).
     pub fn add(&mut self, f: &Facts, now: DateTime<Utc>) {
         self.tickets += 1;
-        *self.by_kind.entry(f.kind.map_or("unknown", Kind::name)).or_default() += 1;
+        let kind = f
+            .kind
+            .and_then(|k| Kind::ALL.iter().position(|x| *x == k))
+            .unwrap_or(Kind::ALL.len());
+        self.by_kind[kind] += 1;
         if f.open {
             self.open += 1;
             *self
                 .backlog
-                .entry((age_bucket(now - f.created), f.priority))
+                .entry((age_index(now - f.created), f.priority))
                 .or_default() += 1;
         }
         let m = &f.milestones;
+        let since_created = |t: DateTime<Utc>| (t.timestamp_millis() - f.created.timestamp_millis()).max(0) / 1000;
         if let Some(a) = m.first_assigned {
-            self.mtta.push((a - f.created).max(Duration::zero()));
+            self.mtta.push(since_created(a));
             if let Some(ok) = f.own_met {
                 self.owned_with_sla += 1;
                 self.owned_met += usize::from(ok);
@@ -276,24 +292,52 @@ impl Tally {
             self.first_time += usize::from(m.reopens == 0 && m.resolves == 1 && m.reassignments == 0);
         }
         if let Some(r) = m.resolved {
-            self.mttr.push((r - f.created).max(Duration::zero()));
+            self.mttr.push(since_created(r));
             if let Some(ok) = f.resolve_met {
                 self.with_sla += 1;
                 self.met += usize::from(ok);
             }
         }
         if f.kind == Some(Kind::Incident) {
-            for ci in &f.cis {
-                *self.per_ci.entry(ci.clone()).or_default() += 1;
+            for ci in f.cis {
+                self.per_ci.entry(ci.id).or_insert_with(|| (ci.name.clone(), 0)).1 += 1;
             }
         }
         if f.kind == Some(Kind::Change) {
             self.changes += 1;
-            self.emergency += usize::from(f.change_type.as_deref() == Some("emergency"));
-            if let Some(code) = &f.close_code {
+            self.emergency += usize::from(f.change_type == Some("emergency"));
+            if let Some(code) = f.close_code {
                 self.completed += 1;
                 self.successful += usize::from(code.starts_with("successful"));
             }
+        }
+    }
+
+    /// Takes in another tally's tickets (of another part of the same period).
+    pub fn merge(&mut self, other: Tally) {
+        self.tickets += other.tickets;
+        self.open += other.open;
+        for (mine, theirs) in self.by_kind.iter_mut().zip(other.by_kind) {
+            *mine += theirs;
+        }
+        for (key, n) in other.backlog {
+            *self.backlog.entry(key).or_default() += n;
+        }
+        self.mtta.extend(other.mtta);
+        self.mttr.extend(other.mttr);
+        self.with_sla += other.with_sla;
+        self.met += other.met;
+        self.owned_with_sla += other.owned_with_sla;
+        self.owned_met += other.owned_met;
+        self.resolved += other.resolved;
+        self.reopened += other.reopened;
+        self.first_time += other.first_time;
+        self.completed += other.completed;
+        self.successful += other.successful;
+        self.changes += other.changes;
+        self.emergency += other.emergency;
+        for (id, (name, n)) in other.per_ci {
+            self.per_ci.entry(id).or_insert((name, 0)).1 += n;
         }
     }
 
@@ -301,17 +345,24 @@ impl Tally {
         let mut backlog: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
         for ((bucket, p), n) in self.backlog {
             backlog
-                .entry(bucket.to_string())
+                .entry(AGE_BUCKETS[bucket].to_string())
                 .or_default()
                 .insert(format!("P{p}"), n);
         }
-        let mut top: Vec<(String, usize)> = self.per_ci.into_iter().map(|(c, n)| (c.to_string(), n)).collect();
+        let mut top: Vec<(String, usize)> = self.per_ci.into_values().map(|(c, n)| (c.to_string(), n)).collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         top.truncate(10);
         Kpis {
             tickets: self.tickets,
             open: self.open,
-            by_kind: self.by_kind.into_iter().map(|(k, n)| (k.to_string(), n)).collect(),
+            by_kind: Kind::ALL
+                .iter()
+                .map(|k| k.name())
+                .chain(["unknown"])
+                .zip(self.by_kind)
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, n)| (k.to_string(), n))
+                .collect(),
             mtta: stat(self.mtta),
             mttr: stat(self.mttr),
             sla_resolve_met: percent(self.met, self.with_sla),
@@ -359,6 +410,16 @@ impl Tallies {
         }
     }
 
+    /// Takes in the tallies of another part of the same period, grouped the same way.
+    pub fn merge(&mut self, other: Tallies) {
+        self.all.merge(other.all);
+        if let (Some((_, mine)), Some((_, theirs))) = (&mut self.groups, other.groups) {
+            for (key, t) in theirs {
+                mine.entry(key).or_default().merge(t);
+            }
+        }
+    }
+
     pub fn finish(self) -> (Kpis, Option<BTreeMap<String, Kpis>>) {
         let groups = self
             .groups
@@ -371,11 +432,11 @@ impl Tallies {
 fn group_keys(f: &Facts, by: GroupBy) -> Vec<String> {
     let none = || "(none)".to_string();
     match by {
-        GroupBy::Team | GroupBy::Assignee | GroupBy::Category => vec![f.label.clone().unwrap_or_else(none)],
+        GroupBy::Team | GroupBy::Assignee | GroupBy::Category => vec![f.label.map_or_else(none, str::to_string)],
         GroupBy::Priority => vec![format!("P{}", f.priority)],
         GroupBy::Kind => vec![f.kind.map_or_else(none, |k| k.name().to_string())],
         GroupBy::Ci if f.cis.is_empty() => vec![none()],
-        GroupBy::Ci => f.cis.iter().map(|c| c.to_string()).collect(),
+        GroupBy::Ci => f.cis.iter().map(|c| c.name.to_string()).collect(),
     }
 }
 
@@ -420,7 +481,7 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 11, d, h, 0, 0).single().expect("time")
     }
 
-    fn incident(created: DateTime<Utc>, assigned: Option<u32>, resolved: Option<u32>) -> Facts {
+    fn incident(created: DateTime<Utc>, assigned: Option<u32>, resolved: Option<u32>) -> Facts<'static> {
         Facts {
             kind: Some(Kind::Incident),
             priority: 2,
@@ -553,16 +614,18 @@ mod tests {
 
     #[test]
     fn changes_and_cis() {
-        let change = |ty: &str, code: Option<&str>| Facts {
+        let change = |ty: &'static str, code: Option<&'static str>| Facts {
             kind: Some(Kind::Change),
-            change_type: Some(ty.into()),
-            close_code: code.map(String::from),
+            change_type: Some(ty),
+            close_code: code,
             ..Facts::default()
         };
+        let tag = |id, name: &str| CiTag { id, name: name.into() };
+        let both = [tag(1, "db"), tag(2, "shop")];
         let mut on_db = incident(t(2, 0), None, Some(1));
-        on_db.cis = vec!["db".into(), "shop".into()];
+        on_db.cis = &both;
         let mut on_db2 = on_db.clone();
-        on_db2.cis = vec!["db".into()];
+        on_db2.cis = &both[..1];
         let f = vec![
             change("normal", Some("successful")),
             change("normal", Some("successful_with_issues")),

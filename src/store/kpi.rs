@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::{Result, from_millis, to_millis};
 use crate::domain::Kind;
-use crate::domain::kpi::{Backlog, Facts, Milestones};
+use crate::domain::kpi::{Backlog, CiTag, Facts, Milestones};
 
 /// The query a report reads tickets with: every column from the covering index
 /// `tickets_report`, `label` being the one text column a grouping needs.
@@ -26,101 +26,126 @@ pub fn facts_sql(label: Option<&'static str>) -> String {
     )
 }
 
+/// Which CIs each ticket is on, read whole into arrays indexed by row id (a join per ticket
+/// would seek into the wide tickets table once per link, and a hash map of a million tickets
+/// is probed at random): the CIs of ticket t are `links[starts[t]..starts[t + 1]]`.
+#[derive(Debug, Default)]
+pub struct CiLinks {
+    starts: Vec<u32>,
+    links: Vec<CiTag>,
+}
+
+impl CiLinks {
+    pub fn read(conn: &Connection) -> Result<CiLinks> {
+        let mut names: Vec<Option<Arc<str>>> = Vec::new();
+        {
+            let mut stmt = conn.prepare_cached("SELECT id, name FROM cis")?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+                let (id, name) = row?;
+                let Ok(i) = usize::try_from(id) else { continue };
+                if names.len() <= i {
+                    names.resize(i + 1, None);
+                }
+                names[i] = Some(name.into());
+            }
+        }
+        let max_ticket: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
+        let slots = usize::try_from(max_ticket).unwrap_or(0) + 2;
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        {
+            let mut stmt = conn.prepare_cached("SELECT ticket_id, ci_id FROM ticket_cis")?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
+                let (t, ci) = row?;
+                if let (Ok(t), Ok(ci)) = (u32::try_from(t), u32::try_from(ci))
+                    && (t as usize) < slots - 1
+                {
+                    pairs.push((t, ci));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        let mut starts = vec![0u32; slots];
+        for (t, _) in &pairs {
+            starts[*t as usize + 1] += 1;
+        }
+        for i in 1..slots {
+            starts[i] += starts[i - 1];
+        }
+        let links = pairs
+            .iter()
+            .map(|(_, ci)| CiTag {
+                id: i64::from(*ci),
+                name: names
+                    .get(*ci as usize)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| Arc::from("?")),
+            })
+            .collect();
+        Ok(CiLinks { starts, links })
+    }
+
+    /// The CIs ticket `id` is on.
+    fn of(&self, id: i64) -> &[CiTag] {
+        let Ok(t) = usize::try_from(id) else { return &[] };
+        match (self.starts.get(t), self.starts.get(t + 1)) {
+            (Some(a), Some(b)) if a < b => &self.links[*a as usize..*b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// The creation time halfway between the first and last ticket created in `[since, until)`:
+/// where a report splits its period to read the halves side by side. `None` for fewer than
+/// two distinct times.
+pub fn midpoint(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT min(created_at), max(created_at) FROM tickets INDEXED BY tickets_report \
+         WHERE created_at >= ?1 AND created_at < ?2",
+        params![to_millis(since), to_millis(until)],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(match (lo, hi) {
+        (Some(lo), Some(hi)) if hi > lo => Some(from_millis(lo + (hi - lo) / 2 + 1)),
+        _ => None,
+    })
+}
+
 /// Hands `take` the facts of every ticket created in `[since, until)`, one at a time.
 /// `label` names the one text column a grouping needs (`team`, `assignee` or `category`).
 pub fn facts(
     conn: &Connection,
+    cis: &CiLinks,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     label: Option<&'static str>,
     mut take: impl FnMut(&Facts),
 ) -> Result<()> {
-    // Which CIs each ticket is on, read whole into arrays indexed by row id (a join per
-    // ticket would seek into the wide tickets table once per link, and a hash map of a
-    // million tickets is probed at random): the CIs of ticket t are
-    // `links[starts[t]..starts[t + 1]]`.
-    let mut names: Vec<Option<Arc<str>>> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached("SELECT id, name FROM cis")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-            let (id, name) = row?;
-            let Ok(i) = usize::try_from(id) else { continue };
-            if names.len() <= i {
-                names.resize(i + 1, None);
-            }
-            names[i] = Some(name.into());
-        }
-    }
-    let max_ticket: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
-    let slots = usize::try_from(max_ticket).unwrap_or(0) + 2;
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached("SELECT ticket_id, ci_id FROM ticket_cis")?;
-        for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-            let (t, ci) = row?;
-            if let (Ok(t), Ok(ci)) = (u32::try_from(t), u32::try_from(ci))
-                && (t as usize) < slots - 1
-            {
-                pairs.push((t, ci));
-            }
-        }
-    }
-    pairs.sort_unstable();
-    let mut starts = vec![0u32; slots];
-    for (t, _) in &pairs {
-        starts[*t as usize + 1] += 1;
-    }
-    for i in 1..slots {
-        starts[i] += starts[i - 1];
-    }
-    let links: Vec<Arc<str>> = pairs
-        .iter()
-        .map(|(_, ci)| {
-            names
-                .get(*ci as usize)
-                .cloned()
-                .flatten()
-                .unwrap_or_else(|| Arc::from("?"))
-        })
-        .collect();
-    let cis_of = |id: i64| -> Vec<Arc<str>> {
-        let Ok(t) = usize::try_from(id) else { return Vec::new() };
-        match (starts.get(t), starts.get(t + 1)) {
-            (Some(a), Some(b)) if a < b => links[*a as usize..*b as usize].to_vec(),
-            _ => Vec::new(),
-        }
-    };
     let mut stmt = conn.prepare_cached(&facts_sql(label))?;
     let time = |v: Option<i64>| v.map(from_millis);
-    let rows = stmt.query_map(params![to_millis(since), to_millis(until)], |r| {
+    let mut rows = stmt.query(params![to_millis(since), to_millis(until)])?;
+    while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         let kind = r.get_ref(1)?.as_str().ok();
-        Ok((
-            id,
-            Facts {
-                kind: Kind::ALL.into_iter().find(|k| Some(k.name()) == kind),
-                priority: r.get(2)?,
-                open: r.get(3)?,
-                created: from_millis(r.get(4)?),
-                label: r.get(5)?,
-                change_type: r.get(6)?,
-                close_code: r.get(7)?,
-                milestones: Milestones {
-                    first_assigned: time(r.get(8)?),
-                    resolved: time(r.get(9)?),
-                    resolves: r.get(10)?,
-                    reopens: r.get(11)?,
-                    reassignments: r.get(12)?,
-                },
-                cis: Vec::new(),
-                own_met: r.get(13)?,
-                resolve_met: r.get(14)?,
+        let f = Facts {
+            kind: Kind::ALL.into_iter().find(|k| Some(k.name()) == kind),
+            priority: r.get(2)?,
+            open: r.get(3)?,
+            created: from_millis(r.get(4)?),
+            label: text(r, 5)?,
+            change_type: text(r, 6)?,
+            close_code: text(r, 7)?,
+            milestones: Milestones {
+                first_assigned: time(r.get(8)?),
+                resolved: time(r.get(9)?),
+                resolves: r.get(10)?,
+                reopens: r.get(11)?,
+                reassignments: r.get(12)?,
             },
-        ))
-    })?;
-    for row in rows {
-        let (id, mut f) = row?;
-        f.cis = cis_of(id);
+            cis: cis.of(id),
+            own_met: r.get(13)?,
+            resolve_met: r.get(14)?,
+        };
         take(&f);
     }
     Ok(())
@@ -164,4 +189,11 @@ pub fn days(
         resolved(from_millis(r.get(0)?));
     }
     Ok(())
+}
+
+/// A text column borrowed from its row, or `None` for NULL.
+fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
+    r.get_ref(i)?
+        .as_str_or_null()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
 }

@@ -197,6 +197,17 @@ impl Store {
         &self.path
     }
 
+    /// A second, read-only connection to this desk, for reading on another thread while
+    /// this one reads too (WAL lets any number of readers work beside the writer).
+    pub fn reader(&self) -> Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        Ok(conn)
+    }
+
     /// Runs `f` in one IMMEDIATE transaction: it takes the write lock before reading, so a
     /// read-then-write can never be overtaken; it commits only if `f` returns `Ok`.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
