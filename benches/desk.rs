@@ -1,6 +1,7 @@
 //! The desk's promised speeds, on a seeded desk (default 1,000,000 tickets).
 //!
 //!     cargo bench --bench desk
+//!     cargo bench --bench desk -- report
 //!     OPSDESK_BENCH_TICKETS=100000 cargo bench --bench desk
 //!
 //! The desk is built once by the seeder into target/bench-desks/ and reused by later runs.
@@ -9,6 +10,7 @@ mod common;
 
 use std::time::Duration;
 
+use chrono::Offset;
 use criterion::{Criterion, criterion_group, criterion_main};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
@@ -60,6 +62,22 @@ fn benches(c: &mut Criterion) {
             pending = !pending;
             out.expect("transition")
         })
+    });
+    g.finish();
+
+    // A whole report reads every ticket: ten samples are plenty at most a second each.
+    let mut g = c.benchmark_group("report");
+    g.sample_size(10).measurement_time(Duration::from_secs(13));
+    g.bench_function("whole_desk", |b| {
+        b.iter(|| {
+            let r = desk.report(None, chrono::Utc::now(), None, None).expect("report");
+            assert!(r.all.tickets > 0);
+            r
+        })
+    });
+    g.bench_function("dashboard_30_days", |b| {
+        let zone = chrono::Utc.fix();
+        b.iter(|| desk.dashboard(30, chrono::Utc::now(), zone).expect("dashboard"))
     });
     g.finish();
 

@@ -565,6 +565,30 @@ mod tests {
     }
 
     #[test]
+    fn two_halves_merged_equal_one_pass() {
+        let tag = [CiTag {
+            id: 7,
+            name: "db".into(),
+        }];
+        let mut f: Vec<Facts> = (0..9u32)
+            .map(|i| incident(t(1 + i, i), (i % 3 > 0).then_some(i), (i % 2 == 0).then_some(2 * i)))
+            .collect();
+        f[1].cis = &tag;
+        f[6].cis = &tag;
+        f[4].label = Some("network");
+        f[4].milestones.reopens = 1;
+        let now = t(23, 0);
+        let mut whole = Tallies::new(Some(GroupBy::Ci));
+        let (mut a, mut b) = (Tallies::new(Some(GroupBy::Ci)), Tallies::new(Some(GroupBy::Ci)));
+        for (i, x) in f.iter().enumerate() {
+            whole.add(x, now);
+            if i < 4 { a.add(x, now) } else { b.add(x, now) }
+        }
+        a.merge(b);
+        assert_eq!(a.finish(), whole.finish());
+    }
+
+    #[test]
     fn ages_fall_in_their_buckets_at_the_edges() {
         let h = Duration::hours;
         let got: Vec<&str> = [
