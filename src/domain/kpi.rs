@@ -258,7 +258,8 @@ pub struct Tally {
     successful: usize,
     changes: usize,
     emergency: usize,
-    per_ci: HashMap<i64, (std::sync::Arc<str>, usize)>,
+    /// Incidents per CI, indexed by the CI's id (ids are small and dense).
+    per_ci: Vec<(Option<std::sync::Arc<str>>, usize)>,
 }
 
 impl Tally {
@@ -300,7 +301,7 @@ impl Tally {
         }
         if f.kind == Some(Kind::Incident) {
             for ci in f.cis {
-                self.per_ci.entry(ci.id).or_insert_with(|| (ci.name.clone(), 0)).1 += 1;
+                self.count_ci(ci.id, &ci.name, 1);
             }
         }
         if f.kind == Some(Kind::Change) {
@@ -336,9 +337,21 @@ impl Tally {
         self.successful += other.successful;
         self.changes += other.changes;
         self.emergency += other.emergency;
-        for (id, (name, n)) in other.per_ci {
-            self.per_ci.entry(id).or_insert((name, 0)).1 += n;
+        for (id, (name, n)) in other.per_ci.into_iter().enumerate() {
+            if let Some(name) = name {
+                self.count_ci(id as i64, &name, n);
+            }
         }
+    }
+
+    fn count_ci(&mut self, id: i64, name: &std::sync::Arc<str>, n: usize) {
+        let Ok(i) = usize::try_from(id) else { return };
+        if self.per_ci.len() <= i {
+            self.per_ci.resize(i + 1, (None, 0));
+        }
+        let slot = &mut self.per_ci[i];
+        slot.0.get_or_insert_with(|| name.clone());
+        slot.1 += n;
     }
 
     pub fn finish(self) -> Kpis {
@@ -349,7 +362,11 @@ impl Tally {
                 .or_default()
                 .insert(format!("P{p}"), n);
         }
-        let mut top: Vec<(String, usize)> = self.per_ci.into_values().map(|(c, n)| (c.to_string(), n)).collect();
+        let mut top: Vec<(String, usize)> = self
+            .per_ci
+            .into_iter()
+            .filter_map(|(c, n)| Some((c?.to_string(), n)))
+            .collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         top.truncate(10);
         Kpis {

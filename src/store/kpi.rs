@@ -51,37 +51,30 @@ impl CiLinks {
         }
         let max_ticket: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
         let slots = usize::try_from(max_ticket).unwrap_or(0) + 2;
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        {
-            let mut stmt = conn.prepare_cached("SELECT ticket_id, ci_id FROM ticket_cis")?;
-            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
-                let (t, ci) = row?;
-                if let (Ok(t), Ok(ci)) = (u32::try_from(t), u32::try_from(ci))
-                    && (t as usize) < slots - 1
-                {
-                    pairs.push((t, ci));
-                }
-            }
-        }
-        pairs.sort_unstable();
+        // The table's key is (ticket_id, ci_id): its rows come in ticket order already, so
+        // `starts` is built in the same pass as `links`.
         let mut starts = vec![0u32; slots];
-        for (t, _) in &pairs {
-            starts[*t as usize + 1] += 1;
+        let mut links: Vec<CiTag> = Vec::new();
+        let mut stmt = conn.prepare_cached("SELECT ticket_id, ci_id FROM ticket_cis ORDER BY ticket_id, ci_id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (t, ci): (i64, i64) = (r.get(0)?, r.get(1)?);
+            let Ok(t) = usize::try_from(t) else { continue };
+            if t + 1 >= slots {
+                continue;
+            }
+            starts[t + 1] += 1;
+            links.push(CiTag {
+                id: ci,
+                name: usize::try_from(ci)
+                    .ok()
+                    .and_then(|i| names.get(i).cloned().flatten())
+                    .unwrap_or_else(|| Arc::from("?")),
+            });
         }
         for i in 1..slots {
             starts[i] += starts[i - 1];
         }
-        let links = pairs
-            .iter()
-            .map(|(_, ci)| CiTag {
-                id: i64::from(*ci),
-                name: names
-                    .get(*ci as usize)
-                    .cloned()
-                    .flatten()
-                    .unwrap_or_else(|| Arc::from("?")),
-            })
-            .collect();
         Ok(CiLinks { starts, links })
     }
 
@@ -99,9 +92,13 @@ impl CiLinks {
 /// where a report splits its period to read the halves side by side. `None` for fewer than
 /// two distinct times.
 pub fn midpoint(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    // Two subqueries: SQLite finds a lone min() or max() with one seek into the index, but
+    // both in one SELECT scan the whole range.
     let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT min(created_at), max(created_at) FROM tickets INDEXED BY tickets_report \
-         WHERE created_at >= ?1 AND created_at < ?2",
+        "SELECT (SELECT min(created_at) FROM tickets INDEXED BY tickets_report \
+                 WHERE created_at >= ?1 AND created_at < ?2), \
+                (SELECT max(created_at) FROM tickets INDEXED BY tickets_report \
+                 WHERE created_at >= ?1 AND created_at < ?2)",
         params![to_millis(since), to_millis(until)],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
