@@ -23,6 +23,20 @@ fn a_seeded_desk_is_consistent_with_the_lifecycles() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("check");
     assert_eq!(ok, "ok");
+    // The indexes dropped while seeding are all back, exactly as a new desk has them.
+    let fresh = dir.path().join("fresh.db");
+    opsdesk::store::Store::create(&fresh, opsdesk::store::Sharing::Private).expect("fresh desk");
+    let indexes = |c: &rusqlite::Connection| -> Vec<(String, Option<String>)> {
+        c.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' ORDER BY name")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect()
+    };
+    let want = indexes(&rusqlite::Connection::open(&fresh).expect("open fresh"));
+    assert!(want.iter().any(|(n, _)| n == "tickets_report"));
+    assert_eq!(indexes(&conn), want);
     let lifecycles = Lifecycles::builtin();
     let mut stmt = conn
         .prepare("SELECT id, kind, state, is_open, version FROM tickets")

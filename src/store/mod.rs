@@ -252,6 +252,33 @@ impl Store {
         Ok(())
     }
 
+    /// For filling a new desk: drops the tickets table's secondary indexes (unique ones stay)
+    /// and gives back the SQL that makes them again. Building an index once over a million
+    /// rows is much cheaper than keeping it up to date at every insert.
+    pub fn drop_ticket_indexes(&self) -> Result<Vec<String>> {
+        let indexes: Vec<(String, String)> = self
+            .conn
+            .prepare(
+                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tickets' \
+                 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, _) in &indexes {
+            self.conn
+                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        }
+        Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+    }
+
+    /// Makes again the indexes [`Store::drop_ticket_indexes`] dropped.
+    pub fn create_indexes(&self, sql: &[String]) -> Result<()> {
+        for s in sql {
+            self.conn.execute_batch(s)?;
+        }
+        Ok(())
+    }
+
     pub fn end_bulk_load(&self) -> Result<()> {
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -2000)?;
