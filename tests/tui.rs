@@ -831,6 +831,14 @@ fn dashboard_shows_the_period_and_the_backlog_now() {
     keys(&mut app, "[[");
     app.wait_for_background();
     assert_eq!(app.dashboard.data.as_ref().map(|d| d.days), Some(7));
+    // Past midnight the period moves on by a day without anyone writing.
+    let until = app.dashboard.data.as_ref().map(|d| d.until).expect("read");
+    app.tick(until + chrono::Duration::minutes(1)).expect("tick");
+    app.wait_for_background();
+    assert_eq!(
+        app.dashboard.data.as_ref().map(|d| d.until),
+        Some(until + chrono::Duration::days(1))
+    );
     // Nothing to move through: keys that move elsewhere leave the pane as it is.
     keys(&mut app, "jkg");
     assert_eq!(app.pane, Pane::Dashboard);

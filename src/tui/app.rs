@@ -534,6 +534,10 @@ impl App {
         self.escalate(now)?;
         if self.desk.data_version()? != self.data_version {
             self.reload()?;
+        } else if self.dashboard.data.as_ref().is_some_and(|d| now >= d.until) {
+            // Past midnight the period moves on a day, even on a quiet desk.
+            self.dashboard.invalidate();
+            self.refresh_visible_pane()?;
         }
         Ok(())
     }
