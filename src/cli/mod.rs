@@ -181,7 +181,7 @@ pub struct Output(pub String);
 impl Output {
     pub fn json<T: serde::Serialize>(value: &T) -> Result<Output, Failure> {
         serde_json::to_string_pretty(value)
-            .map(Output)
+            .map(|json| Output(crate::text::json_safe(json)))
             .map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
     }
 }

@@ -200,8 +200,9 @@ impl Desk {
                             .collect(),
                         timeline,
                     };
-                    serde_json::to_writer(&mut *out, &record)
+                    let line = serde_json::to_string(&record)
                         .map_err(|e| DeskError::Invalid(format!("cannot write the export: {e}")))?;
+                    out.write_all(crate::text::json_safe(line).as_bytes()).map_err(io)?;
                     out.write_all(b"\n").map_err(io)?;
                 }
                 count += 1;
