@@ -23,7 +23,7 @@ pub use export::{ExportFormat, Exported, RestoreReport};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use problems::Suggestions;
 pub use report::{Dashboard, Report};
-pub use sla::{Escalation, SweepReport};
+pub use sla::{Escalation, SweepReport, run_escalations};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
 use crate::config::{Config, ConfigError};

@@ -129,16 +129,7 @@ impl Desk {
         let Some(argv) = self.config.sla.command.clone() else {
             return Ok(Vec::new());
         };
-        let timeout = self.config.sla.timeout;
-        let path = self.path().to_path_buf();
-        let failures: Vec<(TicketId, String)> = escalations
-            .iter()
-            .filter_map(|e| {
-                crate::hooks::run(&argv, &e.env(&path), timeout)
-                    .err()
-                    .map(|why| (e.id, why))
-            })
-            .collect();
+        let failures = run_escalations(&argv, self.config.sla.timeout, self.path(), escalations);
         for (id, why) in &failures {
             self.record_escalation_failure(*id, why)?;
         }
@@ -165,4 +156,23 @@ impl Desk {
         let failures = self.run_escalation_commands(&escalations)?;
         Ok(SweepReport { escalations, failures })
     }
+}
+
+/// Runs the escalation command `argv` once per escalation, with its variables, each stopped
+/// after `timeout`; gives back the ones that failed and why. Writes nothing: the caller
+/// records the failures (the terminal desk runs this on another thread).
+pub fn run_escalations(
+    argv: &[String],
+    timeout: std::time::Duration,
+    desk: &std::path::Path,
+    escalations: &[Escalation],
+) -> Vec<(TicketId, String)> {
+    escalations
+        .iter()
+        .filter_map(|e| {
+            crate::hooks::run(argv, &e.env(desk), timeout)
+                .err()
+                .map(|why| (e.id, why))
+        })
+        .collect()
 }

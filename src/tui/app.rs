@@ -141,14 +141,7 @@ impl Escalator {
         let (report, done) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for batch in inbox {
-                let failures: Vec<(TicketId, String)> = batch
-                    .iter()
-                    .filter_map(|e| {
-                        crate::hooks::run(&argv, &e.env(&path), timeout)
-                            .err()
-                            .map(|why| (e.id, why))
-                    })
-                    .collect();
+                let failures = crate::desk::run_escalations(&argv, timeout, &path, &batch);
                 if report.send(failures).is_err() {
                     return;
                 }
@@ -161,9 +154,13 @@ impl Escalator {
 /// The first CI of each open ticket, by row id, as a background load delivers it.
 type CiNames = Receiver<Result<Vec<(i64, String)>, String>>;
 
-/// Loads the open queue's CI names on another thread: on a large desk that takes longer than
-/// a frame, and the queue can be shown and used without them meanwhile.
-fn load_cis_in_background(desk: &Desk) -> CiNames {
+/// Runs `work` on another thread with its own connection to the desk (as the same operator),
+/// for reads that take longer than a frame on a large desk; the result arrives on the
+/// receiver, errors as text.
+pub(super) fn in_background<T: Send + 'static>(
+    desk: &Desk,
+    work: impl FnOnce(&mut Desk) -> Result<T, DeskError> + Send + 'static,
+) -> Receiver<Result<T, String>> {
     let (send, receive) = std::sync::mpsc::channel();
     let (path, user, config) = (
         desk.path().to_path_buf(),
@@ -172,11 +169,17 @@ fn load_cis_in_background(desk: &Desk) -> CiNames {
     );
     std::thread::spawn(move || {
         let result = Desk::open(&path, &user, config)
-            .and_then(|mut d| d.open_ci_names())
+            .and_then(|mut d| work(&mut d))
             .map_err(|e| e.to_string());
         let _ = send.send(result);
     });
     receive
+}
+
+/// Loads the open queue's CI names on another thread: the queue can be shown and used
+/// without them meanwhile.
+fn load_cis_in_background(desk: &Desk) -> CiNames {
+    in_background(desk, Desk::open_ci_names)
 }
 
 /// Re-reads changes a little before the newest one seen, so that two writes in the same

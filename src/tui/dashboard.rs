@@ -67,20 +67,8 @@ impl DashboardModel {
             return;
         }
         self.stale = false;
-        let (send, receive) = std::sync::mpsc::channel();
-        let (path, user, config) = (
-            desk.path().to_path_buf(),
-            desk.user().to_string(),
-            desk.config().clone(),
-        );
         let days = self.days();
-        std::thread::spawn(move || {
-            let result = Desk::open(&path, &user, config)
-                .and_then(|mut d| d.dashboard(days, now, zone))
-                .map_err(|e| e.to_string());
-            let _ = send.send(result);
-        });
-        self.loading = Some(receive);
+        self.loading = Some(super::app::in_background(desk, move |d| d.dashboard(days, now, zone)));
     }
 
     /// Takes in a finished read; true when the figures changed.
