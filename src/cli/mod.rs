@@ -118,6 +118,11 @@ pub enum Command {
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
     Backup { file: PathBuf },
+    /// Check the timeline: every event carries a hash of the one before it, so a row changed
+    /// or removed by hand (with sqlite3, say) breaks the chain. Exit 1 names the first broken
+    /// link.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print where the default desk and the configuration are.
     #[command(after_help = "Example:\n  opsdesk paths")]
     Paths,
@@ -139,6 +144,21 @@ pub enum SlaCommand {
   opsdesk sla sweep
   */5 * * * *  opsdesk --db /srv/desk/team.db sla sweep --json >> /var/log/opsdesk-sla.log")]
     Sweep,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain. Note the head it prints somewhere safe: `--expect HEAD` later
+    /// also shows that no event up to that one was removed or rewritten since.
+    #[command(after_help = "Examples:
+  opsdesk audit verify
+  opsdesk audit verify --expect 3f9a...c2   # a head printed by an earlier run
+  opsdesk audit verify --json | jq -r .head.hash >> ~/desk-heads.log")]
+    Verify {
+        /// A head printed by an earlier `audit verify` (64 hex digits).
+        #[arg(long, value_name = "HASH")]
+        expect: Option<String>,
+    },
 }
 
 /// A failure the user should read: a message and the exit code.
@@ -181,7 +201,7 @@ pub struct Output(pub String);
 impl Output {
     pub fn json<T: serde::Serialize>(value: &T) -> Result<Output, Failure> {
         serde_json::to_string_pretty(value)
-            .map(|json| Output(crate::text::json_safe(json)))
+            .map(|json| Output(crate::text::json_safe(json) + "\n"))
             .map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
     }
 }
@@ -274,6 +294,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             }
             Ok(Output(out))
         }
+        Some(Command::Audit(AuditCommand::Verify { expect })) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            audit(&mut desk, expect.as_deref(), cli.json)
+        }
         Some(Command::Backup { file }) => {
             let desk = open_desk(&cli, &paths, config)?;
             desk.backup(file)?;
@@ -322,6 +346,58 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             }
         }
     }
+}
+
+fn audit(desk: &mut Desk, expect: Option<&str>, json: bool) -> Result<Output, Failure> {
+    let a = desk.audit(expect)?;
+    if json {
+        let out = Output::json(&a)?;
+        if a.intact {
+            return Ok(out);
+        }
+        print(&out);
+    }
+    if let Some(b) = &a.broken {
+        let gap = match b.event - b.after {
+            ..=1 => String::new(),
+            2 => format!(" (event #{} is missing)", b.after + 1),
+            _ => format!(" (events #{} to #{} are missing)", b.after + 1, b.event - 1),
+        };
+        let intact = match a.events - 1 {
+            0 => "no event before it is intact".to_string(),
+            1 => "the event before it is intact".to_string(),
+            n => format!("the {n} events before it are intact"),
+        };
+        return Err(Failure::new(format!(
+            "the timeline's chain is broken at event #{} ({}, {} by {} at {}): it does not match its \
+             hash and the event before it, so this row or one before it was changed, removed or inserted \
+             outside opsdesk{gap}; {intact}",
+            b.event,
+            b.ticket,
+            b.kind,
+            b.actor,
+            local_time(b.at),
+        )));
+    }
+    if a.expected_found == Some(false) {
+        return Err(Failure::new(format!(
+            "the chain holds ({} events), but no event has the hash {}: events up to the one noted then \
+             were removed or rewritten since",
+            a.events,
+            expect.unwrap_or_default().trim()
+        )));
+    }
+    let mut out = match &a.head {
+        Some(h) => format!(
+            "timeline intact: {} events chained\nhead: event #{} {}\n",
+            a.events, h.event, h.hash
+        ),
+        None => "timeline intact: no events yet\n".to_string(),
+    };
+    if a.expected_found == Some(true) {
+        out.push_str("the expected head is in the chain\n");
+    }
+    Ok(Output(out))
 }
 
 fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output, Failure> {

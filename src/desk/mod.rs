@@ -2,6 +2,7 @@
 //! and writes the result through the store in one transaction with its timeline events.
 //! The CLI and the TUI call only this, so an action behaves the same wherever it comes from.
 
+mod audit;
 mod changes;
 mod cmdb;
 mod export;
@@ -17,6 +18,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use rusqlite::Transaction;
 
+pub use audit::{Audit, BrokenLink, Head};
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use export::{ExportFormat, Exported, RestoreReport};

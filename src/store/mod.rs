@@ -4,6 +4,7 @@
 //! is one IMMEDIATE transaction (a deferred one that later writes gets SQLITE_BUSY at once,
 //! whatever the timeout), and writes the change together with its timeline events.
 
+pub mod chain;
 pub mod changes;
 pub mod cmdb;
 pub mod imports;
@@ -37,12 +38,21 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v6.sql")),
         M::up(include_str!("schema_v7.sql")),
         M::up(include_str!("schema_v8.sql")),
+        M::up_with_hook(include_str!("schema_v9.sql"), |tx: &Transaction| {
+            chain::backfill(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
+            tx.execute_batch(APPEND_ONLY_EVENTS)?;
+            Ok(())
+        }),
     ])
 });
 
+/// Version 1's guard against changing events, put back after version 9 chains them.
+const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events \
+     BEGIN SELECT RAISE(ABORT, 'the timeline is append-only: an event cannot be changed'); END;";
+
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    8
+    9
 }
 
 #[derive(Debug, thiserror::Error)]

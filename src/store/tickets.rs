@@ -248,23 +248,54 @@ pub struct NewEvent<'a> {
     pub comment_id: Option<i64>,
 }
 
+/// Appends an event, chained to the newest one (see [`super::chain`]). Called inside a write
+/// transaction, so no other writer can come between reading the head and appending.
 pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &str, e: &NewEvent) -> Result<i64> {
+    let (last, prev) = super::chain::head(conn)?;
+    let comment = match e.comment_id {
+        Some(id) => super::chain::comment(conn, id)?,
+        None => None,
+    };
+    let id = last + 1;
+    let content = super::chain::Content {
+        id,
+        ticket_id: rowid,
+        at: to_millis(at),
+        actor,
+        kind: e.kind,
+        field: e.field,
+        old: e.old,
+        new: e.new,
+        note: e.note,
+        comment_id: e.comment_id,
+        comment: comment
+            .as_ref()
+            .map(|(at, author, body, internal)| super::chain::CommentContent {
+                at: *at,
+                author,
+                body,
+                internal: *internal,
+            }),
+    };
+    let hash = super::chain::hash(&prev, &content);
     conn.prepare_cached(
-        "INSERT INTO events (ticket_id, at, actor, kind, field, old, new, note, comment_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
+        id,
         rowid,
-        to_millis(at),
+        content.at,
         actor,
         e.kind,
         e.field,
         e.old,
         e.new,
         e.note,
-        e.comment_id
+        e.comment_id,
+        hash.as_slice()
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(id)
 }
 
 /// Appends the events of a move or an edit: the transition (with its note), then one

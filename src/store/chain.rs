@@ -1,0 +1,370 @@
+//! The timeline's hash chain. Every event carries `hash`: SHA-256 over the hash of the event
+//! before it (one chain per desk, in id order) and its own content, with the text of the
+//! comment it records. Changing, removing or inserting a row by hand breaks the chain from
+//! that row on; `opsdesk audit verify` walks it and names the first broken link. Removing the
+//! newest events leaves a shorter chain that still holds: compare the head against one noted
+//! earlier (`--expect`) to see that.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use sha2::{Digest, Sha256};
+
+use super::Result;
+
+/// What the first event is chained to.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+/// A comment as its event's hash covers it.
+#[derive(Debug, Clone, Copy)]
+pub struct CommentContent<'a> {
+    pub at: i64,
+    pub author: &'a str,
+    pub body: &'a str,
+    pub internal: bool,
+}
+
+/// An event's content as stored: every column but the hash.
+#[derive(Debug, Clone, Copy)]
+pub struct Content<'a> {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub at: i64,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub field: Option<&'a str>,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub comment_id: Option<i64>,
+    /// None when the event records no comment, or when its comment is gone.
+    pub comment: Option<CommentContent<'a>>,
+}
+
+/// The hash of an event chained to `prev`. Every field is length-prefixed and absent values
+/// are told from empty ones, so no two different events encode the same.
+pub fn hash(prev: &[u8], c: &Content) -> [u8; 32] {
+    fn bytes(h: &mut Sha256, b: &[u8]) {
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    }
+    fn text(h: &mut Sha256, s: Option<&str>) {
+        match s {
+            None => h.update([0]),
+            Some(s) => {
+                h.update([1]);
+                bytes(h, s.as_bytes());
+            }
+        }
+    }
+    fn int(h: &mut Sha256, n: Option<i64>) {
+        match n {
+            None => h.update([0]),
+            Some(n) => {
+                h.update([1]);
+                h.update(n.to_le_bytes());
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    h.update(b"opsdesk event v1\0");
+    bytes(&mut h, prev);
+    int(&mut h, Some(c.id));
+    int(&mut h, Some(c.ticket_id));
+    int(&mut h, Some(c.at));
+    text(&mut h, Some(c.actor));
+    text(&mut h, Some(c.kind));
+    text(&mut h, c.field);
+    text(&mut h, c.old);
+    text(&mut h, c.new);
+    text(&mut h, c.note);
+    int(&mut h, c.comment_id);
+    match &c.comment {
+        None => h.update([0]),
+        Some(m) => {
+            h.update([1]);
+            int(&mut h, Some(m.at));
+            text(&mut h, Some(m.author));
+            text(&mut h, Some(m.body));
+            int(&mut h, Some(i64::from(m.internal)));
+        }
+    }
+    h.finalize().into()
+}
+
+/// Lower-case hex, as `audit verify` prints hashes.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The newest event's id and hash: what the next event is chained to.
+pub fn head(conn: &Connection) -> Result<(i64, Vec<u8>)> {
+    let last = conn
+        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?)))
+        .optional()?;
+    Ok(match last {
+        Some((id, hash)) => (id, hash.unwrap_or_default()),
+        None => (0, GENESIS.to_vec()),
+    })
+}
+
+/// A comment's content, for the event that records it.
+pub fn comment(conn: &Connection, id: i64) -> Result<Option<(i64, String, String, bool)>> {
+    Ok(conn
+        .prepare_cached("SELECT at, author, body, internal FROM comments WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?)
+}
+
+/// Every event with its comment, in chain order, from `after` on (`after` excluded).
+const WALK: &str = "SELECT e.id, e.ticket_id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, \
+     e.comment_id, e.hash, c.at, c.author, c.body, c.internal \
+     FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
+
+/// One row of [`WALK`], owned.
+struct Walked {
+    id: i64,
+    ticket_id: i64,
+    at: i64,
+    actor: String,
+    kind: String,
+    field: Option<String>,
+    old: Option<String>,
+    new: Option<String>,
+    note: Option<String>,
+    comment_id: Option<i64>,
+    hash: Option<Vec<u8>>,
+    comment: Option<(i64, String, String, bool)>,
+}
+
+impl Walked {
+    fn from_row(r: &Row) -> rusqlite::Result<Walked> {
+        let comment = match r.get::<_, Option<i64>>(11)? {
+            Some(at) => Some((at, r.get(12)?, r.get(13)?, r.get::<_, i64>(14)? != 0)),
+            None => None,
+        };
+        Ok(Walked {
+            id: r.get(0)?,
+            ticket_id: r.get(1)?,
+            at: r.get(2)?,
+            actor: r.get(3)?,
+            kind: r.get(4)?,
+            field: r.get(5)?,
+            old: r.get(6)?,
+            new: r.get(7)?,
+            note: r.get(8)?,
+            comment_id: r.get(9)?,
+            hash: r.get(10)?,
+            comment,
+        })
+    }
+
+    fn content(&self) -> Content<'_> {
+        Content {
+            id: self.id,
+            ticket_id: self.ticket_id,
+            at: self.at,
+            actor: &self.actor,
+            kind: &self.kind,
+            field: self.field.as_deref(),
+            old: self.old.as_deref(),
+            new: self.new.as_deref(),
+            note: self.note.as_deref(),
+            comment_id: self.comment_id,
+            comment: self
+                .comment
+                .as_ref()
+                .map(|(at, author, body, internal)| CommentContent {
+                    at: *at,
+                    author,
+                    body,
+                    internal: *internal,
+                }),
+        }
+    }
+}
+
+/// Rows read at a time: the walk never holds a statement open over rows it writes.
+const PAGE: i64 = 10_000;
+
+/// Walks the chain in id order, calling `each` with an event's id, ticket row id, kind, its
+/// stored hash and the hash its content and the previous stored hash give. Stops early when
+/// `each` returns false.
+fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
+    let mut prev = GENESIS.to_vec();
+    let mut after = 0;
+    loop {
+        let page = conn
+            .prepare_cached(WALK)?
+            .query_map(params![after, PAGE], Walked::from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let Some(last) = page.last() else { return Ok(()) };
+        after = last.id;
+        for w in &page {
+            let computed = hash(&prev, &w.content());
+            if !each(w, &computed)? {
+                return Ok(());
+            }
+            prev = w.hash.clone().unwrap_or_default();
+        }
+    }
+}
+
+/// Chains every event that has no hash yet (the desks written before version 9). Runs in the
+/// migration's transaction, with the append-only trigger lifted for it.
+pub fn backfill(conn: &Connection) -> Result<()> {
+    let mut computed_prev = GENESIS;
+    let mut after = 0;
+    loop {
+        let page = conn
+            .prepare_cached(WALK)?
+            .query_map(params![after, PAGE], Walked::from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let Some(last) = page.last() else { return Ok(()) };
+        after = last.id;
+        let mut set = conn.prepare_cached("UPDATE events SET hash = ?1 WHERE id = ?2")?;
+        for w in &page {
+            computed_prev = hash(&computed_prev, &w.content());
+            set.execute(params![computed_prev.as_slice(), w.id])?;
+        }
+    }
+}
+
+/// The first event whose stored hash is not what its content and the link before it give.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    pub event: i64,
+    /// The event before it in the chain (0: none).
+    pub after: i64,
+    pub ticket_rowid: i64,
+    pub kind: String,
+    pub at: i64,
+    pub actor: String,
+}
+
+/// What a walk of the chain found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Events checked (up to and including a break).
+    pub events: u64,
+    /// The newest event's id and hash, when the chain holds.
+    pub head: Option<(i64, [u8; 32])>,
+    pub broken: Option<Break>,
+    /// Whether an event's hash equals the one asked for (None: none asked).
+    pub expected_found: Option<bool>,
+}
+
+/// Walks the whole chain in one read.
+pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<Verdict> {
+    let mut v = Verdict {
+        events: 0,
+        head: None,
+        broken: None,
+        expected_found: expect.map(|_| false),
+    };
+    let mut before = 0;
+    walk(conn, |w, computed| {
+        v.events += 1;
+        if w.hash.as_deref() != Some(computed.as_slice()) {
+            v.broken = Some(Break {
+                event: w.id,
+                after: before,
+                ticket_rowid: w.ticket_id,
+                kind: w.kind.clone(),
+                at: w.at,
+                actor: w.actor.clone(),
+            });
+            v.head = None;
+            return Ok(false);
+        }
+        if expect == Some(computed.as_slice()) {
+            v.expected_found = Some(true);
+        }
+        v.head = Some((w.id, *computed));
+        before = w.id;
+        Ok(true)
+    })?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event<'a>() -> Content<'a> {
+        Content {
+            id: 7,
+            ticket_id: 3,
+            at: 1_000,
+            actor: "alice",
+            kind: "field",
+            field: Some("title"),
+            old: Some("ab"),
+            new: Some("c"),
+            note: None,
+            comment_id: None,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn every_part_of_an_event_and_the_link_before_it_count() {
+        let base = hash(&GENESIS, &event());
+        assert_eq!(base, hash(&GENESIS, &event()), "the same event hashes the same");
+        let variants = [
+            Content { id: 8, ..event() },
+            Content {
+                ticket_id: 4,
+                ..event()
+            },
+            Content { at: 1_001, ..event() },
+            Content {
+                actor: "bob",
+                ..event()
+            },
+            // Text moved across a boundary, and absent told from empty.
+            Content {
+                old: Some("a"),
+                new: Some("bc"),
+                ..event()
+            },
+            Content {
+                note: Some(""),
+                ..event()
+            },
+            Content { field: None, ..event() },
+            Content {
+                comment_id: Some(1),
+                ..event()
+            },
+            Content {
+                comment: Some(CommentContent {
+                    at: 1,
+                    author: "alice",
+                    body: "",
+                    internal: false,
+                }),
+                ..event()
+            },
+        ];
+        for v in &variants {
+            assert_ne!(hash(&GENESIS, v), base, "{v:?}");
+        }
+        assert_ne!(hash(&[1; 32], &event()), base, "the previous hash counts");
+        let with = |internal| {
+            hash(
+                &GENESIS,
+                &Content {
+                    comment: Some(CommentContent {
+                        at: 1,
+                        author: "a",
+                        body: "b",
+                        internal,
+                    }),
+                    ..event()
+                },
+            )
+        };
+        assert_ne!(with(true), with(false));
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+    }
+}
