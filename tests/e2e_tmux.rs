@@ -1,60 +1,13 @@
 //! The real binary in a real terminal (tmux, 80×24): an incident from new to closed by keys,
 //! checked afterwards with `opsdesk show --json`. `.ci/run` installs tmux when it is missing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (apt-get install tmux; .ci/run does it)")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "desk"]).stdout).to_string()
-    }
-
-    /// Waits until the screen shows `text`, for at most 10 s, and returns the screen.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited 10 s for {text:?}; the screen is:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "desk"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        assert!(self.run(&["send-keys", "-t", "desk", "-l", text]).status.success());
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
+use common::tmux::Tmux;
 
 fn opsdesk(db: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_opsdesk"))

@@ -1,6 +1,8 @@
 //! Helpers for driving the real binary against a desk in a temporary folder.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
