@@ -15,4 +15,5 @@ pub mod present;
 pub mod seed;
 pub mod store;
 pub mod text;
+pub mod tomlfile;
 pub mod tui;

@@ -585,7 +585,10 @@ fn a_configured_priority_matrix_is_used() {
     assert_eq!(json(&env, &["show", "INC-1"])["priority"], 1);
     std::fs::write(env.config_dir().join("config.toml"), "[priority]\nmatrix = [[1, 2]]\n").expect("write");
     let err = env.fails(&["list"], 1);
-    assert!(err.contains("config.toml:2: the priority matrix has 3 rows"), "{err}");
+    assert!(
+        err.contains("config.toml:2: key `priority.matrix`: the priority matrix has 3 rows"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -875,3 +875,37 @@ fn dashboard_shows_the_period_and_the_backlog_now() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.pane, Pane::Queue);
 }
+
+thread_local! {
+    static SEEDED: std::cell::RefCell<Option<(tempfile::TempDir, App)>> = const { std::cell::RefCell::new(None) };
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(200))]
+
+    /// Whatever is typed into the queue's filter (nucleo's syntax `^ $ ! '` included, any
+    /// Unicode, controls), the queue narrows without a panic and every screen size draws.
+    #[test]
+    fn the_queue_filter_takes_anything_typed(text in proptest::prop_oneof![
+        "[\\^$!' |a-zA-Z0-9-]{0,12}",
+        "\\PC{0,16}",
+        proptest::prelude::any::<String>(),
+    ]) {
+        SEEDED.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let (_, app) = cell.get_or_insert_with(seeded);
+            let all = app.queue.total();
+            key(app, KeyCode::Esc);
+            keys(app, "/");
+            for c in text.chars() {
+                key(app, KeyCode::Char(c));
+            }
+            assert!(app.queue.len() <= all);
+            for (w, h) in [(80, 24), (20, 6), (200, 50)] {
+                let _ = screen(app, w, h);
+            }
+            key(app, KeyCode::Backspace);
+            key(app, KeyCode::Esc);
+        });
+    }
+}

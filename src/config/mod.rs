@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::domain::{Lifecycles, Matrix};
+use crate::tomlfile::line_of;
 
 mod sla;
 pub use sla::SlaConfig;
@@ -75,12 +76,12 @@ struct RawConfig {
     priority: RawPriority,
     /// Key bindings over the defaults of assets/keymap.toml: `key = "action"`.
     #[serde(default)]
-    keys: std::collections::BTreeMap<String, String>,
+    keys: std::collections::BTreeMap<String, toml::Spanned<String>>,
     /// Whether the terminal desk takes the mouse (click selects, wheel scrolls).
     mouse: Option<bool>,
     /// Saved views of the queue, after the built-in ones.
     #[serde(default)]
-    views: Vec<ViewSpec>,
+    views: Vec<toml::Spanned<ViewSpec>>,
     /// SLA calendars, targets and the escalation command.
     #[serde(default)]
     sla: sla::RawSla,
@@ -163,12 +164,16 @@ impl ViewSpec {
         ]
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// What is wrong with the view, and with which of its keys.
+    fn check(&self) -> Result<(), (&'static str, String)> {
         if self.name.trim().is_empty() {
-            return Err("a view needs a name".into());
+            return Err(("name", "a view needs a name".into()));
         }
         if let Some(p) = self.priority.iter().find(|p| !(1..=5).contains(*p)) {
-            return Err(format!("view `{}`: priority {p} is not between 1 and 5", self.name));
+            return Err((
+                "priority",
+                format!("view `{}`: priority {p} is not between 1 and 5", self.name),
+            ));
         }
         Ok(())
     }
@@ -212,20 +217,24 @@ impl Default for Config {
     }
 }
 
-fn line_of(source: &str, offset: usize) -> usize {
-    source.as_bytes()[..offset.min(source.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Ok(Some(s)),
+    let file = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            ConfigError {
+                line: bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+                message: format!(
+                    "not UTF-8 text (byte 0x{:02x}); save the file as UTF-8",
+                    bytes.get(at).copied().unwrap_or_default()
+                ),
+                file,
+            }
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ConfigError {
-            file: path.display().to_string(),
+            file,
             line: 0,
             message: format!("cannot read: {e}"),
         }),
@@ -238,19 +247,36 @@ impl Config {
         let mut config = Config::default();
         let file = paths.config_file();
         if let Some(source) = read_optional(&file)? {
-            let raw: RawConfig = toml::from_str(&source).map_err(|e| ConfigError {
-                file: file.display().to_string(),
-                line: e.span().map_or(0, |s| line_of(&source, s.start)),
-                message: e.message().trim().to_string(),
+            let shown = file.display().to_string();
+            let at = |span: std::ops::Range<usize>, message: String| ConfigError {
+                file: shown.clone(),
+                line: line_of(&source, span.start),
+                message,
+            };
+            let raw: RawConfig = toml::from_str(&source).map_err(|e| {
+                let (line, message) = crate::tomlfile::describe(&source, &e);
+                ConfigError {
+                    file: shown.clone(),
+                    line,
+                    message,
+                }
             })?;
             config.user = raw.user;
-            config.keys = raw.keys;
+            // Checked here, so a wrong key fails every command, not only the terminal desk.
+            for (key, action) in &raw.keys {
+                let one = std::collections::BTreeMap::from([(key.clone(), action.get_ref().clone())]);
+                crate::tui::keymap::Keymap::with_overrides(&one)
+                    .map_err(|e| at(action.span(), format!("key `keys.{key}`: {e}")))?;
+            }
+            config.keys = raw.keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
             config.mouse = raw.mouse.unwrap_or(true);
             for v in raw.views {
-                v.check().map_err(|message| ConfigError {
-                    file: file.display().to_string(),
-                    line: 0,
-                    message,
+                let span = v.span();
+                let v = v.into_inner();
+                v.check().map_err(|(key, message)| ConfigError {
+                    file: shown.clone(),
+                    line: crate::tomlfile::line_of_key(&source, span.clone(), key),
+                    message: format!("key `views.{key}`: {message}"),
                 })?;
                 config.views.push(v);
             }

@@ -100,6 +100,16 @@ impl Default for SlaConfig {
     }
 }
 
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
 impl RawSla {
     pub(super) fn build(self, file: &str, source: &str) -> Result<SlaConfig, ConfigError> {
         let at = |span: std::ops::Range<usize>, message: String| ConfigError {
@@ -114,7 +124,10 @@ impl RawSla {
             if name == sla::ALWAYS {
                 return Err(at(
                     span,
-                    format!("sla.calendars: `{}` is built in and cannot be redefined", sla::ALWAYS),
+                    format!(
+                        "key `sla.calendars.{name}`: `{}` is built in and cannot be redefined",
+                        sla::ALWAYS
+                    ),
                 ));
             }
             let week = [
@@ -126,10 +139,29 @@ impl RawSla {
                 raw.saturday.as_deref(),
                 raw.sunday.as_deref(),
             ];
-            let cal = sla::business_calendar(raw.zone.get_ref(), week, &raw.holidays)
-                .map_err(|m| at(span.clone(), format!("sla.calendars.{name}: {m}")))?;
+            let cal = sla::business_calendar(raw.zone.get_ref(), week, &raw.holidays).map_err(|m| {
+                // The key whose value the message quotes.
+                let quoted = |v: &str| m.contains(&format!("`{v}`"));
+                let key = if quoted(raw.zone.get_ref()) {
+                    "zone"
+                } else {
+                    WEEKDAYS
+                        .iter()
+                        .zip(week)
+                        .find(|(_, v)| v.is_some_and(quoted))
+                        .map_or("holidays", |(day, _)| day)
+                };
+                ConfigError {
+                    file: file.to_string(),
+                    line: crate::tomlfile::line_of_key(source, span.clone(), key),
+                    message: format!("key `sla.calendars.{name}.{key}`: {m}"),
+                }
+            })?;
             if cal.hours().iter().all(Option::is_none) {
-                return Err(at(span, format!("sla.calendars.{name}: no weekday has opening hours")));
+                return Err(at(
+                    span,
+                    format!("key `sla.calendars.{name}`: no weekday has opening hours"),
+                ));
             }
             calendars.insert(name, Hours::Business(cal));
         }
@@ -142,26 +174,34 @@ impl RawSla {
         for (i, raw) in self.targets.into_iter().enumerate() {
             let span = raw.span();
             let raw = raw.into_inner();
-            let here = |m: String| at(span.clone(), format!("sla.targets[{}]: {m}", i + 1));
+            let here = |key: &str, m: String| ConfigError {
+                file: file.to_string(),
+                line: crate::tomlfile::line_of_key(source, span.clone(), key),
+                message: format!("key `sla.targets[{}].{key}`: {m}", i + 1),
+            };
             let calendar = raw.calendar.unwrap_or_else(|| sla::BUSINESS.to_string());
             let hours = policy.calendars.get(&calendar).ok_or_else(|| {
                 let known: Vec<&str> = policy.calendars.keys().map(String::as_str).collect();
-                here(format!("no calendar `{calendar}` (known: {})", known.join(", ")))
+                here(
+                    "calendar",
+                    format!("no calendar `{calendar}` (known: {})", known.join(", ")),
+                )
             })?;
             let day = hours.business_day();
-            let span_of = |v: Option<String>| -> Result<Option<chrono::Duration>, ConfigError> {
-                v.map(|s| sla::parse_span(&s, day).map_err(&here)).transpose()
+            let span_of = |key: &str, v: Option<String>| -> Result<Option<chrono::Duration>, ConfigError> {
+                v.map(|s| sla::parse_span(&s, day).map_err(|m| here(key, m)))
+                    .transpose()
             };
-            let (own, resolve) = (span_of(raw.own)?, span_of(raw.resolve)?);
+            let (own, resolve) = (span_of("own", raw.own)?, span_of("resolve", raw.resolve)?);
             if own.is_none() && resolve.is_none() {
-                return Err(here("give `own`, `resolve` or both".into()));
+                return Err(here("own", "give `own`, `resolve` or both".into()));
             }
             let priorities = raw.priority.list();
             if priorities.is_empty() {
-                return Err(here("`priority` lists no priority".into()));
+                return Err(here("priority", "`priority` lists no priority".into()));
             }
             if let Some(p) = priorities.iter().find(|p| !(1..=5).contains(*p)) {
-                return Err(here(format!("priority {p} is not between 1 and 5")));
+                return Err(here("priority", format!("priority {p} is not between 1 and 5")));
             }
             let kinds = raw
                 .kind
@@ -187,7 +227,7 @@ impl RawSla {
             if cmd.first().is_none_or(|c| c.trim().is_empty()) {
                 return Err(at(
                     span,
-                    "sla.command: give the program first, then its arguments".into(),
+                    "key `sla.command`: give the program first, then its arguments".into(),
                 ));
             }
             out.command = Some(cmd);
@@ -195,7 +235,7 @@ impl RawSla {
         if let Some(t) = self.timeout {
             let span = t.span();
             if *t.get_ref() == 0 || *t.get_ref() > 3600 {
-                return Err(at(span, "sla.timeout: seconds between 1 and 3600".into()));
+                return Err(at(span, "key `sla.timeout`: seconds between 1 and 3600".into()));
             }
             out.timeout = std::time::Duration::from_secs(*t.get_ref());
         }
@@ -250,34 +290,34 @@ mod tests {
         let cases = [
             (
                 "[[sla.targets]]\npriority = 3\nresolve = \"3 days\"\n",
-                2,
+                4,
                 "`3 days` is not a time span",
             ),
             (
                 "[[sla.targets]]\npriority = 9\nresolve = \"3h\"\n",
-                2,
+                3,
                 "priority 9 is not between 1 and 5",
             ),
             ("[[sla.targets]]\npriority = 1\n", 2, "give `own`, `resolve` or both"),
             (
                 "[[sla.targets]]\npriority = 1\nown = \"1h\"\ncalendar = \"moon\"\n",
-                2,
+                5,
                 "no calendar `moon`",
             ),
             (
                 "[sla.calendars.x]\nzone = \"Mars/Base\"\nmonday = \"09:00-17:00\"\n",
-                2,
+                3,
                 "not a time zone",
             ),
             (
                 "[sla.calendars.x]\nzone = \"UTC\"\nmonday = \"17:00-09:00\"\n",
-                2,
+                4,
                 "opening must come before closing",
             ),
             ("[sla.calendars.x]\nzone = \"UTC\"\n", 2, "no weekday has opening hours"),
             (
                 "[sla.calendars.x]\nzone = \"UTC\"\nmonday = \"09:00-17:00\"\nholidays = [\"xmas\"]\n",
-                2,
+                5,
                 "holiday `xmas`",
             ),
             (
@@ -291,6 +331,7 @@ mod tests {
         for (text, line, message) in cases {
             let e = build(&format!("[sla]\n{}", text.trim_start_matches("[sla]\n"))).expect_err(text);
             assert!(e.message.contains(message), "{text}: {e}");
+            assert!(e.message.starts_with("key `sla."), "the key is named: {e}");
             assert_eq!(e.line, line, "{text}: {e}");
         }
     }

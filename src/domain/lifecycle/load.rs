@@ -83,8 +83,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        crate::tomlfile::line_of(self.source, offset)
     }
     fn err<T>(&self, offset: usize, message: impl Into<String>) -> Result<T, LifecycleError> {
         Err(LifecycleError {
@@ -102,8 +101,12 @@ impl Lifecycles {
         let raw: RawFile = match toml::from_str(source) {
             Ok(r) => r,
             Err(e) => {
-                let at = e.span().map_or(0, |s| s.start);
-                return ck.err(at, e.message().trim().to_string());
+                let (line, message) = crate::tomlfile::describe(source, &e);
+                return Err(LifecycleError {
+                    file: file.to_string(),
+                    line,
+                    message,
+                });
             }
         };
         let mut enums = BTreeMap::new();
