@@ -433,7 +433,7 @@ fn cmdb_tree_find_a_ci_and_jump_to_its_tickets_and_back() {
     assert!(screen(&app, 100, 30).contains("CI email-db"));
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.pane, Pane::Cmdb);
-    assert!(app.queue.only.is_none());
+    assert!(app.queue.only().is_none());
     assert_eq!(
         app.cmdb
             .as_ref()

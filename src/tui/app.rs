@@ -503,10 +503,10 @@ impl App {
         if self.queue.set_view(0) {
             self.load_view()?;
         }
-        self.queue.only = Some(Only {
+        self.queue.set_only(Some(Only {
             label: format!("CI {name}"),
             rowids,
-        });
+        }));
         self.refresh_view();
         self.queue.select(0);
         self.return_to = Some(Pane::Cmdb);
@@ -709,8 +709,8 @@ impl App {
                     self.refresh_visible_pane()?;
                 } else if matches!(self.pane, Pane::Detail | Pane::Cmdb | Pane::Calendar | Pane::Dashboard) {
                     self.pane = Pane::Queue;
-                } else if self.queue.only.is_some() {
-                    self.queue.only = None;
+                } else if self.queue.only().is_some() {
+                    self.queue.set_only(None);
                     self.refresh_view();
                     if let Some(pane) = self.return_to.take() {
                         self.pane = pane;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-use nucleo_matcher::{Config, Matcher, Utf32Str};
+use nucleo_matcher::{Config, Matcher, Utf32String};
 
 use crate::domain::sla::{Clock, Phase, Standing};
 use crate::store::tickets::QueueRow;
@@ -79,8 +79,9 @@ pub struct Row {
     /// The SLA clock an operator watches (time to own until owned, then time to resolve),
     /// for open tickets that have one.
     pub clock: Option<Clock>,
-    /// What the fuzzy filter matches against: id, title, assignee and CI.
-    haystack: String,
+    /// What the fuzzy filter matches against: id, title, assignee and CI, kept in the
+    /// matcher's own form so a keystroke does not convert every row again.
+    haystack: Utf32String,
 }
 
 impl Row {
@@ -90,14 +91,14 @@ impl Row {
         Row { row, clock, haystack }
     }
 
-    fn haystack_of(row: &QueueRow) -> String {
-        format!(
+    fn haystack_of(row: &QueueRow) -> Utf32String {
+        Utf32String::from(format!(
             "{} {} {} {}",
             row.id,
             row.title,
             row.assignee.as_deref().unwrap_or(""),
             row.ci.as_deref().unwrap_or("")
-        )
+        ))
     }
 
     /// Sets the first CI, which only the filter's text depends on.
@@ -134,10 +135,29 @@ pub struct Queue {
     pub reverse: bool,
     pub filter: String,
     pub marks: BTreeSet<i64>,
-    /// When set, only these tickets are shown (whatever the view).
-    pub only: Option<Only>,
+    /// When set, only these tickets are shown (whatever the view); see [`Queue::set_only`].
+    only: Option<Only>,
     selected: usize,
     matcher: Matcher,
+    /// Bumped whenever the rows or `only` change.
+    generation: u64,
+    /// The rows the view admits, in its order, and what that was worked out from: the
+    /// filter only narrows this, so a keystroke in it does not sort the whole queue again.
+    ordered: Vec<usize>,
+    ordered_for: Option<OrderKey>,
+}
+
+/// Everything the view's order depends on.
+#[derive(Debug, Clone, PartialEq)]
+struct OrderKey {
+    generation: u64,
+    view: usize,
+    views: usize,
+    sort: SortBy,
+    reverse: bool,
+    me: String,
+    /// Only the at-risk view depends on the time.
+    now: Option<DateTime<Utc>>,
 }
 
 impl Queue {
@@ -154,6 +174,9 @@ impl Queue {
             only: None,
             selected: 0,
             matcher: Matcher::new(Config::DEFAULT),
+            generation: 0,
+            ordered: Vec::new(),
+            ordered_for: None,
         };
         q.rows = rows.into_iter().map(Row::new).collect();
         q
@@ -165,6 +188,7 @@ impl Queue {
         let keep = self.selected_row().map(|r| r.row.rowid);
         // `shown` indexes the old rows: drop it before anything looks through it.
         self.shown.clear();
+        self.generation += 1;
         self.rows = rows.into_iter().map(Row::new).collect();
         let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
         self.marks.retain(|m| ids.contains(m));
@@ -185,6 +209,7 @@ impl Queue {
         let mut incoming: std::collections::HashMap<i64, QueueRow> =
             changed.into_iter().map(|r| (r.rowid, r)).collect();
         self.shown.clear();
+        self.generation += 1;
         let old = std::mem::take(&mut self.rows);
         for r in old {
             match incoming.remove(&r.row.rowid) {
@@ -221,57 +246,44 @@ impl Queue {
         }
     }
 
+    /// Shows only these tickets (whatever the view), or every ticket of the view again.
+    pub fn set_only(&mut self, only: Option<Only>) {
+        self.only = only;
+        self.generation += 1;
+    }
+
+    pub fn only(&self) -> Option<&Only> {
+        self.only.as_ref()
+    }
+
     /// Recomputes what is shown from the view, the filter and the sort.
     pub fn refresh(&mut self, me: &str, now: DateTime<Utc>) {
         let keep = self.selected_row().map(|r| r.row.rowid);
-        let only = self.only.as_ref();
-        let mut shown: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| {
-                admits(
-                    &self.views[self.view.min(self.views.len().saturating_sub(1))],
-                    &self.rows[i],
-                    me,
-                    now,
-                )
-            })
-            .filter(|&i| only.is_none_or(|o| o.rowids.contains(&self.rows[i].row.rowid)))
-            .collect();
-        let rows = &self.rows;
-        let key_cmp = |a: &usize, b: &usize| {
-            let (x, y) = (&rows[*a], &rows[*b]);
-            let primary = match self.sort {
-                SortBy::Priority => x.row.priority.cmp(&y.row.priority),
-                SortBy::Due => x.breach_key().cmp(&y.breach_key()),
-                SortBy::Id => (x.row.id.kind, x.row.id.number).cmp(&(y.row.id.kind, y.row.id.number)),
-                SortBy::State => x.row.state.cmp(&y.row.state),
-                SortBy::Assignee => x.row.assignee.cmp(&y.row.assignee),
-                SortBy::Age => x.row.created_at.cmp(&y.row.created_at),
-                SortBy::Title => x.row.title.to_lowercase().cmp(&y.row.title.to_lowercase()),
-            };
-            primary
-                .then(x.row.priority.cmp(&y.row.priority))
-                .then(x.row.created_at.cmp(&y.row.created_at))
-                .then(x.row.rowid.cmp(&y.row.rowid))
+        let key = OrderKey {
+            generation: self.generation,
+            view: self.view,
+            views: self.views.len(),
+            sort: self.sort,
+            reverse: self.reverse,
+            me: me.to_string(),
+            now: self.view().at_risk.then_some(now),
         };
-        if self.view().closed && self.sort == SortBy::Due {
-            shown.sort_by(|a, b| rows[*b].row.updated_at.cmp(&rows[*a].row.updated_at));
-        } else {
-            shown.sort_by(key_cmp);
+        if self.ordered_for.as_ref() != Some(&key) {
+            self.ordered = self.order(me, now);
+            self.ordered_for = Some(key);
         }
-        if self.reverse {
-            shown.reverse();
-        }
+        let mut shown = self.ordered.clone();
         if !self.filter.trim().is_empty() {
             let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
-            let mut buf = Vec::new();
+            let rows = &self.rows;
             let mut scored: Vec<(u32, usize, usize)> = Vec::new();
             for (order, i) in shown.iter().enumerate() {
-                if let Some(score) = pattern.score(Utf32Str::new(&rows[*i].haystack, &mut buf), &mut self.matcher) {
+                if let Some(score) = pattern.score(rows[*i].haystack.slice(..), &mut self.matcher) {
                     scored.push((score, order, *i));
                 }
             }
             // Best match first; equal scores keep the view's order.
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             shown = scored.into_iter().map(|(_, _, i)| i).collect();
         }
         self.shown = shown;
@@ -279,6 +291,36 @@ impl Queue {
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
         }
+    }
+
+    /// The rows the view admits, in its order. Each row's sort key is worked out once.
+    fn order(&self, me: &str, now: DateTime<Utc>) -> Vec<usize> {
+        let view = self.view();
+        let only = self.only.as_ref();
+        let rows = &self.rows;
+        let mut shown: Vec<usize> = (0..rows.len())
+            .filter(|&i| admits(view, &rows[i], me, now))
+            .filter(|&i| only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)))
+            .collect();
+        // Ties: priority, then age, then the row (unique), so the order is total.
+        let tie = |i: usize| (rows[i].row.priority, rows[i].row.created_at, rows[i].row.rowid);
+        if view.closed && self.sort == SortBy::Due {
+            shown.sort_by_cached_key(|&i| std::cmp::Reverse(rows[i].row.updated_at));
+        } else {
+            match self.sort {
+                SortBy::Priority => shown.sort_by_cached_key(|&i| tie(i)),
+                SortBy::Due => shown.sort_by_cached_key(|&i| (rows[i].breach_key(), tie(i))),
+                SortBy::Id => shown.sort_by_cached_key(|&i| ((rows[i].row.id.kind, rows[i].row.id.number), tie(i))),
+                SortBy::State => shown.sort_by_cached_key(|&i| (rows[i].row.state.clone(), tie(i))),
+                SortBy::Assignee => shown.sort_by_cached_key(|&i| (rows[i].row.assignee.clone(), tie(i))),
+                SortBy::Age => shown.sort_by_cached_key(|&i| (rows[i].row.created_at, tie(i))),
+                SortBy::Title => shown.sort_by_cached_key(|&i| (rows[i].row.title.to_lowercase(), tie(i))),
+            }
+        }
+        if self.reverse {
+            shown.reverse();
+        }
+        shown
     }
 
     fn select_rowid(&mut self, rowid: i64) {
@@ -542,6 +584,45 @@ mod tests {
         q.filter = "db-01".into();
         q.refresh("alice", now());
         assert_eq!(q.len(), 5);
+    }
+
+    /// The view's order is kept between refreshes; each thing it depends on works it out again.
+    #[test]
+    fn the_kept_order_follows_sort_reverse_view_only_rows_and_operator() {
+        let mut q = queue();
+        q.filter = "i".into();
+        q.refresh("alice", now());
+        let by_due = ids(&q);
+        q.filter.clear();
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![2, 5, 3, 1, 4], "the filter does not keep its narrowing");
+        q.sort = SortBy::Title;
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![2, 3, 4, 1, 5], "sort");
+        q.reverse = true;
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![5, 1, 4, 3, 2], "reverse");
+        q.reverse = false;
+        q.sort = SortBy::Due;
+        let mine = q.views.iter().position(|v| v.name == "my work").expect("view");
+        q.set_view(mine);
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![5, 1], "view");
+        q.refresh("bob", now());
+        assert_eq!(ids(&q), vec![3], "the operator of `my work`");
+        q.set_view(0);
+        q.set_only(Some(Only {
+            label: "two".into(),
+            rowids: [1, 4].into_iter().collect(),
+        }));
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), vec![1, 4], "only");
+        q.set_only(None);
+        q.merge(vec![row(6, Kind::Incident, 1, 9, None, "Disk full")], "alice", now());
+        assert_eq!(ids(&q), vec![6, 2, 5, 3, 1, 4], "rows merged");
+        q.filter = "i".into();
+        q.refresh("alice", now());
+        assert!(ids(&q).contains(&6) && ids(&q).len() > by_due.len(), "{:?}", ids(&q));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         q.sort.name(),
         if q.reverse { " ↓" } else { "" }
     );
-    if let Some(only) = &q.only {
+    if let Some(only) = q.only() {
         title = format!(" {} · {} open · esc back ", inert(&only.label, false), q.len());
     }
     if !q.filter.is_empty() {
