@@ -10,11 +10,13 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
 use opsdesk::tui::app::App;
+use opsdesk::tui::input::handle_key;
 use opsdesk::tui::keymap::Keymap;
 use opsdesk::tui::theme::Theme;
 use opsdesk::tui::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 const THEME: Theme = Theme { color: true };
 
@@ -32,6 +34,47 @@ fn benches(c: &mut Criterion) {
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         g.bench_function("queue_frame_120x40", |b| {
             b.iter(|| term.draw(|f| ui::draw(f, &app, &THEME)).map(|_| ()).expect("draw"))
+        });
+    }
+    {
+        // Keystrokes that read the desk, on 100,000 tickets: the key handled and the frame
+        // drawn. Moving the selection; opening a ticket (its fields, CIs and whole timeline);
+        // back to the queue.
+        let mut app = open_app(100_000);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let press = |app: &mut App, code: KeyCode| handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
+        g.bench_function("keystroke_move_down_100000", |b| {
+            b.iter(|| {
+                press(&mut app, KeyCode::Down);
+                term.draw(|f| ui::draw(f, &app, &THEME)).map(|_| ()).expect("draw")
+            })
+        });
+        g.bench_function("keystroke_open_ticket_100000", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    press(&mut app, KeyCode::Down);
+                    let t = Instant::now();
+                    press(&mut app, KeyCode::Enter);
+                    term.draw(|f| ui::draw(f, &app, &THEME)).expect("draw");
+                    total += t.elapsed();
+                    press(&mut app, KeyCode::Esc);
+                }
+                total
+            })
+        });
+        g.bench_function("keystroke_back_to_queue_100000", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    press(&mut app, KeyCode::Enter);
+                    let t = Instant::now();
+                    press(&mut app, KeyCode::Esc);
+                    term.draw(|f| ui::draw(f, &app, &THEME)).expect("draw");
+                    total += t.elapsed();
+                }
+                total
+            })
         });
     }
     for n in [100_000, 1_000_000] {
