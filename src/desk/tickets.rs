@@ -5,6 +5,7 @@ use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::{Desk, DeskError, Result, desk_actor, local_offset, short_time};
+use crate::config::Config;
 use crate::domain::rules::{self, Context, Draft, Outcome};
 use crate::domain::{Actor, Kind, Ticket, TicketId};
 use crate::store::cmdb::{self as store_cmdb, Ci};
@@ -199,69 +200,10 @@ impl Desk {
     /// Opens a ticket; `cis` are linked to it in the same transaction. An incident raised on a
     /// CI that a business service depends on, with no impact given, is given impact 1 (high),
     /// and the note says which service.
-    pub fn create_ticket(&mut self, kind: Kind, mut draft: Draft, cis: &[String]) -> Result<Created> {
-        let user = &self.user;
-        let lifecycles = &self.config.lifecycles;
-        let matrix = &self.config.matrix;
-        self.store.write(|tx| {
-            let now = Utc::now();
-            let actor = desk_actor(tx, user, now)?;
-            let operators = Self::operator_names(tx)?;
-            let ctx = Context {
-                actor: &actor,
-                now,
-                operators: &operators,
-                linked_cis: cis.len(),
-                local_offset: local_offset(),
-                frozen_by: &[],
-            };
-            let linked: Vec<Ci> = cis.iter().map(|n| ci_by_name(tx, n)).collect::<Result<_>>()?;
-            let mut notes = Vec::new();
-            if kind == Kind::Incident && draft.impact.is_none() && !linked.is_empty() {
-                let classes = store_cmdb::names(tx)?;
-                let edges = store_cmdb::edges(tx)?;
-                let is_service = |id: i64| classes.get(&id).is_some_and(|(_, class)| class == "business_service");
-                let hit = linked.iter().find_map(|ci| {
-                    crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service)
-                        .first()
-                        .map(|(service, _, _)| {
-                            (
-                                ci.name.clone(),
-                                classes.get(service).map(|(n, _)| n.clone()).unwrap_or_default(),
-                            )
-                        })
-                });
-                if let Some((ci, service)) = hit {
-                    draft.impact = Some(1);
-                    notes.push(format!("impact 1 (high): business service {service} depends on {ci}"));
-                }
-            }
-            let ticket = rules::create(kind, draft, lifecycles, matrix, &ctx)?;
-            let open = lifecycles.get(kind).is_open(&ticket.state);
-            let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
-            crate::store::sla::refresh(tx, &self.config.sla.policy, lifecycles, rowid, rowid)?;
-            let created = NewEvent {
-                kind: "created",
-                field: Some("state"),
-                new: Some(&ticket.state),
-                note: Some(&ticket.title),
-                ..NewEvent::default()
-            };
-            store_tickets::append_event(tx, rowid, now, &actor.name, &created)?;
-            for ci in &linked {
-                if store_cmdb::link_ticket(tx, rowid, ci.rowid)? {
-                    let e = NewEvent {
-                        kind: "ci_link",
-                        new: Some(&ci.name),
-                        ..NewEvent::default()
-                    };
-                    store_tickets::append_event(tx, rowid, now, &actor.name, &e)?;
-                }
-            }
-            let mut ticket = ticket;
-            ticket.id = id;
-            Ok(Created { id, ticket, notes })
-        })
+    pub fn create_ticket(&mut self, kind: Kind, draft: Draft, cis: &[String]) -> Result<Created> {
+        let (config, user) = (&self.config, &self.user);
+        self.store
+            .write(|tx| create_in(tx, config, user, kind, draft, cis, Utc::now()))
     }
 
     /// Writes what a domain decision produced, with its events, if the ticket is still at the
@@ -309,56 +251,8 @@ impl Desk {
             &Context,
         ) -> Result<Outcome, crate::domain::Refusal>,
     ) -> Result<Outcome> {
-        let user = &self.user;
-        let config = &self.config;
-        self.store.write(|tx| {
-            let now = Utc::now();
-            let stored = load(tx, id)?;
-            check_version(tx, &stored, expected)?;
-            let actor = desk_actor(tx, user, now)?;
-            let operators = Self::operator_names(tx)?;
-            let cis = store_cmdb::count_for_ticket(tx, stored.rowid)?;
-            let ctx = Context {
-                actor: &actor,
-                now,
-                operators: &operators,
-                linked_cis: cis,
-                local_offset: local_offset(),
-                frozen_by: &[],
-            };
-            let mut out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
-            // A move with a freeze rule is decided again knowing the freezes its window
-            // (as it will be after the move) falls in.
-            let frozen = freezes_for(tx, &config.lifecycles, &stored, &out)?;
-            if !frozen.is_empty() {
-                let ctx = Context {
-                    frozen_by: &frozen,
-                    ..ctx.clone()
-                };
-                out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
-            }
-            let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
-            Self::commit(
-                tx,
-                &config.lifecycles,
-                &config.sla.policy,
-                &stored,
-                &out,
-                &actor.name,
-                open,
-            )?;
-            for name in &out.overrides {
-                let e = NewEvent {
-                    kind: "freeze_override",
-                    field: Some(name),
-                    note: Some("approved in a freeze window"),
-                    ..NewEvent::default()
-                };
-                store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
-            }
-            out.notes = schedule_notes(tx, &stored, &out)?;
-            Ok(out)
-        })
+        let (config, user) = (&self.config, &self.user);
+        self.store.write(|tx| act_in(tx, config, user, id, expected, decide))
     }
 
     /// Takes transition `name` with field values and a note.
@@ -399,25 +293,9 @@ impl Desk {
 
     /// Adds a comment (or, `internal`, a work note). Final tickets take comments too.
     pub fn comment(&mut self, id: TicketId, text: &str, internal: bool) -> Result<i64> {
-        let body = text.trim_end();
-        if body.trim().is_empty() {
-            return Err(DeskError::Invalid("the comment is empty".into()));
-        }
         let user = &self.user;
-        self.store.write(|tx| {
-            let now = Utc::now();
-            let stored = load(tx, id)?;
-            let actor = desk_actor(tx, user, now)?;
-            let comment_id = store_tickets::add_comment(tx, stored.rowid, now, &actor.name, body, internal)?;
-            let e = NewEvent {
-                kind: if internal { "work_note" } else { "comment" },
-                comment_id: Some(comment_id),
-                ..NewEvent::default()
-            };
-            let event = store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
-            store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
-            Ok(event)
-        })
+        self.store
+            .write(|tx| comment_in(tx, user, id, text, internal, Utc::now()))
     }
 
     /// Links two tickets; the relation follows from their kinds. False if already linked.
@@ -646,6 +524,164 @@ impl Desk {
             Ok(offers)
         })
     }
+}
+
+/// Opens a ticket inside a write transaction (see [`Desk::create_ticket`]).
+pub(super) fn create_in(
+    tx: &Transaction,
+    config: &Config,
+    user: &str,
+    kind: Kind,
+    mut draft: Draft,
+    cis: &[String],
+    now: chrono::DateTime<Utc>,
+) -> Result<Created> {
+    let lifecycles = &config.lifecycles;
+    let matrix = &config.matrix;
+    let actor = desk_actor(tx, user, now)?;
+    let operators = Desk::operator_names(tx)?;
+    let ctx = Context {
+        actor: &actor,
+        now,
+        operators: &operators,
+        linked_cis: cis.len(),
+        local_offset: local_offset(),
+        frozen_by: &[],
+    };
+    let linked: Vec<Ci> = cis.iter().map(|n| ci_by_name(tx, n)).collect::<Result<_>>()?;
+    let mut notes = Vec::new();
+    if kind == Kind::Incident && draft.impact.is_none() && !linked.is_empty() {
+        let classes = store_cmdb::names(tx)?;
+        let edges = store_cmdb::edges(tx)?;
+        let is_service = |id: i64| classes.get(&id).is_some_and(|(_, class)| class == "business_service");
+        let hit = linked.iter().find_map(|ci| {
+            crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service)
+                .first()
+                .map(|(service, _, _)| {
+                    (
+                        ci.name.clone(),
+                        classes.get(service).map(|(n, _)| n.clone()).unwrap_or_default(),
+                    )
+                })
+        });
+        if let Some((ci, service)) = hit {
+            draft.impact = Some(1);
+            notes.push(format!("impact 1 (high): business service {service} depends on {ci}"));
+        }
+    }
+    let ticket = rules::create(kind, draft, lifecycles, matrix, &ctx)?;
+    let open = lifecycles.get(kind).is_open(&ticket.state);
+    let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
+    crate::store::sla::refresh(tx, &config.sla.policy, lifecycles, rowid, rowid)?;
+    let created = NewEvent {
+        kind: "created",
+        field: Some("state"),
+        new: Some(&ticket.state),
+        note: Some(&ticket.title),
+        ..NewEvent::default()
+    };
+    store_tickets::append_event(tx, rowid, now, &actor.name, &created)?;
+    for ci in &linked {
+        if store_cmdb::link_ticket(tx, rowid, ci.rowid)? {
+            let e = NewEvent {
+                kind: "ci_link",
+                new: Some(&ci.name),
+                ..NewEvent::default()
+            };
+            store_tickets::append_event(tx, rowid, now, &actor.name, &e)?;
+        }
+    }
+    let mut ticket = ticket;
+    ticket.id = id;
+    Ok(Created { id, ticket, notes })
+}
+
+/// Runs one decision on one ticket inside a write transaction (see `Desk::act`).
+pub(super) fn act_in(
+    tx: &Transaction,
+    config: &Config,
+    user: &str,
+    id: TicketId,
+    expected: Option<i64>,
+    decide: impl Fn(
+        &crate::domain::Lifecycles,
+        &crate::domain::Matrix,
+        &Ticket,
+        &Context,
+    ) -> Result<Outcome, crate::domain::Refusal>,
+) -> Result<Outcome> {
+    let now = Utc::now();
+    let stored = load(tx, id)?;
+    check_version(tx, &stored, expected)?;
+    let actor = desk_actor(tx, user, now)?;
+    let operators = Desk::operator_names(tx)?;
+    let cis = store_cmdb::count_for_ticket(tx, stored.rowid)?;
+    let ctx = Context {
+        actor: &actor,
+        now,
+        operators: &operators,
+        linked_cis: cis,
+        local_offset: local_offset(),
+        frozen_by: &[],
+    };
+    let mut out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+    // A move with a freeze rule is decided again knowing the freezes its window
+    // (as it will be after the move) falls in.
+    let frozen = freezes_for(tx, &config.lifecycles, &stored, &out)?;
+    if !frozen.is_empty() {
+        let ctx = Context {
+            frozen_by: &frozen,
+            ..ctx.clone()
+        };
+        out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+    }
+    let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
+    Desk::commit(
+        tx,
+        &config.lifecycles,
+        &config.sla.policy,
+        &stored,
+        &out,
+        &actor.name,
+        open,
+    )?;
+    for name in &out.overrides {
+        let e = NewEvent {
+            kind: "freeze_override",
+            field: Some(name),
+            note: Some("approved in a freeze window"),
+            ..NewEvent::default()
+        };
+        store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
+    }
+    out.notes = schedule_notes(tx, &stored, &out)?;
+    Ok(out)
+}
+
+/// Adds a comment or work note inside a write transaction (see [`Desk::comment`]).
+pub(super) fn comment_in(
+    tx: &Transaction,
+    user: &str,
+    id: TicketId,
+    text: &str,
+    internal: bool,
+    now: chrono::DateTime<Utc>,
+) -> Result<i64> {
+    let body = text.trim_end();
+    if body.trim().is_empty() {
+        return Err(DeskError::Invalid("the comment is empty".into()));
+    }
+    let stored = load(tx, id)?;
+    let actor = desk_actor(tx, user, now)?;
+    let comment_id = store_tickets::add_comment(tx, stored.rowid, now, &actor.name, body, internal)?;
+    let e = NewEvent {
+        kind: if internal { "work_note" } else { "comment" },
+        comment_id: Some(comment_id),
+        ..NewEvent::default()
+    };
+    let event = store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
+    store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
+    Ok(event)
 }
 
 #[cfg(test)]
