@@ -11,6 +11,7 @@ pub mod domain;
 pub mod hooks;
 pub mod ics;
 pub mod import;
+pub mod ingest;
 pub mod present;
 pub mod seed;
 pub mod store;

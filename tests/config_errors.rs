@@ -38,7 +38,7 @@ fn not_toml_at_all() {
 fn a_misspelt_key() {
     assert_eq!(
         config("user = \"bob\"\nmosue = true\n"),
-        "2: unknown field `mosue`, expected one of `user`, `priority`, `keys`, `mouse`, `views`, `sla`"
+        "2: unknown field `mosue`, expected one of `user`, `priority`, `keys`, `mouse`, `views`, `sla`, `ingest`"
     );
 }
 
@@ -143,5 +143,13 @@ fn a_lifecycle_of_the_wrong_type() {
     assert_eq!(
         mistake("lifecycles.toml", b"incident = 3\n"),
         "1: key `incident`: invalid type: integer `3`, expected a table"
+    );
+}
+
+#[test]
+fn an_alert_level_out_of_range() {
+    assert_eq!(
+        config("[ingest.alertmanager]\nresolve = true\nimpact = { label = \"severity\", values = { critical = 0 } }\n"),
+        "3: key `ingest.alertmanager.impact`: `critical` = 0: levels are 1 (high), 2 (medium) or 3 (low)"
     );
 }

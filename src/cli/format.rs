@@ -98,6 +98,12 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
             let _ = writeln!(out, "Business services impacted: {}", s.join(", "));
         }
     }
+    if !v.alerts.is_empty() {
+        let _ = writeln!(out, "\nAlerts:");
+        for a in &v.alerts {
+            let _ = writeln!(out, "  {}", inert(&crate::desk::alert_line(a), false));
+        }
+    }
     if !v.links.is_empty() {
         let _ = writeln!(out, "\nLinks:");
         for l in &v.links {

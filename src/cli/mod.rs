@@ -118,6 +118,9 @@ pub enum Command {
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
     Backup { file: PathBuf },
+    /// Take tickets from other tools: Prometheus Alertmanager's webhook payloads.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
     /// Check the timeline: every event carries a hash of the one before it, so a row changed
     /// or removed by hand (with sqlite3, say) breaks the chain. Exit 1 names the first broken
     /// link.
@@ -144,6 +147,19 @@ pub enum SlaCommand {
   opsdesk sla sweep
   */5 * * * *  opsdesk --db /srv/desk/team.db sla sweep --json >> /var/log/opsdesk-sla.log")]
     Sweep,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// Read Alertmanager webhook payloads (version 4) on standard input. A firing alert opens
+    /// an incident, or counts an occurrence on the open incident it opened before; a resolved
+    /// alert adds a work note, and resolves the incident when config.toml's
+    /// [ingest.alertmanager] says `resolve = true`. Labels name the CIs (`service`, `instance`)
+    /// and give impact and urgency (`severity`). All of the input is taken, or none of it.
+    #[command(after_help = "Examples:
+  opsdesk ingest alertmanager < payload.json
+  curl -s localhost:9093/api/v2/alerts ... | opsdesk ingest alertmanager --json")]
+    Alertmanager,
 }
 
 #[derive(Debug, Subcommand)]
@@ -294,6 +310,20 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             }
             Ok(Output(out))
         }
+        Some(Command::Ingest(IngestCommand::Alertmanager)) => {
+            let mut bytes = Vec::new();
+            let limit = crate::ingest::alertmanager::MAX_BYTES as u64 + 1;
+            std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
+                .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+            let payloads =
+                crate::ingest::alertmanager::parse(&bytes).map_err(|e| Failure::new(format!("standard input: {e}")))?;
+            let mut desk = open_desk(&cli, &paths, config)?;
+            let report = desk.ingest_alertmanager(&payloads)?;
+            if cli.json {
+                return Output::json(&report);
+            }
+            Ok(Output(alert_report(&report)))
+        }
         Some(Command::Audit(AuditCommand::Verify { expect })) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             audit(&mut desk, expect.as_deref(), cli.json)
@@ -346,6 +376,37 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             }
         }
     }
+}
+
+fn alert_report(r: &crate::desk::AlertReport) -> String {
+    use crate::desk::AlertAction;
+    let mut out = String::new();
+    for o in &r.outcomes {
+        let id = o.ticket.map(|t| t.to_string()).unwrap_or_default();
+        let alert = crate::text::inert(&o.alert, false);
+        let line = match &o.action {
+            AlertAction::Opened => format!("{id} opened for {alert} ({})", o.fingerprint),
+            AlertAction::Occurrence => format!("{id}: {alert} fired again ({} times)", o.occurrences),
+            AlertAction::Noted => format!("{id}: {alert} resolved (work note added)"),
+            AlertAction::Resolved => format!("{id}: {alert} resolved; so is {id}"),
+            AlertAction::NotResolved(why) => {
+                format!("{id}: {alert} resolved (work note added); {id} stays open: {why}")
+            }
+            AlertAction::NoIncident => format!("{alert} ({}) resolved: no open incident of its own", o.fingerprint),
+        };
+        out.push_str(&crate::text::inert(&line, false));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "{} alert{}: {} opened, {} occurrence{}, {} resolved\n",
+        r.alerts,
+        if r.alerts == 1 { "" } else { "s" },
+        r.opened,
+        r.occurrences,
+        if r.occurrences == 1 { "" } else { "s" },
+        r.resolved
+    ));
+    out
 }
 
 fn audit(desk: &mut Desk, expect: Option<&str>, json: bool) -> Result<Output, Failure> {

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use crate::domain::{Lifecycles, Matrix};
 use crate::tomlfile::line_of;
 
+mod ingest;
 mod sla;
+pub use ingest::{AlertmanagerConfig, LabelLevels};
 pub use sla::SlaConfig;
 
 /// A configuration file that cannot be used, with where and why.
@@ -85,6 +87,9 @@ struct RawConfig {
     /// SLA calendars, targets and the escalation command.
     #[serde(default)]
     sla: sla::RawSla,
+    /// Alerts from monitoring.
+    #[serde(default)]
+    ingest: ingest::RawIngest,
 }
 
 /// A saved view of the queue: which tickets it shows. Every condition given must hold.
@@ -200,6 +205,7 @@ pub struct Config {
     /// The queue's views: the built-in ones, then the desk's own.
     pub views: Vec<ViewSpec>,
     pub sla: SlaConfig,
+    pub alertmanager: AlertmanagerConfig,
 }
 
 impl Default for Config {
@@ -213,6 +219,7 @@ impl Default for Config {
             mouse: true,
             views: ViewSpec::builtin(),
             sla: SlaConfig::default(),
+            alertmanager: AlertmanagerConfig::default(),
         }
     }
 }
@@ -281,6 +288,7 @@ impl Config {
                 config.views.push(v);
             }
             config.sla = raw.sla.build(&file.display().to_string(), &source)?;
+            config.alertmanager = raw.ingest.build(&shown, &source)?;
             if let Some(m) = raw.priority.matrix {
                 config.matrix = m;
             }

@@ -29,6 +29,9 @@ pub struct TicketView {
     pub allowed: Vec<String>,
     /// The SLA clocks (time to own, time to resolve) as the desk keeps them.
     pub sla: crate::domain::sla::Clocks,
+    /// Alerts from monitoring that opened or recurred on this ticket.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::store::alerts::Alert>,
     pub timeline: Vec<Event>,
 }
 
@@ -395,6 +398,7 @@ impl Desk {
                 impacted_services,
                 services_by_ci,
                 links: store_tickets::links(tx, stored.rowid)?,
+                alerts: crate::store::alerts::of_ticket(tx, stored.rowid)?,
                 timeline: store_tickets::timeline(tx, stored.rowid)?,
                 sla: stored.clocks,
                 ticket: stored.ticket,

@@ -4,6 +4,7 @@
 //! is one IMMEDIATE transaction (a deferred one that later writes gets SQLITE_BUSY at once,
 //! whatever the timeout), and writes the change together with its timeline events.
 
+pub mod alerts;
 pub mod chain;
 pub mod changes;
 pub mod cmdb;
@@ -48,6 +49,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             tx.execute_batch(APPEND_ONLY_EVENTS)?;
             Ok(())
         }),
+        M::up(include_str!("schema_v10.sql")),
     ])
 });
 
@@ -57,7 +59,7 @@ const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFOR
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    9
+    10
 }
 
 #[derive(Debug, thiserror::Error)]

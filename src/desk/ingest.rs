@@ -1,0 +1,177 @@
+//! `opsdesk ingest alertmanager`: a firing alert opens an incident, or counts an occurrence
+//! on the open incident it opened before; a resolved alert adds a work note and, when the
+//! configuration says so, resolves the incident. A whole input is one transaction: all of it
+//! is written, or (on any error) none of it.
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::tickets::{act_in, comment_in, create_in};
+use super::{Desk, DeskError, Result};
+use crate::domain::rules::{self, Draft};
+use crate::domain::{Kind, TicketId};
+use crate::ingest::alertmanager::{Payload, Status};
+use crate::store::{self, alerts as store_alerts, cmdb as store_cmdb};
+
+const SOURCE: &str = "alertmanager";
+
+/// What became of one alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertAction {
+    /// A new incident.
+    Opened,
+    /// Fired again while its incident is open.
+    Occurrence,
+    /// Ended: a work note on its incident.
+    Noted,
+    /// Ended, and its incident resolved.
+    Resolved,
+    /// Ended, but its incident could not be resolved (why).
+    NotResolved(String),
+    /// Ended, with no open incident of its own (nothing written).
+    NoIncident,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AlertOutcome {
+    pub fingerprint: String,
+    pub alert: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketId>,
+    pub action: AlertAction,
+    pub occurrences: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AlertReport {
+    pub payloads: usize,
+    pub alerts: usize,
+    pub opened: usize,
+    pub occurrences: usize,
+    pub resolved: usize,
+    pub outcomes: Vec<AlertOutcome>,
+}
+
+impl Desk {
+    /// Takes Alertmanager payloads in one transaction.
+    pub fn ingest_alertmanager(&mut self, payloads: &[Payload]) -> Result<AlertReport> {
+        let (config, user) = (&self.config, &self.user);
+        let c = &config.alertmanager;
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let mut report = AlertReport {
+                payloads: payloads.len(),
+                ..AlertReport::default()
+            };
+            let known_ci = |name: &str| -> Result<bool> { Ok(store_cmdb::get(tx, name)?.is_some()) };
+            for p in payloads {
+                for a in &p.alerts {
+                    report.alerts += 1;
+                    let fingerprint = a.key();
+                    let open = store_alerts::open_ticket(tx, SOURCE, &fingerprint)?;
+                    let outcome = |ticket: Option<TicketId>, action, occurrences| AlertOutcome {
+                        fingerprint: fingerprint.clone(),
+                        alert: a.name().to_string(),
+                        ticket,
+                        action,
+                        occurrences,
+                    };
+                    let ticket_of = |rowid: i64| -> Result<TicketId> {
+                        Ok(store::tickets::get_by_rowid(tx, rowid)?
+                            .ok_or_else(|| DeskError::Invalid(format!("alert {fingerprint}: its ticket is gone")))?
+                            .ticket
+                            .id)
+                    };
+                    match (a.status, open) {
+                        (Status::Firing, Some(rowid)) => {
+                            let n = store_alerts::seen(tx, SOURCE, &fingerprint, rowid, now, "firing")?;
+                            report.occurrences += 1;
+                            report
+                                .outcomes
+                                .push(outcome(Some(ticket_of(rowid)?), AlertAction::Occurrence, n));
+                        }
+                        (Status::Firing, None) => {
+                            let (impact, urgency) = a.levels(c);
+                            let draft = Draft {
+                                title: a.title(p),
+                                description: a.description(p),
+                                impact,
+                                urgency,
+                                ..Draft::default()
+                            };
+                            let mut cis = Vec::new();
+                            for name in a.ci_candidates(c) {
+                                if known_ci(&name)? {
+                                    cis.push(name);
+                                }
+                            }
+                            let created = create_in(tx, config, user, Kind::Incident, draft, &cis, now)?;
+                            let rowid = store::tickets::get(tx, created.id)?
+                                .ok_or(DeskError::NoTicket(created.id))?
+                                .rowid;
+                            store_alerts::insert(tx, SOURCE, &fingerprint, rowid, now)?;
+                            report.opened += 1;
+                            report.outcomes.push(outcome(Some(created.id), AlertAction::Opened, 1));
+                        }
+                        (Status::Resolved, Some(rowid)) => {
+                            let id = ticket_of(rowid)?;
+                            let n = store_alerts::seen(tx, SOURCE, &fingerprint, rowid, now, "resolved")?;
+                            let ended = a.ends_at.filter(|t| t.timestamp() > 0).unwrap_or(now);
+                            let note = format!("Alert {} resolved at {}.", a.name(), rules::format_time(ended));
+                            comment_in(tx, user, id, &note, true, now)?;
+                            let action = if c.resolve {
+                                resolve(tx, config, user, id, &note, &c.resolution_code)?
+                            } else {
+                                AlertAction::Noted
+                            };
+                            if action == AlertAction::Resolved {
+                                report.resolved += 1;
+                            }
+                            report.outcomes.push(outcome(Some(id), action, n));
+                        }
+                        (Status::Resolved, None) => report.outcomes.push(outcome(None, AlertAction::NoIncident, 0)),
+                    }
+                }
+            }
+            Ok(report)
+        })
+    }
+}
+
+/// Resolves the incident of an alert that ended; a refusal by the lifecycle is reported, not
+/// an error (the note stands).
+fn resolve(
+    tx: &rusqlite::Transaction,
+    config: &crate::config::Config,
+    user: &str,
+    id: TicketId,
+    note: &str,
+    code: &str,
+) -> Result<AlertAction> {
+    let fields = [
+        ("resolution_code".to_string(), code.to_string()),
+        ("resolution_note".to_string(), note.to_string()),
+    ];
+    match act_in(tx, config, user, id, None, |l, _, t, ctx| {
+        rules::apply_transition(l, t, "resolve", &fields, None, ctx)
+    }) {
+        Ok(_) => Ok(AlertAction::Resolved),
+        Err(DeskError::Refused(r)) => Ok(AlertAction::NotResolved(r.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// An alert in one line, for `show`: its fingerprint, how often it fired, when, and its state.
+pub fn alert_line(a: &store_alerts::Alert) -> String {
+    format!(
+        "{} {} · fired {} time{} · first {} · last {} · {}",
+        a.source,
+        a.fingerprint,
+        a.occurrences,
+        if a.occurrences == 1 { "" } else { "s" },
+        super::short_time(a.first_seen),
+        super::short_time(a.last_seen),
+        a.status
+    )
+}

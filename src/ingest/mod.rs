@@ -1,0 +1,4 @@
+//! Tickets that nobody types: alerts from monitoring. Parsing and mapping only; the desk
+//! (`desk::ingest`) writes what comes out.
+
+pub mod alertmanager;

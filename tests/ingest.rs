@@ -1,0 +1,246 @@
+//! `opsdesk ingest alertmanager` through the real binary, with webhook payloads in the format
+//! Alertmanager documents (tests/fixtures/README.md).
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+use common::Env;
+use proptest::prelude::*;
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).expect("fixture")
+}
+
+/// Runs `opsdesk ingest alertmanager` with `input` on stdin; returns (exit code, stdout, stderr).
+fn ingest(env: &Env, input: &[u8], json: bool) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"));
+    cmd.env_clear()
+        .env("OPSDESK_CONFIG_DIR", env.config_dir())
+        .env("OPSDESK_USER", "alertmanager")
+        .env("OPSDESK_DB", &env.db)
+        .args(["ingest", "alertmanager"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if json {
+        cmd.arg("--json");
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    // Written from another thread: a refused input may be closed before it is all read.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn taken(env: &Env, input: &str) -> Value {
+    let (code, out, err) = ingest(env, input.as_bytes(), true);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).expect("json")
+}
+
+fn desk_with_db01() -> Env {
+    let env = Env::new();
+    env.ok(&["ci", "add", "db-01", "--class", "server"]);
+    env
+}
+
+#[test]
+fn a_firing_payload_opens_an_incident_per_alert_with_labels_mapped() {
+    let env = desk_with_db01();
+    let r = taken(&env, &fixture("alertmanager-firing.json"));
+    assert_eq!((r["alerts"].as_u64(), r["opened"].as_u64()), (Some(2), Some(2)));
+    let inc = env.json(&["show", "INC-1"]);
+    assert_eq!(inc["title"], "Instance db-01:9100 down");
+    // severity=critical → impact 1, urgency 1 → P1; instance db-01:9100 names the CI db-01.
+    assert_eq!(
+        (
+            inc["impact"].as_u64(),
+            inc["urgency"].as_u64(),
+            inc["priority"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(inc["cis"][0]["name"], "db-01");
+    assert_eq!(inc["requester"], "alertmanager");
+    let description = inc["description"].as_str().expect("description");
+    assert!(
+        description.starts_with("db-01:9100 of job node has been down for more than 5 minutes."),
+        "{description}"
+    );
+    assert!(description.contains("  instance=db-01:9100\n") && description.contains("Fingerprint: 6f1b7c2d9e3a4b50"));
+    assert_eq!(inc["alerts"][0]["fingerprint"], "6f1b7c2d9e3a4b50");
+    assert_eq!(inc["alerts"][0]["occurrences"], 1);
+    // web-03 is not a CI of this desk: the incident opens without one.
+    let other = env.json(&["show", "INC-2"]);
+    assert_eq!(other["cis"], serde_json::json!([]));
+    assert_eq!(env.json(&["audit", "verify"])["intact"], true);
+}
+
+#[test]
+fn the_same_alert_again_counts_an_occurrence_and_its_end_adds_a_note() {
+    let env = desk_with_db01();
+    taken(&env, &fixture("alertmanager-firing.json"));
+    let again = taken(&env, &fixture("alertmanager-firing.json"));
+    assert_eq!(
+        (again["opened"].as_u64(), again["occurrences"].as_u64()),
+        (Some(0), Some(2))
+    );
+    let before = env.json(&["show", "INC-1"]);
+    assert_eq!(before["alerts"][0]["occurrences"], 2);
+    let r = taken(&env, &fixture("alertmanager-resolved.json"));
+    assert_eq!(r["outcomes"][0]["action"], "noted");
+    let inc = env.json(&["show", "INC-1"]);
+    assert_eq!(
+        inc["state"], "new",
+        "without `resolve = true` the incident stays as it is"
+    );
+    assert_eq!(inc["alerts"][0]["status"], "resolved");
+    let last = inc["timeline"]
+        .as_array()
+        .expect("timeline")
+        .last()
+        .expect("event")
+        .clone();
+    assert_eq!(last["kind"], "work_note");
+    assert_eq!(last["comment"], "Alert InstanceDown resolved at 2026-11-23T09:20:30Z.");
+    // The text output says the same.
+    let (code, out, _) = ingest(&env, fixture("alertmanager-resolved.json").as_bytes(), false);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "INC-1: InstanceDown resolved (work note added)\n1 alert: 0 opened, 0 occurrences, 0 resolved\n"
+    );
+}
+
+#[test]
+fn with_resolve_configured_a_resolved_alert_resolves_its_incident() {
+    let env = desk_with_db01();
+    std::fs::create_dir_all(env.config_dir()).expect("dir");
+    std::fs::write(
+        env.config_dir().join("config.toml"),
+        "[ingest.alertmanager]\nresolve = true\nresolution_code = \"fixed\"\n",
+    )
+    .expect("config");
+    taken(&env, &fixture("alertmanager-firing.json"));
+    let r = taken(&env, &fixture("alertmanager-resolved.json"));
+    assert_eq!(
+        (r["resolved"].as_u64(), r["outcomes"][0]["action"].as_str()),
+        (Some(1), Some("resolved"))
+    );
+    let inc = env.json(&["show", "INC-1"]);
+    assert_eq!(inc["state"], "resolved");
+    assert_eq!(inc["fields"]["resolution_code"], "fixed");
+    assert_eq!(
+        inc["fields"]["resolution_note"],
+        "Alert InstanceDown resolved at 2026-11-23T09:20:30Z."
+    );
+    // Firing again after that opens a new incident: the old one is no longer open.
+    let r = taken(&env, &fixture("alertmanager-firing.json"));
+    assert_eq!(r["outcomes"][0]["ticket"], "INC-3");
+    assert_eq!(r["outcomes"][1]["action"], "occurrence");
+}
+
+#[test]
+fn a_thousand_repeats_of_one_alert_make_one_incident_that_counts_them() {
+    let env = desk_with_db01();
+    let one: Value = serde_json::from_str(&fixture("alertmanager-firing.json")).expect("json");
+    let mut single = one.clone();
+    single["alerts"] = serde_json::json!([one["alerts"][0].clone()]);
+    let line = serde_json::to_string(&single).expect("line");
+    let input = vec![line; 1000].join("\n");
+    let r = taken(&env, &input);
+    assert_eq!(
+        (r["payloads"].as_u64(), r["opened"].as_u64(), r["occurrences"].as_u64()),
+        (Some(1000), Some(1), Some(999))
+    );
+    let list = env.json(&["list"]);
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(env.json(&["show", "INC-1"])["alerts"][0]["occurrences"], 1000);
+}
+
+#[test]
+fn malformed_payloads_are_refused_whole_and_write_nothing() {
+    let env = desk_with_db01();
+    let firing = fixture("alertmanager-firing.json");
+    let before = env.snapshot();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            Vec::new(),
+            "standard input: no payload: expected Alertmanager's webhook JSON",
+        ),
+        (
+            firing.as_bytes()[..firing.len() / 2].to_vec(),
+            "standard input: not an Alertmanager payload: line ",
+        ),
+        (
+            b"<html>502 Bad Gateway</html>".to_vec(),
+            "standard input: not an Alertmanager payload: line 1, column 1",
+        ),
+        (
+            firing.replace("\"version\": \"4\"", "\"version\": \"3\"").into_bytes(),
+            "version `3`: opsdesk reads Alertmanager's webhook version 4",
+        ),
+        (
+            firing
+                .replace(
+                    "\"status\": \"firing\",\n      \"labels\"",
+                    "\"status\": \"burning\",\n      \"labels\"",
+                )
+                .into_bytes(),
+            "unknown variant `burning`",
+        ),
+        // One good payload, then a broken one: neither is taken.
+        (
+            format!("{firing}\n{{\"version\": \"4\", \"status\": \"firing\"}}").into_bytes(),
+            "missing field `alerts`",
+        ),
+        (vec![b' '; 16 * 1024 * 1024 + 2], "at most 16777216 are taken"),
+        (
+            vec![0xff, 0xfe, b'{'],
+            "standard input: not an Alertmanager payload: line 1, column 1",
+        ),
+    ];
+    for (input, expected) in cases {
+        let (code, out, err) = ingest(&env, &input, false);
+        assert_eq!(code, 1, "{expected}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.starts_with("opsdesk: standard input: "), "{err}");
+        assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        assert_eq!(env.snapshot(), before, "a refused payload wrote: {expected}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Payloads cut anywhere, or with bytes changed, never panic: they are taken or refused
+    /// with a message (the parser alone: the binary runs the same code).
+    #[test]
+    fn cut_and_mangled_payloads_never_panic(cut in any::<usize>(), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..4)) {
+        let mut bytes = fixture("alertmanager-firing.json").into_bytes();
+        let cut = cut % (bytes.len() + 1);
+        bytes.truncate(cut);
+        for (at, b) in flips {
+            if !bytes.is_empty() {
+                let i = at % bytes.len();
+                bytes[i] = b;
+            }
+        }
+        if let Err(e) = opsdesk::ingest::alertmanager::parse(&bytes) {
+            prop_assert!(!e.to_string().is_empty());
+        }
+    }
+}
