@@ -156,10 +156,19 @@ pub enum IngestCommand {
     /// alert adds a work note, and resolves the incident when config.toml's
     /// [ingest.alertmanager] says `resolve = true`. Labels name the CIs (`service`, `instance`)
     /// and give impact and urgency (`severity`). All of the input is taken, or none of it.
+    ///
+    /// With --listen, serve the same as an HTTP webhook receiver that Alertmanager posts to
+    /// (`webhook_configs: - url: http://ADDR/` with `http_config.authorization.credentials` set
+    /// to the secret of [ingest.alertmanager], or OPSDESK_INGEST_SECRET).
     #[command(after_help = "Examples:
   opsdesk ingest alertmanager < payload.json
-  curl -s localhost:9093/api/v2/alerts ... | opsdesk ingest alertmanager --json")]
-    Alertmanager,
+  opsdesk ingest alertmanager --json < payloads.jsonl
+  OPSDESK_INGEST_SECRET=$(cat ~/.am-secret) opsdesk ingest alertmanager --listen 127.0.0.1:9095")]
+    Alertmanager {
+        /// Serve HTTP on this address (host:port) instead of reading standard input.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,7 +319,27 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             }
             Ok(Output(out))
         }
-        Some(Command::Ingest(IngestCommand::Alertmanager)) => {
+        Some(Command::Ingest(IngestCommand::Alertmanager { listen: Some(addr) })) => {
+            let secret = std::env::var("OPSDESK_INGEST_SECRET")
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .or_else(|| config.alertmanager.secret.clone())
+                .ok_or_else(|| {
+                    Failure::new(
+                        "--listen needs a shared secret: set `secret` under [ingest.alertmanager] in config.toml \
+                         (or OPSDESK_INGEST_SECRET), and the same in Alertmanager's \
+                         http_config.authorization.credentials",
+                    )
+                })?;
+            let mut desk = open_desk(&cli, &paths, config)?;
+            crate::ingest::listen::serve(&mut desk, addr, &secret, |bound| {
+                eprintln!("opsdesk: listening on http://{bound} for Alertmanager webhooks (version 4)");
+            })
+            .map_err(Failure::new)?;
+            Ok(Output(String::new()))
+        }
+        Some(Command::Ingest(IngestCommand::Alertmanager { listen: None })) => {
             let mut bytes = Vec::new();
             let limit = crate::ingest::alertmanager::MAX_BYTES as u64 + 1;
             std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)

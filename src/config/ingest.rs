@@ -6,6 +6,7 @@
 //! ci = ["service", "instance"]        # labels whose value names a CI (`db-01:9100` → `db-01`)
 //! resolve = true                      # a resolved alert resolves its incident (default: a note only)
 //! resolution_code = "fixed"
+//! secret = "…"                        # for --listen: Alertmanager sends `Authorization: Bearer …`
 //! impact = { label = "severity", values = { critical = 1, warning = 2, info = 3 } }
 //! urgency = { label = "severity", values = { critical = 1, warning = 2, info = 3 } }
 //! ```
@@ -29,6 +30,7 @@ struct RawAlertmanager {
     ci: Option<Vec<String>>,
     resolve: Option<bool>,
     resolution_code: Option<String>,
+    secret: Option<String>,
     impact: Option<RawLevels>,
     urgency: Option<RawLevels>,
 }
@@ -75,6 +77,8 @@ pub struct AlertmanagerConfig {
     pub urgency: LabelLevels,
     pub resolve: bool,
     pub resolution_code: String,
+    /// What `--listen` requires in `Authorization: Bearer …`.
+    pub secret: Option<String>,
 }
 
 impl Default for AlertmanagerConfig {
@@ -85,6 +89,7 @@ impl Default for AlertmanagerConfig {
             urgency: LabelLevels::severity(),
             resolve: false,
             resolution_code: "fixed".into(),
+            secret: None,
         }
     }
 }
@@ -108,6 +113,15 @@ impl RawIngest {
                 .collect();
         }
         c.resolve = raw.resolve.unwrap_or(false);
+        if let Some(secret) = raw.secret {
+            if secret.trim().len() < 16 {
+                return Err(at(
+                    "secret",
+                    "use at least 16 characters (e.g. `openssl rand -hex 24`)".into(),
+                ));
+            }
+            c.secret = Some(secret.trim().to_string());
+        }
         if let Some(code) = raw.resolution_code {
             c.resolution_code = code.trim().to_string();
         }

@@ -2,3 +2,4 @@
 //! (`desk::ingest`) writes what comes out.
 
 pub mod alertmanager;
+pub mod listen;

@@ -1,0 +1,199 @@
+//! `opsdesk ingest alertmanager --listen`: the real binary serving HTTP on loopback, asked as
+//! Alertmanager asks, and as it should not be.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::Env;
+
+const SECRET: &str = "s3cret-for-the-tests-only";
+
+struct Receiver {
+    child: Child,
+    addr: String,
+    log: mpsc::Receiver<String>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(env: &Env) -> Receiver {
+    std::fs::create_dir_all(env.config_dir()).expect("dir");
+    std::fs::write(
+        env.config_dir().join("config.toml"),
+        format!("[ingest.alertmanager]\nsecret = \"{SECRET}\"\n"),
+    )
+    .expect("config");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+        .env_clear()
+        .env("OPSDESK_CONFIG_DIR", env.config_dir())
+        .env("OPSDESK_USER", "alertmanager")
+        .env("OPSDESK_DB", &env.db)
+        .args(["ingest", "alertmanager", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (send, log) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = log
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the receiver says where it listens");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    Receiver { child, addr, log }
+}
+
+/// One HTTP/1.1 request on its own connection; returns the status and the body.
+fn request(addr: &str, method: &str, auth: Option<&str>, body: &[u8], length: Option<usize>) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    let mut head = format!(
+        "{method} / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n",
+        length.unwrap_or(body.len())
+    );
+    if let Some(a) = auth {
+        head.push_str(&format!("Authorization: {a}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).expect("head");
+    let _ = s.write_all(body);
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {out:?}"));
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn bearer() -> String {
+    format!("Bearer {SECRET}")
+}
+
+fn fixture() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/alertmanager-firing.json"
+    ))
+    .expect("fixture")
+}
+
+#[test]
+fn the_receiver_takes_good_requests_refuses_bad_ones_and_keeps_serving() {
+    let env = Env::new();
+    let r = start(&env);
+    let payload = fixture();
+    let before = env.snapshot();
+    let bad: Vec<(u16, String, &str)> = vec![
+        {
+            let (s, b) = request(&r.addr, "POST", None, payload.as_bytes(), None);
+            (s, b, "missing or wrong secret")
+        },
+        {
+            let (s, b) = request(&r.addr, "POST", Some("Bearer not-the-secret"), payload.as_bytes(), None);
+            (s, b, "missing or wrong secret")
+        },
+        {
+            let (s, b) = request(&r.addr, "GET", Some(&bearer()), b"", None);
+            (s, b, "POST Alertmanager webhook payloads")
+        },
+        {
+            let (s, b) = request(&r.addr, "POST", Some(&bearer()), b"", Some(16 * 1024 * 1024 + 1));
+            (s, b, "the body is over 16777216 bytes")
+        },
+        {
+            let (s, b) = request(&r.addr, "POST", Some(&bearer()), &payload.as_bytes()[..200], None);
+            (s, b, "not an Alertmanager payload: line")
+        },
+        {
+            let (s, b) = request(
+                &r.addr,
+                "POST",
+                Some(&bearer()),
+                br#"{"version":"3","status":"firing","alerts":[]}"#,
+                None,
+            );
+            (s, b, "opsdesk reads Alertmanager's webhook version 4")
+        },
+    ];
+    let statuses: Vec<u16> = bad.iter().map(|(s, _, _)| *s).collect();
+    assert_eq!(statuses, vec![401, 401, 405, 413, 400, 400]);
+    for (_, body, expected) in &bad {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("a JSON error: {body}"));
+        assert!(
+            v["error"].as_str().is_some_and(|e| e.contains(expected)),
+            "{expected}: {body}"
+        );
+    }
+    assert_eq!(env.snapshot(), before, "a refused request wrote");
+    // Still serving: the payload itself is taken.
+    let (status, body) = request(&r.addr, "POST", Some(&bearer()), payload.as_bytes(), None);
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["opened"], 2);
+    assert_eq!(env.json(&["show", "INC-1"])["alerts"][0]["occurrences"], 1);
+    // Each request is in the receiver's log, with its status.
+    let lines: Vec<String> = r.log.try_iter().collect();
+    assert!(lines.iter().any(|l| l.contains("POST / 401")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("POST / 200 2 alerts: 2 opened")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn four_hundred_requests_from_four_senders_are_all_taken() {
+    let env = Env::new();
+    let r = start(&env);
+    let one: serde_json::Value = serde_json::from_str(&fixture()).expect("json");
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for sender in 0..4 {
+            let (addr, one) = (&r.addr, &one);
+            s.spawn(move || {
+                for i in 0..100 {
+                    let mut p = one.clone();
+                    let mut alert = one["alerts"][0].clone();
+                    alert["fingerprint"] = format!("{sender}-{i}").into();
+                    p["alerts"] = serde_json::json!([alert]);
+                    let (status, body) = request(addr, "POST", Some(&bearer()), p.to_string().as_bytes(), None);
+                    assert_eq!(status, 200, "{body}");
+                }
+            });
+        }
+    });
+    let took = started.elapsed();
+    eprintln!("400 requests in {took:?}: {:.0} requests/s", 400.0 / took.as_secs_f64());
+    let list = env.json(&["list", "--limit", "1000"]);
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(400),
+        "every request made its incident"
+    );
+}
