@@ -244,3 +244,187 @@ proptest! {
         }
     }
 }
+
+fn mail(env: &Env, name: &str) -> (i32, String, String) {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mail")
+            .join(name),
+    )
+    .expect("fixture");
+    ingest_mail(env, &bytes)
+}
+
+fn ingest_mail(env: &Env, input: &[u8]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"));
+    cmd.env_clear()
+        .env("OPSDESK_CONFIG_DIR", env.config_dir())
+        .env("OPSDESK_USER", "mail")
+        .env("OPSDESK_DB", &env.db)
+        .args(["ingest", "mail"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn mail_opens_requests_and_replies_become_comments() {
+    let env = Env::new();
+    let (code, out, err) = mail(&env, "multipart.eml");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "REQ-1 opened for Ana Lima <ana.lima@example.com>\n");
+    let req = env.json(&["show", "REQ-1"]);
+    assert_eq!(req["title"], "VPN drops every hour");
+    assert_eq!(req["requester"], "ana.lima@example.com");
+    let description = req["description"].as_str().expect("description");
+    assert!(
+        description.starts_with("Hello,\n\nsince this morning my VPN drops every hour, on the hour."),
+        "{description}"
+    );
+    assert!(
+        !description.contains("<p>"),
+        "the plain part is taken, not the HTML: {description}"
+    );
+    let notes: Vec<&Value> = req["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["kind"] == "work_note")
+        .collect();
+    assert_eq!(
+        notes[0]["comment"],
+        "Attachments from Ana Lima <ana.lima@example.com>: vpn-client.log (1 kB)"
+    );
+
+    // HTML only: its text, without the markup.
+    assert_eq!(mail(&env, "html-only.eml").0, 0);
+    let html = env.json(&["show", "REQ-2"]);
+    let text = html["description"].as_str().expect("description");
+    assert!(
+        text.contains("The badge reader at door 3 has not answered since 09:55."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("<p>") && !text.contains("<b>") && !text.contains("color:red"),
+        "{text}"
+    );
+
+    // ISO-8859-1, headers (RFC 2047) and body.
+    assert_eq!(mail(&env, "latin1.eml").0, 0);
+    let latin = env.json(&["show", "REQ-3"]);
+    assert_eq!(latin["title"], "Impresora de la señora Peña");
+    assert!(
+        latin["description"].as_str().is_some_and(
+            |d| d.starts_with("La impresora del despacho de la señora Peña no imprime: ¿pueden revisarla?")
+        )
+    );
+
+    // A reply naming [REQ-1] is a comment on it, from its sender.
+    let (code, out, _) = mail(&env, "reply.eml");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "REQ-1: comment from Ana Lima <ana.lima@example.com>\n")
+    );
+    let req = env.json(&["show", "REQ-1"]);
+    let last = req["timeline"]
+        .as_array()
+        .expect("timeline")
+        .last()
+        .expect("event")
+        .clone();
+    assert_eq!(last["kind"], "comment");
+    assert_eq!(
+        last["comment"],
+        "From Ana Lima <ana.lima@example.com>:\n\nIt happened again at 11:00.\n\n> Could you send the client log?"
+    );
+
+    // The same message again (a mailer's retry) is taken once.
+    let before = env.snapshot();
+    let (code, out, _) = mail(&env, "multipart.eml");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "REQ-1: this message was taken before; nothing changed\n")
+    );
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(env.json(&["audit", "verify"])["intact"], true);
+}
+
+#[test]
+fn mail_can_open_incidents_instead() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.config_dir()).expect("dir");
+    std::fs::write(
+        env.config_dir().join("config.toml"),
+        "[ingest.mail]\nkind = \"incident\"\n",
+    )
+    .expect("config");
+    let (code, out, err) = mail(&env, "html-only.eml");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "INC-1 opened for Facilities Bot <facilities@example.com>\n");
+}
+
+#[test]
+fn what_is_not_mail_is_refused_and_nothing_written() {
+    let env = Env::new();
+    let before = env.snapshot();
+    let cases: Vec<(Vec<u8>, &str)> = vec![
+        (
+            Vec::new(),
+            "standard input: no message: expected one mail message (RFC 5322)",
+        ),
+        (
+            b"Subject: no sender\n\nhello\n".to_vec(),
+            "standard input: not a mail message: it has no From address",
+        ),
+        (
+            b"From: a@example.com\n\n".to_vec(),
+            "standard input: not a mail message: it has neither a subject nor any text",
+        ),
+        (
+            (0..4096u32).map(|i| (i * 7 % 251) as u8).collect(),
+            "standard input: not a mail message",
+        ),
+        (vec![b'x'; 25 * 1024 * 1024 + 1], "at most 26214400 are taken"),
+    ];
+    for (input, expected) in cases {
+        let (code, out, err) = ingest_mail(&env, &input);
+        assert_eq!(code, 1, "{expected}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+        assert_eq!(env.snapshot(), before, "{expected}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Mail cut anywhere or with bytes changed is read or refused, never a panic.
+    #[test]
+    fn cut_and_mangled_mail_never_panics(which in 0usize..4, cut in any::<usize>(), flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..6)) {
+        let name = ["multipart.eml", "html-only.eml", "latin1.eml", "reply.eml"][which];
+        let mut bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail").join(name)).expect("fixture");
+        bytes.truncate(cut % (bytes.len() + 1));
+        for (at, b) in flips {
+            if !bytes.is_empty() {
+                let i = at % bytes.len();
+                bytes[i] = b;
+            }
+        }
+        if let Ok(m) = opsdesk::ingest::mail::parse(&bytes) {
+            prop_assert!(m.from_address.contains('@'));
+        }
+    }
+}

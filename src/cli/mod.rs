@@ -118,7 +118,7 @@ pub enum Command {
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
     Backup { file: PathBuf },
-    /// Take tickets from other tools: Prometheus Alertmanager's webhook payloads.
+    /// Take tickets from other tools: Prometheus Alertmanager's webhook payloads, and mail.
     #[command(subcommand)]
     Ingest(IngestCommand),
     /// Check the timeline: every event carries a hash of the one before it, so a row changed
@@ -169,6 +169,18 @@ pub enum IngestCommand {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
+    /// Read one mail message (RFC 5322) on standard input, as procmail, fetchmail or a
+    /// .forward pipe hands it over. A new message opens a request (an incident with `kind =
+    /// "incident"` under [ingest.mail]) whose requester is the sender; a reply whose subject
+    /// names a ticket, as `Re: [INC-42] ...`, becomes a comment on it. Attachments are listed.
+    /// The same Message-ID twice is taken once. A message that cannot be taken exits 1 and
+    /// writes nothing, so the mailer keeps it.
+    #[command(after_help = "Examples:
+  opsdesk ingest mail < message.eml
+  # ~/.procmailrc
+  :0 w
+  | opsdesk --db /srv/desk/team.db --user mail ingest mail")]
+    Mail,
 }
 
 #[derive(Debug, Subcommand)]
@@ -352,6 +364,26 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
                 return Output::json(&report);
             }
             Ok(Output(alert_report(&report)))
+        }
+        Some(Command::Ingest(IngestCommand::Mail)) => {
+            let mut bytes = Vec::new();
+            let limit = crate::ingest::mail::MAX_BYTES as u64 + 1;
+            std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
+                .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+            let mail = crate::ingest::mail::parse(&bytes).map_err(|e| Failure::new(format!("standard input: {e}")))?;
+            let mut desk = open_desk(&cli, &paths, config)?;
+            let out = desk.ingest_mail(&mail)?;
+            if cli.json {
+                return Output::json(&out);
+            }
+            let what = match out.action {
+                crate::desk::MailAction::Opened => format!("{} opened for {}", out.ticket, mail.sender()),
+                crate::desk::MailAction::Commented => format!("{}: comment from {}", out.ticket, mail.sender()),
+                crate::desk::MailAction::AlreadyTaken => {
+                    format!("{}: this message was taken before; nothing changed", out.ticket)
+                }
+            };
+            Ok(Output(crate::text::inert(&what, false) + "\n"))
         }
         Some(Command::Audit(AuditCommand::Verify { expect })) => {
             let mut desk = open_desk(&cli, &paths, config)?;

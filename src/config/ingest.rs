@@ -9,6 +9,9 @@
 //! secret = "…"                        # for --listen: Alertmanager sends `Authorization: Bearer …`
 //! impact = { label = "severity", values = { critical = 1, warning = 2, info = 3 } }
 //! urgency = { label = "severity", values = { critical = 1, warning = 2, info = 3 } }
+//!
+//! [ingest.mail]
+//! kind = "incident"                   # what a new message opens (default: request)
 //! ```
 
 use std::collections::BTreeMap;
@@ -22,6 +25,14 @@ use super::ConfigError;
 #[serde(deny_unknown_fields)]
 pub(super) struct RawIngest {
     alertmanager: Option<Spanned<RawAlertmanager>>,
+    mail: Option<RawMail>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    /// What a new message opens: `request` (the default) or `incident`.
+    kind: Option<crate::domain::Kind>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +106,14 @@ impl Default for AlertmanagerConfig {
 }
 
 impl RawIngest {
+    /// What a new mail message opens (`[ingest.mail] kind`).
+    pub(super) fn mail_kind(&self) -> crate::domain::Kind {
+        self.mail
+            .as_ref()
+            .and_then(|m| m.kind)
+            .unwrap_or(crate::domain::Kind::Request)
+    }
+
     pub(super) fn build(self, file: &str, source: &str) -> Result<AlertmanagerConfig, ConfigError> {
         let mut c = AlertmanagerConfig::default();
         let Some(raw) = self.alertmanager else { return Ok(c) };

@@ -206,6 +206,8 @@ pub struct Config {
     pub views: Vec<ViewSpec>,
     pub sla: SlaConfig,
     pub alertmanager: AlertmanagerConfig,
+    /// What a new mail message opens.
+    pub mail_kind: crate::domain::Kind,
 }
 
 impl Default for Config {
@@ -220,6 +222,7 @@ impl Default for Config {
             views: ViewSpec::builtin(),
             sla: SlaConfig::default(),
             alertmanager: AlertmanagerConfig::default(),
+            mail_kind: crate::domain::Kind::Request,
         }
     }
 }
@@ -288,6 +291,7 @@ impl Config {
                 config.views.push(v);
             }
             config.sla = raw.sla.build(&file.display().to_string(), &source)?;
+            config.mail_kind = raw.ingest.mail_kind();
             config.alertmanager = raw.ingest.build(&shown, &source)?;
             if let Some(m) = raw.priority.matrix {
                 config.matrix = m;

@@ -175,3 +175,98 @@ pub fn alert_line(a: &store_alerts::Alert) -> String {
         a.status
     )
 }
+
+/// What became of a mail message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailAction {
+    /// A new ticket, its requester the sender.
+    Opened,
+    /// A comment on the ticket its subject names.
+    Commented,
+    /// Taken before (same Message-ID): nothing written.
+    AlreadyTaken,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MailOutcome {
+    pub ticket: TicketId,
+    pub action: MailAction,
+}
+
+impl Desk {
+    /// Takes one mail message in one transaction.
+    pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
+        let (config, user) = (&self.config, &self.user);
+        self.store.write(|tx| {
+            let now = Utc::now();
+            let ticket_of = |rowid: i64| -> Result<TicketId> {
+                Ok(store::tickets::get_by_rowid(tx, rowid)?
+                    .ok_or_else(|| DeskError::Invalid("the ticket of that message is gone".into()))?
+                    .ticket
+                    .id)
+            };
+            if let Some(id) = &mail.message_id
+                && let Some(rowid) = store_alerts::mail_ticket(tx, id)?
+            {
+                return Ok(MailOutcome {
+                    ticket: ticket_of(rowid)?,
+                    action: MailAction::AlreadyTaken,
+                });
+            }
+            let attachments = mail
+                .attachment_list()
+                .map(|a| format!("\n\nAttachments: {a}"))
+                .unwrap_or_default();
+            let existing = match mail.ticket {
+                Some(id) => store::tickets::get(tx, id)?,
+                None => None,
+            };
+            let (rowid, outcome) = match existing {
+                Some(stored) => {
+                    let text = format!("From {}:\n\n{}{attachments}", mail.sender(), mail.body);
+                    comment_in(tx, user, stored.ticket.id, &text, false, now)?;
+                    (
+                        stored.rowid,
+                        MailOutcome {
+                            ticket: stored.ticket.id,
+                            action: MailAction::Commented,
+                        },
+                    )
+                }
+                None => {
+                    let title = if mail.subject.is_empty() {
+                        "(no subject)".to_string()
+                    } else {
+                        crate::text::clip(&mail.subject, 200)
+                    };
+                    let draft = Draft {
+                        title,
+                        description: format!("{}\n\nFrom: {}", mail.body, mail.sender()),
+                        requester: Some(mail.from_address.clone()),
+                        ..Draft::default()
+                    };
+                    let created = create_in(tx, config, user, config.mail_kind, draft, &[], now)?;
+                    if let Some(list) = mail.attachment_list() {
+                        let note = format!("Attachments from {}: {list}", mail.sender());
+                        comment_in(tx, user, created.id, &note, true, now)?;
+                    }
+                    let rowid = store::tickets::get(tx, created.id)?
+                        .ok_or(DeskError::NoTicket(created.id))?
+                        .rowid;
+                    (
+                        rowid,
+                        MailOutcome {
+                            ticket: created.id,
+                            action: MailAction::Opened,
+                        },
+                    )
+                }
+            };
+            if let Some(id) = &mail.message_id {
+                store_alerts::insert_mail(tx, id, rowid, now)?;
+            }
+            Ok(outcome)
+        })
+    }
+}

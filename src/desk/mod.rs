@@ -24,7 +24,7 @@ pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
 pub use export::{ExportFormat, Exported, RestoreReport};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
-pub use ingest::{AlertAction, AlertOutcome, AlertReport, alert_line};
+pub use ingest::{AlertAction, AlertOutcome, AlertReport, MailAction, MailOutcome, alert_line};
 pub use problems::Suggestions;
 pub use report::{Dashboard, Report};
 pub use sla::{Escalation, SweepReport, run_escalations};

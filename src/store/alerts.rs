@@ -1,4 +1,5 @@
-//! Alerts from monitoring and the incidents they opened (schema 10).
+//! Alerts from monitoring and the incidents they opened (schema 10), and mail taken in
+//! (schema 11).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -80,4 +81,18 @@ pub fn of_ticket(conn: &Connection, rowid: i64) -> Result<Vec<Alert>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The ticket a mail message with this Message-ID went to, if it was taken before.
+pub fn mail_ticket(conn: &Connection, message_id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT ticket_id FROM mail_messages WHERE message_id = ?1")?
+        .query_row([message_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn insert_mail(conn: &Connection, message_id: &str, rowid: i64, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    conn.prepare_cached("INSERT INTO mail_messages (message_id, ticket_id, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![message_id, rowid, to_millis(at)])?;
+    Ok(())
 }

@@ -50,6 +50,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             Ok(())
         }),
         M::up(include_str!("schema_v10.sql")),
+        M::up(include_str!("schema_v11.sql")),
     ])
 });
 
@@ -59,7 +60,7 @@ const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFOR
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    10
+    11
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,153 @@
+//! One mail message (RFC 5322, MIME) as the desk takes it, read with `mail-parser`: who sent
+//! it, its subject, its text (from the plain part, or from the HTML when there is none, in
+//! whatever charset it came), its attachments, and the ticket its subject names, if any
+//! (`Re: [INC-42] printer`).
+
+use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::domain::TicketId;
+
+/// The largest message taken (a mailer keeps a refused one and tries again later).
+pub const MAX_BYTES: usize = 25 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub message_id: Option<String>,
+    pub from_name: Option<String>,
+    pub from_address: String,
+    pub subject: String,
+    pub body: String,
+    /// Name and size in bytes.
+    pub attachments: Vec<(String, usize)>,
+    /// The ticket the subject names, as `[INC-42]`.
+    pub ticket: Option<TicketId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    #[error("no message: expected one mail message (RFC 5322)")]
+    Empty,
+    #[error("the message is {0} bytes; at most {MAX_BYTES} are taken")]
+    TooLarge(usize),
+    #[error("not a mail message: {0}")]
+    NotMail(String),
+}
+
+/// The first `[KIND-N]` in a subject that is a ticket id.
+pub fn ticket_in_subject(subject: &str) -> Option<TicketId> {
+    subject
+        .split('[')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(']').map(|(inside, _)| inside.trim()))
+        .find_map(|inside| inside.parse().ok())
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Mail, MailError> {
+    if bytes.len() > MAX_BYTES {
+        return Err(MailError::TooLarge(bytes.len()));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(MailError::Empty);
+    }
+    let message = MessageParser::default()
+        .parse(bytes)
+        .ok_or_else(|| MailError::NotMail("it cannot be read as one".into()))?;
+    let from = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .map(str::trim)
+        .filter(|a| a.contains('@'))
+        .ok_or_else(|| MailError::NotMail("it has no From address".into()))?;
+    let from_name = message
+        .from()
+        .and_then(|a| a.first())
+        .and_then(|a| a.name())
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    let subject = message.subject().map(|s| s.trim().to_string()).unwrap_or_default();
+    let body = (0..message.text_body_count().max(message.html_body_count()))
+        .filter_map(|i| message.body_text(i))
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if subject.is_empty() && body.is_empty() {
+        return Err(MailError::NotMail("it has neither a subject nor any text".into()));
+    }
+    let attachments = message
+        .attachments()
+        .map(|p| (p.attachment_name().unwrap_or("(unnamed)").to_string(), p.len()))
+        .collect();
+    Ok(Mail {
+        message_id: message
+            .message_id()
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty()),
+        from_name,
+        from_address: from.to_string(),
+        ticket: ticket_in_subject(&subject),
+        subject,
+        body,
+        attachments,
+    })
+}
+
+impl Mail {
+    /// `Ana Lima <ana@example.com>`, or the address alone.
+    pub fn sender(&self) -> String {
+        match &self.from_name {
+            Some(n) => format!("{n} <{}>", self.from_address),
+            None => self.from_address.clone(),
+        }
+    }
+
+    /// The attachments in one line for the timeline: `report.pdf (12 kB), log.txt (1 kB)`.
+    pub fn attachment_list(&self) -> Option<String> {
+        (!self.attachments.is_empty()).then(|| {
+            self.attachments
+                .iter()
+                .map(|(name, size)| format!("{name} ({} kB)", size.div_ceil(1024)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Kind;
+
+    #[test]
+    fn a_subject_names_a_ticket_in_brackets() {
+        assert_eq!(
+            ticket_in_subject("Re: [INC-42] printer"),
+            Some(TicketId::new(Kind::Incident, 42))
+        );
+        assert_eq!(
+            ticket_in_subject("[External] Re: [req-7] laptop"),
+            Some(TicketId::new(Kind::Request, 7))
+        );
+        assert_eq!(ticket_in_subject("INC-42 without brackets"), None);
+        assert_eq!(ticket_in_subject("[oops"), None);
+    }
+
+    #[test]
+    fn plain_mail_reads() {
+        let m = parse(b"From: Ana Lima <ana@example.com>\r\nSubject: VPN drops\r\nMessage-ID: <1@x>\r\n\r\nIt drops every hour.\r\n")
+            .expect("mail");
+        assert_eq!(
+            (m.sender().as_str(), m.subject.as_str(), m.body.as_str()),
+            ("Ana Lima <ana@example.com>", "VPN drops", "It drops every hour.")
+        );
+        assert_eq!(m.message_id.as_deref(), Some("1@x"));
+    }
+
+    #[test]
+    fn not_mail_says_why() {
+        assert_eq!(parse(b""), Err(MailError::Empty));
+        assert!(matches!(parse(b"Subject: hi\r\n\r\nbody"), Err(MailError::NotMail(_))));
+        assert!(matches!(parse(&vec![b'a'; MAX_BYTES + 1]), Err(MailError::TooLarge(_))));
+    }
+}
