@@ -4,9 +4,78 @@
 
 use std::io::Read;
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use wait_timeout::ChildExt;
+
+/// What a hook may be run on (`on = [...]` in a `[[hooks]]` table of config.toml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookEvent {
+    Created,
+    Transition,
+    Assigned,
+    AtRisk,
+    Breached,
+}
+
+impl HookEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            HookEvent::Created => "created",
+            HookEvent::Transition => "transition",
+            HookEvent::Assigned => "assigned",
+            HookEvent::AtRisk => "at_risk",
+            HookEvent::Breached => "breached",
+        }
+    }
+}
+
+/// A configured hook: the command (program and arguments, no shell), the events it runs on,
+/// and how long it may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookSpec {
+    pub on: Vec<HookEvent>,
+    pub command: Vec<String>,
+    pub timeout: Duration,
+}
+
+/// Hooks run on threads of their own, after the write they follow has committed. The command
+/// line waits for them (at most their time limit) once it has printed its result; the terminal
+/// desk never waits, and shows what failed.
+static RUNNING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+static FAILED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+fn lock<T>(m: &'static Mutex<T>) -> MutexGuard<'static, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs `work` on its own thread; the messages it returns are failures to show.
+pub fn in_background(work: impl FnOnce() -> Vec<String> + Send + 'static) {
+    let handle = std::thread::spawn(move || {
+        let failures = work();
+        lock(&FAILED).extend(failures);
+    });
+    let mut running = lock(&RUNNING);
+    running.retain(|h| !h.is_finished());
+    running.push(handle);
+}
+
+/// Waits for every hook started, and gives back what failed.
+pub fn wait_all() -> Vec<String> {
+    let handles: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&RUNNING));
+    for h in handles {
+        let _ = h.join();
+    }
+    take_failures()
+}
+
+/// What failed since last asked, without waiting.
+pub fn take_failures() -> Vec<String> {
+    std::mem::take(&mut *lock(&FAILED))
+}
 
 /// Runs `argv` with `env` added to the environment; waits at most `timeout`, then stops it.
 /// `Err` says why it failed: could not start, exit status with the first line it printed

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
         // --help and --version exit 0; a wrong command line exits 2 with clap's message.
         Err(e) => e.exit(),
     };
-    match opsdesk::cli::run(cli) {
+    let code = match opsdesk::cli::run(cli) {
         Ok(out) => {
             opsdesk::cli::print(&out);
             ExitCode::SUCCESS
@@ -19,5 +19,12 @@ fn main() -> ExitCode {
             eprintln!("opsdesk: {}", opsdesk::text::inert(&f.message, false));
             ExitCode::from(f.code)
         }
+    };
+    // The result is out; hooks started by the command finish (each within its time limit)
+    // before the process ends. What they did wrong does not change the exit code: the write
+    // stands.
+    for failure in opsdesk::hooks::wait_all() {
+        eprintln!("opsdesk: {}", opsdesk::text::inert(&failure, false));
     }
+    code
 }

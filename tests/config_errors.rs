@@ -38,7 +38,7 @@ fn not_toml_at_all() {
 fn a_misspelt_key() {
     assert_eq!(
         config("user = \"bob\"\nmosue = true\n"),
-        "2: unknown field `mosue`, expected one of `user`, `priority`, `keys`, `mouse`, `views`, `sla`, `ingest`"
+        "2: unknown field `mosue`, expected one of `user`, `priority`, `keys`, `mouse`, `views`, `sla`, `ingest`, `hooks`"
     );
 }
 
@@ -151,5 +151,21 @@ fn an_alert_level_out_of_range() {
     assert_eq!(
         config("[ingest.alertmanager]\nresolve = true\nimpact = { label = \"severity\", values = { critical = 0 } }\n"),
         "3: key `ingest.alertmanager.impact`: `critical` = 0: levels are 1 (high), 2 (medium) or 3 (low)"
+    );
+}
+
+#[test]
+fn a_hook_without_a_command() {
+    assert_eq!(
+        config("[[hooks]]\non = [\"created\"]\ncommand = []\n"),
+        "3: key `hooks[1].command`: give the program first, then its arguments"
+    );
+}
+
+#[test]
+fn a_hook_on_an_event_that_does_not_exist() {
+    assert_eq!(
+        config("[[hooks]]\non = [\"deleted\"]\ncommand = [\"notify\"]\n"),
+        "2: key `hooks.on`: unknown variant `deleted`, expected one of `created`, `transition`, `assigned`, `at_risk`, `breached`"
     );
 }

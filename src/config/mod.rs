@@ -90,6 +90,18 @@ struct RawConfig {
     /// Alerts from monitoring.
     #[serde(default)]
     ingest: ingest::RawIngest,
+    /// Commands run on events: `[[hooks]] on = ["created"] command = ["notify", "--to", "ops"]`.
+    #[serde(default)]
+    hooks: Vec<toml::Spanned<RawHook>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHook {
+    on: Vec<crate::hooks::HookEvent>,
+    command: Vec<String>,
+    /// Seconds [default: 10].
+    timeout: Option<u64>,
 }
 
 /// A saved view of the queue: which tickets it shows. Every condition given must hold.
@@ -208,6 +220,8 @@ pub struct Config {
     pub alertmanager: AlertmanagerConfig,
     /// What a new mail message opens.
     pub mail_kind: crate::domain::Kind,
+    /// Commands run after writes, on the events they name.
+    pub hooks: Vec<crate::hooks::HookSpec>,
 }
 
 impl Default for Config {
@@ -223,6 +237,7 @@ impl Default for Config {
             sla: SlaConfig::default(),
             alertmanager: AlertmanagerConfig::default(),
             mail_kind: crate::domain::Kind::Request,
+            hooks: Vec::new(),
         }
     }
 }
@@ -291,6 +306,33 @@ impl Config {
                 config.views.push(v);
             }
             config.sla = raw.sla.build(&file.display().to_string(), &source)?;
+            for (i, hook) in raw.hooks.into_iter().enumerate() {
+                let span = hook.span();
+                let hook = hook.into_inner();
+                let here = |key: &str, message: &str| ConfigError {
+                    file: shown.clone(),
+                    line: crate::tomlfile::line_of_key(&source, span.clone(), key),
+                    message: format!("key `hooks[{}].{key}`: {message}", i + 1),
+                };
+                if hook.command.first().is_none_or(|c| c.trim().is_empty()) {
+                    return Err(here("command", "give the program first, then its arguments"));
+                }
+                if hook.on.is_empty() {
+                    return Err(here(
+                        "on",
+                        "name the events: created, transition, assigned, at_risk, breached",
+                    ));
+                }
+                let timeout = hook.timeout.unwrap_or(10);
+                if !(1..=3600).contains(&timeout) {
+                    return Err(here("timeout", "seconds between 1 and 3600"));
+                }
+                config.hooks.push(crate::hooks::HookSpec {
+                    on: hook.on,
+                    command: hook.command,
+                    timeout: std::time::Duration::from_secs(timeout),
+                });
+            }
             config.mail_kind = raw.ingest.mail_kind();
             config.alertmanager = raw.ingest.build(&shown, &source)?;
             if let Some(m) = raw.priority.matrix {

@@ -6,10 +6,12 @@
 use chrono::Utc;
 use serde::Serialize;
 
+use super::hooks::Happened;
 use super::tickets::{act_in, comment_in, create_in};
 use super::{Desk, DeskError, Result};
 use crate::domain::rules::{self, Draft};
 use crate::domain::{Kind, TicketId};
+use crate::hooks::HookEvent;
 use crate::ingest::alertmanager::{Payload, Status};
 use crate::store::{self, alerts as store_alerts, cmdb as store_cmdb};
 
@@ -58,8 +60,10 @@ impl Desk {
     pub fn ingest_alertmanager(&mut self, payloads: &[Payload]) -> Result<AlertReport> {
         let (config, user) = (&self.config, &self.user);
         let c = &config.alertmanager;
-        self.store.write(|tx| {
+        let path = self.store.path().to_path_buf();
+        let (report, happened) = self.store.write(|tx| {
             let now = Utc::now();
+            let mut happened = Vec::new();
             let mut report = AlertReport {
                 payloads: payloads.len(),
                 ..AlertReport::default()
@@ -111,6 +115,7 @@ impl Desk {
                                 .ok_or(DeskError::NoTicket(created.id))?
                                 .rowid;
                             store_alerts::insert(tx, SOURCE, &fingerprint, rowid, now)?;
+                            happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                             report.opened += 1;
                             report.outcomes.push(outcome(Some(created.id), AlertAction::Opened, 1));
                         }
@@ -121,7 +126,11 @@ impl Desk {
                             let note = format!("Alert {} resolved at {}.", a.name(), rules::format_time(ended));
                             comment_in(tx, user, id, &note, true, now)?;
                             let action = if c.resolve {
-                                resolve(tx, config, user, id, &note, &c.resolution_code)?
+                                let (action, out) = resolve(tx, config, user, id, &note, &c.resolution_code)?;
+                                if let Some(out) = out {
+                                    happened.extend(Happened::of_outcome(&out, user, &path));
+                                }
+                                action
                             } else {
                                 AlertAction::Noted
                             };
@@ -134,8 +143,10 @@ impl Desk {
                     }
                 }
             }
-            Ok(report)
-        })
+            Ok::<_, DeskError>((report, happened))
+        })?;
+        self.fire(happened);
+        Ok(report)
     }
 }
 
@@ -148,7 +159,7 @@ fn resolve(
     id: TicketId,
     note: &str,
     code: &str,
-) -> Result<AlertAction> {
+) -> Result<(AlertAction, Option<crate::domain::rules::Outcome>)> {
     let fields = [
         ("resolution_code".to_string(), code.to_string()),
         ("resolution_note".to_string(), note.to_string()),
@@ -156,8 +167,8 @@ fn resolve(
     match act_in(tx, config, user, id, None, |l, _, t, ctx| {
         rules::apply_transition(l, t, "resolve", &fields, None, ctx)
     }) {
-        Ok(_) => Ok(AlertAction::Resolved),
-        Err(DeskError::Refused(r)) => Ok(AlertAction::NotResolved(r.to_string())),
+        Ok(out) => Ok((AlertAction::Resolved, Some(out))),
+        Err(DeskError::Refused(r)) => Ok((AlertAction::NotResolved(r.to_string()), None)),
         Err(e) => Err(e),
     }
 }
@@ -198,8 +209,10 @@ impl Desk {
     /// Takes one mail message in one transaction.
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
         let (config, user) = (&self.config, &self.user);
-        self.store.write(|tx| {
+        let path = self.store.path().to_path_buf();
+        let (outcome, happened) = self.store.write(|tx| {
             let now = Utc::now();
+            let mut happened = Vec::new();
             let ticket_of = |rowid: i64| -> Result<TicketId> {
                 Ok(store::tickets::get_by_rowid(tx, rowid)?
                     .ok_or_else(|| DeskError::Invalid("the ticket of that message is gone".into()))?
@@ -209,10 +222,11 @@ impl Desk {
             if let Some(id) = &mail.message_id
                 && let Some(rowid) = store_alerts::mail_ticket(tx, id)?
             {
-                return Ok(MailOutcome {
+                let outcome = MailOutcome {
                     ticket: ticket_of(rowid)?,
                     action: MailAction::AlreadyTaken,
-                });
+                };
+                return Ok((outcome, happened));
             }
             let attachments = mail
                 .attachment_list()
@@ -247,6 +261,7 @@ impl Desk {
                         ..Draft::default()
                     };
                     let created = create_in(tx, config, user, config.mail_kind, draft, &[], now)?;
+                    happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                     if let Some(list) = mail.attachment_list() {
                         let note = format!("Attachments from {}: {list}", mail.sender());
                         comment_in(tx, user, created.id, &note, true, now)?;
@@ -266,7 +281,9 @@ impl Desk {
             if let Some(id) = &mail.message_id {
                 store_alerts::insert_mail(tx, id, rowid, now)?;
             }
-            Ok(outcome)
-        })
+            Ok::<_, DeskError>((outcome, happened))
+        })?;
+        self.fire(happened);
+        Ok(outcome)
     }
 }

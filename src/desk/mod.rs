@@ -6,6 +6,7 @@ mod audit;
 mod changes;
 mod cmdb;
 mod export;
+mod hooks;
 mod import;
 mod ingest;
 mod operators;

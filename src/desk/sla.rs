@@ -77,7 +77,7 @@ impl Desk {
         {
             return Ok(Vec::new());
         }
-        self.store.write(|tx| {
+        let escalations = self.store.write(|tx| {
             let mut out = Vec::new();
             for due in store::sla::due(tx, now)? {
                 let Some(stored) = store_tickets::get_by_rowid(tx, due.rowid)? else {
@@ -120,7 +120,24 @@ impl Desk {
                 store::sla::set_flags(tx, due.rowid, flags, due.clocks.next_escalation(flags))?;
             }
             Ok::<_, DeskError>(out)
-        })
+        })?;
+        let path = self.path().to_path_buf();
+        let happened = escalations
+            .iter()
+            .map(|e| {
+                let event = if e.level == "breached" {
+                    crate::hooks::HookEvent::Breached
+                } else {
+                    crate::hooks::HookEvent::AtRisk
+                };
+                let mut env = e.env(&path);
+                env.retain(|(k, _)| k != "OPSDESK_EVENT");
+                env.push(("OPSDESK_EVENT".to_string(), event.name().to_string()));
+                super::hooks::Happened { event, id: e.id, env }
+            })
+            .collect();
+        self.fire(happened);
+        Ok(escalations)
     }
 
     /// Runs the configured escalation command for each escalation (if one is configured)

@@ -205,8 +205,17 @@ impl Desk {
     /// and the note says which service.
     pub fn create_ticket(&mut self, kind: Kind, draft: Draft, cis: &[String]) -> Result<Created> {
         let (config, user) = (&self.config, &self.user);
-        self.store
-            .write(|tx| create_in(tx, config, user, kind, draft, cis, Utc::now()))
+        let created = self
+            .store
+            .write(|tx| create_in(tx, config, user, kind, draft, cis, Utc::now()))?;
+        let h = super::hooks::Happened::new(
+            crate::hooks::HookEvent::Created,
+            &created.ticket,
+            &self.user,
+            self.path(),
+        );
+        self.fire(vec![h]);
+        Ok(created)
     }
 
     /// Writes what a domain decision produced, with its events, if the ticket is still at the
@@ -255,7 +264,9 @@ impl Desk {
         ) -> Result<Outcome, crate::domain::Refusal>,
     ) -> Result<Outcome> {
         let (config, user) = (&self.config, &self.user);
-        self.store.write(|tx| act_in(tx, config, user, id, expected, decide))
+        let out = self.store.write(|tx| act_in(tx, config, user, id, expected, decide))?;
+        self.fire(super::hooks::Happened::of_outcome(&out, &self.user, self.path()));
+        Ok(out)
     }
 
     /// Takes transition `name` with field values and a note.

@@ -535,6 +535,11 @@ impl App {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
         self.escalate(now)?;
+        // Hooks run on their own threads; what failed is said here (and noted in the timeline).
+        let failed = crate::hooks::take_failures();
+        if !failed.is_empty() {
+            self.complain(failed.join(" · "));
+        }
         if self.desk.data_version()? != self.data_version {
             self.reload()?;
         } else if self.dashboard.data.as_ref().is_some_and(|d| now >= d.until) {
