@@ -15,21 +15,19 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)).expect("fixture")
 }
 
-/// Runs `opsdesk ingest alertmanager` with `input` on stdin; returns (exit code, stdout, stderr).
-fn ingest(env: &Env, input: &[u8], json: bool) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"));
-    cmd.env_clear()
+/// Runs `opsdesk ingest WHAT` as `user` with `input` on stdin; returns (exit code, stdout, stderr).
+fn run_with_stdin(env: &Env, user: &str, args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+        .env_clear()
         .env("OPSDESK_CONFIG_DIR", env.config_dir())
-        .env("OPSDESK_USER", "alertmanager")
+        .env("OPSDESK_USER", user)
         .env("OPSDESK_DB", &env.db)
-        .args(["ingest", "alertmanager"])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if json {
-        cmd.arg("--json");
-    }
-    let mut child = cmd.spawn().expect("spawn");
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let mut stdin = child.stdin.take().expect("stdin");
     let input = input.to_vec();
     // Written from another thread: a refused input may be closed before it is all read.
@@ -43,6 +41,15 @@ fn ingest(env: &Env, input: &[u8], json: bool) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn ingest(env: &Env, input: &[u8], json: bool) -> (i32, String, String) {
+    let args: &[&str] = if json {
+        &["ingest", "alertmanager", "--json"]
+    } else {
+        &["ingest", "alertmanager"]
+    };
+    run_with_stdin(env, "alertmanager", args, input)
 }
 
 fn taken(env: &Env, input: &str) -> Value {
@@ -256,28 +263,7 @@ fn mail(env: &Env, name: &str) -> (i32, String, String) {
 }
 
 fn ingest_mail(env: &Env, input: &[u8]) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"));
-    cmd.env_clear()
-        .env("OPSDESK_CONFIG_DIR", env.config_dir())
-        .env("OPSDESK_USER", "mail")
-        .env("OPSDESK_DB", &env.db)
-        .args(["ingest", "mail"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("wait");
-    let _ = writer.join();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_with_stdin(env, "mail", &["ingest", "mail"], input)
 }
 
 #[test]

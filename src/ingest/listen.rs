@@ -132,5 +132,8 @@ pub fn serve(desk: &mut Desk, addr: &str, secret: &str, ready: impl FnOnce(&str)
         if let Err(e) = request.respond(response) {
             eprintln!("opsdesk: could not answer {url}: {e}");
         }
+        for failure in crate::hooks::take_failures() {
+            eprintln!("opsdesk: {}", crate::text::inert(&failure, false));
+        }
     }
 }
