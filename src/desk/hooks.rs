@@ -81,8 +81,16 @@ impl Happened {
 }
 
 impl Desk {
+    /// Whether any hook is configured (so nothing is gathered for them when none is).
+    pub(super) fn has_hooks(&self) -> bool {
+        !self.config.hooks.is_empty()
+    }
+
     /// Starts the hooks that `happened` calls for, on a thread of their own.
     pub(super) fn fire(&self, happened: Vec<Happened>) {
+        if happened.is_empty() {
+            return;
+        }
         let jobs: Vec<(Vec<String>, Happened, std::time::Duration)> = happened
             .into_iter()
             .flat_map(|h| {

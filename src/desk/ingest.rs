@@ -61,6 +61,7 @@ impl Desk {
         let (config, user) = (&self.config, &self.user);
         let c = &config.alertmanager;
         let path = self.store.path().to_path_buf();
+        let hooks = self.has_hooks();
         let (report, happened) = self.store.write(|tx| {
             let now = Utc::now();
             let mut happened = Vec::new();
@@ -115,7 +116,9 @@ impl Desk {
                                 .ok_or(DeskError::NoTicket(created.id))?
                                 .rowid;
                             store_alerts::insert(tx, SOURCE, &fingerprint, rowid, now)?;
-                            happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
+                            if hooks {
+                                happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
+                            }
                             report.opened += 1;
                             report.outcomes.push(outcome(Some(created.id), AlertAction::Opened, 1));
                         }
@@ -127,7 +130,7 @@ impl Desk {
                             comment_in(tx, user, id, &note, true, now)?;
                             let action = if c.resolve {
                                 let (action, out) = resolve(tx, config, user, id, &note, &c.resolution_code)?;
-                                if let Some(out) = out {
+                                if let Some(out) = out.filter(|_| hooks) {
                                     happened.extend(Happened::of_outcome(&out, user, &path));
                                 }
                                 action
@@ -210,6 +213,7 @@ impl Desk {
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
         let (config, user) = (&self.config, &self.user);
         let path = self.store.path().to_path_buf();
+        let hooks = self.has_hooks();
         let (outcome, happened) = self.store.write(|tx| {
             let now = Utc::now();
             let mut happened = Vec::new();
@@ -261,7 +265,9 @@ impl Desk {
                         ..Draft::default()
                     };
                     let created = create_in(tx, config, user, config.mail_kind, draft, &[], now)?;
-                    happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
+                    if hooks {
+                        happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
+                    }
                     if let Some(list) = mail.attachment_list() {
                         let note = format!("Attachments from {}: {list}", mail.sender());
                         comment_in(tx, user, created.id, &note, true, now)?;

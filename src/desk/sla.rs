@@ -121,6 +121,9 @@ impl Desk {
             }
             Ok::<_, DeskError>(out)
         })?;
+        if !self.has_hooks() {
+            return Ok(escalations);
+        }
         let path = self.path().to_path_buf();
         let happened = escalations
             .iter()
