@@ -300,7 +300,7 @@ fn mail_opens_requests_and_replies_become_comments() {
     let html = env.json(&["show", "REQ-2"]);
     let text = html["description"].as_str().expect("description");
     assert!(
-        text.contains("The badge reader at door 3 has not answered since 09:55."),
+        text.starts_with("Alert\nThe badge reader at door 3 has not answered since 09:55.\nBuilding: North"),
         "{text}"
     );
     assert!(

@@ -42,6 +42,45 @@ pub fn ticket_in_subject(subject: &str) -> Option<TicketId> {
         .find_map(|inside| inside.parse().ok())
 }
 
+/// The text of an HTML body. mail-parser's conversion breaks lines at `<br>` and `</p>` only,
+/// so headings, list items, table rows and divisions ran into the next line ("AlertThe badge
+/// reader…"); each of those now ends its line too.
+fn html_text(html: &str) -> String {
+    const BLOCKS: [&str; 14] = [
+        "</h1>",
+        "</h2>",
+        "</h3>",
+        "</h4>",
+        "</h5>",
+        "</h6>",
+        "</div>",
+        "</li>",
+        "</tr>",
+        "</td>",
+        "</th>",
+        "</pre>",
+        "</blockquote>",
+        "</table>",
+    ];
+    let lower = html.to_ascii_lowercase();
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut last = 0;
+    let mut at = 0;
+    while let Some(found) = lower[at..].find("</") {
+        let start = at + found;
+        if let Some(tag) = BLOCKS.iter().find(|t| lower[start..].starts_with(**t)) {
+            out.push_str(&html[last..start]);
+            out.push_str("<br>");
+            last = start;
+            at = start + tag.len();
+        } else {
+            at = start + 2;
+        }
+    }
+    out.push_str(&html[last..]);
+    mail_parser::decoders::html::html_to_text(&out)
+}
+
 pub fn parse(bytes: &[u8]) -> Result<Mail, MailError> {
     if bytes.len() > MAX_BYTES {
         return Err(MailError::TooLarge(bytes.len()));
@@ -67,7 +106,14 @@ pub fn parse(bytes: &[u8]) -> Result<Mail, MailError> {
         .filter(|n| !n.is_empty());
     let subject = message.subject().map(|s| s.trim().to_string()).unwrap_or_default();
     let body = (0..message.text_body_count().max(message.html_body_count()))
-        .filter_map(|i| message.body_text(i))
+        .filter_map(|i| {
+            // A text part stands for itself; an HTML one (the message has no plain text) is
+            // read with its blocks on lines of their own.
+            match message.text_part(i as u32) {
+                Some(part) if part.is_text_html() => part.text_contents().map(html_text).map(Into::into),
+                _ => message.body_text(i),
+            }
+        })
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
@@ -142,6 +188,16 @@ mod tests {
             ("Ana Lima <ana@example.com>", "VPN drops", "It drops every hour.")
         );
         assert_eq!(m.message_id.as_deref(), Some("1@x"));
+    }
+
+    #[test]
+    fn html_blocks_end_their_lines() {
+        assert_eq!(
+            html_text("<h1>Alert</h1><P>Door 3 is offline.</P><ul><LI>North</LI><li>Since 09:55</li></ul>"),
+            "Alert\nDoor 3 is offline.\nNorth\nSince 09:55\n"
+        );
+        assert_eq!(html_text("<b>door 3</b> is <I>off</I>"), "door 3 is off");
+        assert_eq!(html_text("<p>se\u{f1}ora Pe\u{f1}a</p>"), "se\u{f1}ora Pe\u{f1}a\n");
     }
 
     #[test]
