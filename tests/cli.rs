@@ -575,12 +575,7 @@ fn a_valid_lifecycle_override_changes_the_rules() {
 #[test]
 fn a_configured_priority_matrix_is_used() {
     let env = Env::new();
-    std::fs::create_dir_all(env.config_dir()).expect("config dir");
-    std::fs::write(
-        env.config_dir().join("config.toml"),
-        "[priority]\nmatrix = [[1, 1, 2], [2, 2, 3], [4, 5, 5]]\n",
-    )
-    .expect("write");
+    env.write_config("[priority]\nmatrix = [[1, 1, 2], [2, 2, 3], [4, 5, 5]]\n");
     env.ok(&["new", "incident", "--title", "x", "--impact", "1", "--urgency", "2"]);
     assert_eq!(json(&env, &["show", "INC-1"])["priority"], 1);
     std::fs::write(env.config_dir().join("config.toml"), "[priority]\nmatrix = [[1, 2]]\n").expect("write");

@@ -26,20 +26,14 @@ fn recorder(dir: &Path, log: &Path) -> String {
     script.display().to_string()
 }
 
-fn configure(env: &Env, text: &str) {
-    std::fs::create_dir_all(env.config_dir()).expect("dir");
-    std::fs::write(env.config_dir().join("config.toml"), text).expect("config");
-}
-
 #[test]
 fn hooks_get_the_ticket_in_variables_and_no_shell_reads_them() {
     let env = Env::new();
     let log = env.dir.path().join("hooks.log");
     let script = recorder(env.dir.path(), &log);
-    configure(
-        &env,
-        &format!("[[hooks]]\non = [\"created\", \"transition\", \"assigned\"]\ncommand = [\"{script}\"]\n"),
-    );
+    env.write_config(&format!(
+        "[[hooks]]\non = [\"created\", \"transition\", \"assigned\"]\ncommand = [\"{script}\"]\n"
+    ));
     let pwned = env.dir.path().join("pwned");
     let title = format!("Mail down $(touch {}) `touch {}`", pwned.display(), pwned.display());
     env.ok(&["new", "incident", "--title", &title, "--impact", "1", "--urgency", "1"]);
@@ -66,8 +60,7 @@ fn hooks_get_the_ticket_in_variables_and_no_shell_reads_them() {
 #[test]
 fn a_failing_or_slow_hook_is_reported_and_noted_and_the_write_stands() {
     let env = Env::new();
-    configure(
-        &env,
+    env.write_config(
         "[[hooks]]\non = [\"created\"]\ncommand = [\"sh\", \"-c\", \"echo no route to chat >&2; exit 3\"]\n\n\
          [[hooks]]\non = [\"created\"]\ncommand = [\"sleep\", \"30\"]\ntimeout = 1\n",
     );

@@ -135,12 +135,7 @@ fn the_same_alert_again_counts_an_occurrence_and_its_end_adds_a_note() {
 #[test]
 fn with_resolve_configured_a_resolved_alert_resolves_its_incident() {
     let env = desk_with_db01();
-    std::fs::create_dir_all(env.config_dir()).expect("dir");
-    std::fs::write(
-        env.config_dir().join("config.toml"),
-        "[ingest.alertmanager]\nresolve = true\nresolution_code = \"fixed\"\n",
-    )
-    .expect("config");
+    env.write_config("[ingest.alertmanager]\nresolve = true\nresolution_code = \"fixed\"\n");
     taken(&env, &fixture("alertmanager-firing.json"));
     let r = taken(&env, &fixture("alertmanager-resolved.json"));
     assert_eq!(
@@ -351,12 +346,7 @@ fn mail_opens_requests_and_replies_become_comments() {
 #[test]
 fn mail_can_open_incidents_instead() {
     let env = Env::new();
-    std::fs::create_dir_all(env.config_dir()).expect("dir");
-    std::fs::write(
-        env.config_dir().join("config.toml"),
-        "[ingest.mail]\nkind = \"incident\"\n",
-    )
-    .expect("config");
+    env.write_config("[ingest.mail]\nkind = \"incident\"\n");
     let (code, out, err) = mail(&env, "html-only.eml");
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "INC-1 opened for Facilities Bot <facilities@example.com>\n");

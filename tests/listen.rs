@@ -27,12 +27,7 @@ impl Drop for Receiver {
 }
 
 fn start(env: &Env) -> Receiver {
-    std::fs::create_dir_all(env.config_dir()).expect("dir");
-    std::fs::write(
-        env.config_dir().join("config.toml"),
-        format!("[ingest.alertmanager]\nsecret = \"{SECRET}\"\n"),
-    )
-    .expect("config");
+    env.write_config(&format!("[ingest.alertmanager]\nsecret = \"{SECRET}\"\n"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
         .env_clear()
         .env("OPSDESK_CONFIG_DIR", env.config_dir())

@@ -1,5 +1,7 @@
 //! The seeder writes only what the product itself could have written.
 
+mod common;
+
 use chrono::{TimeZone, Utc};
 use opsdesk::domain::{Kind, Lifecycles};
 use opsdesk::seed::{SeedOptions, seed};
@@ -184,18 +186,11 @@ fn a_seeded_desk_has_statistics_for_every_index_and_pages_the_queue_by_its_index
     indexes.sort();
     analysed.sort();
     assert_eq!(analysed, indexes);
-    let plan: Vec<String> = {
-        let mut stmt = conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT * FROM tickets WHERE is_open = 1 ORDER BY priority, created_at, id LIMIT 50",
-            )
-            .expect("plan");
-        stmt.query_map([], |r| r.get::<_, String>(3))
-            .expect("rows")
-            .map(|r| r.expect("row"))
-            .collect()
-    };
-    let plan = plan.join(" | ");
+    let plan = common::query_plan(
+        &conn,
+        "SELECT * FROM tickets WHERE is_open = 1 ORDER BY priority, created_at, id LIMIT 50",
+        [],
+    );
     assert!(
         plan.contains("tickets_open_queue") && !plan.contains("TEMP B-TREE"),
         "{plan}"

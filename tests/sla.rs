@@ -225,12 +225,7 @@ fn a_new_policy_recomputes_every_stored_clock() {
 #[test]
 fn the_cli_sweep_records_escalations_once_and_reports_a_failing_command() {
     let env = Env::new();
-    std::fs::create_dir_all(env.config_dir()).expect("dir");
-    std::fs::write(
-        env.config_dir().join("config.toml"),
-        "[sla]\ncommand = [\"/bin/sh\", \"-c\", \"echo \\\"cannot page $OPSDESK_ID\\\" >&2; exit 1\"]\n",
-    )
-    .expect("config");
+    env.write_config("[sla]\ncommand = [\"/bin/sh\", \"-c\", \"echo \\\"cannot page $OPSDESK_ID\\\" >&2; exit 1\"]\n");
     let mapping = env.dir.path().join("m.toml");
     std::fs::write(
         &mapping,

@@ -1,6 +1,8 @@
 //! The desk file's guarantees, through the library: append-only timeline, upgrades,
 //! optimistic concurrency between two operators, pagination.
 
+mod common;
+
 use opsdesk::config::Config;
 use opsdesk::desk::{Desk, DeskError};
 use opsdesk::domain::rules::Draft;
@@ -226,17 +228,11 @@ fn the_open_queue_is_served_by_its_index() {
     let dir = tempfile::tempdir().expect("dir");
     let _desk = new_desk(&dir, "alice");
     let store = Store::open(&dir.path().join("desk.db")).expect("open");
-    let plan: Vec<String> = {
-        let mut stmt = store
-            .connection()
-            .prepare("EXPLAIN QUERY PLAN SELECT id FROM tickets WHERE is_open = 1 ORDER BY priority, created_at, id LIMIT 50")
-            .expect("plan");
-        stmt.query_map([], |r| r.get::<_, String>(3))
-            .expect("rows")
-            .map(|r| r.expect("row"))
-            .collect()
-    };
-    let plan = plan.join(" | ");
+    let plan = common::query_plan(
+        store.connection(),
+        "SELECT id FROM tickets WHERE is_open = 1 ORDER BY priority, created_at, id LIMIT 50",
+        [],
+    );
     assert!(plan.contains("tickets_open_queue"), "{plan}");
     assert!(
         !plan.contains("TEMP B-TREE"),
@@ -300,14 +296,7 @@ fn a_report_reads_only_its_covering_index() {
     let _desk = new_desk(&dir, "alice");
     let store = Store::open(&dir.path().join("desk.db")).expect("open");
     for label in [None, Some("team"), Some("assignee"), Some("category")] {
-        let sql = format!("EXPLAIN QUERY PLAN {}", opsdesk::store::kpi::facts_sql(label));
-        let mut stmt = store.connection().prepare(&sql).expect("plan");
-        let plan: Vec<String> = stmt
-            .query_map([0i64, 1i64], |r| r.get::<_, String>(3))
-            .expect("rows")
-            .map(|r| r.expect("row"))
-            .collect();
-        let plan = plan.join(" | ");
+        let plan = common::query_plan(store.connection(), &opsdesk::store::kpi::facts_sql(label), [0i64, 1i64]);
         assert!(plan.contains("COVERING INDEX tickets_report"), "{label:?}: {plan}");
     }
 }

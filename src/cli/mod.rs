@@ -352,10 +352,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             Ok(Output(String::new()))
         }
         Some(Command::Ingest(IngestCommand::Alertmanager { listen: None })) => {
-            let mut bytes = Vec::new();
-            let limit = crate::ingest::alertmanager::MAX_BYTES as u64 + 1;
-            std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
-                .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+            let bytes = read_stdin(crate::ingest::alertmanager::MAX_BYTES)?;
             let payloads =
                 crate::ingest::alertmanager::parse(&bytes).map_err(|e| Failure::new(format!("standard input: {e}")))?;
             let mut desk = open_desk(&cli, &paths, config)?;
@@ -366,10 +363,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             Ok(Output(alert_report(&report)))
         }
         Some(Command::Ingest(IngestCommand::Mail)) => {
-            let mut bytes = Vec::new();
-            let limit = crate::ingest::mail::MAX_BYTES as u64 + 1;
-            std::io::Read::read_to_end(&mut std::io::Read::take(std::io::stdin().lock(), limit), &mut bytes)
-                .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+            let bytes = read_stdin(crate::ingest::mail::MAX_BYTES)?;
             let mail = crate::ingest::mail::parse(&bytes).map_err(|e| Failure::new(format!("standard input: {e}")))?;
             let mut desk = open_desk(&cli, &paths, config)?;
             let out = desk.ingest_mail(&mail)?;
@@ -437,6 +431,17 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             }
         }
     }
+}
+
+/// Standard input, up to one byte more than `max` (so the parser can say it was too large).
+fn read_stdin(max: usize) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin().lock(), max as u64 + 1),
+        &mut bytes,
+    )
+    .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+    Ok(bytes)
 }
 
 fn alert_report(r: &crate::desk::AlertReport) -> String {

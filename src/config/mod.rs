@@ -289,8 +289,7 @@ impl Config {
             config.user = raw.user;
             // Checked here, so a wrong key fails every command, not only the terminal desk.
             for (key, action) in &raw.keys {
-                let one = std::collections::BTreeMap::from([(key.clone(), action.get_ref().clone())]);
-                crate::tui::keymap::Keymap::with_overrides(&one)
+                crate::tui::keymap::binding(key, action.get_ref())
                     .map_err(|e| at(action.span(), format!("key `keys.{key}`: {e}")))?;
             }
             config.keys = raw.keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();

@@ -82,19 +82,13 @@ impl Desk {
                         action,
                         occurrences,
                     };
-                    let ticket_of = |rowid: i64| -> Result<TicketId> {
-                        Ok(store::tickets::get_by_rowid(tx, rowid)?
-                            .ok_or_else(|| DeskError::Invalid(format!("alert {fingerprint}: its ticket is gone")))?
-                            .ticket
-                            .id)
-                    };
                     match (a.status, open) {
                         (Status::Firing, Some(rowid)) => {
                             let n = store_alerts::seen(tx, SOURCE, &fingerprint, rowid, now, "firing")?;
                             report.occurrences += 1;
                             report
                                 .outcomes
-                                .push(outcome(Some(ticket_of(rowid)?), AlertAction::Occurrence, n));
+                                .push(outcome(Some(ticket_of(tx, rowid)?), AlertAction::Occurrence, n));
                         }
                         (Status::Firing, None) => {
                             let (impact, urgency) = a.levels(c);
@@ -112,10 +106,7 @@ impl Desk {
                                 }
                             }
                             let created = create_in(tx, config, user, Kind::Incident, draft, &cis, now)?;
-                            let rowid = store::tickets::get(tx, created.id)?
-                                .ok_or(DeskError::NoTicket(created.id))?
-                                .rowid;
-                            store_alerts::insert(tx, SOURCE, &fingerprint, rowid, now)?;
+                            store_alerts::insert(tx, SOURCE, &fingerprint, created.rowid, now)?;
                             if hooks {
                                 happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                             }
@@ -123,7 +114,7 @@ impl Desk {
                             report.outcomes.push(outcome(Some(created.id), AlertAction::Opened, 1));
                         }
                         (Status::Resolved, Some(rowid)) => {
-                            let id = ticket_of(rowid)?;
+                            let id = ticket_of(tx, rowid)?;
                             let n = store_alerts::seen(tx, SOURCE, &fingerprint, rowid, now, "resolved")?;
                             let ended = a.ends_at.filter(|t| t.timestamp() > 0).unwrap_or(now);
                             let note = format!("Alert {} resolved at {}.", a.name(), rules::format_time(ended));
@@ -151,6 +142,14 @@ impl Desk {
         self.fire(happened);
         Ok(report)
     }
+}
+
+/// The id of the ticket in row `rowid`, which an alert or a message points at.
+fn ticket_of(tx: &rusqlite::Transaction, rowid: i64) -> Result<TicketId> {
+    Ok(store::tickets::get_by_rowid(tx, rowid)?
+        .ok_or_else(|| DeskError::Invalid(format!("ticket row {rowid} is gone")))?
+        .ticket
+        .id)
 }
 
 /// Resolves the incident of an alert that ended; a refusal by the lifecycle is reported, not
@@ -217,17 +216,11 @@ impl Desk {
         let (outcome, happened) = self.store.write(|tx| {
             let now = Utc::now();
             let mut happened = Vec::new();
-            let ticket_of = |rowid: i64| -> Result<TicketId> {
-                Ok(store::tickets::get_by_rowid(tx, rowid)?
-                    .ok_or_else(|| DeskError::Invalid("the ticket of that message is gone".into()))?
-                    .ticket
-                    .id)
-            };
             if let Some(id) = &mail.message_id
                 && let Some(rowid) = store_alerts::mail_ticket(tx, id)?
             {
                 let outcome = MailOutcome {
-                    ticket: ticket_of(rowid)?,
+                    ticket: ticket_of(tx, rowid)?,
                     action: MailAction::AlreadyTaken,
                 };
                 return Ok((outcome, happened));
@@ -272,11 +265,8 @@ impl Desk {
                         let note = format!("Attachments from {}: {list}", mail.sender());
                         comment_in(tx, user, created.id, &note, true, now)?;
                     }
-                    let rowid = store::tickets::get(tx, created.id)?
-                        .ok_or(DeskError::NoTicket(created.id))?
-                        .rowid;
                     (
-                        rowid,
+                        created.rowid,
                         MailOutcome {
                             ticket: created.id,
                             action: MailAction::Opened,

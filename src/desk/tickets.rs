@@ -58,6 +58,9 @@ pub struct Offer {
 #[derive(Debug, Clone, Serialize)]
 pub struct Created {
     pub id: TicketId,
+    /// Its row, which links, alerts and mail point at.
+    #[serde(skip)]
+    pub rowid: i64,
     pub ticket: Ticket,
     /// What the desk decided for the operator and why (e.g. the impact it offered).
     pub notes: Vec<String>,
@@ -254,17 +257,7 @@ impl Desk {
     }
 
     /// Runs one decision on one ticket inside one IMMEDIATE transaction.
-    fn act(
-        &mut self,
-        id: TicketId,
-        expected: Option<i64>,
-        decide: impl Fn(
-            &crate::domain::Lifecycles,
-            &crate::domain::Matrix,
-            &Ticket,
-            &Context,
-        ) -> Result<Outcome, crate::domain::Refusal>,
-    ) -> Result<Outcome> {
+    fn act(&mut self, id: TicketId, expected: Option<i64>, decide: impl Decide) -> Result<Outcome> {
         let (config, user) = (&self.config, &self.user);
         let out = self.store.write(|tx| act_in(tx, config, user, id, expected, decide))?;
         if self.has_hooks() {
@@ -612,7 +605,28 @@ pub(super) fn create_in(
     }
     let mut ticket = ticket;
     ticket.id = id;
-    Ok(Created { id, ticket, notes })
+    Ok(Created {
+        id,
+        rowid,
+        ticket,
+        notes,
+    })
+}
+
+/// A decision on one ticket: the domain's answer to a move, an assignment or an edit.
+pub(super) trait Decide:
+    Fn(&crate::domain::Lifecycles, &crate::domain::Matrix, &Ticket, &Context) -> Result<Outcome, crate::domain::Refusal>
+{
+}
+
+impl<F> Decide for F where
+    F: Fn(
+        &crate::domain::Lifecycles,
+        &crate::domain::Matrix,
+        &Ticket,
+        &Context,
+    ) -> Result<Outcome, crate::domain::Refusal>
+{
 }
 
 /// Runs one decision on one ticket inside a write transaction (see `Desk::act`).
@@ -622,12 +636,7 @@ pub(super) fn act_in(
     user: &str,
     id: TicketId,
     expected: Option<i64>,
-    decide: impl Fn(
-        &crate::domain::Lifecycles,
-        &crate::domain::Matrix,
-        &Ticket,
-        &Context,
-    ) -> Result<Outcome, crate::domain::Refusal>,
+    decide: impl Decide,
 ) -> Result<Outcome> {
     let now = Utc::now();
     let stored = load(tx, id)?;

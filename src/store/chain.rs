@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
 
 use super::Result;
+use super::tickets::NewEvent;
 
 /// What the first event is chained to.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -29,12 +30,8 @@ pub struct Content<'a> {
     pub ticket_id: i64,
     pub at: i64,
     pub actor: &'a str,
-    pub kind: &'a str,
-    pub field: Option<&'a str>,
-    pub old: Option<&'a str>,
-    pub new: Option<&'a str>,
-    pub note: Option<&'a str>,
-    pub comment_id: Option<i64>,
+    /// Its kind, field, old and new values, note and comment, as they were appended.
+    pub event: NewEvent<'a>,
     /// None when the event records no comment, or when its comment is gone.
     pub comment: Option<CommentContent<'a>>,
 }
@@ -71,12 +68,13 @@ pub fn hash(prev: &[u8], c: &Content) -> [u8; 32] {
     int(&mut h, Some(c.ticket_id));
     int(&mut h, Some(c.at));
     text(&mut h, Some(c.actor));
-    text(&mut h, Some(c.kind));
-    text(&mut h, c.field);
-    text(&mut h, c.old);
-    text(&mut h, c.new);
-    text(&mut h, c.note);
-    int(&mut h, c.comment_id);
+    let e = &c.event;
+    text(&mut h, Some(e.kind));
+    text(&mut h, e.field);
+    text(&mut h, e.old);
+    text(&mut h, e.new);
+    text(&mut h, e.note);
+    int(&mut h, e.comment_id);
     match &c.comment {
         None => h.update([0]),
         Some(m) => {
@@ -164,12 +162,14 @@ impl Walked {
             ticket_id: self.ticket_id,
             at: self.at,
             actor: &self.actor,
-            kind: &self.kind,
-            field: self.field.as_deref(),
-            old: self.old.as_deref(),
-            new: self.new.as_deref(),
-            note: self.note.as_deref(),
-            comment_id: self.comment_id,
+            event: NewEvent {
+                kind: &self.kind,
+                field: self.field.as_deref(),
+                old: self.old.as_deref(),
+                new: self.new.as_deref(),
+                note: self.note.as_deref(),
+                comment_id: self.comment_id,
+            },
             comment: self
                 .comment
                 .as_ref()
@@ -186,11 +186,9 @@ impl Walked {
 /// Rows read at a time: the walk never holds a statement open over rows it writes.
 const PAGE: i64 = 10_000;
 
-/// Walks the chain in id order, calling `each` with an event's id, ticket row id, kind, its
-/// stored hash and the hash its content and the previous stored hash give. Stops early when
-/// `each` returns false.
-fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
-    let mut prev = GENESIS.to_vec();
+/// Gives `each` every event with its comment, in id order, a page at a time, until it
+/// returns false.
+fn in_pages(conn: &Connection, mut each: impl FnMut(&[Walked]) -> Result<bool>) -> Result<()> {
     let mut after = 0;
     loop {
         let page = conn
@@ -199,34 +197,40 @@ fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bo
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let Some(last) = page.last() else { return Ok(()) };
         after = last.id;
-        for w in &page {
+        if !each(&page)? {
+            return Ok(());
+        }
+    }
+}
+
+/// Walks the chain in id order, calling `each` with an event and the hash its content and
+/// the previous event's stored hash give. Stops early when `each` returns false.
+fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
+    let mut prev = GENESIS.to_vec();
+    in_pages(conn, |page| {
+        for w in page {
             let computed = hash(&prev, &w.content());
             if !each(w, &computed)? {
-                return Ok(());
+                return Ok(false);
             }
             prev = w.hash.clone().unwrap_or_default();
         }
-    }
+        Ok(true)
+    })
 }
 
 /// Chains every event that has no hash yet (the desks written before version 9). Runs in the
 /// migration's transaction, with the append-only trigger lifted for it.
 pub fn backfill(conn: &Connection) -> Result<()> {
-    let mut computed_prev = GENESIS;
-    let mut after = 0;
-    loop {
-        let page = conn
-            .prepare_cached(WALK)?
-            .query_map(params![after, PAGE], Walked::from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let Some(last) = page.last() else { return Ok(()) };
-        after = last.id;
+    let mut prev = GENESIS;
+    in_pages(conn, |page| {
         let mut set = conn.prepare_cached("UPDATE events SET hash = ?1 WHERE id = ?2")?;
-        for w in &page {
-            computed_prev = hash(&computed_prev, &w.content());
-            set.execute(params![computed_prev.as_slice(), w.id])?;
+        for w in page {
+            prev = hash(&prev, &w.content());
+            set.execute(params![prev.as_slice(), w.id])?;
         }
-    }
+        Ok(true)
+    })
 }
 
 /// The first event whose stored hash is not what its content and the link before it give.
@@ -296,14 +300,23 @@ mod tests {
             ticket_id: 3,
             at: 1_000,
             actor: "alice",
-            kind: "field",
-            field: Some("title"),
-            old: Some("ab"),
-            new: Some("c"),
-            note: None,
-            comment_id: None,
+            event: NewEvent {
+                kind: "field",
+                field: Some("title"),
+                old: Some("ab"),
+                new: Some("c"),
+                note: None,
+                comment_id: None,
+            },
             comment: None,
         }
+    }
+
+    /// The event above with `change` made to what was appended.
+    fn appended<'a>(change: impl FnOnce(&mut NewEvent<'a>)) -> Content<'a> {
+        let mut c = event();
+        change(&mut c.event);
+        c
     }
 
     #[test]
@@ -322,20 +335,13 @@ mod tests {
                 ..event()
             },
             // Text moved across a boundary, and absent told from empty.
-            Content {
-                old: Some("a"),
-                new: Some("bc"),
-                ..event()
-            },
-            Content {
-                note: Some(""),
-                ..event()
-            },
-            Content { field: None, ..event() },
-            Content {
-                comment_id: Some(1),
-                ..event()
-            },
+            appended(|e| {
+                e.old = Some("a");
+                e.new = Some("bc");
+            }),
+            appended(|e| e.note = Some("")),
+            appended(|e| e.field = None),
+            appended(|e| e.comment_id = Some(1)),
             Content {
                 comment: Some(CommentContent {
                     at: 1,

@@ -238,7 +238,7 @@ pub fn get_by_rowid(conn: &Connection, rowid: i64) -> Result<Option<Stored>> {
 }
 
 /// An event to append to a ticket's timeline.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct NewEvent<'a> {
     pub kind: &'a str,
     pub field: Option<&'a str>,
@@ -262,12 +262,7 @@ pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &st
         ticket_id: rowid,
         at: to_millis(at),
         actor,
-        kind: e.kind,
-        field: e.field,
-        old: e.old,
-        new: e.new,
-        note: e.note,
-        comment_id: e.comment_id,
+        event: *e,
         comment: comment
             .as_ref()
             .map(|(at, author, body, internal)| super::chain::CommentContent {

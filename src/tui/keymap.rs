@@ -100,19 +100,26 @@ pub struct Keymap {
     bindings: HashMap<Key, Action>,
 }
 
+/// One `key = "action"` line: the key, and its action (None for `"none"`, which unbinds it).
+pub fn binding(key: &str, action: &str) -> Result<(Key, Option<Action>), String> {
+    let k = Key::parse(key)?;
+    if action == "none" {
+        return Ok((k, None));
+    }
+    let a: Action = serde::Deserialize::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(
+        action,
+    ))
+    .map_err(|_| format!("`{action}` (bound to `{key}`) is not an action of opsdesk"))?;
+    Ok((k, Some(a)))
+}
+
 /// `key = "action"` or `key = "none"`.
 fn parse_table(table: &BTreeMap<String, String>, into: &mut HashMap<Key, Action>) -> Result<(), String> {
     for (key, action) in table {
-        let k = Key::parse(key)?;
-        if action == "none" {
-            into.remove(&k);
-            continue;
-        }
-        let a: Action = serde::Deserialize::deserialize(
-            serde::de::value::StrDeserializer::<serde::de::value::Error>::new(action),
-        )
-        .map_err(|_| format!("`{action}` (bound to `{key}`) is not an action of opsdesk"))?;
-        into.insert(k, a);
+        match binding(key, action)? {
+            (k, None) => into.remove(&k),
+            (k, Some(a)) => into.insert(k, a),
+        };
     }
     Ok(())
 }

@@ -31,6 +31,12 @@ impl Env {
         self.dir.path().join("config")
     }
 
+    /// Writes `text` as the config.toml every command of this Env reads.
+    pub fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config_dir()).expect("config dir");
+        std::fs::write(self.config_dir().join("config.toml"), text).expect("config.toml");
+    }
+
     /// `opsdesk --db <desk>` as `alice`, with config and data folders inside the temp dir.
     pub fn cmd(&self) -> Command {
         self.cmd_as("alice")
@@ -138,4 +144,15 @@ pub fn config_with(dir: &Path, text: &str) -> opsdesk::config::Config {
         config_dir,
     })
     .expect("config loads")
+}
+
+/// SQLite's plan for `sql`, its steps joined by ` | `.
+pub fn query_plan(conn: &rusqlite::Connection, sql: &str, params: impl rusqlite::Params) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).expect("plan");
+    let steps: Vec<String> = stmt
+        .query_map(params, |r| r.get::<_, String>(3))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    steps.join(" | ")
 }
