@@ -192,3 +192,36 @@ fn four_hundred_requests_from_four_senders_are_all_taken() {
         "every request made its incident"
     );
 }
+
+#[test]
+fn the_receiver_will_not_start_without_a_secret_or_on_a_bad_address() {
+    let env = Env::new();
+    let before = env.snapshot();
+    let err = env.fails_as(
+        "alertmanager",
+        &["ingest", "alertmanager", "--listen", "127.0.0.1:0"],
+        1,
+    );
+    assert!(
+        err.contains("--listen needs a shared secret: set `secret` under [ingest.alertmanager]"),
+        "{err}"
+    );
+    env.write_config("[ingest.alertmanager]\nsecret = \"short\"\n");
+    let err = env.fails_as(
+        "alertmanager",
+        &["ingest", "alertmanager", "--listen", "127.0.0.1:0"],
+        1,
+    );
+    assert!(
+        err.contains("key `ingest.alertmanager.secret`: use at least 16 characters"),
+        "{err}"
+    );
+    env.write_config(&format!("[ingest.alertmanager]\nsecret = \"{SECRET}\"\n"));
+    let err = env.fails_as(
+        "alertmanager",
+        &["ingest", "alertmanager", "--listen", "no-such-host:x"],
+        1,
+    );
+    assert!(err.contains("cannot listen on no-such-host:x"), "{err}");
+    assert_eq!(env.snapshot(), before);
+}
