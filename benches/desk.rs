@@ -85,7 +85,9 @@ fn benches(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(13));
     g.bench_function("whole_desk", |b| {
         b.iter(|| {
-            let r = desk.report(None, chrono::Utc::now(), None, None).expect("report");
+            let r = desk
+                .report(None, chrono::Utc::now(), None, None, chrono::Utc::now())
+                .expect("report");
             assert!(r.all.tickets > 0);
             r
         })

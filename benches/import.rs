@@ -79,7 +79,7 @@ fn benches(c: &mut Criterion) {
     let mapping = Mapping::parse(
         include_str!("../assets/mappings/servicenow-incident-events.toml"),
         "servicenow-incident-events.toml",
-        &config.lifecycles,
+        &opsdesk::domain::Lifecycles::builtin(),
     )
     .expect("the shipped mapping");
     let mut g = c.benchmark_group("import");

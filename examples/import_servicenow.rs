@@ -36,7 +36,11 @@ fn run(file: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let config = Config::default();
     let text = include_str!("../assets/mappings/servicenow-incident-events.toml");
-    let mapping = Mapping::parse(text, "servicenow-incident-events.toml", &config.lifecycles)?;
+    let mapping = Mapping::parse(
+        text,
+        "servicenow-incident-events.toml",
+        &opsdesk::domain::Lifecycles::builtin(),
+    )?;
     let (mut desk, _) = Desk::create(&dir.path().join("desk.db"), "importer", config, Sharing::Private)?;
     let start = Instant::now();
     let r = desk.import(file, &mapping, false, &mut |_, _| {})?;
@@ -59,7 +63,9 @@ fn run(file: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
         again.updated,
         again.events
     );
-    let report = desk.report(None, chrono::Utc::now(), None, None)?.all;
+    let report = desk
+        .report(None, chrono::Utc::now(), None, None, chrono::Utc::now())?
+        .all;
     let median = report.mttr.median_hours.unwrap_or(f64::NAN);
     println!(
         "report: {} incidents, {} open; opened → resolved median {median:.2} h, mean {:.2} h over {}",

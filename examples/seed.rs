@@ -37,7 +37,9 @@ fn main() -> ExitCode {
         }
     }
     let started = Instant::now();
-    let opts = opsdesk::seed::SeedOptions::new(tickets, chrono::Utc::now());
+    let mut opts = opsdesk::seed::SeedOptions::new(tickets, chrono::Utc::now());
+    // Whoever seeds may work the desk as its cast (`--user alice`).
+    opts.admin = Some(opsdesk::cli::os_account());
     match opsdesk::seed::seed(&db, &opts) {
         Ok(r) => {
             println!(

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(f) => {
-            eprintln!("opsdesk: {}", opsdesk::text::inert(&f.message, false));
+            eprintln!("opsdesk: {}", opsdesk::text::inert(&f.message, true));
             ExitCode::from(f.code)
         }
     };

@@ -1,7 +1,7 @@
 //! Words and numbers for people, shared by the CLI and the terminal desk. Everything that
 //! came from the desk passes through `text::inert` here.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::domain::Ticket;
 use crate::domain::sla::{Clock, Phase, Standing, countdown};
@@ -29,6 +29,14 @@ pub fn or_none(v: &Option<String>) -> String {
 }
 
 /// One line of a timeline, as a person reads it.
+/// Who an event is by: `bob`, or `root as bob` when an admin acted for them.
+pub fn actor_text(e: &Event) -> String {
+    match &e.via {
+        Some(via) => format!("{} as {}", inert(via, false), inert(&e.actor, false)),
+        None => inert(&e.actor, false),
+    }
+}
+
 pub fn event_text(e: &Event) -> String {
     let note = e
         .note
@@ -92,15 +100,25 @@ pub fn clock_name(short: &str) -> &str {
     }
 }
 
-/// How an SLA clock reads at `now` in a sentence, and where it stands.
-pub fn clock_text(c: &Clock, now: DateTime<Utc>) -> (String, Standing) {
+/// `14:02` on the day of `now`, `Nov 21 14:02` on another, in `zone`.
+pub fn short_time(t: DateTime<Utc>, now: DateTime<Utc>, zone: FixedOffset) -> String {
+    let local = t.with_timezone(&zone);
+    if local.date_naive() == now.with_timezone(&zone).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%b %d %H:%M").to_string()
+    }
+}
+
+/// How an SLA clock reads at `now` in a sentence, and where it stands (times in `zone`).
+pub fn clock_text(c: &Clock, now: DateTime<Utc>, zone: FixedOffset) -> (String, Standing) {
     let standing = c.standing(now);
     let text = match c.phase {
         Phase::Running => {
             let left = countdown(c.left_at(now));
             let due = c
                 .due_at
-                .map(|d| format!(" (due {})", crate::desk::short_time(d)))
+                .map(|d| format!(" (due {})", short_time(d, now, zone)))
                 .unwrap_or_default();
             match standing {
                 Standing::Breached => format!("breached {} ago{due}", left.trim_start_matches('-')),

@@ -8,7 +8,6 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Offset, Utc};
 
-use crate::config::Config;
 use crate::domain::cmdb::Relation;
 use crate::domain::kpi::Milestones;
 use crate::domain::rules::{self, Context, Draft, Outcome};
@@ -27,6 +26,9 @@ pub struct SeedOptions {
     pub done_share: f64,
     /// Tickets are created over this many days before `now`.
     pub span_days: i64,
+    /// An operator to register as an admin besides the seeded cast (the OS account that
+    /// will work the desk, so it may act as the cast with `--user`).
+    pub admin: Option<String>,
 }
 
 impl SeedOptions {
@@ -37,6 +39,7 @@ impl SeedOptions {
             rng_seed: 42,
             done_share: 0.93,
             span_days: 365,
+            admin: None,
         }
     }
 
@@ -49,6 +52,7 @@ impl SeedOptions {
             rng_seed: 7,
             done_share: 0.5,
             span_days: 30,
+            admin: None,
         }
     }
 }
@@ -401,7 +405,7 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
     if path.exists() {
         return Err(SeedError::Exists(path.display().to_string()));
     }
-    let config = Config::default();
+    let policy = crate::domain::Policy::shipped();
     let (mut store, _) = Store::create(path, Sharing::Private)?;
     store.begin_bulk_load()?;
     let mut g = Gen {
@@ -416,9 +420,24 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
                 1..=3 => &[Role::Agent, Role::Cab],
                 _ => &[Role::Agent],
             };
-            store_ops::insert(tx, name, roles, year_ago)?;
+            store_ops::insert(tx, name, roles, year_ago, "seed".into())?;
+        }
+        if let Some(admin) = opts
+            .admin
+            .as_deref()
+            .filter(|a| !OPERATORS.iter().any(|o| o.eq_ignore_ascii_case(a)))
+        {
+            store_ops::insert(tx, admin, &[Role::Admin, Role::Agent], year_ago, "seed".into())?;
         }
         crate::store::set_meta(tx, "created_by", "seed")?;
+        crate::store::policy::record(
+            tx,
+            1,
+            crate::domain::Policy::shipped_source(),
+            None,
+            year_ago,
+            "seed".into(),
+        )?;
         crate::store::search::pause_index(tx)?;
         Ok(())
     })?;
@@ -427,14 +446,16 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
     report.cis = cis.len();
     let operators: Vec<String> = OPERATORS.iter().map(|s| s.to_string()).collect();
     let actors: Vec<Actor> = store.read(|tx| -> Result<Vec<Actor>, SeedError> {
+        // The cast works the tickets; the extra admin, if any, only watches.
         Ok(store_ops::list(tx)?
             .into_iter()
+            .filter(|o| OPERATORS.iter().any(|c| c.eq_ignore_ascii_case(&o.name)))
             .map(|o| Actor::new(o.name, &o.roles))
             .collect())
     })?;
     // One core walks tickets through their lifecycles while the other writes them.
     let world = World {
-        config: &config,
+        policy: &policy,
         cis: &cis,
         actors: &actors,
         operators: &operators,
@@ -481,7 +502,8 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
     store.create_indexes(&indexes)?;
     store.write(|tx| -> Result<(), SeedError> { Ok(crate::store::search::resume_index(tx)?) })?;
     store.write(|tx| -> Result<(), SeedError> {
-        crate::store::set_meta(tx, crate::store::sla::POLICY_KEY, &config.sla.policy.fingerprint())?;
+        let print = crate::store::sla::clock_fingerprint(&policy.sla, &policy.lifecycles);
+        crate::store::set_meta(tx, crate::store::sla::POLICY_KEY, &print)?;
         Ok(())
     })?;
     store.end_bulk_load()?;
@@ -491,7 +513,7 @@ pub fn seed(path: &Path, opts: &SeedOptions) -> Result<SeedReport, SeedError> {
 /// What every generated ticket draws on.
 #[derive(Clone, Copy)]
 struct World<'a> {
-    config: &'a Config,
+    policy: &'a crate::domain::Policy,
     cis: &'a [Ci],
     actors: &'a [Actor],
     operators: &'a [String],
@@ -505,6 +527,8 @@ struct Life {
     ticket: crate::domain::Ticket,
     created: DateTime<Utc>,
     opener: String,
+    /// The ticket as it was created, for the created event.
+    snapshot: String,
     ci: Option<usize>,
     log: Vec<(DateTime<Utc>, String, Either)>,
     milestones: Milestones,
@@ -513,7 +537,7 @@ struct Life {
 
 impl World<'_> {
     fn life(&self, g: &mut Gen) -> Result<Life, SeedError> {
-        let (config, cis, actors) = (self.config, self.cis, self.actors);
+        let (policy, cis, actors) = (self.policy, self.cis, self.actors);
         let kind = match g.rng.u32(0..100) {
             0..=59 => Kind::Incident,
             60..=84 => Kind::Request,
@@ -562,8 +586,14 @@ impl World<'_> {
             linked_cis: usize::from(link_ci),
             local_offset: Utc.fix(),
             frozen_by: &[],
+            parties: &crate::domain::lifecycle::NO_PARTIES,
         };
-        let mut ticket = rules::create(kind, draft, &config.lifecycles, &config.matrix, &ctx)?;
+        let mut ticket = rules::create(kind, draft, &policy.lifecycles, &policy.matrix, &ctx)?;
+        let snapshot = store_tickets::snapshot_of(&ticket);
+        let mut parties = crate::domain::Parties {
+            raised: vec![opener.name.clone()],
+            submitted: Vec::new(),
+        };
         let assignee = &actors[g.rng.usize(..actors.len())];
         let steps = script(g, kind, change_type, created, &assignee.name);
         let settled = Duration::days(14).min((self.now - self.year_ago) / 4);
@@ -590,7 +620,7 @@ impl World<'_> {
                 "approve" | "reject" => {
                     let fit: Vec<&Actor> = actors
                         .iter()
-                        .filter(|a| a.has(Role::Cab) && !a.is(&ticket.requester))
+                        .filter(|a| a.has(Role::Cab) && parties.excludes(&ticket, a).is_none())
                         .collect();
                     fit[g.rng.usize(..fit.len())]
                 }
@@ -599,15 +629,17 @@ impl World<'_> {
             let ctx = Context {
                 actor,
                 now: at,
+                parties: &parties,
                 ..ctx.clone()
             };
-            let out = rules::apply_transition(&config.lifecycles, &ticket, name, &fields, note.as_deref(), &ctx)?;
+            let out = rules::apply_transition(&policy.lifecycles, &ticket, name, &fields, note.as_deref(), &ctx)?;
             ticket = out.ticket.clone();
+            parties.submitted.push(actor.name.clone());
             log.push((at, actor.name.clone(), Either::Move(Box::new(out))));
         }
         // The SLA clocks and KPI milestones of this life, worked out here on the generating
         // core rather than read back from what was written.
-        let lifecycle = config.lifecycles.get(kind);
+        let lifecycle = policy.lifecycles.get(kind);
         let mut milestones = Milestones::default();
         let mut moves = Vec::new();
         for (_, _, item) in &log {
@@ -629,11 +661,12 @@ impl World<'_> {
             moves: moves.into_iter().map(|(at, s)| (ms(at), s)).collect(),
             first_assigned: milestones.first_assigned.map(ms),
         };
-        let clocks = config.sla.policy.clocks(lifecycle, &history);
+        let clocks = policy.sla.clocks(lifecycle, &history);
         Ok(Life {
             ticket,
             created,
             opener: opener.name.clone(),
+            snapshot,
             ci: link_ci.then_some(ci_index),
             log,
             milestones,
@@ -653,13 +686,14 @@ fn write_life(
         ticket,
         created,
         opener,
+        snapshot,
         ci,
         log,
         milestones,
         clocks,
     } = life;
     let kind = ticket.kind;
-    let lifecycle = world.config.lifecycles.get(kind);
+    let lifecycle = world.policy.lifecycles.get(kind);
     let open = lifecycle.is_open(&ticket.state);
     let k = Kind::ALL.iter().position(|x| *x == kind).unwrap_or(0);
     numbers[k] += 1;
@@ -671,7 +705,7 @@ fn write_life(
         note: Some(&ticket.title),
         ..NewEvent::default()
     };
-    store_tickets::append_event(tx, rowid, created, &opener, &created_event)?;
+    store_tickets::append_with_snapshot(tx, rowid, created, (&opener).into(), &created_event, Some(&snapshot))?;
     report.events += 1;
     if let Some(ci) = ci.and_then(|i| world.cis.get(i)) {
         store_cmdb::link_ticket(tx, rowid, ci.rowid)?;

@@ -1,26 +1,75 @@
 //! Making text from the desk safe to print: whatever a ticket says, it is shown, never obeyed.
+//!
+//! One rule decides what a terminal must never get as it is ([`is_risky`]), and one
+//! function applies it ([`inert`]). Every human output passes through it at its edge: the
+//! CLI's standard output and error (`cli::print`, `main`), exports written to a terminal,
+//! and every frame of the terminal desk (`tui::ui`), so a formatter that forgets cannot let
+//! anything through.
 
-/// Replaces what a terminal would act on instead of show: control characters (ESC starts
-/// every escape sequence, OSC 52 clipboard writes included), bidi overrides and isolates
-/// (which reorder what is shown), and zero-width characters (which hide text). Each becomes
-/// a visible stand-in, so nothing disappears silently. Newlines and tabs are kept only when
-/// `multiline`.
+/// Unicode's format characters (general category Cf, Unicode 15): they are invisible, and
+/// some reorder (bidi controls) or hide (zero-width, tag characters) the text around them.
+fn is_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{0600}'..='\u{0605}'
+        | '\u{061C}'
+        | '\u{06DD}'
+        | '\u{070F}'
+        | '\u{0890}'..='\u{0891}'
+        | '\u{08E2}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}'
+        | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{110BD}'
+        | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+/// Whether a terminal could act on `c` instead of showing it, or it changes what is shown
+/// around it: the C0 and C1 controls and DEL (ESC starts every escape sequence, OSC 52
+/// clipboard writes included; U+009B is an 8-bit CSI), the line and paragraph separators,
+/// and the format characters (bidi overrides and isolates, zero-width characters, the soft
+/// hyphen, tag characters). Newline and tab are controls too; [`inert`] decides about them.
+pub fn is_risky(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_format(c)
+}
+
+/// Text that is safe to show: each risky character (see [`is_risky`]) becomes a visible
+/// stand-in (U+FFFD), so nothing disappears silently. Newlines and tabs are kept (a tab as
+/// four spaces, a CR only right before a newline) only when `multiline`; otherwise they,
+/// and carriage returns, become spaces.
 pub fn inert(s: &str, multiline: bool) -> String {
+    if !s.chars().any(is_risky) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\n' if multiline => out.push('\n'),
             '\t' if multiline => out.push_str("    "),
+            // A line ending of CR LF (iCalendar, mail) moves to the next line as LF does.
+            '\r' if multiline && chars.peek() == Some(&'\n') => out.push('\r'),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
-                out.push('\u{FFFD}')
-            }
-            '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => out.push('\u{FFFD}'),
+            c if is_risky(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether a name (an operator, a CI, a class, a freeze window) may be stored: printable,
+/// on one line, with nothing [`is_risky`] in it. The CLI, imports and restores all ask this.
+pub fn printable_name(s: &str) -> bool {
+    !s.trim().is_empty() && !s.chars().any(is_risky)
 }
 
 /// JSON that is safe to print on a terminal and means the same: serde_json escapes the C0
@@ -29,21 +78,18 @@ pub fn inert(s: &str, multiline: bool) -> String {
 /// the line and paragraph separators — as `\uXXXX`. Outside strings JSON is plain ASCII, so
 /// only string contents change, and they parse back to exactly what they were.
 pub fn json_safe(json: String) -> String {
-    let risky = |c: char| {
-        matches!(c,
-            '\u{7F}'..='\u{9F}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{2066}'..='\u{2069}'
-            | '\u{200B}'..='\u{200F}'
-            | '\u{2028}' | '\u{2029}' | '\u{2060}' | '\u{061C}' | '\u{FEFF}')
-    };
+    // serde_json escapes the C0 controls (below U+0020) and leaves the rest as it is.
+    let risky = |c: char| is_risky(c) && c >= ' ';
     if !json.contains(risky) {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if risky(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{:04x}", u));
+            }
         } else {
             out.push(c);
         }
@@ -85,6 +131,21 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_control()));
         assert!(!shown.contains('\u{202E}') && !shown.contains('\u{200B}'));
         assert!(shown.starts_with('a') && shown.ends_with('e'));
+    }
+
+    #[test]
+    fn soft_hyphens_tags_and_separators_are_shown_not_kept() {
+        let sly = "pay\u{AD}pal \u{E0041}\u{E0042} a\u{2028}b c\u{2029}d \u{FEFF}\u{2066}x\u{2069} \u{9B}2J";
+        let shown = inert(sly, true);
+        assert!(!shown.chars().any(is_risky), "{shown:?}");
+        assert_eq!(shown.matches('\u{FFFD}').count(), 9, "{shown:?}");
+        let json = json_safe(serde_json::to_string(&sly).expect("json"));
+        assert!(
+            json.contains("\\udb40\\udc41"),
+            "a tag character as its UTF-16 pair: {json}"
+        );
+        assert_eq!(serde_json::from_str::<String>(&json).expect("parses"), sly);
+        assert!(!printable_name("db\u{200B}01") && !printable_name("  ") && printable_name("db-01 é"));
     }
 
     #[test]

@@ -82,9 +82,17 @@ fn a_healthy_desk_verifies_and_prints_its_head() {
         .expect("head");
     assert_eq!(v["head"]["hash"], stored.as_str());
     let text = env.ok(&["audit", "verify"]);
+    let trail = &v["trail"];
     assert_eq!(
         text,
-        format!("timeline intact: {events} events chained\nhead: event #{last} {stored}\n")
+        format!(
+            "timeline intact: {events} events chained\nhead: event #{last} {stored}\n\
+             desk trail intact: {} entries chained\ndesk head: entry #{} {}\n\
+             2 tickets agree with their timelines\n",
+            trail["events"],
+            trail["head"]["event"],
+            trail["head"]["hash"].as_str().expect("hash")
+        )
     );
     // Every event is chained: none without a hash, all different.
     assert_eq!(
@@ -100,7 +108,12 @@ fn a_healthy_desk_verifies_and_prints_its_head() {
 #[test]
 fn an_empty_desk_verifies() {
     let env = Env::new();
-    assert_eq!(env.ok(&["audit", "verify"]), "timeline intact: no events yet\n");
+    let text = env.ok(&["audit", "verify"]);
+    assert!(
+        text.starts_with("timeline intact: no events yet\ndesk trail intact: "),
+        "{text}"
+    );
+    assert!(text.ends_with("0 tickets agree with their timelines\n"), "{text}");
 }
 
 #[test]
@@ -208,7 +221,7 @@ fn removing_the_newest_events_is_caught_by_an_earlier_head() {
     env.ok(&["audit", "verify"]);
     // ...but not against the head noted before.
     let err = env.fails(&["audit", "verify", "--expect", &head], 1);
-    assert!(err.contains(&format!("no event has the hash {head}")), "{err}");
+    assert!(err.contains(&format!("none has the hash {head}")), "{err}");
     // A malformed head is refused as such.
     let err = env.fails(&["audit", "verify", "--expect", "abc"], 1);
     assert!(err.contains("`abc` is not a chain hash"), "{err}");
@@ -233,8 +246,12 @@ fn a_desk_from_before_the_chain_is_chained_when_upgraded() {
         .expect("v8 data");
     }
     let env = Env { db: path.clone(), dir };
-    let v = env.json(&["audit", "verify"]);
-    assert_eq!((v["intact"].as_bool(), v["events"].as_i64()), (Some(true), Some(3)));
+    let v: serde_json::Value = serde_json::from_str(&env.ok_self(&["audit", "verify", "--json"])).expect("json");
+    assert_eq!(
+        (v["intact"].as_bool(), v["events"].as_i64()),
+        (Some(true), Some(4)),
+        "its three events and the baseline the upgrade recorded"
+    );
     // The guard against changing events is back after the upgrade.
     let conn = rusqlite::Connection::open(&path).expect("open");
     let err = conn
@@ -242,6 +259,120 @@ fn a_desk_from_before_the_chain_is_chained_when_upgraded() {
         .expect_err("append-only");
     assert!(err.to_string().contains("append-only"), "{err}");
     // New events chain on from the upgraded ones.
-    env.ok(&["comment", "INC-1", "fixed"]);
-    assert_eq!(env.json(&["audit", "verify"])["events"], 4);
+    env.ok_self(&["comment", "INC-1", "fixed"]);
+    let v: serde_json::Value = serde_json::from_str(&env.ok_self(&["audit", "verify", "--json"])).expect("json");
+    assert_eq!(v["events"], 5, "three, the upgrade's baseline, and the comment");
+}
+
+/// An event put in by hand below the first id is walked, and named as out of place, even
+/// when its hash is a valid link to the genesis (it then breaks the next one), and with
+/// --expect of the head noted before.
+#[test]
+fn an_event_inserted_with_id_0_or_below_is_caught() {
+    for id in [0, -5] {
+        let env = busy_desk();
+        let head = env.json(&["audit", "verify"])["head"]["hash"]
+            .as_str()
+            .expect("head")
+            .to_string();
+        sqlite3(
+            &env,
+            &format!(
+                "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, hash) \
+                 SELECT {id}, ticket_id, at, 'mallory', 'transition', 'close', 'resolved', 'closed', hash \
+                 FROM events WHERE id = 1;"
+            ),
+        );
+        for args in [vec!["audit", "verify"], vec!["audit", "verify", "--expect", &head]] {
+            let err = env.fails(&args, 1);
+            assert!(
+                err.contains(&format!("broken at event #{id} (INC-1, transition by mallory"))
+                    && err.contains(&format!("never gave #{id} (it expected #1 here)")),
+                "{id}: {err}"
+            );
+        }
+        let out = env.cmd().args(["audit", "verify", "--json"]).output().expect("run");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            (v["broken"]["event"].as_i64(), v["broken"]["flaw"].as_str()),
+            (Some(id), Some("out_of_place"))
+        );
+    }
+}
+
+/// The ticket row is current state, not chained: the replay of its timeline names a state,
+/// requester, assignee, priority or version changed by hand, with its ticket and field.
+#[test]
+fn a_ticket_row_edited_by_hand_is_named_with_its_field() {
+    let cases = [
+        (
+            "state = 'closed'",
+            "INC-1 state: `closed` in the desk, `resolved` by its history",
+        ),
+        (
+            "requester = 'mallory'",
+            "INC-1 requester: `mallory` in the desk, `alice` by its history",
+        ),
+        (
+            "assignee = 'mallory'",
+            "INC-1 assignee: `mallory` in the desk, `bob` by its history",
+        ),
+        ("priority = 5", "INC-1 priority: `5` in the desk, `1` by its history"),
+        ("version = version + 3", "INC-1 version: `"),
+    ];
+    for (set, said) in cases {
+        let env = busy_desk();
+        sqlite3(
+            &env,
+            &format!("UPDATE tickets SET {set} WHERE kind = 'incident' AND number = 1;"),
+        );
+        let err = env.fails(&["audit", "verify"], 1);
+        assert!(err.contains(said), "{set}: {err}");
+        assert!(err.contains("changed outside opsdesk"), "{err}");
+    }
+    // A ticket row with no timeline at all, and a comment no event records (through SQLite
+    // itself: the shell here may be older than the full-text index the insert updates).
+    let env = busy_desk();
+    rusqlite::Connection::open(&env.db)
+        .expect("open")
+        .execute_batch(
+            "INSERT INTO tickets (kind, number, state, is_open, title, impact, urgency, priority, requester, \
+         created_at, updated_at, version) VALUES ('incident', 9, 'new', 1, 'forged', 3, 3, 5, 'x', 0, 0, 1); \
+         INSERT INTO comments (ticket_id, at, author, body) VALUES (1, 0, 'mallory', 'all fine');",
+        )
+        .expect("forged rows");
+    let err = env.fails(&["audit", "verify"], 1);
+    assert!(
+        err.contains("tickets with no timeline at all (put in outside opsdesk): INC-9"),
+        "{err}"
+    );
+    assert!(err.contains("comments that no event records"), "{err}");
+}
+
+/// Roles are given in the desk's trail: a role granted by hand in the operators table is
+/// named, and so is the trail itself changed by hand.
+#[test]
+fn a_role_granted_by_hand_and_a_trail_edited_by_hand_are_caught() {
+    let env = busy_desk();
+    sqlite3(
+        &env,
+        "UPDATE operators SET roles = 'admin,agent,cab' WHERE name = 'bob';",
+    );
+    let err = env.fails(&["audit", "verify"], 1);
+    assert!(
+        err.contains("operator bob roles: `admin,agent,cab` in the desk, `agent` by its history"),
+        "{err}"
+    );
+    let env = busy_desk();
+    sqlite3(
+        &env,
+        "DROP TRIGGER desk_events_append_only_update; \
+         UPDATE desk_events SET new = 'admin,agent' WHERE kind = 'operator_added' AND subject = 'bob';",
+    );
+    let err = env.fails(&["audit", "verify"], 1);
+    assert!(
+        err.contains("the desk's trail (policy, operators, roles) is broken at entry #")
+            && err.contains("operator_added by"),
+        "{err}"
+    );
 }

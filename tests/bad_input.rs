@@ -209,33 +209,6 @@ fn a_desk_from_a_newer_schema_is_refused_naming_both_versions() {
 }
 
 #[test]
-fn a_malformed_lifecycle_override_is_refused_with_file_and_line() {
-    let env = desk();
-    let before = env.snapshot();
-    std::fs::create_dir_all(env.config_dir()).expect("config dir");
-    let shipped = include_str!("../assets/lifecycles.toml");
-    let broken = shipped.replacen(
-        "from = [\"pending\"]\nto = \"assigned\"",
-        "from = [\"paused\"]\nto = \"assigned\"",
-        1,
-    );
-    assert_ne!(broken, shipped);
-    let file = env.config_dir().join("lifecycles.toml");
-    std::fs::write(&file, &broken).expect("write override");
-    let line = broken[..broken.find("[\"paused\"]").expect("there")]
-        .matches('\n')
-        .count()
-        + 1;
-    let err = env.fails(&["move", "INC-1", "assign"], 1);
-    let expected = format!(
-        "{}:{line}: unknown state `paused` in transition `resume` of `incident`",
-        file.display()
-    );
-    assert!(err.contains(&expected), "expected {expected}\n got {err}");
-    assert_eq!(env.snapshot(), before);
-}
-
-#[test]
 fn an_explicit_desk_that_does_not_exist_is_not_created() {
     let env = Env::empty();
     let err = env.fails(&["list"], 1);

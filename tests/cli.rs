@@ -406,19 +406,28 @@ fn operators_register_on_first_action_and_the_creator_is_admin() {
     let env = Env::new();
     env.ok_as("bob", &["new", "request", "--title", "access to wiki"]);
     let ops = json(&env, &["operator", "list"]);
+    let account = env.account();
+    let mut want = vec![
+        serde_json::json!({"name": "alice", "roles": ["agent", "admin"]}),
+        serde_json::json!({"name": "bob", "roles": ["agent"]}),
+        serde_json::json!({"name": account, "roles": ["agent", "admin"]}),
+    ];
+    want.sort_by_key(|o| o["name"].as_str().map(str::to_lowercase));
     assert_eq!(
         ops,
-        serde_json::json!([{"name": "alice", "roles": ["agent", "admin"]}, {"name": "bob", "roles": ["agent"]}])
+        serde_json::Value::Array(want),
+        "the account that made the desk, alice for whom, and bob"
     );
     // Reading does not register anyone.
     env.ok_as("eve", &["list"]);
-    assert_eq!(json(&env, &["operator", "list"]).as_array().map(Vec::len), Some(2));
+    assert_eq!(json(&env, &["operator", "list"]).as_array().map(Vec::len), Some(3));
     env.ok(&["operator", "grant", "bob", "--role", "cab", "--role", "admin"]);
     env.ok(&["operator", "grant", "bob", "--role", "admin", "--revoke"]);
-    assert_eq!(
-        json(&env, &["operator", "list"])[1]["roles"],
-        serde_json::json!(["agent", "cab"])
-    );
+    let bob = json(&env, &["operator", "list"])
+        .as_array()
+        .and_then(|a| a.iter().find(|o| o["name"] == "bob").cloned())
+        .expect("bob");
+    assert_eq!(bob["roles"], serde_json::json!(["agent", "cab"]));
     assert!(
         env.fails(&["operator", "grant", "alice", "--role", "admin", "--revoke"], 1)
             .contains("cannot revoke their own admin")
@@ -551,42 +560,6 @@ fn without_user_variables_the_account_of_the_process_acts() {
 }
 
 #[test]
-fn a_valid_lifecycle_override_changes_the_rules() {
-    let env = Env::new();
-    env.ok(&["new", "incident", "--title", "x"]);
-    env.ok(&["assign", "INC-1"]);
-    assert!(
-        env.fails(&["move", "INC-1", "close"], 1)
-            .contains("cannot `close` from `assigned`")
-    );
-    // This desk lets an assigned incident be closed directly.
-    let shipped = include_str!("../assets/lifecycles.toml");
-    let custom = shipped.replacen(
-        "name = \"close\"\nfrom = [\"resolved\"]\nto = \"closed\"",
-        "name = \"close\"\nfrom = [\"assigned\", \"resolved\"]\nto = \"closed\"",
-        1,
-    );
-    assert_ne!(custom, shipped);
-    std::fs::create_dir_all(env.config_dir()).expect("config dir");
-    std::fs::write(env.config_dir().join("lifecycles.toml"), custom).expect("write");
-    assert_eq!(env.ok(&["move", "INC-1", "close"]), "INC-1: close: assigned → closed\n");
-}
-
-#[test]
-fn a_configured_priority_matrix_is_used() {
-    let env = Env::new();
-    env.write_config("[priority]\nmatrix = [[1, 1, 2], [2, 2, 3], [4, 5, 5]]\n");
-    env.ok(&["new", "incident", "--title", "x", "--impact", "1", "--urgency", "2"]);
-    assert_eq!(json(&env, &["show", "INC-1"])["priority"], 1);
-    std::fs::write(env.config_dir().join("config.toml"), "[priority]\nmatrix = [[1, 2]]\n").expect("write");
-    let err = env.fails(&["list"], 1);
-    assert!(
-        err.contains("config.toml:2: key `priority.matrix`: the priority matrix has 3 rows"),
-        "{err}"
-    );
-}
-
-#[test]
 fn the_demo_desk_shows_everything_off() {
     let env = Env::empty();
     let out = env
@@ -610,16 +583,24 @@ fn the_demo_desk_shows_everything_off() {
     assert!(count("SELECT count(*) FROM tickets WHERE kind = 'problem' AND state = 'known_error'") >= 1);
     assert!(count("SELECT count(*) FROM cis WHERE class = 'business_service'") >= 5);
     assert!(count("SELECT count(DISTINCT class) FROM cis") >= 6);
-    // Changes spread over the current month.
-    let month = chrono::Utc::now().format("%Y-%m").to_string();
-    let changes: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM tickets WHERE kind = 'change' AND substr(planned_start, 1, 7) = ?1",
-            [&month],
+    // Changes across the weeks around now, on whatever day of the month the demo is made:
+    // some planned in the last two weeks and some in the next two.
+    let window = |from_days: i64, to_days: i64| -> i64 {
+        let at = |d: i64| {
+            (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        conn.query_row(
+            "SELECT count(*) FROM tickets WHERE kind = 'change' AND planned_start >= ?1 AND planned_start < ?2",
+            [at(from_days), at(to_days)],
             |r| r.get(0),
         )
-        .expect("changes");
-    assert!(changes >= 5, "{changes} changes this month");
+        .expect("changes")
+    };
+    let (before, after) = (window(-14, 0), window(0, 15));
+    assert!(
+        before >= 3 && after >= 3,
+        "{before} changes in the last two weeks, {after} in the next two"
+    );
     // Some open incidents and requests are past their SLA: a P1/P2 open for more than a day.
     let day_ago = chrono::Utc::now().timestamp_millis() - 86_400_000;
     let breached: i64 = conn

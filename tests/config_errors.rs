@@ -26,6 +26,37 @@ fn config(text: &str) -> String {
     mistake("config.toml", text.as_bytes())
 }
 
+/// The desk's policy as shipped, as `opsdesk policy show` prints it.
+fn shipped_policy() -> String {
+    Env::new().ok(&["policy", "show"])
+}
+
+/// Applies `text` as the desk's policy, expecting a refusal that names the file: returns
+/// what it said after `opsdesk: <path>:`, having checked it exited 1 and wrote nothing.
+fn policy(text: &str) -> String {
+    let env = Env::new();
+    let before = env.snapshot();
+    let path = env.dir.path().join("policy.toml");
+    std::fs::write(&path, text).expect("write");
+    let err = env.fails(&["policy", "apply", &path.display().to_string()], 1);
+    assert_eq!(env.snapshot(), before, "a bad policy wrote to the desk");
+    let prefix = format!("opsdesk: {}:", path.display());
+    err.strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("the file is named first: {err}"))
+        .trim_end()
+        .to_string()
+}
+
+/// The shipped policy with `from` replaced by `to` once, and the line `to` starts on.
+fn policy_edit(from: &str, to: &str) -> (String, usize) {
+    let shipped = shipped_policy();
+    let at = shipped
+        .find(from)
+        .unwrap_or_else(|| panic!("{from:?} is in the shipped policy"));
+    let line = shipped[..at].matches('\n').count() + 1;
+    (shipped.replacen(from, to, 1), line)
+}
+
 #[test]
 fn not_toml_at_all() {
     assert_eq!(
@@ -92,25 +123,39 @@ fn a_key_name_that_is_not_a_key() {
 
 #[test]
 fn a_priority_matrix_of_the_wrong_shape() {
+    let (text, line) = policy_edit("matrix = [[1, 2, 3], [2, 3, 4], [3, 4, 5]]", "matrix = [[1, 2], [3]]");
     assert_eq!(
-        config("[priority]\nmatrix = [[1, 2], [3]]\n"),
-        "2: key `priority.matrix`: the priority matrix has 3 rows (impact 1-3) of 3 priorities (urgency 1-3)"
+        policy(&text),
+        format!(
+            "{line}: key `priority.matrix`: the priority matrix has 3 rows (impact 1-3) of 3 priorities (urgency 1-3)"
+        )
     );
 }
 
 #[test]
 fn an_sla_target_that_is_not_a_time_span() {
+    let (text, line) = policy_edit("[sla]\n", "[sla]\n[[sla.targets]]\npriority = 1\nown = \"soon\"\n");
     assert_eq!(
-        config("[[sla.targets]]\npriority = 1\nown = \"soon\"\n"),
-        "3: key `sla.targets[1].own`: `soon` is not a time span (examples: 15m, 4h, 1h30m, 3bd, 2d)"
+        policy(&text),
+        format!(
+            "{}: key `sla.targets[1].own`: `soon` is not a time span (examples: 15m, 4h, 1h30m, 3bd, 2d)",
+            line + 3
+        )
     );
 }
 
 #[test]
 fn a_calendar_in_a_time_zone_that_does_not_exist() {
+    let (text, line) = policy_edit(
+        "[sla]\n",
+        "[sla]\n[sla.calendars.ops]\nmonday = \"09:00-17:00\"\nzone = \"Mars/Base\"\n",
+    );
     assert_eq!(
-        config("[sla.calendars.ops]\nmonday = \"09:00-17:00\"\nzone = \"Mars/Base\"\n"),
-        "3: key `sla.calendars.ops.zone`: `Mars/Base` is not a time zone name (such as Europe/Paris or UTC)"
+        policy(&text),
+        format!(
+            "{}: key `sla.calendars.ops.zone`: `Mars/Base` is not a time zone name (such as Europe/Paris or UTC)",
+            line + 3
+        )
     );
 }
 
@@ -132,25 +177,69 @@ fn a_config_file_that_cannot_be_read() {
 
 #[test]
 fn a_lifecycle_key_that_does_not_exist() {
+    let (text, line) = policy_edit("[lifecycles.incident]\n", "[lifecycles.incident]\ninitial = \"new\"\n");
     assert_eq!(
-        mistake("lifecycles.toml", b"[incident]\ninitial = \"new\"\n"),
-        "2: unknown field `initial`, expected one of `states`, `final`, `resolved`, `paused`, `types`, `transition`"
+        policy(&text),
+        format!(
+            "{}: unknown field `initial`, expected one of `states`, `final`, `resolved`, `paused`, `types`, `transition`",
+            line + 1
+        )
     );
 }
 
 #[test]
 fn a_lifecycle_of_the_wrong_type() {
+    let shipped = shipped_policy();
+    let at = shipped.find("[lifecycles.").expect("lifecycles");
+    let text = format!("lifecycles = 3\n{}", &shipped[..at]);
     assert_eq!(
-        mistake("lifecycles.toml", b"incident = 3\n"),
-        "1: key `incident`: invalid type: integer `3`, expected a table"
+        policy(&text),
+        "1: key `lifecycles`: invalid type: integer `3`, expected a table"
     );
 }
 
 #[test]
+fn a_policy_without_its_lifecycles() {
+    let shipped = shipped_policy();
+    let at = shipped.find("[lifecycles.").expect("lifecycles");
+    assert!(policy(&shipped[..at]).contains("the policy has no [lifecycles]"));
+}
+
+#[test]
 fn an_alert_level_out_of_range() {
+    let (text, line) = policy_edit(
+        "impact = { label = \"severity\", values = { critical = 1, page = 1, error = 2, warning = 2, info = 3, none = 3 } }",
+        "impact = { label = \"severity\", values = { critical = 0 } }",
+    );
     assert_eq!(
-        config("[ingest.alertmanager]\nresolve = true\nimpact = { label = \"severity\", values = { critical = 0 } }\n"),
-        "3: key `ingest.alertmanager.impact`: `critical` = 0: levels are 1 (high), 2 (medium) or 3 (low)"
+        policy(&text),
+        format!("{line}: key `ingest.alertmanager.impact`: `critical` = 0: levels are 1 (high), 2 (medium) or 3 (low)")
+    );
+}
+
+/// Rules left in config.toml or a lifecycles.toml from before desks kept their own are not
+/// read once the desk has a policy: the command works by the desk's rules, and says so.
+#[test]
+fn rules_left_in_an_operators_files_are_named_and_not_read() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.config_dir()).expect("dir");
+    env.write_config("[priority]\nmatrix = [[5, 5, 5], [5, 5, 5], [5, 5, 5]]\n");
+    std::fs::write(env.config_dir().join("lifecycles.toml"), "not even toml [").expect("write");
+    let out = env
+        .cmd()
+        .args(["new", "incident", "--title", "x", "--impact", "1", "--urgency", "1"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("still hold rules that are the desk's policy now and are not read"),
+        "{err}"
+    );
+    assert_eq!(
+        env.json(&["show", "INC-1"])["priority"],
+        1,
+        "the desk's matrix, not the file's"
     );
 }
 

@@ -40,6 +40,7 @@ fn big_file(dir: &Path) -> PathBuf {
 fn import_command(env: &Env, file: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_opsdesk"));
     c.env_clear()
+        .envs(common::clock_env())
         .env("OPSDESK_CONFIG_DIR", env.config_dir())
         .env("OPSDESK_USER", "alice")
         .env("OPSDESK_DB", &env.db)
@@ -64,16 +65,19 @@ fn count(db: &Path, sql: &str) -> i64 {
 }
 
 /// What an import wrote: the desk's snapshot without the moments that are not the file's
-/// (when each person was first seen by this desk, and the desk's own creation).
+/// (when each person was first seen by this desk, and the desk's own creation, which the
+/// desk's trail records too).
 fn imported(db: &Path) -> String {
-    common::snapshot(db)
+    let snapshot = common::snapshot(db);
+    let before_trail = snapshot.split("[desk_events]").next().unwrap_or_default().to_string();
+    before_trail
         .lines()
         .filter(|l| !l.starts_with("Text(\"created_at\")") && !l.starts_with("Text(\"created_by\")"))
         .map(|l| {
-            // operators: name|roles|created_at
+            // operators: name|roles|created_at|email
             let cells: Vec<&str> = l.split('|').collect();
-            if cells.len() == 3 && cells[1].starts_with("Text(\"") && cells[2].starts_with("Integer(") {
-                format!("{}|{}", cells[0], cells[1])
+            if cells.len() == 4 && cells[1].starts_with("Text(\"") && cells[2].starts_with("Integer(") {
+                format!("{}|{}|{}", cells[0], cells[1], cells[3])
             } else {
                 l.to_string()
             }

@@ -8,7 +8,7 @@ use common::Env;
 
 fn seeded(env: &Env) {
     let now = chrono::Utc::now();
-    opsdesk::seed::seed(&env.db, &opsdesk::seed::SeedOptions::new(400, now)).expect("seed");
+    common::seed(&env.db, opsdesk::seed::SeedOptions::new(400, now));
 }
 
 fn clocks(db: &std::path::Path) -> Vec<String> {
@@ -35,7 +35,7 @@ fn exporting_then_restoring_gives_the_same_desk() {
     let source = Env::empty();
     seeded(&source);
     let export = source.ok(&["export"]);
-    assert_eq!(export.lines().count(), 400);
+    assert_eq!(export.lines().count(), 401, "400 tickets and the end line");
     let file = source.dir.path().join("desk.jsonl");
     std::fs::write(&file, &export).expect("write");
 
@@ -132,7 +132,26 @@ fn a_bad_export_is_refused_whole_and_writes_nothing() {
             export.replacen("\"field\":\"state\"", "\"field\":\"state\",\"extra\":1", 1),
             "not an opsdesk export line",
         ),
-        (format!("{export}{{\"format\":\"other/9\"}}\n"), "bad.jsonl:3"),
+        (
+            format!("{export}{{\"format\":\"other/9\"}}\n"),
+            "bad.jsonl:4: there is more after the export's end line",
+        ),
+        (
+            export.lines().take(1).collect::<Vec<_>>().join("\n") + "\n",
+            "is cut short: 1 record and no end line",
+        ),
+        (
+            export.lines().take(2).collect::<Vec<_>>().join("\n") + "\n",
+            "is cut short: 2 records and no end line",
+        ),
+        (
+            export.replacen("\"title\":\"one\"", "\"title\":\"won\"", 1),
+            "their digest differs from its end line",
+        ),
+        (
+            export.replacen("\"records\":2", "\"records\":3", 1),
+            "its end line counts 3 records but 2 came before it",
+        ),
         (
             export.replacen("opsdesk-export/1", "opsdesk-export/9", 1),
             "is not opsdesk-export/1",

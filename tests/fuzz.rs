@@ -178,6 +178,20 @@ proptest! {
         }
     }
 
+    /// The desk's policy, as an admin edits what `policy show` printed: a refusal names a line
+    /// of the file; whatever parses is a whole policy.
+    #[test]
+    fn the_policy_loader_never_panics(edits in edits()) {
+        let text = apply(opsdesk::domain::Policy::shipped_source(), &edits);
+        match opsdesk::domain::Policy::parse(&text, "policy.toml") {
+            Ok(p) => prop_assert_eq!(p.source, text),
+            Err(e) => {
+                prop_assert!(e.line <= line_count(&text), "{e}");
+                prop_assert!(!e.message.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn the_lifecycle_loader_takes_any_text(text in any::<String>()) {
         let _ = Lifecycles::load(&text, "lifecycles.toml");
@@ -258,7 +272,7 @@ proptest! {
         let file = dir.path().join("events.csv");
         std::fs::write(&file, apply(&(head.join("\n") + "\n"), &edits)).expect("write");
         let mut desk = desk(dir.path());
-        let mapping = Mapping::parse(MAPPING, "mapping.toml", &desk.config().lifecycles).expect("the shipped mapping");
+        let mapping = Mapping::parse(MAPPING, "mapping.toml", &desk.policy().expect("policy").lifecycles).expect("the shipped mapping");
         if let Err(e) = desk.import(&file, &mapping, false, &mut |_, _| {}) {
             prop_assert!(explained(&e), "{e}");
         }

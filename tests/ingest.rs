@@ -19,6 +19,7 @@ fn fixture(name: &str) -> String {
 fn run_with_stdin(env: &Env, user: &str, args: &[&str], input: &[u8]) -> (i32, String, String) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
         .env_clear()
+        .envs(common::clock_env())
         .env("OPSDESK_CONFIG_DIR", env.config_dir())
         .env("OPSDESK_USER", user)
         .env("OPSDESK_DB", &env.db)
@@ -135,7 +136,7 @@ fn the_same_alert_again_counts_an_occurrence_and_its_end_adds_a_note() {
 #[test]
 fn with_resolve_configured_a_resolved_alert_resolves_its_incident() {
     let env = desk_with_db01();
-    env.write_config("[ingest.alertmanager]\nresolve = true\nresolution_code = \"fixed\"\n");
+    env.apply_policy(&[("resolve = false", "resolve = true")]);
     taken(&env, &fixture("alertmanager-firing.json"));
     let r = taken(&env, &fixture("alertmanager-resolved.json"));
     assert_eq!(
@@ -346,7 +347,7 @@ fn mail_opens_requests_and_replies_become_comments() {
 #[test]
 fn mail_can_open_incidents_instead() {
     let env = Env::new();
-    env.write_config("[ingest.mail]\nkind = \"incident\"\n");
+    env.apply_policy(&[("kind = \"request\"", "kind = \"incident\"")]);
     let (code, out, err) = mail(&env, "html-only.eml");
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "INC-1 opened for Facilities Bot <facilities@example.com>\n");

@@ -30,6 +30,7 @@ fn start(env: &Env) -> Receiver {
     env.write_config(&format!("[ingest.alertmanager]\nsecret = \"{SECRET}\"\n"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
         .env_clear()
+        .envs(common::clock_env())
         .env("OPSDESK_CONFIG_DIR", env.config_dir())
         .env("OPSDESK_USER", "alertmanager")
         .env("OPSDESK_DB", &env.db)

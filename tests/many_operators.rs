@@ -32,6 +32,7 @@ enum Ran {
 fn run(env: &Env, user: &str, args: &[&str]) -> Ran {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("opsdesk"))
         .env_clear()
+        .envs(common::clock_env())
         .env("OPSDESK_CONFIG_DIR", env.config_dir())
         .env("OPSDESK_DATA_DIR", env.dir.path().join("data"))
         .env("OPSDESK_USER", user)

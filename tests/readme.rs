@@ -1,5 +1,7 @@
 //! The README's CLI tour, run line by line as a newcomer would paste it.
 
+mod common;
+
 use std::process::Command;
 
 /// The `sh` block under "## A tour of the CLI".
@@ -35,6 +37,7 @@ fn the_readme_tour_runs() {
         .arg("-c")
         .arg(&script)
         .env_clear()
+        .envs(common::clock_env())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("OPSDESK_BIN", env!("CARGO_BIN_EXE_opsdesk"))
         .env("TOUR_DESK", &desk)
@@ -58,7 +61,9 @@ fn the_readme_tour_runs() {
 #[test]
 fn the_readme_config_example_loads() {
     let readme = include_str!("../README.md");
-    let start = readme.find("`config.toml` knows:").expect("config section");
+    let start = readme
+        .find("`config.toml` holds what is personal")
+        .expect("config section");
     let block = &readme[start..];
     let open = block.find("```toml\n").expect("toml block") + "```toml\n".len();
     let close = block[open..].find("```").expect("end of block");
@@ -69,6 +74,25 @@ fn the_readme_config_example_loads() {
         config_dir: dir.path().into(),
     };
     let config = opsdesk::config::Config::load(&paths).expect("the README's config loads");
-    assert!(config.sla.command.is_some());
-    assert!(config.sla.policy.calendars.contains_key("business"));
+    assert!(config.escalation.command.is_some());
+    assert!(config.legacy.is_none(), "the README's config.toml holds no desk policy");
+}
+
+/// The SLA policy the README shows is one a desk takes.
+#[test]
+fn the_readme_policy_example_applies() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("The SLA targets and calendars are the desk's policy")
+        .expect("policy section");
+    let block = &readme[start..];
+    let open = block.find("```toml\n").expect("toml block") + "```toml\n".len();
+    let close = block[open..].find("```").expect("end of block");
+    let policy = common::policy_with(&[("[sla]\n", &format!("[sla]\n{}", &block[open..open + close]))]);
+    let p = opsdesk::domain::Policy::parse(&policy, "README.md").expect("the README's policy parses");
+    assert!(p.sla.calendars.contains_key("business"));
+    assert_eq!(
+        p.sla.targets[&(opsdesk::domain::Kind::Incident, 3)].calendar,
+        "business"
+    );
 }

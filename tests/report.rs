@@ -9,7 +9,7 @@ use common::Env;
 fn the_report_agrees_with_the_timeline() {
     let env = Env::empty();
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("time");
-    opsdesk::seed::seed(&env.db, &opsdesk::seed::SeedOptions::new(800, now)).expect("seed");
+    common::seed(&env.db, opsdesk::seed::SeedOptions::new(800, now));
     let r = env.json(&["report"]);
     // Independently: every ticket, the open ones, and creation → last resolve from events.
     let conn = rusqlite::Connection::open(&env.db).expect("open");
@@ -114,7 +114,7 @@ fn opened_and_resolved_per_day_and_the_dashboard_agree_with_the_timeline() {
     use chrono::Offset;
     let env = Env::empty();
     let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("time");
-    opsdesk::seed::seed(&env.db, &opsdesk::seed::SeedOptions::new(800, now)).expect("seed");
+    common::seed(&env.db, opsdesk::seed::SeedOptions::new(800, now));
     let conn = rusqlite::Connection::open(&env.db).expect("open");
     let mut desk = opsdesk::desk::Desk::open(&env.db, "alice", opsdesk::config::Config::default()).expect("desk");
     let d = desk.dashboard(30, now, Utc.fix()).expect("dashboard");

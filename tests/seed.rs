@@ -196,3 +196,34 @@ fn a_seeded_desk_has_statistics_for_every_index_and_pages_the_queue_by_its_index
         "{plan}"
     );
 }
+
+/// The demo is made around the `now` it is given, whatever day that is: on the first of a
+/// month and on the last, late at night, there are changes planned on both sides of it.
+#[test]
+fn the_demo_desk_has_changes_around_now_on_any_day() {
+    for now in [
+        Utc.with_ymd_and_hms(2026, 12, 1, 0, 30, 0),
+        Utc.with_ymd_and_hms(2027, 3, 31, 23, 30, 0),
+    ] {
+        let now = now.single().expect("time");
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("demo.db");
+        seed(&path, &SeedOptions::demo(now)).expect("seed");
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        let at = |days: i64| opsdesk::domain::rules::format_time(now + chrono::Duration::days(days));
+        let count = |from: i64, to: i64| -> i64 {
+            conn.query_row(
+                "SELECT count(*) FROM tickets WHERE kind = 'change' AND planned_start >= ?1 AND planned_start < ?2",
+                [at(from), at(to)],
+                |r| r.get(0),
+            )
+            .expect("count")
+        };
+        let (before, after) = (count(-14, 0), count(0, 15));
+        assert!(before >= 3 && after >= 3, "at {now}: {before} before, {after} after");
+        let newest: i64 = conn
+            .query_row("SELECT max(created_at) FROM tickets", [], |r| r.get(0))
+            .expect("newest");
+        assert!(newest <= now.timestamp_millis(), "nothing is created after now");
+    }
+}

@@ -74,7 +74,7 @@ fn clocks_follow_the_timeline_as_the_ticket_moves() {
     let r = desk.ticket(id).expect("view").sla.resolve.expect("ttr");
     assert_eq!((r.phase, r.met()), (Phase::Stopped, Some(true)));
     let report = desk
-        .report(None, Utc::now() + Duration::minutes(1), None, None)
+        .report(None, Utc::now() + Duration::minutes(1), None, None, Utc::now())
         .expect("report");
     assert_eq!(
         (report.all.sla_resolve_met, report.all.sla_own_met),
@@ -208,12 +208,12 @@ fn a_new_policy_recomputes_every_stored_clock() {
     };
     let c = desk.create_ticket(Kind::Incident, draft, &[]).expect("create");
     assert_eq!(c.ticket.priority, 3);
-    drop(desk);
-    let config = config_with(
-        dir.path(),
-        "[[sla.targets]]\nkind = \"incident\"\npriority = 3\nresolve = \"90m\"\ncalendar = \"24x7\"\n",
-    );
-    let mut desk = Desk::open(&db, "alice", config).expect("open");
+    let policy = common::policy_with(&[(
+        "[sla]\n",
+        "[sla]\n[[sla.targets]]\nkind = \"incident\"\npriority = 3\nresolve = \"90m\"\ncalendar = \"24x7\"\n",
+    )]);
+    let change = desk.apply_policy(&policy, "policy.toml").expect("apply");
+    assert_eq!((change.version, change.tickets_refreshed), (2, 1));
     let v = desk.ticket(c.id).expect("view");
     assert_eq!(
         v.sla.resolve.and_then(|r| r.due_at),

@@ -721,7 +721,8 @@ fn the_calendar_highlights_conflicts_and_freezes() {
     let (dir, mut app) = fresh();
     let mut desk = Desk::open(&dir.path().join("desk.db"), "alice", Config::default()).expect("desk");
     desk.add_ci("db", "database", None, None, None, &[]).expect("ci");
-    desk.add_operator("carol", &[opsdesk::domain::Role::Cab]).expect("op");
+    desk.add_operator("carol", &[opsdesk::domain::Role::Cab], None)
+        .expect("op");
     let month = app.now.with_timezone(&app.zone).date_naive();
     let day = chrono::NaiveDate::from_ymd_opt(month.year(), month.month(), 10).expect("day");
     desk.add_freeze("audit", &format!("{day}T00:00:00Z"), &format!("{day}T23:00:00Z"), &[])
@@ -840,7 +841,13 @@ fn dashboard_shows_the_period_and_the_backlog_now() {
     // The same figures as the report over the same period.
     let report = app
         .desk
-        .report(Some(shown.since), shown.until, None, Some(chrono::Utc.fix()))
+        .report(
+            Some(shown.since),
+            shown.until,
+            None,
+            Some(chrono::Utc.fix()),
+            fixed_now(),
+        )
         .expect("report");
     assert_eq!(shown.kpis, report.all);
     assert_eq!(Some(shown.daily.clone()), report.daily);

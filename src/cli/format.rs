@@ -70,7 +70,11 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
     );
     for (name, clock) in [("time to own", &v.sla.own), ("time to resolve", &v.sla.resolve)] {
         if let Some(c) = clock {
-            let _ = writeln!(out, "  {name}: {}", crate::present::clock_text(c, now).0);
+            let _ = writeln!(
+                out,
+                "  {name}: {}",
+                crate::present::clock_text(c, now, super::local_zone()).0
+            );
         }
     }
     for (name, v) in crate::present::extra_fields(t) {
@@ -101,7 +105,11 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
     if !v.alerts.is_empty() {
         let _ = writeln!(out, "\nAlerts:");
         for a in &v.alerts {
-            let _ = writeln!(out, "  {}", inert(&crate::desk::alert_line(a), false));
+            let _ = writeln!(
+                out,
+                "  {}",
+                inert(&crate::desk::alert_line(a, now, super::local_zone()), false)
+            );
         }
     }
     if !v.links.is_empty() {
@@ -125,7 +133,7 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
             out,
             "  {} {:<12} {}",
             super::local_time(e.at),
-            clip(&e.actor, 12),
+            clip(&crate::present::actor_text(e), 28),
             event_text(e)
         );
     }

@@ -48,7 +48,8 @@ pub fn run(desk: &mut Desk, a: &ImportArgs, json: bool) -> Result<Output, Failur
     };
     let shown = mapping_file.display().to_string();
     let text = std::fs::read_to_string(mapping_file).map_err(|e| Failure::new(format!("cannot read {shown}: {e}")))?;
-    let mapping = Mapping::parse(&text, &shown, &desk.config().lifecycles).map_err(|e| Failure::new(e.to_string()))?;
+    let policy = desk.policy()?;
+    let mapping = Mapping::parse(&text, &shown, &policy.lifecycles).map_err(|e| Failure::new(e.to_string()))?;
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} rows, {eta} left")

@@ -2,11 +2,13 @@
 //! Exit codes: 0 done, 1 refused or failed (the reason on stderr, nothing written),
 //! 2 the command line itself is wrong.
 
+mod audit;
 mod changes;
 mod cmdb;
 mod format;
 mod import;
 mod operators;
+mod policy;
 mod report;
 mod tickets;
 
@@ -16,7 +18,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Paths};
-use crate::desk::{Desk, DeskError};
+use crate::desk::{Desk, DeskError, Identity};
 use crate::store::Sharing;
 
 const EXAMPLES: &str = "\
@@ -27,10 +29,13 @@ Examples:
   opsdesk move INC-1 resolve --field resolution_code=fixed --field resolution_note='Restarted postfix'
   opsdesk show INC-1 --json | jq .state
 
+You act as your OS account. An admin of the desk may act as another operator with --user
+(both are recorded); anyone else is refused.
+
 Environment:
   OPSDESK_DB          the desk file (like --db)
-  OPSDESK_USER        the operator to act as (like --user)
-  OPSDESK_CONFIG_DIR  where config.toml and lifecycles.toml are read from
+  OPSDESK_USER        the operator to act as (like --user; admins only)
+  OPSDESK_CONFIG_DIR  where config.toml is read from
   OPSDESK_DATA_DIR    where the default desk lives";
 
 /// opsdesk: a service desk that lives in the terminal.
@@ -44,7 +49,8 @@ pub struct Cli {
     /// The desk file [default: desk.db in the data folder; `opsdesk paths` shows it].
     #[arg(long, env = "OPSDESK_DB", global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// Act as this operator [default: config.toml's `user`, else the OS user].
+    /// Act as this operator instead of your OS account: for an admin of the desk only, and
+    /// recorded as both [default: config.toml's `user`, else yourself].
     #[arg(long, env = "OPSDESK_USER", global = true, value_name = "NAME")]
     pub user: Option<String>,
     /// Print JSON for scripts instead of text for people.
@@ -71,6 +77,10 @@ pub enum Command {
     /// Operators and their roles.
     #[command(subcommand)]
     Operator(operators::OperatorCommand),
+    /// The desk's policy: its lifecycles, priority matrix, SLA policy and intake rules, the
+    /// same for every operator. Admins change it; every version is kept in the audit trail.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Freeze windows: periods in which normal and standard changes are not approved.
     #[command(subcommand)]
     Freeze(changes::FreezeCommand),
@@ -243,39 +253,59 @@ impl Output {
     }
 }
 
-/// Who is acting: `--user`, `OPSDESK_USER`, config.toml's `user`, then the OS user
-/// (`$USER`, `$LOGNAME`, or the account of the process's user id where neither is set, as
-/// for root in a container).
-fn resolve_user(cli: &Cli, config: &Config) -> Result<String, Failure> {
-    let env = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
-    cli.user
+/// The OS account this process runs as (its effective user id's name in the password
+/// database; `uid1000` for an id without one). Never an environment variable: identity is
+/// not a setting.
+pub fn os_account() -> String {
+    if let Some(name) = whoami::username().ok().map(|u| u.trim().to_string())
+        && crate::domain::operator::valid_operator_name(&name).is_ok()
+    {
+        return name;
+    }
+    let uid = std::fs::metadata("/proc/self").map_or(0, |m| std::os::unix::fs::MetadataExt::uid(&m));
+    format!("uid{uid}")
+}
+
+/// Who is acting: the OS account, as `--user`, `OPSDESK_USER` or config.toml's `user` when
+/// one is given (which the desk allows an admin alone).
+fn identity(cli: &Cli, config: &Config) -> Identity {
+    let act_as = cli
+        .user
         .clone()
         .or_else(|| config.user.clone())
-        .or_else(|| env("USER"))
-        .or_else(|| env("LOGNAME"))
-        .or_else(|| whoami::username().ok())
         .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| Failure::new("who is acting? pass --user NAME or set OPSDESK_USER"))
+        .filter(|u| !u.is_empty());
+    Identity {
+        account: os_account(),
+        act_as,
+    }
 }
 
 /// Opens the desk a command works on. A desk named explicitly must exist (a typo must not
-/// silently start an empty desk); the default desk is created on first use.
+/// silently start an empty desk); the default desk is created on first use. What the desk
+/// has to say about how it was opened goes to standard error, unless the terminal desk will
+/// show it.
 pub fn open_desk(cli: &Cli, paths: &Paths, config: Config) -> Result<Desk, Failure> {
-    let user = resolve_user(cli, &config)?;
-    match &cli.db {
-        Some(path) => Ok(Desk::open(path, &user, config)?),
+    let id = identity(cli, &config);
+    let mut desk = match &cli.db {
+        Some(path) => Desk::open_as(path, &id, config)?,
         None => {
-            let (desk, fresh) = Desk::create(&paths.default_desk(), &user, config, Sharing::Private)?;
+            let (desk, fresh) = Desk::create_as(&paths.default_desk(), &id, config, Sharing::Private)?;
             if fresh {
                 eprintln!(
                     "opsdesk: created your desk at {} (you are its admin)",
                     desk.path().display()
                 );
             }
-            Ok(desk)
+            desk
+        }
+    };
+    if cli.command.is_some() {
+        for n in desk.take_notices() {
+            eprintln!("opsdesk: {}", crate::text::inert(&n, false));
         }
     }
+    Ok(desk)
 }
 
 /// Runs the parsed command line; returns what to print or why it failed.
@@ -332,11 +362,13 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             Ok(Output(out))
         }
         Some(Command::Ingest(IngestCommand::Alertmanager { listen: Some(addr) })) => {
-            let secret = std::env::var("OPSDESK_INGEST_SECRET")
+            let from_env = std::env::var("OPSDESK_INGEST_SECRET")
                 .ok()
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .or_else(|| config.alertmanager.secret.clone())
+                .filter(|s| !s.trim().is_empty());
+            let secret = from_env
+                .map(|s| crate::config::check_secret(&s, "OPSDESK_INGEST_SECRET", 0))
+                .transpose()?
+                .or_else(|| config.ingest_secret.clone())
                 .ok_or_else(|| {
                     Failure::new(
                         "--listen needs a shared secret: set `secret` under [ingest.alertmanager] in config.toml \
@@ -381,7 +413,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         }
         Some(Command::Audit(AuditCommand::Verify { expect })) => {
             let mut desk = open_desk(&cli, &paths, config)?;
-            audit(&mut desk, expect.as_deref(), cli.json)
+            audit::run(&mut desk, expect.as_deref(), cli.json)
         }
         Some(Command::Backup { file }) => {
             let desk = open_desk(&cli, &paths, config)?;
@@ -393,10 +425,9 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             )))
         }
         Some(Command::Paths) => Ok(Output(format!(
-            "desk        {}\nconfig      {}\nlifecycles  {}\n",
+            "desk        {}\nconfig      {}\npolicy      kept in the desk (opsdesk policy show)\n",
             cli.db.clone().unwrap_or_else(|| paths.default_desk()).display(),
             paths.config_file().display(),
-            paths.lifecycle_file().display()
         ))),
         Some(Command::Ticket(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
@@ -417,6 +448,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Operator(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             operators::run(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Policy(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            policy::run(&mut desk, cmd, cli.json)
         }
         None => {
             let mut desk = open_desk(&cli, &paths, config)?;
@@ -475,63 +510,15 @@ fn alert_report(r: &crate::desk::AlertReport) -> String {
     out
 }
 
-fn audit(desk: &mut Desk, expect: Option<&str>, json: bool) -> Result<Output, Failure> {
-    let a = desk.audit(expect)?;
-    if json {
-        let out = Output::json(&a)?;
-        if a.intact {
-            return Ok(out);
-        }
-        print(&out);
-    }
-    if let Some(b) = &a.broken {
-        let gap = match b.event - b.after {
-            ..=1 => String::new(),
-            2 => format!(" (event #{} is missing)", b.after + 1),
-            _ => format!(" (events #{} to #{} are missing)", b.after + 1, b.event - 1),
-        };
-        let intact = match a.events - 1 {
-            0 => "no event before it is intact".to_string(),
-            1 => "the event before it is intact".to_string(),
-            n => format!("the {n} events before it are intact"),
-        };
-        return Err(Failure::new(format!(
-            "the timeline's chain is broken at event #{} ({}, {} by {} at {}): it does not match its \
-             hash and the event before it, so this row or one before it was changed, removed or inserted \
-             outside opsdesk{gap}; {intact}",
-            b.event,
-            b.ticket,
-            b.kind,
-            b.actor,
-            local_time(b.at),
-        )));
-    }
-    if a.expected_found == Some(false) {
-        return Err(Failure::new(format!(
-            "the chain holds ({} events), but no event has the hash {}: events up to the one noted then \
-             were removed or rewritten since",
-            a.events,
-            expect.unwrap_or_default().trim()
-        )));
-    }
-    let mut out = match &a.head {
-        Some(h) => format!(
-            "timeline intact: {} events chained\nhead: event #{} {}\n",
-            a.events, h.event, h.hash
-        ),
-        None => "timeline intact: no events yet\n".to_string(),
-    };
-    if a.expected_found == Some(true) {
-        out.push_str("the expected head is in the chain\n");
-    }
-    Ok(Output(out))
-}
-
 fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output, Failure> {
-    let user = resolve_user(cli, &config)?;
+    let id = identity(cli, &config);
     let path = cli.db.clone().unwrap_or_else(|| paths.default_desk());
     let sharing = if shared { Sharing::Group } else { Sharing::Private };
-    let (desk, fresh) = Desk::create(&path, &user, config, sharing)?;
+    let (desk, fresh) = Desk::create_as(&path, &id, config, sharing)?;
+    let admins = match &desk.who().via {
+        Some(account) => format!("{account} and {} are its admins", desk.user()),
+        None => format!("{} is its admin", desk.user()),
+    };
     let mode = if shared {
         "0660, shared with its group"
     } else {
@@ -539,9 +526,8 @@ fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output
     };
     Ok(Output(if fresh {
         format!(
-            "created desk {} ({mode}); {} is its admin\nnext: opsdesk new incident --title '...'\n",
+            "created desk {} ({mode}); {admins}\nnext: opsdesk new incident --title '...'\n",
             desk.path().display(),
-            desk.user()
         )
     } else if shared {
         format!("{} is a desk already; it is now {mode}\n", desk.path().display())
@@ -589,10 +575,12 @@ fn demo(cli: &Cli, config: Config) -> Result<Output, Failure> {
     result.map(|()| Output(String::new()))
 }
 
-/// Prints to stdout; a closed pipe (`opsdesk list | head`) is not an error.
+/// Prints to stdout through the one sanitiser, whatever the command put together (its text
+/// from the desk was made inert already; this is the edge nothing passes around); a closed
+/// pipe (`opsdesk list | head`) is not an error.
 pub fn print(out: &Output) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.0.as_bytes());
+    let _ = stdout.write_all(crate::text::inert(&out.0, true).as_bytes());
     let _ = stdout.flush();
 }
 
@@ -602,6 +590,11 @@ pub fn parse_day(s: &str, what: &str) -> Result<chrono::DateTime<chrono::Utc>, F
     let offset = chrono::Offset::fix(chrono::Local::now().offset());
     crate::domain::rules::parse_time(s.trim(), offset)
         .ok_or_else(|| Failure::new(format!("--{what} `{s}` is not a date: use e.g. 2026-12-01")))
+}
+
+/// The operator's zone, in which times are shown and read.
+pub fn local_zone() -> chrono::FixedOffset {
+    chrono::Offset::fix(chrono::Local::now().offset())
 }
 
 /// `2026-12-01 18:00` in the operator's zone.

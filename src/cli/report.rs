@@ -92,12 +92,13 @@ fn block(out: &mut String, k: &Kpis, indent: &str) {
 
 pub fn run(desk: &mut Desk, a: &ReportArgs, json: bool) -> Result<Output, Failure> {
     let since = a.since.as_deref().map(|s| super::parse_day(s, "since")).transpose()?;
+    let now = chrono::Utc::now();
     let until = a
         .until
         .as_deref()
         .map(|s| super::parse_day(s, "until"))
         .transpose()?
-        .unwrap_or_else(chrono::Utc::now);
+        .unwrap_or(now);
     if since.is_some_and(|s| until <= s) {
         return Err(Failure::new("--until must be after --since"));
     }
@@ -110,7 +111,7 @@ pub fn run(desk: &mut Desk, a: &ReportArgs, json: bool) -> Result<Output, Failur
         ByArg::Kind => GroupBy::Kind,
     });
     let zone = a.daily.then(|| chrono::Local::now().offset().fix());
-    let r = desk.report(since, until, by, zone)?;
+    let r = desk.report(since, until, by, zone, now)?;
     if json {
         return Output::json(&r);
     }

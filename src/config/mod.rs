@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::domain::{Lifecycles, Matrix};
 use crate::tomlfile::line_of;
 
 mod ingest;
+mod legacy;
 mod sla;
-pub use ingest::{AlertmanagerConfig, LabelLevels};
-pub use sla::SlaConfig;
+pub use ingest::{MIN_SECRET, check_secret};
+pub use legacy::LegacyPolicy;
+pub use sla::Escalation;
 
 /// A configuration file that cannot be used, with where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +65,7 @@ impl Paths {
     pub fn config_file(&self) -> PathBuf {
         self.config_dir.join("config.toml")
     }
+    /// Where lifecycles were read from before the desk kept its own policy.
     pub fn lifecycle_file(&self) -> PathBuf {
         self.config_dir.join("lifecycles.toml")
     }
@@ -74,8 +76,9 @@ impl Paths {
 struct RawConfig {
     /// The operator to act as when neither `--user` nor `OPSDESK_USER` is given.
     user: Option<String>,
-    #[serde(default)]
-    priority: RawPriority,
+    /// Desk policy before version 12: accepted here, read by `legacy` alone.
+    #[serde(rename = "priority")]
+    _priority: Option<serde::de::IgnoredAny>,
     /// Key bindings over the defaults of assets/keymap.toml: `key = "action"`.
     #[serde(default)]
     keys: std::collections::BTreeMap<String, toml::Spanned<String>>,
@@ -84,10 +87,10 @@ struct RawConfig {
     /// Saved views of the queue, after the built-in ones.
     #[serde(default)]
     views: Vec<toml::Spanned<ViewSpec>>,
-    /// SLA calendars, targets and the escalation command.
+    /// The escalation command.
     #[serde(default)]
     sla: sla::RawSla,
-    /// Alerts from monitoring.
+    /// The listener's secret.
     #[serde(default)]
     ingest: ingest::RawIngest,
     /// Commands run on events: `[[hooks]] on = ["created"] command = ["notify", "--to", "ops"]`.
@@ -196,48 +199,39 @@ impl ViewSpec {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPriority {
-    matrix: Option<Matrix>,
-}
-
-/// Everything a desk is run with besides the desk file.
+/// What is personal to an operator: how their desk looks and behaves for them. Nothing here
+/// changes what anyone may do or what is written; the rules are the desk's (its policy).
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// Whom to act as (only an admin of the desk may act as someone else).
     pub user: Option<String>,
-    pub matrix: Matrix,
-    pub lifecycles: Lifecycles,
-    /// The override file in use, if any.
-    pub lifecycle_file: Option<PathBuf>,
     /// The terminal desk's key bindings over the shipped ones.
     pub keys: std::collections::BTreeMap<String, String>,
     /// Click and wheel in the terminal desk (on unless config.toml says `mouse = false`).
     pub mouse: bool,
     /// The queue's views: the built-in ones, then the desk's own.
     pub views: Vec<ViewSpec>,
-    pub sla: SlaConfig,
-    pub alertmanager: AlertmanagerConfig,
-    /// What a new mail message opens.
-    pub mail_kind: crate::domain::Kind,
+    /// The command run on each SLA escalation this operator's desk records.
+    pub escalation: Escalation,
+    /// What the webhook listener requires in `Authorization: Bearer …`.
+    pub ingest_secret: Option<String>,
     /// Commands run after writes, on the events they name.
     pub hooks: Vec<crate::hooks::HookSpec>,
+    /// Rules these files still hold from before the desk kept its own policy.
+    pub legacy: Option<LegacyPolicy>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             user: None,
-            matrix: Matrix::default(),
-            lifecycles: Lifecycles::builtin(),
-            lifecycle_file: None,
             keys: Default::default(),
             mouse: true,
             views: ViewSpec::builtin(),
-            sla: SlaConfig::default(),
-            alertmanager: AlertmanagerConfig::default(),
-            mail_kind: crate::domain::Kind::Request,
+            escalation: Escalation::default(),
+            ingest_secret: None,
             hooks: Vec::new(),
+            legacy: None,
         }
     }
 }
@@ -267,19 +261,22 @@ fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
 }
 
 impl Config {
-    /// Reads `config.toml` and `lifecycles.toml` from the config folder; each is optional.
+    /// Reads `config.toml` from the config folder (it is optional), and notes the rules
+    /// that it or a `lifecycles.toml` beside it still hold from before desks kept their own.
     pub fn load(paths: &Paths) -> Result<Config, ConfigError> {
         let mut config = Config::default();
         let file = paths.config_file();
-        if let Some(source) = read_optional(&file)? {
+        let config_source = read_optional(&file)?;
+        if let Some(source) = &config_source {
+            let source = source.as_str();
             let shown = file.display().to_string();
             let at = |span: std::ops::Range<usize>, message: String| ConfigError {
                 file: shown.clone(),
-                line: line_of(&source, span.start),
+                line: line_of(source, span.start),
                 message,
             };
-            let raw: RawConfig = toml::from_str(&source).map_err(|e| {
-                let (line, message) = crate::tomlfile::describe(&source, &e);
+            let raw: RawConfig = toml::from_str(source).map_err(|e| {
+                let (line, message) = crate::tomlfile::describe(source, &e);
                 ConfigError {
                     file: shown.clone(),
                     line,
@@ -299,18 +296,18 @@ impl Config {
                 let v = v.into_inner();
                 v.check().map_err(|(key, message)| ConfigError {
                     file: shown.clone(),
-                    line: crate::tomlfile::line_of_key(&source, span.clone(), key),
+                    line: crate::tomlfile::line_of_key(source, span.clone(), key),
                     message: format!("key `views.{key}`: {message}"),
                 })?;
                 config.views.push(v);
             }
-            config.sla = raw.sla.build(&file.display().to_string(), &source)?;
+            config.escalation = raw.sla.build(&shown, source)?;
             for (i, hook) in raw.hooks.into_iter().enumerate() {
                 let span = hook.span();
                 let hook = hook.into_inner();
                 let here = |key: &str, message: &str| ConfigError {
                     file: shown.clone(),
-                    line: crate::tomlfile::line_of_key(&source, span.clone(), key),
+                    line: crate::tomlfile::line_of_key(source, span.clone(), key),
                     message: format!("key `hooks[{}].{key}`: {message}", i + 1),
                 };
                 if hook.command.first().is_none_or(|c| c.trim().is_empty()) {
@@ -332,22 +329,14 @@ impl Config {
                     timeout: std::time::Duration::from_secs(timeout),
                 });
             }
-            config.mail_kind = raw.ingest.mail_kind();
-            config.alertmanager = raw.ingest.build(&shown, &source)?;
-            if let Some(m) = raw.priority.matrix {
-                config.matrix = m;
-            }
+            config.ingest_secret = raw.ingest.secret(&shown, source)?;
         }
-        let file = paths.lifecycle_file();
-        if let Some(source) = read_optional(&file)? {
-            let shown = file.display().to_string();
-            config.lifecycles = Lifecycles::load(&source, &shown).map_err(|e| ConfigError {
-                file: e.file,
-                line: e.line,
-                message: e.message,
-            })?;
-            config.lifecycle_file = Some(file);
-        }
+        let lifecycles_file = paths.lifecycle_file();
+        let lifecycles_source = read_optional(&lifecycles_file)?;
+        config.legacy = legacy::find(
+            config_source.as_deref().map(|s| (file.as_path(), s)),
+            lifecycles_source.as_deref().map(|s| (lifecycles_file.as_path(), s)),
+        );
         Ok(config)
     }
 }

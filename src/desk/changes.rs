@@ -140,10 +140,9 @@ impl Desk {
             let m: crate::domain::maintenance::MaintenanceWindow = spec.parse().map_err(DeskError::Invalid)?;
             normal.push(m.to_string());
         }
-        let user = &self.user;
-        self.store.write(|tx| {
+        self.write(|tx, _, who| {
             let c = store_cmdb::get(tx, ci.trim())?.ok_or_else(|| DeskError::NoCi(ci.trim().into()))?;
-            desk_actor(tx, user, Utc::now())?;
+            desk_actor(tx, who, Utc::now())?;
             store_changes::set_maintenance(tx, c.rowid, &normal)?;
             Ok(normal)
         })
@@ -189,10 +188,9 @@ impl Desk {
                 "the freeze window `{name}` ends before it starts"
             )));
         }
-        let user = &self.user;
-        self.store.write(|tx| {
+        self.write(|tx, _, who| {
             let now = Utc::now();
-            let actor = desk_actor(tx, user, now)?;
+            let actor = desk_actor(tx, who, now)?;
             if !actor.has(Role::Cab) && !actor.has(Role::Admin) {
                 return Err(DeskError::Invalid(format!(
                     "{} may not declare freeze windows: that needs the cab or admin role",

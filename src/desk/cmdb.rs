@@ -161,7 +161,6 @@ impl Desk {
         cmdb::check_ci_name(name).map_err(DeskError::Invalid)?;
         let class = cmdb::check_class(class).map_err(DeskError::Invalid)?;
         let status = cmdb::check_status(status.unwrap_or("live")).map_err(DeskError::Invalid)?;
-        let user = &self.user;
         let mut ci = Ci {
             rowid: 0,
             name: name.to_string(),
@@ -171,7 +170,7 @@ impl Desk {
             environment: environment.map(String::from),
             attrs: attrs.iter().cloned().collect::<BTreeMap<_, _>>(),
         };
-        self.store.write(|tx| {
+        self.write(|tx, _, who| {
             let now = Utc::now();
             if let Some(existing) = store_cmdb::get(tx, name)? {
                 return Err(DeskError::Invalid(format!(
@@ -179,7 +178,7 @@ impl Desk {
                     existing.name
                 )));
             }
-            desk_actor(tx, user, now)?;
+            desk_actor(tx, who, now)?;
             ci.rowid = store_cmdb::insert(tx, &ci, now)?;
             Ok(ci)
         })
@@ -187,8 +186,7 @@ impl Desk {
 
     /// Records `a relation b`. False if it was recorded already.
     pub fn relate_cis(&mut self, a: &str, relation: Relation, b: &str) -> Result<bool> {
-        let user = &self.user;
-        self.store.write(|tx| {
+        self.write(|tx, _, who| {
             let now = Utc::now();
             let from = store_cmdb::get(tx, a.trim())?.ok_or_else(|| DeskError::NoCi(a.trim().into()))?;
             let to = store_cmdb::get(tx, b.trim())?.ok_or_else(|| DeskError::NoCi(b.trim().into()))?;
@@ -198,7 +196,7 @@ impl Desk {
                     from.name
                 )));
             }
-            desk_actor(tx, user, now)?;
+            desk_actor(tx, who, now)?;
             Ok(store_cmdb::relate(tx, from.rowid, relation, to.rowid)?)
         })
     }

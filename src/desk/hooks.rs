@@ -105,7 +105,7 @@ impl Desk {
         if jobs.is_empty() {
             return;
         }
-        let (path, user, config) = (self.path().to_path_buf(), self.user.clone(), self.config.clone());
+        let (path, who, config) = (self.path().to_path_buf(), self.who.clone(), self.config.clone());
         crate::hooks::in_background(move || {
             let mut failures = Vec::new();
             for (argv, h, timeout) in jobs {
@@ -113,7 +113,7 @@ impl Desk {
                     let program = argv.first().map_or("", String::as_str);
                     let message = format!("hook `{program}` on {} of {} failed: {why}", h.event.name(), h.id);
                     // In the timeline, where everyone working the ticket sees it.
-                    if let Ok(mut desk) = Desk::open(&path, &user, config.clone()) {
+                    if let Ok(mut desk) = Desk::reopen(&path, &who, config.clone()) {
                         let _ = desk.comment(h.id, &message, true);
                     }
                     failures.push(message);

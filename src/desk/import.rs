@@ -62,9 +62,11 @@ impl Desk {
             rejected,
             ..ImportReport::default()
         };
-        let user = self.user.clone();
+        let who = self.who.clone();
+        let policy = self.policy()?;
+        let importer_by = self.who.clone();
         let (importer, known, keys) = self.store.write(|tx| {
-            let actor = desk_actor(tx, &user, Utc::now())?;
+            let actor = desk_actor(tx, &who, Utc::now())?;
             if !actor.has(Role::Admin) {
                 return Err(DeskError::NeedsAdmin {
                     actor: actor.name,
@@ -81,8 +83,8 @@ impl Desk {
         let mut done = rows - groups.iter().map(|(_, r)| r.len()).sum::<usize>();
         progress(done, rows);
         let now = Utc::now();
-        let lifecycles = &self.config.lifecycles;
-        let matrix = &self.config.matrix;
+        let lifecycles = &policy.lifecycles;
+        let matrix = &policy.matrix;
         let path = self.store.path().to_path_buf();
         let store = &mut self.store;
         // One core replays the next batch (pure work, plus reading the tickets earlier imports
@@ -142,7 +144,7 @@ impl Desk {
                     store::search::pause_index(tx)?;
                     let mut count = BatchCount::default();
                     for name in &replays.people {
-                        store_ops::insert(tx, name, &[Role::Agent], now)?;
+                        store_ops::insert(tx, name, &[Role::Agent], now, importer_by.by())?;
                         count.people_added += 1;
                     }
                     let mut next = HashMap::new();
@@ -162,7 +164,7 @@ impl Desk {
                         }
                     }
                     store::search::index_tickets(tx, &count.written)?;
-                    store::sla::refresh_rows(tx, &self.config.sla.policy, lifecycles, &count.written)?;
+                    store::sla::refresh_rows(tx, &policy.sla, lifecycles, &count.written)?;
                     Ok(count)
                 };
                 let count = if dry_run {
@@ -283,7 +285,7 @@ impl Write<'_> {
         };
         for entry in &r.entries {
             match entry {
-                Entry::Created { at, actor } => {
+                Entry::Created { at, actor, snapshot } => {
                     let e = NewEvent {
                         kind: "created",
                         field: Some("state"),
@@ -291,7 +293,7 @@ impl Write<'_> {
                         note: Some(&r.ticket.title),
                         ..NewEvent::default()
                     };
-                    store_tickets::append_event(tx, rowid, *at, actor, &e)?;
+                    store_tickets::append_with_snapshot(tx, rowid, *at, actor.into(), &e, Some(snapshot))?;
                     count.events += 1;
                 }
                 Entry::Imported { at, actor } => {

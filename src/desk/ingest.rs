@@ -58,11 +58,11 @@ pub struct AlertReport {
 impl Desk {
     /// Takes Alertmanager payloads in one transaction.
     pub fn ingest_alertmanager(&mut self, payloads: &[Payload]) -> Result<AlertReport> {
-        let (config, user) = (&self.config, &self.user);
-        let c = &config.alertmanager;
         let path = self.store.path().to_path_buf();
         let hooks = self.has_hooks();
-        let (report, happened) = self.store.write(|tx| {
+        let (report, happened) = self.write(|tx, policy, who| {
+            let c = &policy.alerts;
+            let user = &who.name;
             let now = Utc::now();
             let mut happened = Vec::new();
             let mut report = AlertReport {
@@ -105,7 +105,7 @@ impl Desk {
                                     cis.push(name);
                                 }
                             }
-                            let created = create_in(tx, config, user, Kind::Incident, draft, &cis, now)?;
+                            let created = create_in(tx, policy, who, Kind::Incident, draft, &cis, now)?;
                             store_alerts::insert(tx, SOURCE, &fingerprint, created.rowid, now)?;
                             if hooks {
                                 happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
@@ -118,9 +118,9 @@ impl Desk {
                             let n = store_alerts::seen(tx, SOURCE, &fingerprint, rowid, now, "resolved")?;
                             let ended = a.ends_at.filter(|t| t.timestamp() > 0).unwrap_or(now);
                             let note = format!("Alert {} resolved at {}.", a.name(), rules::format_time(ended));
-                            comment_in(tx, user, id, &note, true, now)?;
+                            comment_in(tx, who, id, &note, true, now)?;
                             let action = if c.resolve {
-                                let (action, out) = resolve(tx, config, user, id, &note, &c.resolution_code)?;
+                                let (action, out) = resolve(tx, policy, who, id, &note, &c.resolution_code)?;
                                 if let Some(out) = out.filter(|_| hooks) {
                                     happened.extend(Happened::of_outcome(&out, user, &path));
                                 }
@@ -156,8 +156,8 @@ fn ticket_of(tx: &rusqlite::Transaction, rowid: i64) -> Result<TicketId> {
 /// an error (the note stands).
 fn resolve(
     tx: &rusqlite::Transaction,
-    config: &crate::config::Config,
-    user: &str,
+    policy: &crate::domain::Policy,
+    who: &super::Who,
     id: TicketId,
     note: &str,
     code: &str,
@@ -166,7 +166,7 @@ fn resolve(
         ("resolution_code".to_string(), code.to_string()),
         ("resolution_note".to_string(), note.to_string()),
     ];
-    match act_in(tx, config, user, id, None, |l, _, t, ctx| {
+    match act_in(tx, policy, who, id, None, |l, _, t, ctx| {
         rules::apply_transition(l, t, "resolve", &fields, None, ctx)
     }) {
         Ok(out) => Ok((AlertAction::Resolved, Some(out))),
@@ -176,15 +176,15 @@ fn resolve(
 }
 
 /// An alert in one line, for `show`: its fingerprint, how often it fired, when, and its state.
-pub fn alert_line(a: &store_alerts::Alert) -> String {
+pub fn alert_line(a: &store_alerts::Alert, now: chrono::DateTime<Utc>, zone: chrono::FixedOffset) -> String {
     format!(
         "{} {} · fired {} time{} · first {} · last {} · {}",
         a.source,
         a.fingerprint,
         a.occurrences,
         if a.occurrences == 1 { "" } else { "s" },
-        super::short_time(a.first_seen),
-        super::short_time(a.last_seen),
+        crate::present::short_time(a.first_seen, now, zone),
+        crate::present::short_time(a.last_seen, now, zone),
         a.status
     )
 }
@@ -210,10 +210,10 @@ pub struct MailOutcome {
 impl Desk {
     /// Takes one mail message in one transaction.
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
-        let (config, user) = (&self.config, &self.user);
         let path = self.store.path().to_path_buf();
         let hooks = self.has_hooks();
-        let (outcome, happened) = self.store.write(|tx| {
+        let (outcome, happened) = self.write(|tx, policy, who| {
+            let user = &who.name;
             let now = Utc::now();
             let mut happened = Vec::new();
             if let Some(id) = &mail.message_id
@@ -236,7 +236,7 @@ impl Desk {
             let (rowid, outcome) = match existing {
                 Some(stored) => {
                     let text = format!("From {}:\n\n{}{attachments}", mail.sender(), mail.body);
-                    comment_in(tx, user, stored.ticket.id, &text, false, now)?;
+                    comment_in(tx, who, stored.ticket.id, &text, false, now)?;
                     (
                         stored.rowid,
                         MailOutcome {
@@ -257,13 +257,13 @@ impl Desk {
                         requester: Some(mail.from_address.clone()),
                         ..Draft::default()
                     };
-                    let created = create_in(tx, config, user, config.mail_kind, draft, &[], now)?;
+                    let created = create_in(tx, policy, who, policy.mail.kind, draft, &[], now)?;
                     if hooks {
                         happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                     }
                     if let Some(list) = mail.attachment_list() {
                         let note = format!("Attachments from {}: {list}", mail.sender());
-                        comment_in(tx, user, created.id, &note, true, now)?;
+                        comment_in(tx, who, created.id, &note, true, now)?;
                     }
                     (
                         created.rowid,

@@ -10,8 +10,10 @@ mod hooks;
 mod import;
 mod ingest;
 mod operators;
+mod policy;
 mod problems;
 mod report;
+mod restore;
 mod sla;
 mod tickets;
 
@@ -20,14 +22,16 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 use rusqlite::Transaction;
 
-pub use audit::{Audit, BrokenLink, Head};
+pub use audit::{Audit, BrokenLink, Difference, Head, Trail};
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
-pub use export::{ExportFormat, Exported, RestoreReport};
+pub use export::{ExportFormat, Exported, csv_cell};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use ingest::{AlertAction, AlertOutcome, AlertReport, MailAction, MailOutcome, alert_line};
+pub use policy::{PolicyChange, PolicyVersion};
 pub use problems::Suggestions;
 pub use report::{Dashboard, Report};
+pub use restore::RestoreReport;
 pub use sla::{Escalation, SweepReport, run_escalations};
 pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
 
@@ -47,12 +51,19 @@ pub enum DeskError {
     Conflict { id: TicketId, by: String, at: String },
     #[error("{actor} may not {what}: that needs the admin role")]
     NeedsAdmin { actor: String, what: String },
+    #[error(
+        "{account} may not act as {name}: only an admin of this desk acts as another operator \
+         (leave out --user, OPSDESK_USER and config.toml's `user` to act as {account})"
+    )]
+    NotYou { account: String, name: String },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Policy(#[from] crate::domain::policy::PolicyError),
 }
 
 impl From<rusqlite::Error> for DeskError {
@@ -63,68 +74,212 @@ impl From<rusqlite::Error> for DeskError {
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;
 
+/// Who is at the desk: the operator acting, and the account acting as them when that is
+/// someone else (only an admin may act for another operator; both are recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub name: String,
+    pub via: Option<String>,
+}
+
+impl Who {
+    pub fn new(name: impl Into<String>) -> Who {
+        Who {
+            name: name.into(),
+            via: None,
+        }
+    }
+    /// `bob`, or `root as bob`.
+    pub fn shown(&self) -> String {
+        match &self.via {
+            Some(via) => format!("{via} as {}", self.name),
+            None => self.name.clone(),
+        }
+    }
+    fn by(&self) -> store::tickets::By<'_> {
+        store::tickets::By {
+            name: &self.name,
+            via: self.via.as_deref(),
+        }
+    }
+}
+
+/// Who runs this process and whom they mean to act as: the account is the OS's, never a
+/// setting; `act_as` comes from `--user`, `OPSDESK_USER` or config.toml.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub act_as: Option<String>,
+}
+
 /// An open desk and the operator working it.
 pub struct Desk {
     store: Store,
     config: Config,
-    user: String,
+    rules: policy::Rules,
+    who: Who,
+    /// What the operator should know about how the desk was opened (shown once).
+    notices: Vec<String>,
 }
 
 impl Desk {
-    /// Opens an existing desk as `user`.
+    /// Opens an existing desk as `user` (trusted code: a tool or a test that says who acts;
+    /// the command line goes through [`Desk::open_as`]).
     pub fn open(path: &Path, user: &str, config: Config) -> Result<Desk> {
-        crate::domain::operator::valid_operator_name(user).map_err(DeskError::Invalid)?;
+        Desk::opened(Store::open(path)?, Who::new(user), config)
+    }
+
+    /// Opens an existing desk for the account running this process, acting as `act_as` when
+    /// given: only an admin of the desk may act as another operator, and the timeline then
+    /// records both.
+    pub fn open_as(path: &Path, id: &Identity, config: Config) -> Result<Desk> {
         let store = Store::open(path)?;
+        let who = Desk::check_identity(&store, id)?;
+        Desk::opened(store, who, config)
+    }
+
+    /// Opens the desk again as `who` (for work on another thread: the identity was checked
+    /// when the desk was first opened).
+    pub(crate) fn reopen(path: &Path, who: &Who, config: Config) -> Result<Desk> {
+        Desk::opened(Store::open(path)?, who.clone(), config)
+    }
+
+    fn opened(store: Store, who: Who, config: Config) -> Result<Desk> {
+        crate::domain::operator::valid_operator_name(&who.name).map_err(DeskError::Invalid)?;
         let mut desk = Desk {
             store,
             config,
-            user: user.to_string(),
+            rules: policy::Rules::default(),
+            who,
+            notices: Vec::new(),
         };
+        desk.adopt_policy()?;
         desk.keep_clocks()?;
         Ok(desk)
     }
 
-    /// Works every ticket's SLA clocks out again when the desk's stored clocks were made
-    /// under another policy than this config's (or before clocks were kept: version 6).
+    /// Works every ticket's SLA clocks out again when they were made under another policy
+    /// than the desk's (once, when a desk is upgraded; applying a policy does it itself).
     fn keep_clocks(&mut self) -> Result<()> {
-        let print = self.config.sla.policy.fingerprint();
+        let policy = self.rules.now(&mut self.store)?;
+        let print = store::sla::clock_fingerprint(&policy.sla, &policy.lifecycles);
         if self.store.meta(store::sla::POLICY_KEY)?.as_deref() == Some(print.as_str()) {
             return Ok(());
         }
-        let (policy, lifecycles) = (&self.config.sla.policy, &self.config.lifecycles);
-        self.store
-            .write(|tx| Ok::<_, DeskError>(store::sla::refresh_if_policy_changed(tx, policy, lifecycles)?))?;
+        self.store.write(|tx| {
+            Ok::<_, DeskError>(store::sla::refresh_if_policy_changed(
+                tx,
+                &policy.sla,
+                &policy.lifecycles,
+            )?)
+        })?;
         Ok(())
     }
 
     /// Creates a desk (or opens the one already there) with `user` as its first admin.
     /// Returns the desk and whether it was created now.
     pub fn create(path: &Path, user: &str, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
-        crate::domain::operator::valid_operator_name(user).map_err(DeskError::Invalid)?;
         let (store, fresh) = Store::create(path, sharing)?;
-        let mut desk = Desk {
-            store,
-            config,
-            user: user.to_string(),
+        Desk::created(store, fresh, Who::new(user), config)
+    }
+
+    /// Creates a desk for the account running this process, which becomes its first admin;
+    /// `act_as` (given by that account at creation) becomes an admin too. An existing desk is
+    /// opened as [`Desk::open_as`] would.
+    pub fn create_as(path: &Path, id: &Identity, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
+        let (store, fresh) = Store::create(path, sharing)?;
+        let who = if fresh {
+            match &id.act_as {
+                Some(name) if !name.eq_ignore_ascii_case(&id.account) => Who {
+                    name: name.clone(),
+                    via: Some(id.account.clone()),
+                },
+                _ => Who::new(id.account.clone()),
+            }
+        } else {
+            Desk::check_identity(&store, id)?
         };
+        Desk::created(store, fresh, who, config)
+    }
+
+    fn created(mut store: Store, fresh: bool, who: Who, config: Config) -> Result<(Desk, bool)> {
+        crate::domain::operator::valid_operator_name(&who.name).map_err(DeskError::Invalid)?;
+        if let Some(via) = &who.via {
+            crate::domain::operator::valid_operator_name(via).map_err(DeskError::Invalid)?;
+        }
         if fresh {
             let now = Utc::now();
-            desk.store.write(|tx| -> Result<()> {
-                store::set_meta(tx, "created_by", user)?;
+            store.write(|tx| -> Result<()> {
+                store::set_meta(tx, "created_by", &who.shown())?;
                 store::set_meta(tx, "created_at", &crate::domain::rules::format_time(now))?;
-                desk_actor(tx, user, now)?;
+                let admin = [Role::Admin, Role::Agent];
+                let e = store::desk_log::DeskEvent {
+                    kind: "desk_created",
+                    subject: Some(&who.name),
+                    ..Default::default()
+                };
+                store::desk_log::append(tx, now, who.by(), &e)?;
+                if let Some(account) = &who.via {
+                    store::operators::insert(tx, account, &admin, now, who.by())?;
+                }
+                store::operators::insert(tx, &who.name, &admin, now, who.by())?;
                 Ok(())
             })?;
         }
-        desk.keep_clocks()?;
+        let desk = Desk::opened(store, who, config)?;
         Ok((desk, fresh))
     }
 
+    /// Whom `id` may act as on this desk: itself, or (an admin) anyone.
+    fn check_identity(store: &Store, id: &Identity) -> Result<Who> {
+        crate::domain::operator::valid_operator_name(&id.account).map_err(DeskError::Invalid)?;
+        let Some(name) = id.act_as.as_deref().filter(|n| !n.eq_ignore_ascii_case(&id.account)) else {
+            return Ok(Who::new(id.account.clone()));
+        };
+        let account = store::operators::get(store.connection(), &id.account)?;
+        if !account.is_some_and(|a| a.roles.contains(&Role::Admin)) {
+            return Err(DeskError::NotYou {
+                account: id.account.clone(),
+                name: name.to_string(),
+            });
+        }
+        Ok(Who {
+            name: name.to_string(),
+            via: Some(id.account.clone()),
+        })
+    }
+
+    /// Runs `f` in one write transaction, with the desk's policy as it stands in it.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction, &crate::domain::Policy, &Who) -> Result<T>) -> Result<T> {
+        let (store, rules, who) = (&mut self.store, &mut self.rules, &self.who);
+        store.write(|tx| {
+            let policy = rules.current(tx)?;
+            f(tx, &policy, who)
+        })
+    }
+
+    /// Runs `f` over one snapshot of the desk, with the policy as it stands in it.
+    fn read<T>(&mut self, f: impl FnOnce(&Transaction, &crate::domain::Policy, &Who) -> Result<T>) -> Result<T> {
+        let (store, rules, who) = (&mut self.store, &mut self.rules, &self.who);
+        store.read(|tx| {
+            let policy = rules.current(tx)?;
+            f(tx, &policy, who)
+        })
+    }
+
+    /// The operator acting.
     pub fn user(&self) -> &str {
-        &self.user
+        &self.who.name
+    }
+    pub fn who(&self) -> &Who {
+        &self.who
     }
     pub fn config(&self) -> &Config {
         &self.config
+    }
+    /// What the operator should know about how the desk was opened; each is given once.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
     pub fn path(&self) -> &Path {
         self.store.path()
@@ -145,18 +300,23 @@ impl Desk {
 }
 
 /// The acting operator as the desk knows them. Anyone acting for the first time is
-/// registered as an agent; the very first operator of a desk is its admin.
-fn desk_actor(tx: &Transaction, name: &str, now: DateTime<Utc>) -> Result<Actor> {
-    if let Some(op) = store::operators::get(tx, name)? {
-        return Ok(Actor::new(op.name, &op.roles));
+/// registered as an agent (an entry of the desk's trail); the very first operator of a desk
+/// that has none is its admin.
+fn desk_actor(tx: &Transaction, who: &Who, now: DateTime<Utc>) -> Result<Actor> {
+    if let Some(op) = store::operators::get(tx, &who.name)? {
+        let mut actor = Actor::new(op.name, &op.roles);
+        actor.via = who.via.clone();
+        return Ok(actor);
     }
     let roles: &[Role] = if store::operators::count(tx)? == 0 {
         &[Role::Admin, Role::Agent]
     } else {
         &[Role::Agent]
     };
-    store::operators::insert(tx, name, roles, now)?;
-    Ok(Actor::new(name, roles))
+    store::operators::insert(tx, &who.name, roles, now, who.by())?;
+    let mut actor = Actor::new(who.name.clone(), roles);
+    actor.via = who.via.clone();
+    Ok(actor)
 }
 
 /// The zone in which times typed without an offset are read: the operator's own.
@@ -164,12 +324,8 @@ fn local_offset() -> FixedOffset {
     Local::now().offset().fix()
 }
 
-/// `14:02` today, `Nov 21 14:02` otherwise, in the operator's zone.
+/// `14:02` today, `Nov 21 14:02` otherwise, in the operator's zone and at the real time:
+/// for messages, such as whose change a stale write ran into.
 pub fn short_time(t: DateTime<Utc>) -> String {
-    let local = t.with_timezone(&Local);
-    if local.date_naive() == Local::now().date_naive() {
-        local.format("%H:%M").to_string()
-    } else {
-        local.format("%b %d %H:%M").to_string()
-    }
+    crate::present::short_time(t, Utc::now(), local_offset())
 }

@@ -1,35 +1,42 @@
-//! Managing who works the desk.
+//! Managing who works the desk. Every change is an entry of the desk's audited trail.
 
 use chrono::Utc;
 
-use super::{Desk, DeskError, Result, desk_actor};
+use super::policy::require_admin;
+use super::{Desk, DeskError, Result};
 use crate::domain::operator::{Role, valid_operator_name};
 use crate::store::operators::{self as store_ops, Operator};
 
-impl Desk {
-    fn require_admin(tx: &rusqlite::Transaction, user: &str, what: &str) -> Result<()> {
-        let actor = desk_actor(tx, user, Utc::now())?;
-        if actor.has(Role::Admin) {
-            Ok(())
-        } else {
-            Err(DeskError::NeedsAdmin {
-                actor: actor.name,
-                what: what.into(),
-            })
-        }
+/// A mail address as opsdesk takes one: `name@host`, one word, nothing a terminal obeys.
+fn check_email(address: &str) -> Result<String> {
+    let a = address.trim();
+    let ok = a.len() <= 254
+        && a.split_once('@')
+            .is_some_and(|(local, host)| !local.is_empty() && host.contains('.'))
+        && !a.chars().any(|c| c.is_whitespace() || crate::text::is_risky(c));
+    if ok {
+        Ok(a.to_ascii_lowercase())
+    } else {
+        Err(DeskError::Invalid(format!(
+            "`{}` is not a mail address: use e.g. alice@example.com",
+            crate::text::inert(address, false)
+        )))
     }
+}
 
-    /// Adds an operator with roles; only an admin may.
-    pub fn add_operator(&mut self, name: &str, roles: &[Role]) -> Result<Operator> {
+impl Desk {
+    /// Adds an operator with roles (and a mail address); only an admin may.
+    pub fn add_operator(&mut self, name: &str, roles: &[Role], email: Option<&str>) -> Result<Operator> {
         valid_operator_name(name).map_err(DeskError::Invalid)?;
         if roles.is_empty() {
             return Err(DeskError::Invalid(
                 "give the operator at least one --role (agent, cab, admin)".into(),
             ));
         }
-        let user = &self.user;
-        self.store.write(|tx| {
-            Self::require_admin(tx, user, "add operators")?;
+        let email = email.map(check_email).transpose()?;
+        self.write(|tx, _, who| {
+            let now = Utc::now();
+            require_admin(tx, who, now, "add operators")?;
             if let Some(op) = store_ops::get(tx, name)? {
                 return Err(DeskError::Invalid(format!(
                     "operator `{}` exists already (roles: {}); use `opsdesk operator grant`",
@@ -37,35 +44,79 @@ impl Desk {
                     op.roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ")
                 )));
             }
-            store_ops::insert(tx, name, roles, Utc::now())?;
-            Ok(store_ops::get(tx, name)?.unwrap_or(Operator {
-                name: name.into(),
-                roles: roles.to_vec(),
-            }))
+            store_ops::insert(tx, name, roles, now, who.by())?;
+            if let Some(e) = &email {
+                store_ops::set_email(tx, name, Some(e), now, who.by())?;
+            }
+            store_ops::get(tx, name)?.ok_or_else(|| DeskError::Invalid(format!("operator `{name}` was not added")))
         })
     }
 
-    /// Gives an operator more roles, or (with `revoke`) takes them away; only an admin may.
+    /// Gives an operator more roles, or (with `revoke`) takes them away; only an admin may,
+    /// and the desk always keeps one admin.
     pub fn grant(&mut self, name: &str, roles: &[Role], revoke: bool) -> Result<Operator> {
-        let user = &self.user;
-        self.store.write(|tx| {
-            Self::require_admin(tx, user, "change roles")?;
+        self.write(|tx, _, who| {
+            let now = Utc::now();
+            require_admin(tx, who, now, "change roles")?;
             let mut op = store_ops::get(tx, name)?
                 .ok_or_else(|| DeskError::Refused(crate::domain::Refusal::UnknownOperator(name.into())))?;
             if revoke {
                 op.roles.retain(|r| !roles.contains(r));
-                if op.name.eq_ignore_ascii_case(user) && roles.contains(&Role::Admin) {
-                    return Err(DeskError::Invalid("an admin cannot revoke their own admin role".into()));
+                if roles.contains(&Role::Admin) {
+                    if op.name.eq_ignore_ascii_case(&who.name) {
+                        return Err(DeskError::Invalid("an admin cannot revoke their own admin role".into()));
+                    }
+                    let admins = store_ops::list(tx)?
+                        .iter()
+                        .filter(|o| o.roles.contains(&Role::Admin) && !o.name.eq_ignore_ascii_case(&op.name))
+                        .count();
+                    if admins == 0 {
+                        return Err(DeskError::Invalid(format!(
+                            "{} is the desk's last admin: grant another operator admin first",
+                            op.name
+                        )));
+                    }
                 }
             } else {
                 op.roles.extend_from_slice(roles);
             }
-            store_ops::set_roles(tx, &op.name, &op.roles)?;
+            store_ops::set_roles(tx, &op.name, &op.roles, now, who.by())?;
+            Ok(store_ops::get(tx, name)?.unwrap_or(op))
+        })
+    }
+
+    /// Sets an operator's mail address (None clears it): an admin for anyone, an operator
+    /// for themselves.
+    pub fn set_email(&mut self, name: &str, email: Option<&str>) -> Result<Operator> {
+        let email = email.map(check_email).transpose()?;
+        self.write(|tx, _, who| {
+            let now = Utc::now();
+            if !name.eq_ignore_ascii_case(&who.name) {
+                require_admin(tx, who, now, "set another operator's mail address")?;
+            }
+            let op = store_ops::get(tx, name)?
+                .ok_or_else(|| DeskError::Refused(crate::domain::Refusal::UnknownOperator(name.into())))?;
+            if let Some(e) = &email
+                && let Some(other) = store_ops::by_email(tx, e)?
+                && !other.name.eq_ignore_ascii_case(&op.name)
+            {
+                return Err(DeskError::Invalid(format!("{e} is {}'s address already", other.name)));
+            }
+            store_ops::set_email(tx, &op.name, email.as_deref(), now, who.by())?;
             Ok(store_ops::get(tx, name)?.unwrap_or(op))
         })
     }
 
     pub fn operators(&mut self) -> Result<Vec<Operator>> {
         self.store.read(|tx| Ok(store_ops::list(tx)?))
+    }
+
+    /// The acting operator as the desk knows them (roles, address), and who acts for them.
+    pub fn whoami(&mut self) -> Result<(super::Who, Option<Operator>)> {
+        let who = self.who.clone();
+        let op = self
+            .store
+            .read(|tx| Ok::<_, DeskError>(store_ops::get(tx, &who.name)?))?;
+        Ok((who, op))
     }
 }

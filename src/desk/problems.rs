@@ -98,7 +98,7 @@ impl Desk {
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
             .join(" OR ");
-        let similar = self.store.read(|tx| {
+        let similar = self.read(|tx, policy, _| {
             let mut out = Vec::new();
             for (rowid, _) in crate::store::search::search(tx, &query, 40)? {
                 if out.len() >= 5 {
@@ -108,7 +108,7 @@ impl Desk {
                     && s.ticket.id != id
                     && s.ticket.kind == Kind::Incident
                     && !linked.contains(&s.ticket.id)
-                    && self.config.lifecycles.get(Kind::Incident).is_open(&s.ticket.state)
+                    && policy.lifecycles.get(Kind::Incident).is_open(&s.ticket.state)
                 {
                     let shared = key_words(&s.ticket.title).iter().filter(|w| words.contains(w)).count();
                     if shared >= need {

@@ -44,16 +44,16 @@ fn day_in(t: DateTime<Utc>, zone: FixedOffset) -> NaiveDate {
 impl Desk {
     /// The KPIs of the tickets created in `[since, until)`, whole and by `by`; with `daily`,
     /// opened and resolved per day of the period in `zone` (from the first ticket's day when
-    /// there is no `since`).
+    /// there is no `since`). `now` is when open tickets' ages and clocks are read.
     pub fn report(
         &mut self,
         since: Option<DateTime<Utc>>,
         until: DateTime<Utc>,
         by: Option<GroupBy>,
         daily: Option<FixedOffset>,
+        now: DateTime<Utc>,
     ) -> Result<Report> {
         let from = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let now = Utc::now();
         let reader = self.store.reader()?;
         let (tallies, days) = self.store.read(|tx| {
             let tallies = tally(tx, reader, from, until, by, now)?;

@@ -146,10 +146,10 @@ impl Desk {
     /// Runs the configured escalation command for each escalation (if one is configured)
     /// and records each failure in the ticket's timeline. Returns the failures.
     pub fn run_escalation_commands(&mut self, escalations: &[Escalation]) -> Result<Vec<(TicketId, String)>> {
-        let Some(argv) = self.config.sla.command.clone() else {
+        let Some(argv) = self.config.escalation.command.clone() else {
             return Ok(Vec::new());
         };
-        let failures = run_escalations(&argv, self.config.sla.timeout, self.path(), escalations);
+        let failures = run_escalations(&argv, self.config.escalation.timeout, self.path(), escalations);
         for (id, why) in &failures {
             self.record_escalation_failure(*id, why)?;
         }

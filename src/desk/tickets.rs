@@ -4,10 +4,9 @@ use chrono::Utc;
 use rusqlite::Transaction;
 use serde::Serialize;
 
-use super::{Desk, DeskError, Result, desk_actor, local_offset, short_time};
-use crate::config::Config;
+use super::{Desk, DeskError, Result, Who, desk_actor, local_offset, short_time};
 use crate::domain::rules::{self, Context, Draft, Outcome};
-use crate::domain::{Actor, Kind, Ticket, TicketId};
+use crate::domain::{Actor, Kind, Policy, Ticket, TicketId};
 use crate::store::cmdb::{self as store_cmdb, Ci};
 use crate::store::tickets::{self as store_tickets, Event, Filter, Link, NewEvent, Stored};
 use crate::store::{self, operators as store_ops};
@@ -72,6 +71,15 @@ pub struct SearchHit {
     pub ticket: Ticket,
     /// BM25, lower is better.
     pub score: f64,
+}
+
+/// The operator looking, with the roles the desk gives them (no write: someone not yet
+/// registered looks as an operator without roles).
+fn viewer(tx: &Transaction, who: &Who) -> Result<Actor> {
+    let roles = store_ops::get(tx, &who.name)?.map(|o| o.roles).unwrap_or_default();
+    let mut actor = Actor::new(who.name.clone(), &roles);
+    actor.via = who.via.clone();
+    Ok(actor)
 }
 
 fn load(tx: &Transaction, id: TicketId) -> Result<Stored> {
@@ -207,15 +215,12 @@ impl Desk {
     /// CI that a business service depends on, with no impact given, is given impact 1 (high),
     /// and the note says which service.
     pub fn create_ticket(&mut self, kind: Kind, draft: Draft, cis: &[String]) -> Result<Created> {
-        let (config, user) = (&self.config, &self.user);
-        let created = self
-            .store
-            .write(|tx| create_in(tx, config, user, kind, draft, cis, Utc::now()))?;
+        let created = self.write(|tx, policy, who| create_in(tx, policy, who, kind, draft, cis, Utc::now()))?;
         if self.has_hooks() {
             let h = super::hooks::Happened::new(
                 crate::hooks::HookEvent::Created,
                 &created.ticket,
-                &self.user,
+                &self.who.name,
                 self.path(),
             );
             self.fire(vec![h]);
@@ -231,7 +236,7 @@ impl Desk {
         policy: &crate::domain::sla::Policy,
         stored: &Stored,
         out: &Outcome,
-        actor: &str,
+        actor: &Actor,
         open: bool,
     ) -> Result<()> {
         if out.transition.is_none() && out.changes.is_empty() {
@@ -258,10 +263,9 @@ impl Desk {
 
     /// Runs one decision on one ticket inside one IMMEDIATE transaction.
     fn act(&mut self, id: TicketId, expected: Option<i64>, decide: impl Decide) -> Result<Outcome> {
-        let (config, user) = (&self.config, &self.user);
-        let out = self.store.write(|tx| act_in(tx, config, user, id, expected, decide))?;
+        let out = self.write(|tx, policy, who| act_in(tx, policy, who, id, expected, decide))?;
         if self.has_hooks() {
-            self.fire(super::hooks::Happened::of_outcome(&out, &self.user, self.path()));
+            self.fire(super::hooks::Happened::of_outcome(&out, &self.who.name, self.path()));
         }
         Ok(out)
     }
@@ -304,9 +308,7 @@ impl Desk {
 
     /// Adds a comment (or, `internal`, a work note). Final tickets take comments too.
     pub fn comment(&mut self, id: TicketId, text: &str, internal: bool) -> Result<i64> {
-        let user = &self.user;
-        self.store
-            .write(|tx| comment_in(tx, user, id, text, internal, Utc::now()))
+        self.write(|tx, _, who| comment_in(tx, who, id, text, internal, Utc::now()))
     }
 
     /// Links two tickets; the relation follows from their kinds. False if already linked.
@@ -314,11 +316,10 @@ impl Desk {
         if a == b {
             return Err(DeskError::Invalid(format!("{a} cannot be linked to itself")));
         }
-        let user = &self.user;
-        self.store.write(|tx| {
+        self.write(|tx, _, who| {
             let now = Utc::now();
             let (sa, sb) = (load(tx, a)?, load(tx, b)?);
-            let actor = desk_actor(tx, user, now)?;
+            let actor = desk_actor(tx, who, now)?;
             let (swap, relation) = link_relation(a.kind, b.kind);
             let (from, to) = if swap { (&sb, &sa) } else { (&sa, &sb) };
             if !store_tickets::link(tx, from.rowid, to.rowid, relation, now)? {
@@ -341,8 +342,8 @@ impl Desk {
                     new: Some(&other_id),
                     ..NewEvent::default()
                 };
-                store_tickets::append_event(tx, this.rowid, now, &actor.name, &e)?;
                 store_tickets::touch(tx, this.rowid, now, this.ticket.version)?;
+                store_tickets::append_event(tx, this.rowid, now, &actor, &e)?;
             }
             Ok(true)
         })
@@ -350,12 +351,11 @@ impl Desk {
 
     /// Links a ticket to a CI. False if already linked.
     pub fn link_ci(&mut self, id: TicketId, ci: &str) -> Result<bool> {
-        let user = &self.user;
-        self.store.write(|tx| {
+        self.write(|tx, _, who| {
             let now = Utc::now();
             let stored = load(tx, id)?;
             let ci = ci_by_name(tx, ci)?;
-            let actor = desk_actor(tx, user, now)?;
+            let actor = desk_actor(tx, who, now)?;
             if !store_cmdb::link_ticket(tx, stored.rowid, ci.rowid)? {
                 return Ok(false);
             }
@@ -364,21 +364,19 @@ impl Desk {
                 new: Some(&ci.name),
                 ..NewEvent::default()
             };
-            store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
             store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
+            store_tickets::append_event(tx, stored.rowid, now, &actor, &e)?;
             Ok(true)
         })
     }
 
     /// A ticket with its CIs, links, timeline and the moves open to this operator.
     pub fn ticket(&mut self, id: TicketId) -> Result<TicketView> {
-        let user = &self.user;
-        let lifecycles = &self.config.lifecycles;
-        self.store.read(|tx| {
+        self.read(|tx, policy, who| {
             let stored = load(tx, id)?;
-            let roles = store_ops::get(tx, user)?.map(|o| o.roles).unwrap_or_default();
-            let actor = Actor::new(user.clone(), &roles);
-            let lifecycle = lifecycles.get(id.kind);
+            let actor = viewer(tx, who)?;
+            let lifecycle = policy.lifecycles.get(id.kind);
+            let parties = store_tickets::parties(tx, stored.rowid, lifecycle.initial())?;
             let cis = store_cmdb::of_ticket(tx, stored.rowid)?;
             let mut impacted_services = Vec::new();
             let mut services_by_ci = Vec::new();
@@ -401,7 +399,7 @@ impl Desk {
             }
             Ok(TicketView {
                 open: lifecycle.is_open(&stored.ticket.state),
-                allowed: rules::legal_names(lifecycle, &stored.ticket, &actor),
+                allowed: rules::legal_names(lifecycle, &stored.ticket, &actor, &parties),
                 cis,
                 impacted_services,
                 services_by_ci,
@@ -493,16 +491,15 @@ impl Desk {
     /// is asking.
     pub fn offers(&mut self, id: TicketId) -> Result<Vec<Offer>> {
         use crate::domain::ticket::{FieldType, NOTE, field_spec};
-        let user = &self.user;
-        let lifecycles = &self.config.lifecycles;
-        self.store.read(|tx| {
+        self.read(|tx, policy, who| {
+            let lifecycles = &policy.lifecycles;
             let stored = load(tx, id)?;
             let operators = Self::operator_names(tx)?;
-            let roles = store_ops::get(tx, user)?.map(|o| o.roles).unwrap_or_default();
-            let actor = Actor::new(user.clone(), &roles);
+            let actor = viewer(tx, who)?;
             let lifecycle = lifecycles.get(id.kind);
+            let parties = store_tickets::parties(tx, stored.rowid, lifecycle.initial())?;
             let offers = lifecycle
-                .allowed_transitions(&stored.ticket, &actor)
+                .allowed_transitions(&stored.ticket, &actor, &parties)
                 .into_iter()
                 .map(|t| Offer {
                     name: t.name.clone(),
@@ -541,17 +538,18 @@ impl Desk {
 /// Opens a ticket inside a write transaction (see [`Desk::create_ticket`]).
 pub(super) fn create_in(
     tx: &Transaction,
-    config: &Config,
-    user: &str,
+    policy: &Policy,
+    who: &Who,
     kind: Kind,
     mut draft: Draft,
     cis: &[String],
     now: chrono::DateTime<Utc>,
 ) -> Result<Created> {
-    let lifecycles = &config.lifecycles;
-    let matrix = &config.matrix;
-    let actor = desk_actor(tx, user, now)?;
+    let lifecycles = &policy.lifecycles;
+    let matrix = &policy.matrix;
+    let actor = desk_actor(tx, who, now)?;
     let operators = Desk::operator_names(tx)?;
+    let parties = crate::domain::Parties::default();
     let ctx = Context {
         actor: &actor,
         now,
@@ -559,6 +557,7 @@ pub(super) fn create_in(
         linked_cis: cis.len(),
         local_offset: local_offset(),
         frozen_by: &[],
+        parties: &parties,
     };
     let linked: Vec<Ci> = cis.iter().map(|n| ci_by_name(tx, n)).collect::<Result<_>>()?;
     let mut notes = Vec::new();
@@ -584,7 +583,7 @@ pub(super) fn create_in(
     let ticket = rules::create(kind, draft, lifecycles, matrix, &ctx)?;
     let open = lifecycles.get(kind).is_open(&ticket.state);
     let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
-    crate::store::sla::refresh(tx, &config.sla.policy, lifecycles, rowid, rowid)?;
+    crate::store::sla::refresh(tx, &policy.sla, lifecycles, rowid, rowid)?;
     let created = NewEvent {
         kind: "created",
         field: Some("state"),
@@ -592,7 +591,8 @@ pub(super) fn create_in(
         note: Some(&ticket.title),
         ..NewEvent::default()
     };
-    store_tickets::append_event(tx, rowid, now, &actor.name, &created)?;
+    let snapshot = store_tickets::snapshot_of(&ticket);
+    store_tickets::append_with_snapshot(tx, rowid, now, (&actor).into(), &created, Some(&snapshot))?;
     for ci in &linked {
         if store_cmdb::link_ticket(tx, rowid, ci.rowid)? {
             let e = NewEvent {
@@ -600,7 +600,7 @@ pub(super) fn create_in(
                 new: Some(&ci.name),
                 ..NewEvent::default()
             };
-            store_tickets::append_event(tx, rowid, now, &actor.name, &e)?;
+            store_tickets::append_event(tx, rowid, now, &actor, &e)?;
         }
     }
     let mut ticket = ticket;
@@ -632,8 +632,8 @@ impl<F> Decide for F where
 /// Runs one decision on one ticket inside a write transaction (see `Desk::act`).
 pub(super) fn act_in(
     tx: &Transaction,
-    config: &Config,
-    user: &str,
+    policy: &Policy,
+    who: &Who,
     id: TicketId,
     expected: Option<i64>,
     decide: impl Decide,
@@ -641,9 +641,11 @@ pub(super) fn act_in(
     let now = Utc::now();
     let stored = load(tx, id)?;
     check_version(tx, &stored, expected)?;
-    let actor = desk_actor(tx, user, now)?;
+    let actor = desk_actor(tx, who, now)?;
     let operators = Desk::operator_names(tx)?;
     let cis = store_cmdb::count_for_ticket(tx, stored.rowid)?;
+    let initial = policy.lifecycles.get(id.kind).initial().to_string();
+    let parties = store_tickets::parties(tx, stored.rowid, &initial)?;
     let ctx = Context {
         actor: &actor,
         now,
@@ -651,28 +653,21 @@ pub(super) fn act_in(
         linked_cis: cis,
         local_offset: local_offset(),
         frozen_by: &[],
+        parties: &parties,
     };
-    let mut out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+    let mut out = decide(&policy.lifecycles, &policy.matrix, &stored.ticket, &ctx)?;
     // A move with a freeze rule is decided again knowing the freezes its window
     // (as it will be after the move) falls in.
-    let frozen = freezes_for(tx, &config.lifecycles, &stored, &out)?;
+    let frozen = freezes_for(tx, &policy.lifecycles, &stored, &out)?;
     if !frozen.is_empty() {
         let ctx = Context {
             frozen_by: &frozen,
             ..ctx.clone()
         };
-        out = decide(&config.lifecycles, &config.matrix, &stored.ticket, &ctx)?;
+        out = decide(&policy.lifecycles, &policy.matrix, &stored.ticket, &ctx)?;
     }
-    let open = config.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
-    Desk::commit(
-        tx,
-        &config.lifecycles,
-        &config.sla.policy,
-        &stored,
-        &out,
-        &actor.name,
-        open,
-    )?;
+    let open = policy.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
+    Desk::commit(tx, &policy.lifecycles, &policy.sla, &stored, &out, &actor, open)?;
     for name in &out.overrides {
         let e = NewEvent {
             kind: "freeze_override",
@@ -680,7 +675,7 @@ pub(super) fn act_in(
             note: Some("approved in a freeze window"),
             ..NewEvent::default()
         };
-        store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
+        store_tickets::append_event(tx, stored.rowid, now, &actor, &e)?;
     }
     out.notes = schedule_notes(tx, &stored, &out)?;
     Ok(out)
@@ -689,7 +684,7 @@ pub(super) fn act_in(
 /// Adds a comment or work note inside a write transaction (see [`Desk::comment`]).
 pub(super) fn comment_in(
     tx: &Transaction,
-    user: &str,
+    who: &Who,
     id: TicketId,
     text: &str,
     internal: bool,
@@ -700,16 +695,15 @@ pub(super) fn comment_in(
         return Err(DeskError::Invalid("the comment is empty".into()));
     }
     let stored = load(tx, id)?;
-    let actor = desk_actor(tx, user, now)?;
+    let actor = desk_actor(tx, who, now)?;
     let comment_id = store_tickets::add_comment(tx, stored.rowid, now, &actor.name, body, internal)?;
     let e = NewEvent {
         kind: if internal { "work_note" } else { "comment" },
         comment_id: Some(comment_id),
         ..NewEvent::default()
     };
-    let event = store_tickets::append_event(tx, stored.rowid, now, &actor.name, &e)?;
     store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
-    Ok(event)
+    Ok(store_tickets::append_event(tx, stored.rowid, now, &actor, &e)?)
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ pub fn check_status(status: &str) -> Result<&'static str, String> {
 
 /// A CI name: what operators type and see, so printable, one line, and not too long.
 pub fn check_ci_name(name: &str) -> Result<(), String> {
-    if name.trim().is_empty() || name.trim() != name || name.len() > 200 || name.chars().any(char::is_control) {
+    if name.trim().is_empty() || name.trim() != name || name.len() > 200 || !crate::text::printable_name(name) {
         return Err(format!(
             "`{}` is not a CI name: use 1-200 printable characters without leading or trailing spaces",
             name.escape_debug()

@@ -7,14 +7,16 @@ pub mod kpi;
 pub mod lifecycle;
 pub mod maintenance;
 pub mod operator;
+pub mod policy;
 pub mod priority;
 pub mod rules;
 pub mod schedule;
 pub mod sla;
 pub mod ticket;
 
-pub use lifecycle::{Lifecycle, LifecycleError, Lifecycles, Transition};
+pub use lifecycle::{Lifecycle, LifecycleError, Lifecycles, Parties, Transition};
 pub use operator::{Actor, Role};
+pub use policy::Policy;
 pub use priority::Matrix;
 pub use rules::{Context, Draft, FieldChange, Outcome, Refusal};
 pub use ticket::{ChangeType, Kind, Ticket, TicketId};

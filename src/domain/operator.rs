@@ -43,11 +43,13 @@ impl FromStr for Role {
     }
 }
 
-/// Who is acting: a name and the roles the desk grants it.
+/// Who is acting: a name and the roles the desk grants it, and the account that acts as
+/// them when that is someone else (an admin acting for an operator).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub name: String,
     pub roles: Vec<Role>,
+    pub via: Option<String>,
 }
 
 impl Actor {
@@ -55,6 +57,7 @@ impl Actor {
         Actor {
             name: name.into(),
             roles: roles.to_vec(),
+            via: None,
         }
     }
     pub fn has(&self, role: Role) -> bool {

@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use serde::Serialize;
 
-use super::lifecycle::{Lifecycle, Lifecycles, Transition, Value};
+use super::lifecycle::{Lifecycle, Lifecycles, Parties, Transition, Value};
 use super::operator::Actor;
 use super::priority::{LEVELS, Matrix};
 use super::ticket::{ChangeType, FieldType, Kind, NOTE, Ticket, TicketId, field_spec};
@@ -38,11 +38,13 @@ pub enum Refusal {
         role: String,
         actor: String,
     },
-    #[error("{actor} is the requester of {id} and may not `{transition}` it")]
-    RequesterMayNot {
+    #[error("{actor} {was} {id} and may not `{transition}` it: someone else must")]
+    PartyMayNot {
         id: TicketId,
         transition: String,
         actor: String,
+        /// `is the requester of`, `raised` or `submitted`.
+        was: String,
     },
     #[error("`{transition}` on {id} needs at least one linked CI")]
     NeedsCi { id: TicketId, transition: String },
@@ -102,6 +104,8 @@ pub struct Context<'a> {
     pub local_offset: FixedOffset,
     /// The freeze windows the change's window (after the move) falls in, by name.
     pub frozen_by: &'a [String],
+    /// Who raised and submitted the ticket (see [`Parties`]).
+    pub parties: &'a Parties,
 }
 
 /// One field that a write changes.
@@ -285,6 +289,36 @@ pub fn normalize(lifecycles: &Lifecycles, ctx: &Context, field: &str, value: &st
     }))
 }
 
+/// Whether a field value read back from a file (a restored export) is one the CLI would
+/// have taken for a ticket of `kind`: a field of that kind, a value of its type (an operator
+/// field holds an operator name; a time is RFC 3339).
+pub fn check_stored(lifecycles: &Lifecycles, kind: Kind, field: &str, value: &str) -> Result<(), Refusal> {
+    let spec = field_spec(field).ok_or_else(|| Refusal::UnknownField(field.to_string()))?;
+    if spec.kinds.is_some_and(|ks| !ks.contains(&kind)) {
+        return Err(Refusal::FieldNotForKind {
+            kind,
+            field: field.into(),
+        });
+    }
+    let bad = |expected: &str| Refusal::BadValue {
+        field: field.into(),
+        value: crate::text::inert(value, false),
+        expected: expected.into(),
+    };
+    match spec.ty {
+        FieldType::Operator if crate::domain::operator::valid_operator_name(value).is_err() => {
+            Err(bad("an operator's name"))
+        }
+        FieldType::Time if DateTime::parse_from_rfc3339(value).is_err() => Err(bad("an RFC 3339 time")),
+        FieldType::Enum if !lifecycles.values(field).unwrap_or(&[]).iter().any(|v| v == value) => Err(bad(&format!(
+            "one of {}",
+            lifecycles.values(field).unwrap_or(&[]).join(", ")
+        ))),
+        FieldType::Level if !matches!(value, "1" | "2" | "3") => Err(bad("1, 2 or 3")),
+        _ => Ok(()),
+    }
+}
+
 /// Reads RFC 3339 (`2026-12-01T02:00:00+01:00`), or a date and time without offset
 /// (`2026-12-01 02:00`, read in `local`), or a bare date (midnight in `local`).
 pub fn parse_time(s: &str, local: FixedOffset) -> Option<DateTime<Utc>> {
@@ -357,9 +391,9 @@ fn diff(before: &Ticket, after: &Ticket, fields: impl IntoIterator<Item = String
 }
 
 /// The names of the transitions this actor may take now, for messages and pick-lists.
-pub fn legal_names(lifecycle: &Lifecycle, ticket: &Ticket, actor: &Actor) -> Vec<String> {
+pub fn legal_names(lifecycle: &Lifecycle, ticket: &Ticket, actor: &Actor, parties: &Parties) -> Vec<String> {
     lifecycle
-        .allowed_transitions(ticket, actor)
+        .allowed_transitions(ticket, actor, parties)
         .into_iter()
         .map(|t| t.name.clone())
         .collect()
@@ -381,7 +415,7 @@ pub fn apply_transition(
             state: ticket.state.clone(),
         });
     }
-    let legal = || legal_names(lifecycle, ticket, ctx.actor);
+    let legal = || legal_names(lifecycle, ticket, ctx.actor, ctx.parties);
     let transition: &Transition = match lifecycle.find(ticket, name) {
         Some(t) => t,
         None if lifecycle.knows(ticket, name) => {
@@ -416,11 +450,14 @@ pub fn apply_transition(
             actor: ctx.actor.name.clone(),
         });
     }
-    if transition.not_requester && ctx.actor.is(&ticket.requester) {
-        return Err(Refusal::RequesterMayNot {
+    if transition.not_requester
+        && let Some(was) = ctx.parties.excludes(ticket, ctx.actor)
+    {
+        return Err(Refusal::PartyMayNot {
             id: ticket.id,
             transition: name.into(),
             actor: ctx.actor.name.clone(),
+            was: was.to_string(),
         });
     }
     let mut note = note.map(str::trim).filter(|n| !n.is_empty()).map(String::from);

@@ -1,11 +1,12 @@
 //! Bringing other tools' tickets in: mapping files, reading CSV and JSON lines, and replaying
 //! each record through the lifecycle rules. The desk (`desk::import`) writes the result.
 
+pub mod bounded;
 pub mod mapping;
 pub mod replay;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use mapping::{Format, Mapping};
@@ -92,12 +93,14 @@ pub fn read(path: &Path, mapping: &Mapping) -> Result<Records, ReadError> {
 }
 
 fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, ReadError> {
+    let (file, budget) = bounded::Bounded::new(file, bounded::MAX_RECORD);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let csv_err = |e: csv::Error| ReadError::Csv {
         path: shown.to_string(),
         message: e.to_string(),
     };
     let header = reader.headers().map_err(csv_err)?.clone();
+    budget.reset();
     let mut slots = Vec::with_capacity(mapping.columns.len());
     for c in &mapping.columns {
         let i = header
@@ -115,7 +118,9 @@ fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, 
     let mut record = csv::StringRecord::new();
     loop {
         let line = reader.position().line();
-        match reader.read_record(&mut record) {
+        let read = reader.read_record(&mut record);
+        budget.reset();
+        match read {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(line, |p| p.line());
@@ -155,12 +160,12 @@ fn read_jsonl(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records
     let mut buf = Vec::new();
     let mut line = 0u64;
     loop {
-        buf.clear();
-        let n = reader.read_until(b'\n', &mut buf).map_err(|e| ReadError::Io {
-            path: shown.to_string(),
-            source: e,
-        })?;
-        if n == 0 {
+        let more =
+            bounded::read_line(&mut reader, &mut buf, bounded::MAX_RECORD, line + 1).map_err(|e| ReadError::Io {
+                path: shown.to_string(),
+                source: e,
+            })?;
+        if !more {
             break;
         }
         line += 1;

@@ -81,12 +81,12 @@ pub enum Entry {
     Created {
         at: DateTime<Utc>,
         actor: String,
+        /// The ticket's state, assignee, requester and priority as created (what a replay of
+        /// its timeline starts from).
+        snapshot: String,
     },
     /// Where the ticket came from: the source and its key there.
-    Imported {
-        at: DateTime<Utc>,
-        actor: String,
-    },
+    Imported { at: DateTime<Utc>, actor: String },
     /// A move or an edit: the outcome without the ticket it produced.
     Moved {
         actor: String,
@@ -333,6 +333,7 @@ impl Replayer<'_> {
                 staged.push(Entry::Created {
                     at: created_at,
                     actor: opener.name.clone(),
+                    snapshot: crate::store::tickets::snapshot_of(&t),
                 });
                 staged.push(Entry::Imported {
                     at: created_at,
@@ -392,6 +393,9 @@ impl Replayer<'_> {
             linked_cis: cis,
             local_offset: Utc.fix(),
             frozen_by: &[],
+            // History taken from another tool: the requester rule holds, but who raised and
+            // submitted it there is not known here.
+            parties: &crate::domain::lifecycle::NO_PARTIES,
         }
     }
 
@@ -582,7 +586,7 @@ fn path<'l>(lifecycle: &'l Lifecycle, ticket: &Ticket, actor: &Actor, target: &s
             continue;
         }
         probe.state = state.clone();
-        for tr in lifecycle.allowed_transitions(&probe, actor) {
+        for tr in lifecycle.allowed_transitions(&probe, actor, &crate::domain::lifecycle::NO_PARTIES) {
             if tr.to != ticket.state && !came.contains_key(&tr.to) {
                 came.insert(tr.to.clone(), (state.clone(), tr));
                 queue.push_back(tr.to.clone());

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 
-use crate::config::AlertmanagerConfig;
+use crate::domain::policy::AlertRules as AlertmanagerConfig;
 
 /// The most standard input or one request may carry.
 pub const MAX_BYTES: usize = 16 * 1024 * 1024;
@@ -192,7 +192,7 @@ impl Alert {
 
     /// Impact and urgency from the labels the configuration names.
     pub fn levels(&self, c: &AlertmanagerConfig) -> (Option<u8>, Option<u8>) {
-        let level = |m: &crate::config::LabelLevels| {
+        let level = |m: &crate::domain::policy::LabelLevels| {
             self.labels
                 .get(&m.label)
                 .and_then(|v| m.values.get(&v.trim().to_ascii_lowercase()).copied())

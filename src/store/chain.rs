@@ -34,6 +34,12 @@ pub struct Content<'a> {
     pub event: NewEvent<'a>,
     /// None when the event records no comment, or when its comment is gone.
     pub comment: Option<CommentContent<'a>>,
+    /// Since version 12 (absent on older events, which hash as they always did): the account
+    /// that acted as `actor`, the ticket's version after the action, and the snapshot that
+    /// starts a replay of the ticket.
+    pub via: Option<&'a str>,
+    pub version: Option<i64>,
+    pub snapshot: Option<&'a str>,
 }
 
 /// The hash of an event chained to `prev`. Every field is length-prefixed and absent values
@@ -85,6 +91,15 @@ pub fn hash(prev: &[u8], c: &Content) -> [u8; 32] {
             int(&mut h, Some(i64::from(m.internal)));
         }
     }
+    // What version 12 added comes last, only when there is any: the events written before
+    // keep their hashes, and the encoding stays unambiguous (everything before is
+    // self-delimiting).
+    if c.via.is_some() || c.version.is_some() || c.snapshot.is_some() {
+        h.update([2]);
+        text(&mut h, c.via);
+        int(&mut h, c.version);
+        text(&mut h, c.snapshot);
+    }
     h.finalize().into()
 }
 
@@ -115,7 +130,13 @@ pub fn comment(conn: &Connection, id: i64) -> Result<Option<(i64, String, String
 
 /// Every event with its comment, in chain order, from `after` on (`after` excluded).
 const WALK: &str = "SELECT e.id, e.ticket_id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, \
-     e.comment_id, e.hash, c.at, c.author, c.body, c.internal \
+     e.comment_id, e.hash, c.at, c.author, c.body, c.internal, e.via, e.version, e.snapshot \
+     FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
+
+/// The same for a desk of version 9 to 11, whose events have no via, version or snapshot
+/// (the migration to version 9 chains them).
+const WALK_V9: &str = "SELECT e.id, e.ticket_id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, \
+     e.comment_id, e.hash, c.at, c.author, c.body, c.internal, NULL, NULL, NULL \
      FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
 
 /// One row of [`WALK`], owned.
@@ -132,6 +153,9 @@ struct Walked {
     comment_id: Option<i64>,
     hash: Option<Vec<u8>>,
     comment: Option<(i64, String, String, bool)>,
+    via: Option<String>,
+    version: Option<i64>,
+    snapshot: Option<String>,
 }
 
 impl Walked {
@@ -153,6 +177,9 @@ impl Walked {
             comment_id: r.get(9)?,
             hash: r.get(10)?,
             comment,
+            via: r.get(15)?,
+            version: r.get(16)?,
+            snapshot: r.get(17)?,
         })
     }
 
@@ -179,6 +206,9 @@ impl Walked {
                     body,
                     internal: *internal,
                 }),
+            via: self.via.as_deref(),
+            version: self.version,
+            snapshot: self.snapshot.as_deref(),
         }
     }
 }
@@ -187,12 +217,12 @@ impl Walked {
 const PAGE: i64 = 10_000;
 
 /// Gives `each` every event with its comment, in id order, a page at a time, until it
-/// returns false.
-fn in_pages(conn: &Connection, mut each: impl FnMut(&[Walked]) -> Result<bool>) -> Result<()> {
-    let mut after = 0;
+/// returns false. Every row, whatever its id: one put in by hand at 0 or below too.
+fn in_pages(conn: &Connection, sql: &str, mut each: impl FnMut(&[Walked]) -> Result<bool>) -> Result<()> {
+    let mut after = i64::MIN;
     loop {
         let page = conn
-            .prepare_cached(WALK)?
+            .prepare_cached(sql)?
             .query_map(params![after, PAGE], Walked::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let Some(last) = page.last() else { return Ok(()) };
@@ -207,7 +237,7 @@ fn in_pages(conn: &Connection, mut each: impl FnMut(&[Walked]) -> Result<bool>) 
 /// the previous event's stored hash give. Stops early when `each` returns false.
 fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
     let mut prev = GENESIS.to_vec();
-    in_pages(conn, |page| {
+    in_pages(conn, WALK, |page| {
         for w in page {
             let computed = hash(&prev, &w.content());
             if !each(w, &computed)? {
@@ -223,7 +253,7 @@ fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bo
 /// migration's transaction, with the append-only trigger lifted for it.
 pub fn backfill(conn: &Connection) -> Result<()> {
     let mut prev = GENESIS;
-    in_pages(conn, |page| {
+    in_pages(conn, WALK_V9, |page| {
         let mut set = conn.prepare_cached("UPDATE events SET hash = ?1 WHERE id = ?2")?;
         for w in page {
             prev = hash(&prev, &w.content());
@@ -233,7 +263,17 @@ pub fn backfill(conn: &Connection) -> Result<()> {
     })
 }
 
-/// The first event whose stored hash is not what its content and the link before it give.
+/// What is wrong with the first event that fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flaw {
+    /// Its stored hash is not what its content and the link before it give.
+    Hash,
+    /// Its id is not the next one: opsdesk numbers events 1, 2, 3… as it appends them, so
+    /// a row at 0 or below, or ahead of the next number, was put there by hand.
+    OutOfPlace { expected: i64 },
+}
+
+/// The first event of the chain that fails, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Break {
     pub event: i64,
@@ -243,6 +283,7 @@ pub struct Break {
     pub kind: String,
     pub at: i64,
     pub actor: String,
+    pub flaw: Flaw,
 }
 
 /// What a walk of the chain found.
@@ -257,7 +298,7 @@ pub struct Verdict {
     pub expected_found: Option<bool>,
 }
 
-/// Walks the whole chain in one read.
+/// Walks the whole chain in one read: every row, whatever its id, in id order.
 pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<Verdict> {
     let mut v = Verdict {
         events: 0,
@@ -268,7 +309,14 @@ pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<Verdict> {
     let mut before = 0;
     walk(conn, |w, computed| {
         v.events += 1;
-        if w.hash.as_deref() != Some(computed.as_slice()) {
+        let flaw = if w.id != before + 1 {
+            Some(Flaw::OutOfPlace { expected: before + 1 })
+        } else if w.hash.as_deref() != Some(computed.as_slice()) {
+            Some(Flaw::Hash)
+        } else {
+            None
+        };
+        if let Some(flaw) = flaw {
             v.broken = Some(Break {
                 event: w.id,
                 after: before,
@@ -276,6 +324,7 @@ pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<Verdict> {
                 kind: w.kind.clone(),
                 at: w.at,
                 actor: w.actor.clone(),
+                flaw,
             });
             v.head = None;
             return Ok(false);
@@ -309,6 +358,9 @@ mod tests {
                 comment_id: None,
             },
             comment: None,
+            via: None,
+            version: None,
+            snapshot: None,
         }
     }
 
@@ -342,6 +394,18 @@ mod tests {
             appended(|e| e.note = Some("")),
             appended(|e| e.field = None),
             appended(|e| e.comment_id = Some(1)),
+            Content {
+                via: Some("root"),
+                ..event()
+            },
+            Content {
+                version: Some(2),
+                ..event()
+            },
+            Content {
+                snapshot: Some("{}"),
+                ..event()
+            },
             Content {
                 comment: Some(CommentContent {
                     at: 1,

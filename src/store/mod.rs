@@ -8,9 +8,12 @@ pub mod alerts;
 pub mod chain;
 pub mod changes;
 pub mod cmdb;
+pub mod desk_log;
 pub mod imports;
 pub mod kpi;
 pub mod operators;
+pub mod policy;
+pub mod replay;
 pub mod search;
 pub mod sla;
 pub mod tickets;
@@ -51,6 +54,9 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         }),
         M::up(include_str!("schema_v10.sql")),
         M::up(include_str!("schema_v11.sql")),
+        M::up_with_hook(include_str!("schema_v12.sql"), |tx: &Transaction| {
+            baseline(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
+        }),
     ])
 });
 
@@ -60,7 +66,73 @@ const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFOR
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    11
+    12
+}
+
+/// Upgrading to version 12: the desk vouches once for what it holds, so `audit verify` can
+/// replay every ticket and operator from then on. Each ticket gets a `baseline` event with
+/// its state, assignee, requester, priority and version as they are, and the desk's trail a
+/// `baseline` with every operator's roles; both are chained. A new desk has nothing to vouch
+/// for and gets neither.
+fn baseline(tx: &Transaction) -> Result<()> {
+    let tickets: i64 = tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+    let operators = operators::stored(tx)?;
+    if tickets == 0 && operators.is_empty() {
+        return Ok(());
+    }
+    if tickets > 100_000 {
+        eprintln!("opsdesk: upgrading the desk: recording the state of its {tickets} tickets for the audit (once)…");
+    }
+    let now = chrono::Utc::now();
+    let by = tickets::By::from("opsdesk");
+    let mut after = i64::MIN;
+    loop {
+        let page: Vec<(i64, String)> = tx
+            .prepare_cached(
+                "SELECT id, state, assignee, requester, priority FROM tickets WHERE id > ?1 ORDER BY id LIMIT 10000",
+            )?
+            .query_map([after], |r| {
+                let snapshot = tickets::snapshot_json(
+                    &r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?.as_deref(),
+                    &r.get::<_, String>(3)?,
+                    r.get(4)?,
+                );
+                Ok((r.get(0)?, snapshot))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(&(last, _)) = page.last() else { break };
+        after = last;
+        for (rowid, snapshot) in &page {
+            let e = tickets::NewEvent {
+                kind: "baseline",
+                note: Some("state recorded for the audit when the desk was upgraded"),
+                ..tickets::NewEvent::default()
+            };
+            tickets::append_with_snapshot(tx, *rowid, now, by, &e, Some(snapshot))?;
+        }
+    }
+    let all = serde_json::to_string(&operators).unwrap_or_default();
+    let note = format!(
+        "upgraded to desk schema 12: the state of {tickets} tickets and the roles of {} operators recorded for the audit",
+        operators.len()
+    );
+    for e in [
+        desk_log::DeskEvent {
+            kind: "baseline",
+            new: Some(&all),
+            ..desk_log::DeskEvent::default()
+        },
+        desk_log::DeskEvent {
+            kind: "upgraded",
+            subject: Some("12"),
+            note: Some(&note),
+            ..desk_log::DeskEvent::default()
+        },
+    ] {
+        desk_log::append(tx, now, by, &e)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -188,8 +188,17 @@ pub fn refresh_rows(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles,
 
 /// Works every ticket's clocks out again if they were worked out under another policy (or
 /// none: a desk from before version 6). Returns whether it did.
+/// What the stored clocks were worked out under: the SLA policy and the lifecycles (whose
+/// open and paused states decide when a clock runs).
+pub fn clock_fingerprint(policy: &Policy, lifecycles: &Lifecycles) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{policy:?}{lifecycles:?}").hash(&mut h);
+    format!("{:016x}", h.finish())
+}
+
 pub fn refresh_if_policy_changed(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles) -> Result<bool> {
-    let print = policy.fingerprint();
+    let print = clock_fingerprint(policy, lifecycles);
     let stored: Option<String> = conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([POLICY_KEY], |r| r.get(0))

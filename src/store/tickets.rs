@@ -248,20 +248,89 @@ pub struct NewEvent<'a> {
     pub comment_id: Option<i64>,
 }
 
-/// Appends an event, chained to the newest one (see [`super::chain`]). Called inside a write
-/// transaction, so no other writer can come between reading the head and appending.
-pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &str, e: &NewEvent) -> Result<i64> {
+/// Who an event is by: the operator, and the account that acted as them when it was
+/// another (an admin acting for someone, recorded as both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct By<'a> {
+    pub name: &'a str,
+    pub via: Option<&'a str>,
+}
+
+impl<'a> From<&'a str> for By<'a> {
+    fn from(name: &'a str) -> Self {
+        By { name, via: None }
+    }
+}
+
+impl<'a> From<&'a String> for By<'a> {
+    fn from(name: &'a String) -> Self {
+        By { name, via: None }
+    }
+}
+
+impl<'a> From<&'a crate::domain::Actor> for By<'a> {
+    fn from(a: &'a crate::domain::Actor) -> Self {
+        By {
+            name: &a.name,
+            via: a.via.as_deref(),
+        }
+    }
+}
+
+/// The values a ticket's replay starts from (see `replay`): on `created` and `baseline`
+/// events, as JSON.
+pub fn snapshot_of(t: &Ticket) -> String {
+    snapshot_json(&t.state, t.assignee.as_deref(), &t.requester, i64::from(t.priority))
+}
+
+pub fn snapshot_json(state: &str, assignee: Option<&str>, requester: &str, priority: i64) -> String {
+    serde_json::json!({
+        "state": state,
+        "assignee": assignee,
+        "requester": requester,
+        "priority": priority,
+    })
+    .to_string()
+}
+
+/// Appends an event, chained to the newest one (see [`super::chain`]), with the ticket's
+/// version as its row holds it now: writers change the row first, then append. Called
+/// inside a write transaction, so no other writer can come between reading the head and
+/// appending.
+pub fn append_event<'a>(
+    conn: &Connection,
+    rowid: i64,
+    at: DateTime<Utc>,
+    by: impl Into<By<'a>>,
+    e: &NewEvent,
+) -> Result<i64> {
+    append_with_snapshot(conn, rowid, at, by.into(), e, None)
+}
+
+/// [`append_event`] with the snapshot a replay starts from.
+pub fn append_with_snapshot(
+    conn: &Connection,
+    rowid: i64,
+    at: DateTime<Utc>,
+    by: By,
+    e: &NewEvent,
+    snapshot: Option<&str>,
+) -> Result<i64> {
     let (last, prev) = super::chain::head(conn)?;
     let comment = match e.comment_id {
         Some(id) => super::chain::comment(conn, id)?,
         None => None,
     };
+    let version: Option<i64> = conn
+        .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
+        .query_row([rowid], |r| r.get(0))
+        .optional()?;
     let id = last + 1;
     let content = super::chain::Content {
         id,
         ticket_id: rowid,
         at: to_millis(at),
-        actor,
+        actor: by.name,
         event: *e,
         comment: comment
             .as_ref()
@@ -271,31 +340,37 @@ pub fn append_event(conn: &Connection, rowid: i64, at: DateTime<Utc>, actor: &st
                 body,
                 internal: *internal,
             }),
+        via: by.via,
+        version,
+        snapshot,
     };
     let hash = super::chain::hash(&prev, &content);
     conn.prepare_cached(
-        "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash, via, \
+         version, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id,
         rowid,
         content.at,
-        actor,
+        by.name,
         e.kind,
         e.field,
         e.old,
         e.new,
         e.note,
         e.comment_id,
-        hash.as_slice()
+        hash.as_slice(),
+        by.via,
+        version,
+        snapshot
     ])?;
     Ok(id)
 }
 
 /// Appends the events of a move or an edit: the transition (with its note), then one
 /// event per changed field (the note goes on the first when there is no transition).
-pub fn record_outcome(conn: &Connection, rowid: i64, out: &Outcome, actor: &str) -> Result<()> {
+pub fn record_outcome<'a>(conn: &Connection, rowid: i64, out: &Outcome, actor: impl Into<By<'a>>) -> Result<()> {
     let m = Moved {
         at: out.ticket.updated_at,
         transition: out.transition.as_ref(),
@@ -316,7 +391,8 @@ pub struct Moved<'a> {
 }
 
 /// [`record_outcome`] for a move whose resulting ticket is not at hand.
-pub fn record_moved(conn: &Connection, rowid: i64, m: &Moved, actor: &str) -> Result<()> {
+pub fn record_moved<'a>(conn: &Connection, rowid: i64, m: &Moved, actor: impl Into<By<'a>>) -> Result<()> {
+    let actor = actor.into();
     let mut note = m.note;
     if let Some((name, from, to)) = m.transition {
         let e = NewEvent {
@@ -360,11 +436,17 @@ pub struct Event {
     pub note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The account that acted as `actor`, when it was another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// On `created` and `baseline` events: the values a replay of the ticket starts from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 pub fn timeline(conn: &Connection, rowid: i64) -> Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, c.body \
+        "SELECT e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, c.body, e.via, e.snapshot \
          FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.ticket_id = ?1 ORDER BY e.id",
     )?;
     let rows = stmt.query_map([rowid], |r| {
@@ -378,9 +460,39 @@ pub fn timeline(conn: &Connection, rowid: i64) -> Result<Vec<Event>> {
             new: r.get(6)?,
             note: r.get(7)?,
             comment: r.get(8)?,
+            via: r.get(9)?,
+            snapshot: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Who raised a ticket, and who took its moves since it last entered `initial` (its
+/// lifecycle's first state): the parties an approval must not come from.
+pub fn parties(conn: &Connection, rowid: i64, initial: &str) -> Result<crate::domain::Parties> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, actor, new FROM events WHERE ticket_id = ?1 AND kind IN ('created', 'transition') ORDER BY id",
+    )?;
+    let rows = stmt.query_map([rowid], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    let mut p = crate::domain::Parties::default();
+    for row in rows {
+        let (kind, actor, new) = row?;
+        if kind == "created" {
+            p.raised = vec![actor];
+            p.submitted.clear();
+        } else if new.as_deref() == Some(initial) {
+            p.submitted.clear();
+        } else {
+            p.submitted.push(actor);
+        }
+    }
+    Ok(p)
 }
 
 /// Who last changed the ticket and when: for the message of a refused stale write.
@@ -392,6 +504,17 @@ pub fn last_change(conn: &Connection, rowid: i64) -> Result<Option<(String, Date
             |r| Ok((r.get::<_, String>(0)?, from_millis(r.get(1)?))),
         )
         .optional()?)
+}
+
+/// Comments that no event records (put in by hand: the timeline never shows them, but
+/// search would find them), the first `limit` by id.
+pub fn unrecorded_comments(conn: &Connection, limit: i64) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(
+        "SELECT id FROM comments EXCEPT SELECT comment_id FROM events WHERE comment_id IS NOT NULL \
+         ORDER BY 1 LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn add_comment(

@@ -134,8 +134,8 @@ struct Escalator {
 
 impl Escalator {
     fn start(desk: &Desk) -> Option<Escalator> {
-        let argv = desk.config().sla.command.clone()?;
-        let timeout = desk.config().sla.timeout;
+        let argv = desk.config().escalation.command.clone()?;
+        let timeout = desk.config().escalation.timeout;
         let path = desk.path().to_path_buf();
         let (jobs, inbox) = std::sync::mpsc::channel::<Vec<crate::desk::Escalation>>();
         let (report, done) = std::sync::mpsc::channel();

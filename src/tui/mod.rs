@@ -34,9 +34,13 @@ const TICK: Duration = Duration::from_secs(1);
 
 /// Runs the terminal desk until the operator quits. The terminal is restored on every way
 /// out, panics included (ratatui's hook).
-pub fn run(desk: Desk) -> Result<(), String> {
+pub fn run(mut desk: Desk) -> Result<(), String> {
     let keymap = Keymap::with_overrides(&desk.config().keys).map_err(|e| format!("config.toml [keys]: {e}"))?;
+    let notices = desk.take_notices();
     let mut app = App::new(desk, keymap, Utc::now()).map_err(|e| e.to_string())?;
+    if !notices.is_empty() {
+        app.say(notices.join(" · "));
+    }
     let theme = theme::Theme::from_env();
     let mouse = app.desk.config().mouse;
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the terminal: {e}"))?;

@@ -7,13 +7,24 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// What a test keeps of its own environment in the commands it starts with a clean one: the
+/// clock and zone that `.ci/pinned-clock` pins (libfaketime's variables and `TZ`), so the
+/// binary sees the same time as the test.
+pub fn clock_env() -> Vec<(String, std::ffi::OsString)> {
+    ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET", "TZ"]
+        .into_iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| (k.to_string(), v)))
+        .collect()
+}
+
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
 }
 
 impl Env {
-    /// A fresh folder with an initialised desk whose admin is `alice`.
+    /// A fresh folder with a desk initialised by the OS account acting as `alice`: both are
+    /// its admins, and the account may act as anyone (as the tests do).
     pub fn new() -> Env {
         let env = Env::empty();
         env.ok(&["init"]);
@@ -43,13 +54,38 @@ impl Env {
     }
 
     pub fn cmd_as(&self, user: &str) -> Command {
+        let mut c = self.cmd_self();
+        c.env("OPSDESK_USER", user);
+        c
+    }
+
+    /// `opsdesk --db <desk>` as the OS account running the test, acting as nobody else.
+    pub fn cmd_self(&self) -> Command {
         let mut c = Command::cargo_bin("opsdesk").expect("binary");
         c.env_clear()
+            .envs(clock_env())
             .env("OPSDESK_CONFIG_DIR", self.config_dir())
             .env("OPSDESK_DATA_DIR", self.dir.path().join("data"))
-            .env("OPSDESK_USER", user)
             .env("OPSDESK_DB", &self.db);
         c
+    }
+
+    /// Runs as the OS account itself and returns stdout, failing the test if it fails.
+    pub fn ok_self(&self, args: &[&str]) -> String {
+        let out = self.cmd_self().args(args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "opsdesk {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    }
+
+    /// The OS account the tests run as, as the desk names it.
+    pub fn account(&self) -> String {
+        let out = self.ok_self(&["operator", "whoami", "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v["operator"].as_str().expect("name").to_string()
     }
 
     /// Runs as alice and returns stdout, failing the test if the command fails.
@@ -84,6 +120,13 @@ impl Env {
         self.fails_as("alice", args, code)
     }
 
+    /// Runs `args --json` as `user` and parses what it prints.
+    pub fn json_as(&self, user: &str, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&self.ok_as(user, &args)).expect("valid JSON")
+    }
+
     /// Runs `args --json` as alice and parses what it prints.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut args = args.to_vec();
@@ -91,10 +134,35 @@ impl Env {
         serde_json::from_str(&self.ok(&args)).expect("valid JSON")
     }
 
+    /// Makes the shipped policy with `edits` (each `from` replaced by `to` once) the desk's,
+    /// as its admin alice.
+    pub fn apply_policy(&self, edits: &[(&str, &str)]) {
+        let file = self.dir.path().join("policy.toml");
+        std::fs::write(&file, policy_with(edits)).expect("write policy");
+        self.ok(&["policy", "apply", &file.display().to_string()]);
+    }
+
     /// Everything the desk holds, as text: equal snapshots mean nothing was written.
     pub fn snapshot(&self) -> String {
         snapshot(&self.db)
     }
+}
+
+/// Seeds a desk at `db` whose admins include the OS account running the tests, so the
+/// binary may work it as the seeded cast (`OPSDESK_USER=alice`).
+pub fn seed(db: &Path, mut opts: opsdesk::seed::SeedOptions) -> opsdesk::seed::SeedReport {
+    opts.admin = Some(opsdesk::cli::os_account());
+    opsdesk::seed::seed(db, &opts).expect("seed")
+}
+
+/// The shipped policy with each `from` replaced by `to` once (each must be there).
+pub fn policy_with(edits: &[(&str, &str)]) -> String {
+    let mut text = opsdesk::domain::Policy::shipped_source().to_string();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from:?} is in the shipped policy");
+        text = text.replacen(from, to, 1);
+    }
+    text
 }
 
 pub fn snapshot(db: &Path) -> String {
@@ -111,6 +179,7 @@ pub fn snapshot(db: &Path) -> String {
         "ticket_cis",
         "import_keys",
         "meta",
+        "desk_events",
     ] {
         let sql = format!("SELECT * FROM {table} ORDER BY 1");
         let mut stmt = conn.prepare(&sql).expect("prepare");

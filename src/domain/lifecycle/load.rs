@@ -20,13 +20,19 @@ pub struct LifecycleError {
 
 impl fmt::Display for LifecycleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
     }
 }
 
+/// A lifecycle file as written, before it is checked; also the `[lifecycles]` section of the
+/// desk's policy (spans are offsets into whichever document it was read from).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFile {
+pub(crate) struct RawFile {
     #[serde(default)]
     fields: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     incident: Option<Spanned<RawLifecycle>>,
@@ -97,7 +103,6 @@ impl Checker<'_> {
 impl Lifecycles {
     /// Parses and checks a lifecycle file. `file` names it in errors.
     pub fn load(source: &str, file: &str) -> Result<Lifecycles, LifecycleError> {
-        let ck = Checker { file, source };
         let raw: RawFile = match toml::from_str(source) {
             Ok(r) => r,
             Err(e) => {
@@ -109,6 +114,12 @@ impl Lifecycles {
                 });
             }
         };
+        Lifecycles::from_raw(raw, source, file)
+    }
+
+    /// Checks lifecycles read from `source` (a lifecycle file, or a policy holding them).
+    pub(crate) fn from_raw(raw: RawFile, source: &str, file: &str) -> Result<Lifecycles, LifecycleError> {
+        let ck = Checker { file, source };
         let mut enums = BTreeMap::new();
         for (name, values) in raw.fields {
             match field_spec(&name) {

@@ -10,6 +10,7 @@ mod tests;
 use std::collections::BTreeMap;
 
 pub use load::LifecycleError;
+pub(crate) use load::RawFile;
 
 use super::operator::{Actor, Role};
 use super::ticket::{ChangeType, Kind, Ticket};
@@ -65,8 +66,49 @@ impl Transition {
     }
 
     /// Whether the guards on who may move let this actor take it (required fields aside).
-    pub fn permits(&self, ticket: &Ticket, actor: &Actor) -> bool {
-        self.role.is_none_or(|r| actor.has(r)) && !(self.not_requester && actor.is(&ticket.requester))
+    pub fn permits(&self, ticket: &Ticket, actor: &Actor, parties: &Parties) -> bool {
+        self.role.is_none_or(|r| actor.has(r)) && !(self.not_requester && parties.excludes(ticket, actor).is_some())
+    }
+}
+
+/// Who a ticket is by, beyond its requester: whoever raised it and whoever submitted it on
+/// its way to an approval. A transition with `not_requester` (an approval) is for someone
+/// else than all of them, so nobody approves their own change or request, whoever they
+/// name as its requester.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parties {
+    /// Who opened the ticket (and the account that did it for them, if any).
+    pub raised: Vec<String>,
+    /// Who took the moves since it last left its first state (submit, request approval).
+    pub submitted: Vec<String>,
+}
+
+/// No parties beyond the requester (a ticket being created; history taken from elsewhere).
+pub static NO_PARTIES: Parties = Parties {
+    raised: Vec::new(),
+    submitted: Vec::new(),
+};
+
+impl Parties {
+    /// Why `actor` (or the account acting as them) is a party to the ticket, if they are:
+    /// `is the requester of`, `raised` or `submitted`.
+    pub fn excludes(&self, ticket: &Ticket, actor: &Actor) -> Option<&'static str> {
+        let me = |name: &str| {
+            actor.is(name)
+                || actor
+                    .via
+                    .as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(name.trim()))
+        };
+        if me(&ticket.requester) {
+            Some("is the requester of")
+        } else if self.raised.iter().any(|n| me(n)) {
+            Some("raised")
+        } else if self.submitted.iter().any(|n| me(n)) {
+            Some("submitted")
+        } else {
+            None
+        }
     }
 }
 
@@ -122,7 +164,7 @@ impl Lifecycle {
     }
 
     /// Exactly the transitions this actor may take now; a final state offers none.
-    pub fn allowed_transitions(&self, ticket: &Ticket, actor: &Actor) -> Vec<&Transition> {
+    pub fn allowed_transitions(&self, ticket: &Ticket, actor: &Actor, parties: &Parties) -> Vec<&Transition> {
         if self.is_final(&ticket.state) {
             return Vec::new();
         }
@@ -131,7 +173,7 @@ impl Lifecycle {
             .iter()
             .filter(|t| t.applies_to(change_type))
             .filter(|t| t.from.contains(&ticket.state))
-            .filter(|t| t.permits(ticket, actor))
+            .filter(|t| t.permits(ticket, actor, parties))
             .collect()
     }
 }

@@ -31,6 +31,7 @@ fn ctx<'a>(actor: &'a Actor, operators: &'a [String], cis: usize) -> Context<'a>
         linked_cis: cis,
         local_offset: FixedOffset::east_opt(0).expect("utc"),
         frozen_by: &[],
+        parties: &NO_PARTIES,
     }
 }
 
@@ -245,7 +246,7 @@ fn final_states_take_no_transition_and_offer_none() {
         (Kind::Change, "closed"),
     ] {
         let t = ticket(kind, state, "zed");
-        assert!(l.get(kind).allowed_transitions(&t, &a).is_empty());
+        assert!(l.get(kind).allowed_transitions(&t, &a, &NO_PARTIES).is_empty());
         let err = go(&t, "reopen", &[], Some("x")).unwrap_err();
         assert_eq!(
             err,
@@ -307,24 +308,21 @@ fn request_approval_path() {
 #[test]
 fn request_the_requester_may_not_approve_or_reject() {
     let t = ticket(Kind::Request, "awaiting_approval", "alice");
-    assert!(matches!(
-        go(&t, "approve", &[], None),
-        Err(Refusal::RequesterMayNot { .. })
-    ));
+    assert!(matches!(go(&t, "approve", &[], None), Err(Refusal::PartyMayNot { .. })));
     assert!(matches!(
         go(&t, "reject", &[], Some("no")),
-        Err(Refusal::RequesterMayNot { .. })
+        Err(Refusal::PartyMayNot { .. })
     ));
     let err = go(&t, "approve", &[], None).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "alice is the requester of REQ-7 and may not `approve` it"
+        "alice is the requester of REQ-7 and may not `approve` it: someone else must"
     );
     // Nor is it offered to her.
     let l = Lifecycles::builtin();
     let names: Vec<_> = l
         .get(Kind::Request)
-        .allowed_transitions(&t, &actor("Alice", &[Role::Agent]))
+        .allowed_transitions(&t, &actor("Alice", &[Role::Agent]), &NO_PARTIES)
         .iter()
         .map(|t| t.name.clone())
         .collect();
@@ -532,7 +530,7 @@ fn approve_needs_the_cab_role_and_someone_other_than_the_requester() {
         "`approve` on CHG-7 needs the `cab` role, which bob does not have"
     );
     let err = go_as(&cab("carol"), &o, 1, &c, "approve", &[], Some("ok")).unwrap_err();
-    assert!(matches!(err, Refusal::RequesterMayNot { .. }));
+    assert!(matches!(err, Refusal::PartyMayNot { .. }));
     assert!(matches!(
         go_as(&cab("bob"), &o, 1, &c, "approve", &[], None),
         Err(Refusal::Missing { .. })
@@ -607,7 +605,7 @@ fn emergency_change_goes_straight_to_authorize() {
     ));
     assert!(matches!(
         go_as(&cab("carol"), &o, 1, &c, "approve", &[], Some("go")),
-        Err(Refusal::RequesterMayNot { .. })
+        Err(Refusal::PartyMayNot { .. })
     ));
     let c = go_as(&cab("bob"), &o, 1, &c, "approve", &[], Some("go")).expect("approve");
     assert_eq!(c.state, "scheduled");
@@ -632,7 +630,7 @@ fn allowed_transitions_ask_the_guards() {
     let c = change(ChangeType::Normal, "authorize");
     let names = |a: &Actor| -> Vec<String> {
         l.get(Kind::Change)
-            .allowed_transitions(&c, a)
+            .allowed_transitions(&c, a, &NO_PARTIES)
             .iter()
             .map(|t| t.name.clone())
             .collect()
@@ -1008,4 +1006,56 @@ fn milestones_follow_assignment_resolution_and_reopening() {
         "the last resolve counts"
     );
     assert_eq!((m.resolves, m.reopens, m.reassignments), (2, 1, 1));
+}
+
+/// Nobody approves their own change, whoever they name as its requester: not who raised it,
+/// and not who submitted it or asked for its approval.
+#[test]
+fn approve_needs_someone_other_than_whoever_raised_or_submitted_it() {
+    let l = Lifecycles::builtin();
+    let o = ops();
+    let c = change(ChangeType::Normal, "authorize"); // requested by carol
+    let approve = |a: &Actor, parties: &Parties| {
+        let ctx = Context {
+            parties,
+            ..ctx(a, &o, 1)
+        };
+        rules::apply_transition(&l, &c, "approve", &[], Some("ok"), &ctx)
+    };
+    let raised = Parties {
+        raised: vec!["bob".into()],
+        submitted: vec!["dave".into(), "alice".into()],
+    };
+    for (who, was) in [("bob", "raised"), ("dave", "submitted"), ("Alice", "submitted")] {
+        let err = approve(&cab(who), &raised).expect_err(who);
+        assert_eq!(
+            err.to_string(),
+            format!("{who} {was} CHG-7 and may not `approve` it: someone else must")
+        );
+        let names: Vec<String> = l
+            .get(Kind::Change)
+            .allowed_transitions(&c, &cab(who), &raised)
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        assert!(
+            !names.contains(&"approve".to_string()),
+            "not offered to {who}: {names:?}"
+        );
+    }
+    assert_eq!(
+        approve(&cab("eve"), &raised).map(|o| o.ticket.state),
+        Ok("scheduled".to_string())
+    );
+    // The same for requests.
+    let r = ticket(Kind::Request, "awaiting_approval", "zed");
+    let dave = cab("dave");
+    let ctx = Context {
+        parties: &raised,
+        ..ctx(&dave, &o, 0)
+    };
+    assert!(matches!(
+        rules::apply_transition(&l, &r, "approve", &[], None, &ctx),
+        Err(Refusal::PartyMayNot { .. })
+    ));
 }

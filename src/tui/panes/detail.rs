@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     )));
     for (name, clock) in [("time to own", &v.sla.own), ("time to resolve", &v.sla.resolve)] {
         let Some(clock) = clock else { continue };
-        let (text, standing) = crate::present::clock_text(clock, app.now);
+        let (text, standing) = crate::present::clock_text(clock, app.now, app.zone);
         let style = match standing {
             Standing::Breached => theme.breached(),
             Standing::AtRisk => theme.at_risk(),
@@ -135,7 +135,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         let mut parts = text.lines();
         lines.push(Line::from(vec![
             Span::styled(format!("  {when} "), theme.dim()),
-            Span::styled(format!("{} ", inert(&e.actor, false)), theme.title()),
+            Span::styled(format!("{} ", crate::present::actor_text(e)), theme.title()),
             Span::raw(parts.next().unwrap_or("").to_string()),
         ]));
         for more in parts {

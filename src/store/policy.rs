@@ -1,0 +1,60 @@
+//! The desk's policy as stored: each version whole, as an entry of the desk's trail
+//! (`desk_events`, kind `policy`, subject the version number), so the trail proves who set
+//! which rules when. The current policy is the newest entry.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::Result;
+use super::desk_log::{self, DeskEvent, Entry};
+use super::tickets::By;
+
+/// The newest policy entry's id: what a cached policy is checked against, cheaply.
+pub fn current_id(conn: &Connection) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT max(id) FROM desk_events WHERE kind = 'policy'")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// The current policy's entry (its source in `new`), if the desk has one yet.
+pub fn current(conn: &Connection) -> Result<Option<Entry>> {
+    desk_log::latest(conn, "policy")
+}
+
+/// Records version `version` of the policy: `source` whole, `diff` from the one before.
+pub fn record(
+    conn: &Connection,
+    version: i64,
+    source: &str,
+    diff: Option<&str>,
+    at: DateTime<Utc>,
+    by: By,
+) -> Result<i64> {
+    let v = version.to_string();
+    let e = DeskEvent {
+        kind: "policy",
+        subject: Some(&v),
+        new: Some(source),
+        note: diff,
+        ..DeskEvent::default()
+    };
+    desk_log::append(conn, at, by, &e)
+}
+
+/// How many tickets of each kind are in each state now.
+pub fn states_in_use(conn: &Connection) -> Result<Vec<(String, String, i64)>> {
+    let mut stmt =
+        conn.prepare("SELECT kind, state, count(*) FROM tickets GROUP BY kind, state ORDER BY kind, state")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks the tickets of a kind in a state open or not (when the lifecycles change).
+pub fn set_open(conn: &Connection, kind: &str, state: &str, open: bool) -> Result<usize> {
+    Ok(conn.execute(
+        "UPDATE tickets SET is_open = ?1 WHERE kind = ?2 AND state = ?3 AND is_open <> ?1",
+        params![open, kind, state],
+    )?)
+}
