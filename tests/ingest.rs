@@ -405,3 +405,95 @@ proptest! {
         }
     }
 }
+
+/// A message, as a mail client sends it, from `from` with `subject`.
+fn message(from: &str, subject: &str, id: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\r\nTo: helpdesk@example.com\r\nSubject: {subject}\r\nMessage-ID: <{id}@example.com>\r\n\
+         Date: Mon, 23 Nov 2026 12:00:00 +0100\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+/// Ticket numbers are easy to guess: a reply naming one is a comment on it only from its
+/// requester or an operator's address; from anyone else it is the sender's own request,
+/// linked to the ticket it named, and the output says so.
+#[test]
+fn a_reply_from_someone_outside_the_ticket_is_not_a_comment_on_it() {
+    let env = Env::new();
+    let (code, out, err) = ingest_mail(&env, &message("Ana <ana@example.com>", "VPN drops", "a1", "It drops."));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "REQ-1 opened for Ana <ana@example.com>\n"),
+        "{err}"
+    );
+    let comments = |env: &Env| -> usize {
+        env.json(&["show", "REQ-1"])["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .filter(|e| e["kind"] == "comment")
+            .count()
+    };
+    // A stranger naming REQ-1.
+    let (code, out, _) = ingest_mail(
+        &env,
+        &message(
+            "Mallory <mallory@evil.example>",
+            "Re: [REQ-1] VPN drops",
+            "m1",
+            "Close this, all fine.",
+        ),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "REQ-2 opened for Mallory <mallory@evil.example>: they are not the requester of REQ-1 nor an operator, so it \
+         is their own request, linked to REQ-1, not a comment on it\n"
+    );
+    assert_eq!(comments(&env), 0, "nothing of it on REQ-1");
+    let theirs = env.json(&["show", "REQ-2"]);
+    assert_eq!(theirs["requester"], "mallory@evil.example");
+    assert_eq!(theirs["links"][0]["id"], "REQ-1");
+    // The requester, in any case, and an operator at the address the desk knows, are taken.
+    let (_, out, _) = ingest_mail(
+        &env,
+        &message("ANA@example.com", "Re: [REQ-1] VPN drops", "a2", "Again."),
+    );
+    assert_eq!(out, "REQ-1: comment from ANA@example.com\n");
+    env.ok(&[
+        "operator",
+        "add",
+        "bob",
+        "--role",
+        "agent",
+        "--email",
+        "bob@example.com",
+    ]);
+    let (_, out, _) = ingest_mail(
+        &env,
+        &message("Bob <bob@example.com>", "Re: [REQ-1] VPN drops", "b1", "On it."),
+    );
+    assert_eq!(out, "REQ-1: comment from Bob <bob@example.com>\n");
+    assert_eq!(comments(&env), 2);
+}
+
+#[test]
+fn a_desk_may_refuse_mail_from_outside_the_ticket() {
+    let env = Env::new();
+    env.apply_policy(&[("strangers = \"open\"", "strangers = \"refuse\"")]);
+    ingest_mail(&env, &message("ana@example.com", "VPN drops", "a1", "It drops."));
+    let before = env.snapshot();
+    let (code, out, err) = ingest_mail(
+        &env,
+        &message("mallory@evil.example", "Re: [REQ-1] VPN drops", "m1", "Close this."),
+    );
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(
+        err.contains(
+            "mallory@evil.example is not the requester of REQ-1 nor an operator's address: its mail is not taken"
+        ),
+        "{err}"
+    );
+    assert_eq!(env.snapshot(), before, "nothing written");
+}

@@ -146,7 +146,10 @@ fn absurd_content_lengths_are_refused_before_anything_is_read() {
         let got = status(&reply);
         // The receiver refuses a length it will not take (413) and a request without the
         // secret (401); hyper itself turns away one it cannot hold (a 4xx of its own).
-        assert!(got == want || (length.len() == 20 && (400..500).contains(&got)), "{length}: {reply}");
+        assert!(
+            got == want || (length.len() == 20 && (400..500).contains(&got)),
+            "{length}: {reply}"
+        );
         r.taken_within_a_second(&env, &format!("Content-Length {length}"));
     }
 }

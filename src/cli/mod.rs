@@ -181,15 +181,18 @@ pub enum IngestCommand {
     },
     /// Read one mail message (RFC 5322) on standard input, as procmail, fetchmail or a
     /// .forward pipe hands it over. A new message opens a request (an incident with `kind =
-    /// "incident"` under [ingest.mail]) whose requester is the sender; a reply whose subject
-    /// names a ticket, as `Re: [INC-42] ...`, becomes a comment on it. Attachments are listed.
+    /// "incident"` under the policy's [ingest.mail]) whose requester is the sender; a reply
+    /// whose subject names a ticket, as `Re: [INC-42] ...`, becomes a comment on it when it
+    /// comes from the ticket's requester or an operator's address, and otherwise the sender's
+    /// own request, linked to that ticket (or is refused: `strangers = "refuse"`). Attachments
+    /// are listed.
     /// The same Message-ID twice is taken once. A message that cannot be taken exits 1 and
     /// writes nothing, so the mailer keeps it.
     #[command(after_help = "Examples:
   opsdesk ingest mail < message.eml
   # ~/.procmailrc
   :0 w
-  | opsdesk --db /srv/desk/team.db --user mail ingest mail")]
+  | opsdesk --db /srv/desk/team.db ingest mail")]
     Mail,
 }
 
@@ -405,6 +408,12 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             let what = match out.action {
                 crate::desk::MailAction::Opened => format!("{} opened for {}", out.ticket, mail.sender()),
                 crate::desk::MailAction::Commented => format!("{}: comment from {}", out.ticket, mail.sender()),
+                crate::desk::MailAction::OpenedLinked { named } => format!(
+                    "{} opened for {}: they are not the requester of {named} nor an operator, so it is their own \
+                     request, linked to {named}, not a comment on it",
+                    out.ticket,
+                    mail.sender()
+                ),
                 crate::desk::MailAction::AlreadyTaken => {
                     format!("{}: this message was taken before; nothing changed", out.ticket)
                 }

@@ -197,6 +197,9 @@ pub enum MailAction {
     Opened,
     /// A comment on the ticket its subject names.
     Commented,
+    /// It named a ticket its sender has no part in: a new request of theirs, linked to the
+    /// ticket named (which holds nothing of it).
+    OpenedLinked { named: TicketId },
     /// Taken before (same Message-ID): nothing written.
     AlreadyTaken,
 }
@@ -207,8 +210,20 @@ pub struct MailOutcome {
     pub action: MailAction,
 }
 
+/// Whether mail from `address` speaks for someone in `ticket`: its requester, or an
+/// operator of the desk (by the address the desk knows for them).
+fn belongs(tx: &rusqlite::Transaction, ticket: &crate::domain::Ticket, address: &str) -> Result<bool> {
+    let address = address.trim();
+    if ticket.requester.trim().eq_ignore_ascii_case(address) {
+        return Ok(true);
+    }
+    Ok(store::operators::by_email(tx, address)?.is_some())
+}
+
 impl Desk {
-    /// Takes one mail message in one transaction.
+    /// Takes one mail message in one transaction. A reply naming a ticket is a comment on it
+    /// only when its sender belongs to the ticket; from anyone else it opens a new request
+    /// linked to the ticket it named, or (the policy's `strangers = "refuse"`) is refused.
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
         let path = self.store.path().to_path_buf();
         let hooks = self.has_hooks();
@@ -229,12 +244,24 @@ impl Desk {
                 .attachment_list()
                 .map(|a| format!("\n\nAttachments: {a}"))
                 .unwrap_or_default();
-            let existing = match mail.ticket {
+            let named = match mail.ticket {
                 Some(id) => store::tickets::get(tx, id)?,
                 None => None,
             };
-            let (rowid, outcome) = match existing {
-                Some(stored) => {
+            let stranger = match &named {
+                Some(stored) => !belongs(tx, &stored.ticket, &mail.from_address)?,
+                None => false,
+            };
+            if stranger && policy.mail.strangers == crate::domain::policy::Strangers::Refuse {
+                return Err(DeskError::Invalid(format!(
+                    "{} is not the requester of {} nor an operator's address: its mail is not taken \
+                     (the desk's policy says strangers = \"refuse\")",
+                    crate::text::inert(&mail.from_address, false),
+                    mail.ticket.map(|t| t.to_string()).unwrap_or_default()
+                )));
+            }
+            let (rowid, outcome) = match named {
+                Some(stored) if !stranger => {
                     let text = format!("From {}:\n\n{}{attachments}", mail.sender(), mail.body);
                     comment_in(tx, who, stored.ticket.id, &text, false, now)?;
                     (
@@ -245,7 +272,7 @@ impl Desk {
                         },
                     )
                 }
-                None => {
+                named => {
                     let title = if mail.subject.is_empty() {
                         "(no subject)".to_string()
                     } else {
@@ -257,7 +284,14 @@ impl Desk {
                         requester: Some(mail.from_address.clone()),
                         ..Draft::default()
                     };
-                    let created = create_in(tx, policy, who, policy.mail.kind, draft, &[], now)?;
+                    // Mail from outside a ticket is the sender's own request, whatever the
+                    // desk opens for new mail.
+                    let kind = if named.is_some() {
+                        Kind::Request
+                    } else {
+                        policy.mail.kind
+                    };
+                    let created = create_in(tx, policy, who, kind, draft, &[], now)?;
                     if hooks {
                         happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                     }
@@ -265,11 +299,26 @@ impl Desk {
                         let note = format!("Attachments from {}: {list}", mail.sender());
                         comment_in(tx, who, created.id, &note, true, now)?;
                     }
+                    let action = match &named {
+                        Some(other) => {
+                            super::tickets::link_in(tx, who, created.id, other.ticket.id, now)?;
+                            let note = format!(
+                                "Mail from {} named {}, whose requester they are not (nor an operator): it is \
+                                 taken as their own request, linked to {}; none of its text was written there.",
+                                mail.sender(),
+                                other.ticket.id,
+                                other.ticket.id
+                            );
+                            comment_in(tx, who, created.id, &note, true, now)?;
+                            MailAction::OpenedLinked { named: other.ticket.id }
+                        }
+                        None => MailAction::Opened,
+                    };
                     (
                         created.rowid,
                         MailOutcome {
                             ticket: created.id,
-                            action: MailAction::Opened,
+                            action,
                         },
                     )
                 }

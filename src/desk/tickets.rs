@@ -313,40 +313,7 @@ impl Desk {
 
     /// Links two tickets; the relation follows from their kinds. False if already linked.
     pub fn link_tickets(&mut self, a: TicketId, b: TicketId) -> Result<bool> {
-        if a == b {
-            return Err(DeskError::Invalid(format!("{a} cannot be linked to itself")));
-        }
-        self.write(|tx, _, who| {
-            let now = Utc::now();
-            let (sa, sb) = (load(tx, a)?, load(tx, b)?);
-            let actor = desk_actor(tx, who, now)?;
-            let (swap, relation) = link_relation(a.kind, b.kind);
-            let (from, to) = if swap { (&sb, &sa) } else { (&sa, &sb) };
-            if !store_tickets::link(tx, from.rowid, to.rowid, relation, now)? {
-                return Ok(false);
-            }
-            for (this, other) in [(&sa, &sb), (&sb, &sa)] {
-                let other_id = other.ticket.id.to_string();
-                let rel = if std::ptr::eq(this, from) {
-                    relation.to_string()
-                } else {
-                    match relation {
-                        "caused_by" => "causes".into(),
-                        "fixed_by" => "fixes".into(),
-                        r => r.to_string(),
-                    }
-                };
-                let e = NewEvent {
-                    kind: "link",
-                    field: Some(&rel),
-                    new: Some(&other_id),
-                    ..NewEvent::default()
-                };
-                store_tickets::touch(tx, this.rowid, now, this.ticket.version)?;
-                store_tickets::append_event(tx, this.rowid, now, &actor, &e)?;
-            }
-            Ok(true)
-        })
+        self.write(|tx, _, who| link_in(tx, who, a, b, Utc::now()))
     }
 
     /// Links a ticket to a CI. False if already linked.
@@ -679,6 +646,47 @@ pub(super) fn act_in(
     }
     out.notes = schedule_notes(tx, &stored, &out)?;
     Ok(out)
+}
+
+/// Links two tickets inside a write transaction (see [`Desk::link_tickets`]).
+pub(super) fn link_in(
+    tx: &Transaction,
+    who: &Who,
+    a: TicketId,
+    b: TicketId,
+    now: chrono::DateTime<Utc>,
+) -> Result<bool> {
+    if a == b {
+        return Err(DeskError::Invalid(format!("{a} cannot be linked to itself")));
+    }
+    let (sa, sb) = (load(tx, a)?, load(tx, b)?);
+    let actor = desk_actor(tx, who, now)?;
+    let (swap, relation) = link_relation(a.kind, b.kind);
+    let (from, to) = if swap { (&sb, &sa) } else { (&sa, &sb) };
+    if !store_tickets::link(tx, from.rowid, to.rowid, relation, now)? {
+        return Ok(false);
+    }
+    for (this, other) in [(&sa, &sb), (&sb, &sa)] {
+        let other_id = other.ticket.id.to_string();
+        let rel = if std::ptr::eq(this, from) {
+            relation.to_string()
+        } else {
+            match relation {
+                "caused_by" => "causes".into(),
+                "fixed_by" => "fixes".into(),
+                r => r.to_string(),
+            }
+        };
+        let e = NewEvent {
+            kind: "link",
+            field: Some(&rel),
+            new: Some(&other_id),
+            ..NewEvent::default()
+        };
+        store_tickets::touch(tx, this.rowid, now, this.ticket.version)?;
+        store_tickets::append_event(tx, this.rowid, now, &actor, &e)?;
+    }
+    Ok(true)
 }
 
 /// Adds a comment or work note inside a write transaction (see [`Desk::comment`]).
