@@ -99,3 +99,288 @@ fn the_cli_prints_hostile_text_inert_and_json_keeps_it_raw() {
         "JSON printed on a terminal must not carry them raw"
     );
 }
+
+/// What no human output may carry, by this test's own reckoning (not the sanitiser's): bytes
+/// below 0x20 other than newline and tab, DEL and the C1 controls, bidi controls, zero-width
+/// and other format characters, the soft hyphen, the line and paragraph separators, and tag
+/// characters.
+fn forbidden(c: char) -> bool {
+    let u = c as u32;
+    (u < 0x20 && c != '\n' && c != '\t')
+        || (0x7F..=0x9F).contains(&u)
+        || matches!(u,
+            0xAD | 0x061C | 0x180E | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+            | 0xFEFF | 0xFFF9..=0xFFFB | 0xE0000..=0xE007F)
+}
+
+/// Every attack once more, with what the first test did not try.
+fn nastier() -> String {
+    let mut t = title();
+    for a in [
+        "soft\u{AD}hyphen",
+        "tag\u{E0041}\u{E0042}s",
+        "line\u{2028}sep",
+        "para\u{2029}sep",
+        "del\u{7F}",
+    ] {
+        t.push(' ');
+        t.push_str(a);
+    }
+    t
+}
+
+/// A desk restored from an export made of hostile text, with every command that prints for
+/// people run over it: nothing a terminal would obey or that reorders or hides text reaches
+/// standard output.
+#[test]
+fn every_human_output_over_a_desk_restored_from_a_hostile_export_is_inert() {
+    let source = Env::new();
+    let evil = nastier();
+    for (name, class) in [("db", "database"), ("shop", "business_service")] {
+        source.ok(&["ci", "add", name, "--class", class]);
+    }
+    source.ok(&["ci", "relate", "shop", "depends_on", "db"]);
+    source.ok(&[
+        "new",
+        "incident",
+        "--title",
+        &evil,
+        "--description",
+        &evil,
+        "--ci",
+        "db",
+    ]);
+    source.ok(&[
+        "edit",
+        "INC-1",
+        "--field",
+        &format!("category={evil}"),
+        "--field",
+        &format!("team={evil}"),
+    ]);
+    source.ok(&["comment", "INC-1", &evil]);
+    source.ok(&["comment", "INC-1", "--work-note", &evil]);
+    source.ok(&[
+        "move",
+        "INC-1",
+        "resolve",
+        "-f",
+        "resolution_code=fixed",
+        "-f",
+        &format!("resolution_note={evil}"),
+    ]);
+    source.ok(&["new", "problem", "--title", &evil]);
+    source.ok(&["assign", "PRB-1"]);
+    source.ok(&[
+        "move",
+        "PRB-1",
+        "record_known_error",
+        "-f",
+        &format!("root_cause={evil}"),
+        "-f",
+        &format!("workaround={evil}"),
+    ]);
+    source.ok(&["link", "INC-1", "PRB-1"]);
+    source.ok(&["new", "change", "--title", &evil, "--ci", "db"]);
+    source.ok(&[
+        "move",
+        "CHG-1",
+        "submit",
+        "-f",
+        "risk=low",
+        "-f",
+        &format!("implementation_plan={evil}"),
+        "-f",
+        &format!("backout_plan={evil}"),
+        "-f",
+        "planned_start=2026-12-22T02:00:00Z",
+        "-f",
+        "planned_end=2026-12-22T04:00:00Z",
+    ]);
+    let file = source.dir.path().join("hostile.jsonl");
+    std::fs::write(&file, source.ok(&["export"])).expect("export");
+    let f = file.display().to_string();
+
+    let env = Env::new();
+    env.ok(&["import", &f]);
+    env.ok(&[
+        "freeze",
+        "add",
+        "year-end",
+        "--from",
+        "2026-12-20",
+        "--to",
+        "2027-01-04",
+    ]);
+    let human: Vec<Vec<&str>> = vec![
+        vec!["list"],
+        vec!["list", "--open"],
+        vec!["show", "INC-1"],
+        vec!["show", "PRB-1"],
+        vec!["show", "CHG-1"],
+        vec!["search", "evil"],
+        vec!["known-errors", "evil"],
+        vec!["ci", "list"],
+        vec!["ci", "show", "db"],
+        vec!["ci", "impact", "db"],
+        vec!["change", "calendar", "--from", "2026-12-01", "--to", "2026-12-31"],
+        vec!["freeze", "list"],
+        vec!["operator", "list"],
+        vec!["operator", "whoami"],
+        vec!["report"],
+        vec!["report", "--by", "team"],
+        vec!["report", "--by", "category", "--daily"],
+        vec!["sla", "sweep"],
+        vec!["audit", "verify"],
+        vec!["export", "--format", "csv"],
+        vec!["export"],
+        vec!["policy", "show"],
+        vec!["policy", "log", "--diff"],
+        vec!["paths"],
+        vec![],
+    ];
+    for args in &human {
+        let out = env.cmd().args(args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        if let Some(c) = text.chars().find(|c| forbidden(*c)) {
+            panic!("{args:?} printed U+{:04X}", c as u32);
+        }
+    }
+    let shown = env.ok(&["show", "INC-1"]);
+    assert!(shown.contains("evil"), "{shown}");
+    // iCalendar ends its lines with CR LF, and nothing else.
+    let ics = env.ok(&[
+        "change",
+        "calendar",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-31",
+        "--ics",
+    ]);
+    assert!(!ics.replace("\r\n", "\n").chars().any(forbidden), "{ics:?}");
+}
+
+/// What a crafted export may not bring in: names and values are held to the rules the CLI
+/// holds typed ones to, and a refused file writes nothing.
+#[test]
+fn a_crafted_export_cannot_bring_in_names_the_cli_refuses() {
+    let source = Env::new();
+    source.ok(&["ci", "add", "db", "--class", "database"]);
+    source.ok(&["new", "incident", "--title", "x", "--ci", "db"]);
+    let export = source.ok(&["export"]);
+    let record = export.lines().next().expect("record").to_string();
+    let env = Env::new();
+    let before = env.snapshot();
+    for (from, to, said) in [
+        (
+            "\"name\":\"db\"",
+            "\"name\":\"db\\u001b]52;c;ZXZpbA==\\u0007\"",
+            "is not a CI name",
+        ),
+        ("\"name\":\"db\"", "\"name\":\"d\\u200bb\"", "is not a CI name"),
+        (
+            "\"class\":\"database\"",
+            "\"class\":\"data\\u202ebase\"",
+            "unknown CI class",
+        ),
+        (
+            "\"requester\":\"alice\"",
+            "\"requester\":\"al\\u202eice\"",
+            "is not a name opsdesk shows as it is",
+        ),
+    ] {
+        assert!(record.contains(from), "{from} in {record}");
+        let crafted = record.replacen(from, to, 1) + "\n";
+        let digest = sha2::Digest::finalize(sha2::Digest::chain_update(sha2::Sha256::default(), crafted.as_bytes()));
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let text =
+            format!("{crafted}{{\"format\":\"opsdesk-export/1\",\"end\":true,\"records\":1,\"sha256\":\"{hex}\"}}\n");
+        let file = env.dir.path().join("crafted.jsonl");
+        std::fs::write(&file, text).expect("write");
+        let err = env.fails(&["import", &file.display().to_string()], 1);
+        assert!(err.contains(said), "{to}: {err}");
+        assert_eq!(env.snapshot(), before, "{to}: nothing written");
+    }
+    // Typed ones are refused the same way.
+    for args in [
+        vec!["ci", "add", "d\u{200B}b", "--class", "database"],
+        vec![
+            "ci",
+            "add",
+            "db2",
+            "--class",
+            "database",
+            "--attr",
+            "engine=pg\u{1b}[2J",
+        ],
+        vec![
+            "freeze",
+            "add",
+            "year\u{202E}end",
+            "--from",
+            "2026-12-20",
+            "--to",
+            "2027-01-04",
+        ],
+    ] {
+        env.fails(&args, 1);
+        assert_eq!(env.snapshot(), before, "{args:?}");
+    }
+    // A policy cannot name a value a terminal would obey.
+    let policy = common::policy_with(&[(
+        "risk = [\"low\", \"medium\", \"high\"]",
+        "risk = [\"low\", \"medium\", \"\\u001b]52;c;ZXZpbA==\\u0007\\u001b[2J\"]",
+    )]);
+    let file = env.dir.path().join("policy.toml");
+    std::fs::write(&file, policy).expect("write");
+    let err = env.fails(&["policy", "apply", &file.display().to_string()], 1);
+    assert!(
+        err.contains("cannot be a value of `risk`: use one word of 1-64 printable characters"),
+        "{err}"
+    );
+    assert!(!err.chars().any(forbidden), "the refusal itself is inert: {err:?}");
+}
+
+/// CSV for spreadsheets: a cell a spreadsheet would run as a formula starts with `'`.
+#[test]
+fn csv_cells_that_a_spreadsheet_would_run_are_neutralised() {
+    let env = Env::new();
+    let formulas = ["=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3", "@HYPERLINK(\"http://evil\")"];
+    for f in formulas {
+        env.ok(&["new", "incident", "--title", &format!("x{f}")]);
+        let id = env.ok(&["new", "request", "--title", "placeholder"]).trim().to_string();
+        env.ok(&["edit", &id, "--field", &format!("category={f}")]);
+    }
+    // A title that is a formula, as a mail subject can set one.
+    let mail = "From: x@example.com\r\nSubject: =HYPERLINK(\"http://evil\")\r\nMessage-ID: <f@x>\r\n\r\nhi\r\n";
+    env.cmd_as("mail")
+        .args(["ingest", "mail"])
+        .write_stdin(mail)
+        .assert()
+        .success();
+    let csv_text = env.ok(&["export", "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = r.headers().expect("header").clone();
+    let category = header.iter().position(|h| h == "category").expect("category");
+    let title = header.iter().position(|h| h == "title").expect("title");
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    assert!(
+        rows.iter().any(|r| &r[title] == "'=HYPERLINK(\"http://evil\")"),
+        "{csv_text}"
+    );
+    let cells: Vec<String> = rows
+        .iter()
+        .map(|x| x[category].to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells.len(), formulas.len());
+    for (cell, f) in cells.iter().zip(formulas) {
+        assert_eq!(cell, &format!("'{f}"), "{f}");
+    }
+}

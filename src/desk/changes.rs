@@ -169,7 +169,7 @@ impl Desk {
     /// Declares a freeze window; operators with the cab or admin role may.
     pub fn add_freeze(&mut self, name: &str, from: &str, to: &str, cis: &[String]) -> Result<FreezeView> {
         let name = name.trim();
-        if name.is_empty() || name.chars().any(char::is_control) {
+        if !crate::text::printable_name(name) {
             return Err(DeskError::Invalid("a freeze window needs a printable name".into()));
         }
         let when = |s: &str, what: &str| {

@@ -160,6 +160,15 @@ impl Desk {
     ) -> Result<Ci> {
         cmdb::check_ci_name(name).map_err(DeskError::Invalid)?;
         let class = cmdb::check_class(class).map_err(DeskError::Invalid)?;
+        for (what, v) in [("owner team", owner_team), ("environment", environment)] {
+            if let Some(v) = v {
+                cmdb::check_value(what, v).map_err(DeskError::Invalid)?;
+            }
+        }
+        for (k, v) in attrs {
+            cmdb::check_value("attribute name", k).map_err(DeskError::Invalid)?;
+            cmdb::check_value(&format!("attribute `{k}`"), v).map_err(DeskError::Invalid)?;
+        }
         let status = cmdb::check_status(status.unwrap_or("live")).map_err(DeskError::Invalid)?;
         let mut ci = Ci {
             rowid: 0,

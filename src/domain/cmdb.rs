@@ -47,6 +47,17 @@ pub fn check_ci_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A CI's attribute, owner team or environment: one line of printable text, not too long.
+pub fn check_value(what: &str, value: &str) -> Result<(), String> {
+    if value.len() > 1000 || value.chars().any(crate::text::is_risky) {
+        return Err(format!(
+            "`{}` is not a CI {what}: use at most 1000 printable characters on one line",
+            crate::text::inert(value, false)
+        ));
+    }
+    Ok(())
+}
+
 /// `A depends_on B`: A needs B. Impact flows against the arrow, except for `connected_to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

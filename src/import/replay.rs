@@ -554,6 +554,7 @@ impl Replayer<'_> {
             && let Some(ci) = v.get(&row.cells).map_err(|e| e.to_string())?
             && !linked.iter().any(|c| c.eq_ignore_ascii_case(&ci))
         {
+            crate::domain::cmdb::check_ci_name(&ci)?;
             linked.push(ci.clone());
             out.push(Entry::CiLink {
                 at: at.max(t.updated_at),

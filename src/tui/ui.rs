@@ -15,7 +15,19 @@ pub const MIN_HEIGHT: u16 = 16;
 /// From this width the detail stands beside the queue.
 pub const SIDE_BY_SIDE: u16 = 120;
 
+/// Draws the screen. Whatever a pane drew, the frame then passes the one sanitiser: no cell
+/// holds what a terminal would obey instead of show (the panes make desk text inert as they
+/// lay it out; this is the edge nothing gets past).
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
+    draw_screen(frame, app, theme);
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if cell.symbol().chars().any(crate::text::is_risky) {
+            cell.set_symbol("\u{FFFD}");
+        }
+    }
+}
+
+fn draw_screen(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(

@@ -133,6 +133,9 @@ impl Lifecycles {
                     );
                 }
             }
+            for v in values.get_ref() {
+                word(&ck, v, &format!("a value of `{name}`"))?;
+            }
             let list: Vec<String> = values.get_ref().iter().map(|v| v.get_ref().clone()).collect();
             if list.is_empty() {
                 return ck.err(values.span().start, format!("`{name}` lists no values"));
@@ -167,6 +170,22 @@ impl Lifecycles {
     }
 }
 
+/// A name the lifecycles give (a state, a transition, a value): what operators type and
+/// scripts match on, and what every screen shows, so one word of printable characters.
+fn word(ck: &Checker, s: &Spanned<String>, what: &str) -> Result<(), LifecycleError> {
+    let v = s.get_ref();
+    if v.is_empty() || v.len() > 64 || v.chars().any(|c| c.is_whitespace() || crate::text::is_risky(c)) {
+        return ck.err(
+            s.span().start,
+            format!(
+                "`{}` cannot be {what}: use one word of 1-64 printable characters",
+                crate::text::inert(v, false)
+            ),
+        );
+    }
+    Ok(())
+}
+
 fn first_duplicate(list: &[Spanned<String>]) -> Option<&Spanned<String>> {
     let mut seen = BTreeSet::new();
     list.iter().find(|s| !seen.insert(s.get_ref().as_str()))
@@ -184,6 +203,9 @@ fn check_lifecycle(
 ) -> Result<Lifecycle, LifecycleError> {
     let at = table.span().start;
     let raw = table.into_inner();
+    for s in raw.states.get_ref() {
+        word(ck, s, "a state")?;
+    }
     let states = names(raw.states.get_ref());
     if states.is_empty() {
         return ck.err(raw.states.span().start, format!("`{kind}` has no states"));
@@ -301,6 +323,7 @@ fn check_transition(
     enums: &BTreeMap<String, Vec<String>>,
     earlier: &[Transition],
 ) -> Result<Transition, LifecycleError> {
+    word(ck, &rt.name, "a transition")?;
     let name = rt.name.get_ref().clone();
     let at = rt.name.span().start;
     if name.is_empty()
