@@ -207,9 +207,10 @@ impl Desk {
         if let Some(via) = &who.via {
             crate::domain::operator::valid_operator_name(via).map_err(DeskError::Invalid)?;
         }
+        let path = store.path().to_path_buf();
         if fresh {
             let now = Utc::now();
-            store.write(|tx| -> Result<()> {
+            let made = store.write(|tx| -> Result<()> {
                 store::set_meta(tx, "created_by", &who.shown())?;
                 store::set_meta(tx, "created_at", &crate::domain::rules::format_time(now))?;
                 let admin = [Role::Admin, Role::Agent];
@@ -224,10 +225,22 @@ impl Desk {
                 }
                 store::operators::insert(tx, &who.name, &admin, now, who.by())?;
                 Ok(())
-            })?;
+            });
+            if let Err(e) = made {
+                // A desk that could not be finished (a full disk) is not left behind.
+                store.discard();
+                return Err(e);
+            }
         }
-        let desk = Desk::opened(store, who, config)?;
-        Ok((desk, fresh))
+        match Desk::opened(store, who, config) {
+            Ok(desk) => Ok((desk, fresh)),
+            Err(e) => {
+                if fresh {
+                    store::files::remove(&path);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Whom `id` may act as on this desk: itself, or (an admin) anyone.

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod changes;
 pub mod cmdb;
 pub mod desk_log;
+pub mod files;
 pub mod imports;
 pub mod kpi;
 pub mod operators;
@@ -18,9 +19,7 @@ pub mod search;
 pub mod sla;
 pub mod tickets;
 
-use std::fs::OpenOptions;
 use std::io::Read;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -184,33 +183,30 @@ impl Sharing {
 impl Store {
     /// Creates a desk at `path`, or opens it if it is already one. Returns whether it was new.
     pub fn create(path: &Path, sharing: Sharing) -> Result<(Store, bool)> {
-        let shown = path.display().to_string();
-        let io = |what, source| StoreError::Io {
-            what,
-            path: shown.clone(),
-            source,
-        };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| io("create the folder of", e))?;
+        let fresh = files::create(path, sharing)?;
+        match Store::open_file(path, true) {
+            Ok(store) => {
+                if !fresh && sharing == Sharing::Group {
+                    // Only a file found to be a desk has its mode changed.
+                    files::set_mode(path, sharing)?;
+                }
+                Ok((store, fresh))
+            }
+            Err(e) => {
+                if fresh {
+                    // A desk that could not be made (a full disk) is not left behind.
+                    files::remove(path);
+                }
+                Err(e)
+            }
         }
-        // create_new: never truncate or adopt a file someone else is creating at this moment.
-        let fresh = match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(sharing.mode())
-            .open(path)
-        {
-            Ok(_) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
-            Err(e) => return Err(io("create", e)),
-        };
-        if fresh || sharing == Sharing::Group {
-            // The umask may have narrowed the mode; say exactly what we mean.
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(sharing.mode()))
-                .map_err(|e| io("set permissions on", e))?;
-        }
-        let store = Store::open_file(path, true)?;
-        Ok((store, fresh))
+    }
+
+    /// Removes a desk just created that could not be finished (see [`files::remove`]).
+    pub fn discard(self) {
+        let path = self.path.clone();
+        drop(self);
+        files::remove(&path);
     }
 
     /// Opens an existing desk, upgrading an older schema. A missing file, a file that is not
@@ -381,39 +377,9 @@ impl Store {
         Ok(())
     }
 
-    /// Copies the desk to a new file at `to` through SQLite's online backup API, a few
-    /// hundred pages at a time, so other operators keep working meanwhile (a write by another
-    /// connection makes SQLite restart the copy). The new file is private (0600).
+    /// Copies the desk to a new file at `to` while others keep working (see [`files::backup`]).
     pub fn backup_to(&self, to: &Path) -> Result<()> {
-        let shown = to.display().to_string();
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(to)
-            .map_err(|e| StoreError::Io {
-                what: "create the backup",
-                path: shown.clone(),
-                source: e,
-            })?;
-        let copy = || -> Result<()> {
-            let mut dst = Connection::open(to)?;
-            {
-                let backup = rusqlite::backup::Backup::new(&self.conn, &mut dst)?;
-                backup.run_to_completion(256, Duration::from_millis(1), None)?;
-            }
-            // A backup is a desk of its own: same schema, and the journal mode desks use.
-            dst.pragma_update(None, "journal_mode", "WAL")?;
-            Ok(())
-        };
-        copy().inspect_err(|_| {
-            // Half a backup must not be mistaken for one.
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = to.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        })
+        files::backup(&self.conn, to)
     }
 
     /// Changes whenever another connection commits: cheap to poll.
