@@ -207,6 +207,19 @@ fn the_receiver_will_not_start_without_a_secret_or_on_a_bad_address() {
         err.contains("--listen needs a shared secret: set `secret` under [ingest.alertmanager]"),
         "{err}"
     );
+    // The environment is held to the same rule as config.toml.
+    let out = env
+        .cmd_as("alertmanager")
+        .env("OPSDESK_INGEST_SECRET", "x")
+        .args(["ingest", "alertmanager", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("OPSDESK_INGEST_SECRET: key `ingest.alertmanager.secret`: use at least 16 characters"),
+        "{err}"
+    );
     env.write_config("[ingest.alertmanager]\nsecret = \"short\"\n");
     let err = env.fails_as(
         "alertmanager",
