@@ -147,11 +147,7 @@ impl Desk {
         let mut count = 0;
         let mut digest = Sha256::new();
         self.store.read(|tx| {
-            let rowids: Vec<i64> = {
-                let mut stmt = tx.prepare("SELECT id FROM tickets WHERE ?1 IS NULL OR kind = ?1 ORDER BY id")?;
-                let rows = stmt.query_map([kind.map(Kind::name)], |r| r.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
-            };
+            let rowids = store_tickets::rowids(tx, kind)?;
             for rowid in rowids {
                 let Some(stored) = store_tickets::get_by_rowid(tx, rowid)? else {
                     continue;

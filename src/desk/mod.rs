@@ -16,6 +16,7 @@ mod report;
 mod restore;
 mod sla;
 mod tickets;
+mod views;
 
 use std::path::Path;
 
@@ -33,7 +34,8 @@ pub use problems::Suggestions;
 pub use report::{Dashboard, Report};
 pub use restore::RestoreReport;
 pub use sla::{Escalation, SweepReport, run_escalations};
-pub use tickets::{Created, Offer, Prompt, SearchHit, TicketView};
+pub use tickets::Created;
+pub use views::{Offer, Prompt, SearchHit, TicketView};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::{Actor, Refusal, Role, TicketId};

@@ -141,7 +141,7 @@ impl Desk {
                 return Ok::<_, DeskError>(None);
             }
             store::policy::record(tx, 1, &source, None, Utc::now(), who.by())?;
-            let n: i64 = tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+            let n = store::tickets::count(tx)?;
             Ok(Some(n))
         })?;
         match (tickets, from) {
@@ -237,7 +237,7 @@ impl Desk {
                     }
                 }
                 if store::sla::refresh_if_policy_changed(tx, &new.sla, &new.lifecycles)? {
-                    let n: i64 = tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+                    let n = store::tickets::count(tx)?;
                     refreshed = refreshed.max(n as usize);
                 }
             }

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod changes;
 pub mod cmdb;
 pub mod desk_log;
+pub mod events;
 pub mod files;
 pub mod imports;
 pub mod kpi;

@@ -8,7 +8,6 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_f
 use serde::Serialize;
 
 use super::{Result, from_millis, to_millis};
-use crate::domain::Outcome;
 use crate::domain::kpi::Milestones;
 use crate::domain::ticket::{Kind, Ticket, TicketId};
 
@@ -40,6 +39,8 @@ const EXTRA: [&str; 17] = [
     "close_code",
     "review_note",
 ];
+
+pub use super::events::*;
 
 /// A ticket with its row id, which links and events point at.
 #[derive(Debug, Clone)]
@@ -224,6 +225,18 @@ pub fn touch(tx: &Transaction, rowid: i64, at: DateTime<Utc>, expected_version: 
     Ok(n == 1)
 }
 
+/// How many tickets the desk holds.
+pub fn count(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
+}
+
+/// Every ticket's row id (of `kind`, if given), oldest first.
+pub fn rowids(conn: &Connection, kind: Option<Kind>) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM tickets WHERE ?1 IS NULL OR kind = ?1 ORDER BY id")?;
+    let rows = stmt.query_map([kind.map(Kind::name)], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn get(conn: &Connection, id: TicketId) -> Result<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM tickets WHERE kind = ?1 AND number = ?2");
     Ok(conn
@@ -235,299 +248,6 @@ pub fn get(conn: &Connection, id: TicketId) -> Result<Option<Stored>> {
 pub fn get_by_rowid(conn: &Connection, rowid: i64) -> Result<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1");
     Ok(conn.prepare_cached(&sql)?.query_row([rowid], from_row).optional()?)
-}
-
-/// An event to append to a ticket's timeline.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NewEvent<'a> {
-    pub kind: &'a str,
-    pub field: Option<&'a str>,
-    pub old: Option<&'a str>,
-    pub new: Option<&'a str>,
-    pub note: Option<&'a str>,
-    pub comment_id: Option<i64>,
-}
-
-/// Who an event is by: the operator, and the account that acted as them when it was
-/// another (an admin acting for someone, recorded as both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct By<'a> {
-    pub name: &'a str,
-    pub via: Option<&'a str>,
-}
-
-impl<'a> From<&'a str> for By<'a> {
-    fn from(name: &'a str) -> Self {
-        By { name, via: None }
-    }
-}
-
-impl<'a> From<&'a String> for By<'a> {
-    fn from(name: &'a String) -> Self {
-        By { name, via: None }
-    }
-}
-
-impl<'a> From<&'a crate::domain::Actor> for By<'a> {
-    fn from(a: &'a crate::domain::Actor) -> Self {
-        By {
-            name: &a.name,
-            via: a.via.as_deref(),
-        }
-    }
-}
-
-/// The values a ticket's replay starts from (see `replay`): on `created` and `baseline`
-/// events, as JSON.
-pub fn snapshot_of(t: &Ticket) -> String {
-    snapshot_json(&t.state, t.assignee.as_deref(), &t.requester, i64::from(t.priority))
-}
-
-pub fn snapshot_json(state: &str, assignee: Option<&str>, requester: &str, priority: i64) -> String {
-    serde_json::json!({
-        "state": state,
-        "assignee": assignee,
-        "requester": requester,
-        "priority": priority,
-    })
-    .to_string()
-}
-
-/// Appends an event, chained to the newest one (see [`super::chain`]), with the ticket's
-/// version as its row holds it now: writers change the row first, then append. Called
-/// inside a write transaction, so no other writer can come between reading the head and
-/// appending.
-pub fn append_event<'a>(
-    conn: &Connection,
-    rowid: i64,
-    at: DateTime<Utc>,
-    by: impl Into<By<'a>>,
-    e: &NewEvent,
-) -> Result<i64> {
-    append_with_snapshot(conn, rowid, at, by.into(), e, None)
-}
-
-/// [`append_event`] with the snapshot a replay starts from.
-pub fn append_with_snapshot(
-    conn: &Connection,
-    rowid: i64,
-    at: DateTime<Utc>,
-    by: By,
-    e: &NewEvent,
-    snapshot: Option<&str>,
-) -> Result<i64> {
-    let (last, prev) = super::chain::head(conn)?;
-    let comment = match e.comment_id {
-        Some(id) => super::chain::comment(conn, id)?,
-        None => None,
-    };
-    let version: Option<i64> = conn
-        .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
-        .query_row([rowid], |r| r.get(0))
-        .optional()?;
-    let id = last + 1;
-    let content = super::chain::Content {
-        id,
-        ticket_id: rowid,
-        at: to_millis(at),
-        actor: by.name,
-        event: *e,
-        comment: comment
-            .as_ref()
-            .map(|(at, author, body, internal)| super::chain::CommentContent {
-                at: *at,
-                author,
-                body,
-                internal: *internal,
-            }),
-        via: by.via,
-        version,
-        snapshot,
-    };
-    let hash = super::chain::hash(&prev, &content);
-    conn.prepare_cached(
-        "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash, via, \
-         version, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        id,
-        rowid,
-        content.at,
-        by.name,
-        e.kind,
-        e.field,
-        e.old,
-        e.new,
-        e.note,
-        e.comment_id,
-        hash.as_slice(),
-        by.via,
-        version,
-        snapshot
-    ])?;
-    Ok(id)
-}
-
-/// Appends the events of a move or an edit: the transition (with its note), then one
-/// event per changed field (the note goes on the first when there is no transition).
-pub fn record_outcome<'a>(conn: &Connection, rowid: i64, out: &Outcome, actor: impl Into<By<'a>>) -> Result<()> {
-    let m = Moved {
-        at: out.ticket.updated_at,
-        transition: out.transition.as_ref(),
-        changes: &out.changes,
-        note: out.note.as_deref(),
-    };
-    record_moved(conn, rowid, &m, actor)
-}
-
-/// A move or an edit as the timeline keeps it.
-#[derive(Debug, Clone, Copy)]
-pub struct Moved<'a> {
-    pub at: DateTime<Utc>,
-    /// Name, from, to.
-    pub transition: Option<&'a (String, String, String)>,
-    pub changes: &'a [crate::domain::FieldChange],
-    pub note: Option<&'a str>,
-}
-
-/// [`record_outcome`] for a move whose resulting ticket is not at hand.
-pub fn record_moved<'a>(conn: &Connection, rowid: i64, m: &Moved, actor: impl Into<By<'a>>) -> Result<()> {
-    let actor = actor.into();
-    let mut note = m.note;
-    if let Some((name, from, to)) = m.transition {
-        let e = NewEvent {
-            kind: "transition",
-            field: Some(name),
-            old: Some(from),
-            new: Some(to),
-            note: note.take(),
-            ..NewEvent::default()
-        };
-        append_event(conn, rowid, m.at, actor, &e)?;
-    }
-    for c in m.changes {
-        let e = NewEvent {
-            kind: "field",
-            field: Some(&c.field),
-            old: c.old.as_deref(),
-            new: c.new.as_deref(),
-            note: note.take(),
-            ..NewEvent::default()
-        };
-        append_event(conn, rowid, m.at, actor, &e)?;
-    }
-    Ok(())
-}
-
-/// One entry of a timeline, with the comment's text for comments and work notes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Event {
-    pub id: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub old: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub new: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    /// The account that acted as `actor`, when it was another.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-    /// On `created` and `baseline` events: the values a replay of the ticket starts from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub snapshot: Option<String>,
-}
-
-pub fn timeline(conn: &Connection, rowid: i64) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, c.body, e.via, e.snapshot \
-         FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.ticket_id = ?1 ORDER BY e.id",
-    )?;
-    let rows = stmt.query_map([rowid], |r| {
-        Ok(Event {
-            id: r.get(0)?,
-            at: from_millis(r.get(1)?),
-            actor: r.get(2)?,
-            kind: r.get(3)?,
-            field: r.get(4)?,
-            old: r.get(5)?,
-            new: r.get(6)?,
-            note: r.get(7)?,
-            comment: r.get(8)?,
-            via: r.get(9)?,
-            snapshot: r.get(10)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Who raised a ticket, and who took its moves since it last entered `initial` (its
-/// lifecycle's first state): the parties an approval must not come from.
-pub fn parties(conn: &Connection, rowid: i64, initial: &str) -> Result<crate::domain::Parties> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, actor, new FROM events WHERE ticket_id = ?1 AND kind IN ('created', 'transition') ORDER BY id",
-    )?;
-    let rows = stmt.query_map([rowid], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })?;
-    let mut p = crate::domain::Parties::default();
-    for row in rows {
-        let (kind, actor, new) = row?;
-        if kind == "created" {
-            p.raised = vec![actor];
-            p.submitted.clear();
-        } else if new.as_deref() == Some(initial) {
-            p.submitted.clear();
-        } else {
-            p.submitted.push(actor);
-        }
-    }
-    Ok(p)
-}
-
-/// Who last changed the ticket and when: for the message of a refused stale write.
-pub fn last_change(conn: &Connection, rowid: i64) -> Result<Option<(String, DateTime<Utc>)>> {
-    Ok(conn
-        .query_row(
-            "SELECT actor, at FROM events WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1",
-            [rowid],
-            |r| Ok((r.get::<_, String>(0)?, from_millis(r.get(1)?))),
-        )
-        .optional()?)
-}
-
-/// Comments that no event records (put in by hand: the timeline never shows them, but
-/// search would find them), the first `limit` by id.
-pub fn unrecorded_comments(conn: &Connection, limit: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
-        "SELECT id FROM comments EXCEPT SELECT comment_id FROM events WHERE comment_id IS NOT NULL \
-         ORDER BY 1 LIMIT ?1",
-    )?;
-    let rows = stmt.query_map([limit], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-pub fn add_comment(
-    conn: &Connection,
-    rowid: i64,
-    at: DateTime<Utc>,
-    author: &str,
-    body: &str,
-    internal: bool,
-) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO comments (ticket_id, at, author, body, internal) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![rowid, to_millis(at), author, body, internal])?;
-    Ok(conn.last_insert_rowid())
 }
 
 /// A link between two tickets as seen from one of them.

@@ -162,13 +162,9 @@ pub(super) fn in_background<T: Send + 'static>(
     work: impl FnOnce(&mut Desk) -> Result<T, DeskError> + Send + 'static,
 ) -> Receiver<Result<T, String>> {
     let (send, receive) = std::sync::mpsc::channel();
-    let (path, user, config) = (
-        desk.path().to_path_buf(),
-        desk.user().to_string(),
-        desk.config().clone(),
-    );
+    let (path, who, config) = (desk.path().to_path_buf(), desk.who().clone(), desk.config().clone());
     std::thread::spawn(move || {
-        let result = Desk::open(&path, &user, config)
+        let result = Desk::reopen(&path, &who, config)
             .and_then(|mut d| work(&mut d))
             .map_err(|e| e.to_string());
         let _ = send.send(result);
