@@ -11,9 +11,11 @@ use assert_cmd::Command;
 /// clock and zone that `.ci/pinned-clock` pins (libfaketime's variables and `TZ`), so the
 /// binary sees the same time as the test.
 pub fn clock_env() -> Vec<(String, std::ffi::OsString)> {
-    ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET", "TZ"]
-        .into_iter()
-        .filter_map(|k| std::env::var_os(k).map(|v| (k.to_string(), v)))
+    // FAKETIME_SHARED names the memory in which the pinned clock's start is kept: without it a
+    // command would start the clock again, and time would run backwards between commands.
+    std::env::vars_os()
+        .filter_map(|(k, v)| k.into_string().ok().map(|k| (k, v)))
+        .filter(|(k, _)| k == "LD_PRELOAD" || k == "TZ" || k.starts_with("FAKETIME"))
         .collect()
 }
 
