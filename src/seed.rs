@@ -612,8 +612,12 @@ impl World<'_> {
             }
             if g.chance(0.2) {
                 let c = format!("{} {}", g.pick(PEOPLE), g.pick(WORDS));
-                log.push((at, assignee.name.clone(), Either::Comment(c, g.chance(0.3))));
                 ticket.version += 1;
+                log.push((
+                    at,
+                    assignee.name.clone(),
+                    Either::Comment(c, g.chance(0.3), ticket.version),
+                ));
                 at += g.minutes(1, 120);
             }
             let actor: &Actor = match name {
@@ -703,15 +707,18 @@ fn write_life(
         field: Some("state"),
         new: Some(lifecycle.initial()),
         note: Some(&ticket.title),
+        version: Some(1),
+        snapshot: Some(&snapshot),
         ..NewEvent::default()
     };
-    store_tickets::append_with_snapshot(tx, rowid, created, (&opener).into(), &created_event, Some(&snapshot))?;
+    store_tickets::append_event(tx, rowid, created, &opener, &created_event)?;
     report.events += 1;
     if let Some(ci) = ci.and_then(|i| world.cis.get(i)) {
         store_cmdb::link_ticket(tx, rowid, ci.rowid)?;
         let e = NewEvent {
             kind: "ci_link",
             new: Some(&ci.name),
+            version: Some(1),
             ..NewEvent::default()
         };
         store_tickets::append_event(tx, rowid, created, &opener, &e)?;
@@ -719,12 +726,13 @@ fn write_life(
     }
     for (at, actor, item) in log {
         match item {
-            Either::Comment(text, internal) => {
+            Either::Comment(text, internal, version) => {
                 let cid = store_tickets::add_comment(tx, rowid, at, &actor, &text, internal)?;
                 let kind = if internal { "work_note" } else { "comment" };
                 let e = NewEvent {
                     kind,
                     comment_id: Some(cid),
+                    version: Some(version),
                     ..NewEvent::default()
                 };
                 store_tickets::append_event(tx, rowid, at, &actor, &e)?;
@@ -742,6 +750,7 @@ fn write_life(
 }
 
 enum Either {
-    Comment(String, bool),
+    /// Text, whether a work note, and the ticket's version once it is written.
+    Comment(String, bool, i64),
     Move(Box<Outcome>),
 }

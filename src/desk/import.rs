@@ -291,9 +291,11 @@ impl Write<'_> {
                         field: Some("state"),
                         new: Some(lifecycles.get(kind).initial()),
                         note: Some(&r.ticket.title),
+                        version: Some(r.ticket.version),
+                        snapshot: Some(snapshot),
                         ..NewEvent::default()
                     };
-                    store_tickets::append_with_snapshot(tx, rowid, *at, actor.into(), &e, Some(snapshot))?;
+                    store_tickets::append_event(tx, rowid, *at, actor, &e)?;
                     count.events += 1;
                 }
                 Entry::Imported { at, actor } => {
@@ -303,6 +305,7 @@ impl Write<'_> {
                         field: Some(self.source),
                         new: Some(self.key),
                         note: Some(&note),
+                        version: Some(r.ticket.version),
                         ..NewEvent::default()
                     };
                     store_tickets::append_event(tx, rowid, *at, actor, &e)?;
@@ -320,6 +323,8 @@ impl Write<'_> {
                         transition: transition.as_ref(),
                         changes,
                         note: note.as_deref(),
+                        // What the import writes ends at the version its row holds.
+                        version: Some(r.ticket.version),
                     };
                     store_tickets::record_moved(tx, rowid, &m, actor)?;
                     count.events += usize::from(transition.is_some()) + changes.len();
@@ -345,6 +350,7 @@ impl Write<'_> {
                         let e = NewEvent {
                             kind: "ci_link",
                             new: Some(ci),
+                            version: Some(r.ticket.version),
                             ..NewEvent::default()
                         };
                         store_tickets::append_event(tx, rowid, *at, actor, &e)?;

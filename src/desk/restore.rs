@@ -235,24 +235,28 @@ impl Desk {
                         new: e.new.as_deref(),
                         note: e.note.as_deref(),
                         comment_id,
+                        version: Some(r.version),
+                        snapshot: e.snapshot.as_deref(),
                     };
                     let by = By {
                         name: &e.actor,
                         via: e.via.as_deref(),
                     };
                     replayable |= e.snapshot.is_some();
-                    store_tickets::append_with_snapshot(tx, rowid, e.at, by, &ev, e.snapshot.as_deref())?;
+                    store_tickets::append_event(tx, rowid, e.at, by, &ev)?;
                     report.events += 1;
                 }
                 if !replayable {
                     // An export from before replays began: the desk vouches for it as restored.
+                    let snapshot = store_tickets::snapshot_of(&ticket);
                     let e = NewEvent {
                         kind: "baseline",
                         note: Some("state recorded for the audit when the ticket was restored"),
+                        version: Some(r.version),
+                        snapshot: Some(&snapshot),
                         ..NewEvent::default()
                     };
-                    let snapshot = store_tickets::snapshot_of(&ticket);
-                    store_tickets::append_with_snapshot(tx, rowid, Utc::now(), (&actor).into(), &e, Some(&snapshot))?;
+                    store_tickets::append_event(tx, rowid, Utc::now(), &actor, &e)?;
                 }
                 imports::set_key(tx, SOURCE, &r.id, rowid, 0)?;
                 written.push(rowid);

@@ -8,8 +8,8 @@ use super::{Desk, DeskError, Result, Who, desk_actor, local_offset, short_time};
 use crate::domain::rules::{self, Context, Draft, Outcome};
 use crate::domain::{Actor, Kind, Policy, Ticket, TicketId};
 use crate::store::cmdb::{self as store_cmdb, Ci};
-use crate::store::tickets::{self as store_tickets, NewEvent, Stored};
 use crate::store::operators as store_ops;
+use crate::store::tickets::{self as store_tickets, NewEvent, Stored};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Created {
@@ -269,6 +269,7 @@ impl Desk {
             let e = NewEvent {
                 kind: "ci_link",
                 new: Some(&ci.name),
+                version: Some(stored.ticket.version + 1),
                 ..NewEvent::default()
             };
             store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
@@ -276,7 +277,6 @@ impl Desk {
             Ok(true)
         })
     }
-
 }
 
 /// Opens a ticket inside a write transaction (see [`Desk::create_ticket`]).
@@ -328,20 +328,23 @@ pub(super) fn create_in(
     let open = lifecycles.get(kind).is_open(&ticket.state);
     let (rowid, id) = store_tickets::insert(tx, &ticket, open)?;
     crate::store::sla::refresh(tx, &policy.sla, lifecycles, rowid, rowid)?;
+    let snapshot = store_tickets::snapshot_of(&ticket);
     let created = NewEvent {
         kind: "created",
         field: Some("state"),
         new: Some(&ticket.state),
         note: Some(&ticket.title),
+        version: Some(ticket.version),
+        snapshot: Some(&snapshot),
         ..NewEvent::default()
     };
-    let snapshot = store_tickets::snapshot_of(&ticket);
-    store_tickets::append_with_snapshot(tx, rowid, now, (&actor).into(), &created, Some(&snapshot))?;
+    store_tickets::append_event(tx, rowid, now, &actor, &created)?;
     for ci in &linked {
         if store_cmdb::link_ticket(tx, rowid, ci.rowid)? {
             let e = NewEvent {
                 kind: "ci_link",
                 new: Some(&ci.name),
+                version: Some(ticket.version),
                 ..NewEvent::default()
             };
             store_tickets::append_event(tx, rowid, now, &actor, &e)?;
@@ -417,6 +420,7 @@ pub(super) fn act_in(
             kind: "freeze_override",
             field: Some(name),
             note: Some("approved in a freeze window"),
+            version: Some(out.ticket.version),
             ..NewEvent::default()
         };
         store_tickets::append_event(tx, stored.rowid, now, &actor, &e)?;
@@ -458,6 +462,7 @@ pub(super) fn link_in(
             kind: "link",
             field: Some(&rel),
             new: Some(&other_id),
+            version: Some(this.ticket.version + 1),
             ..NewEvent::default()
         };
         store_tickets::touch(tx, this.rowid, now, this.ticket.version)?;
@@ -485,6 +490,7 @@ pub(super) fn comment_in(
     let e = NewEvent {
         kind: if internal { "work_note" } else { "comment" },
         comment_id: Some(comment_id),
+        version: Some(stored.ticket.version + 1),
         ..NewEvent::default()
     };
     store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;

@@ -35,11 +35,8 @@ pub struct Content<'a> {
     /// None when the event records no comment, or when its comment is gone.
     pub comment: Option<CommentContent<'a>>,
     /// Since version 12 (absent on older events, which hash as they always did): the account
-    /// that acted as `actor`, the ticket's version after the action, and the snapshot that
-    /// starts a replay of the ticket.
+    /// that acted as `actor`. The event's version and snapshot (also since 12) are in `event`.
     pub via: Option<&'a str>,
-    pub version: Option<i64>,
-    pub snapshot: Option<&'a str>,
 }
 
 /// The hash of an event chained to `prev`. Every field is length-prefixed and absent values
@@ -94,11 +91,11 @@ pub fn hash(prev: &[u8], c: &Content) -> [u8; 32] {
     // What version 12 added comes last, only when there is any: the events written before
     // keep their hashes, and the encoding stays unambiguous (everything before is
     // self-delimiting).
-    if c.via.is_some() || c.version.is_some() || c.snapshot.is_some() {
+    if c.via.is_some() || e.version.is_some() || e.snapshot.is_some() {
         h.update([2]);
         text(&mut h, c.via);
-        int(&mut h, c.version);
-        text(&mut h, c.snapshot);
+        int(&mut h, e.version);
+        text(&mut h, e.snapshot);
     }
     h.finalize().into()
 }
@@ -196,6 +193,8 @@ impl Walked {
                 new: self.new.as_deref(),
                 note: self.note.as_deref(),
                 comment_id: self.comment_id,
+                version: self.version,
+                snapshot: self.snapshot.as_deref(),
             },
             comment: self
                 .comment
@@ -207,8 +206,6 @@ impl Walked {
                     internal: *internal,
                 }),
             via: self.via.as_deref(),
-            version: self.version,
-            snapshot: self.snapshot.as_deref(),
         }
     }
 }
@@ -356,11 +353,11 @@ mod tests {
                 new: Some("c"),
                 note: None,
                 comment_id: None,
+                version: None,
+                snapshot: None,
             },
             comment: None,
             via: None,
-            version: None,
-            snapshot: None,
         }
     }
 
@@ -398,14 +395,8 @@ mod tests {
                 via: Some("root"),
                 ..event()
             },
-            Content {
-                version: Some(2),
-                ..event()
-            },
-            Content {
-                snapshot: Some("{}"),
-                ..event()
-            },
+            appended(|e| e.version = Some(2)),
+            appended(|e| e.snapshot = Some("{}")),
             Content {
                 comment: Some(CommentContent {
                     at: 1,

@@ -19,6 +19,12 @@ pub struct NewEvent<'a> {
     pub new: Option<&'a str>,
     pub note: Option<&'a str>,
     pub comment_id: Option<i64>,
+    /// The ticket's version once the action that writes this event is done. Writers that
+    /// know it say so; left out, it is read from the ticket's row (which writers change
+    /// before they append).
+    pub version: Option<i64>,
+    /// On `created` and `baseline` events: what a replay of the ticket starts from.
+    pub snapshot: Option<&'a str>,
 }
 
 /// Who an event is by: the operator, and the account that acted as them when it was
@@ -66,10 +72,8 @@ pub fn snapshot_json(state: &str, assignee: Option<&str>, requester: &str, prior
     .to_string()
 }
 
-/// Appends an event, chained to the newest one (see [`super::chain`]), with the ticket's
-/// version as its row holds it now: writers change the row first, then append. Called
-/// inside a write transaction, so no other writer can come between reading the head and
-/// appending.
+/// Appends an event, chained to the newest one (see [`super::chain`]). Called inside a
+/// write transaction, so no other writer can come between reading the head and appending.
 pub fn append_event<'a>(
     conn: &Connection,
     rowid: i64,
@@ -77,34 +81,27 @@ pub fn append_event<'a>(
     by: impl Into<By<'a>>,
     e: &NewEvent,
 ) -> Result<i64> {
-    append_with_snapshot(conn, rowid, at, by.into(), e, None)
-}
-
-/// [`append_event`] with the snapshot a replay starts from.
-pub fn append_with_snapshot(
-    conn: &Connection,
-    rowid: i64,
-    at: DateTime<Utc>,
-    by: By,
-    e: &NewEvent,
-    snapshot: Option<&str>,
-) -> Result<i64> {
+    let by = by.into();
     let (last, prev) = super::chain::head(conn)?;
     let comment = match e.comment_id {
         Some(id) => super::chain::comment(conn, id)?,
         None => None,
     };
-    let version: Option<i64> = conn
-        .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
-        .query_row([rowid], |r| r.get(0))
-        .optional()?;
+    let version = match e.version {
+        Some(v) => Some(v),
+        None => conn
+            .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
+            .query_row([rowid], |r| r.get(0))
+            .optional()?,
+    };
+    let event = NewEvent { version, ..*e };
     let id = last + 1;
     let content = super::chain::Content {
         id,
         ticket_id: rowid,
         at: to_millis(at),
         actor: by.name,
-        event: *e,
+        event,
         comment: comment
             .as_ref()
             .map(|(at, author, body, internal)| super::chain::CommentContent {
@@ -114,8 +111,6 @@ pub fn append_with_snapshot(
                 internal: *internal,
             }),
         via: by.via,
-        version,
-        snapshot,
     };
     let hash = super::chain::hash(&prev, &content);
     conn.prepare_cached(
@@ -136,7 +131,7 @@ pub fn append_with_snapshot(
         hash.as_slice(),
         by.via,
         version,
-        snapshot
+        e.snapshot
     ])?;
     Ok(id)
 }
@@ -149,6 +144,7 @@ pub fn record_outcome<'a>(conn: &Connection, rowid: i64, out: &Outcome, actor: i
         transition: out.transition.as_ref(),
         changes: &out.changes,
         note: out.note.as_deref(),
+        version: Some(out.ticket.version),
     };
     record_moved(conn, rowid, &m, actor)
 }
@@ -161,6 +157,8 @@ pub struct Moved<'a> {
     pub transition: Option<&'a (String, String, String)>,
     pub changes: &'a [crate::domain::FieldChange],
     pub note: Option<&'a str>,
+    /// The ticket's version after the move, when the writer knows it.
+    pub version: Option<i64>,
 }
 
 /// [`record_outcome`] for a move whose resulting ticket is not at hand.
@@ -174,6 +172,7 @@ pub fn record_moved<'a>(conn: &Connection, rowid: i64, m: &Moved, actor: impl In
             old: Some(from),
             new: Some(to),
             note: note.take(),
+            version: m.version,
             ..NewEvent::default()
         };
         append_event(conn, rowid, m.at, actor, &e)?;
@@ -185,6 +184,7 @@ pub fn record_moved<'a>(conn: &Connection, rowid: i64, m: &Moved, actor: impl In
             old: c.old.as_deref(),
             new: c.new.as_deref(),
             note: note.take(),
+            version: m.version,
             ..NewEvent::default()
         };
         append_event(conn, rowid, m.at, actor, &e)?;
@@ -302,4 +302,3 @@ pub fn add_comment(
         .execute(params![rowid, to_millis(at), author, body, internal])?;
     Ok(conn.last_insert_rowid())
 }
-

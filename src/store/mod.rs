@@ -87,9 +87,9 @@ fn baseline(tx: &Transaction) -> Result<()> {
     let by = tickets::By::from("opsdesk");
     let mut after = i64::MIN;
     loop {
-        let page: Vec<(i64, String)> = tx
+        let page: Vec<(i64, String, i64)> = tx
             .prepare_cached(
-                "SELECT id, state, assignee, requester, priority FROM tickets WHERE id > ?1 ORDER BY id LIMIT 10000",
+                "SELECT id, state, assignee, requester, priority, version FROM tickets WHERE id > ?1 ORDER BY id LIMIT 10000",
             )?
             .query_map([after], |r| {
                 let snapshot = tickets::snapshot_json(
@@ -98,18 +98,20 @@ fn baseline(tx: &Transaction) -> Result<()> {
                     &r.get::<_, String>(3)?,
                     r.get(4)?,
                 );
-                Ok((r.get(0)?, snapshot))
+                Ok((r.get(0)?, snapshot, r.get(5)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let Some(&(last, _)) = page.last() else { break };
+        let Some(&(last, _, _)) = page.last() else { break };
         after = last;
-        for (rowid, snapshot) in &page {
+        for (rowid, snapshot, version) in &page {
             let e = tickets::NewEvent {
                 kind: "baseline",
                 note: Some("state recorded for the audit when the desk was upgraded"),
+                version: Some(*version),
+                snapshot: Some(snapshot),
                 ..tickets::NewEvent::default()
             };
-            tickets::append_with_snapshot(tx, *rowid, now, by, &e, Some(snapshot))?;
+            tickets::append_event(tx, *rowid, now, by, &e)?;
         }
     }
     let all = serde_json::to_string(&operators).unwrap_or_default();
