@@ -294,6 +294,11 @@ fn a_crafted_export_cannot_bring_in_names_the_cli_refuses() {
             "\"requester\":\"al\\u202eice\"",
             "is not a name opsdesk shows as it is",
         ),
+        (
+            "\"actor\":\"alice\"",
+            "\"actor\":\"al\\u200bice\"",
+            "is not a name opsdesk shows as it is",
+        ),
     ] {
         assert!(record.contains(from), "{from} in {record}");
         let crafted = record.replacen(from, to, 1) + "\n";

@@ -3,61 +3,19 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+
 use std::time::{Duration, Instant};
 
 use common::Env;
+use common::receiver::Receiver;
 
 const SECRET: &str = "s3cret-for-the-tests-only";
 
-struct Receiver {
-    child: Child,
-    addr: String,
-    log: mpsc::Receiver<String>,
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(env: &Env) -> Receiver {
     env.write_config(&format!("[ingest.alertmanager]\nsecret = \"{SECRET}\"\n"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
-        .env_clear()
-        .envs(common::clock_env())
-        .env("OPSDESK_CONFIG_DIR", env.config_dir())
-        .env("OPSDESK_USER", "alertmanager")
-        .env("OPSDESK_DB", &env.db)
-        .args(["ingest", "alertmanager", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (send, log) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if send.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let first = log
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the receiver says where it listens");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
-    Receiver { child, addr, log }
+    common::receiver::start(env, &[])
 }
 
 /// One HTTP/1.1 request on its own connection; returns the status and the body.

@@ -5,57 +5,29 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Env;
+use common::receiver::Receiver;
 
 const SECRET: &str = "s3cret-for-the-attack-tests";
 
-struct Receiver {
-    child: Child,
-    addr: String,
+/// What the attacks ask of the receiver.
+trait Probe {
+    fn alive(&mut self) -> bool;
+    fn rss_kb(&self) -> u64;
+    fn raw(&self, bytes: &[u8]) -> String;
+    fn taken_within_a_second(&mut self, env: &Env, after: &str);
 }
 
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn start(env: &Env) -> Receiver {
+    common::receiver::start(env, &[("OPSDESK_INGEST_SECRET", SECRET)])
 }
 
-impl Receiver {
-    fn start(env: &Env) -> Receiver {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
-            .env_clear()
-            .envs(common::clock_env())
-            .env("OPSDESK_CONFIG_DIR", env.config_dir())
-            .env("OPSDESK_USER", "alertmanager")
-            .env("OPSDESK_DB", &env.db)
-            .env("OPSDESK_INGEST_SECRET", SECRET)
-            .args(["ingest", "alertmanager", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-        let first = lines
-            .next()
-            .and_then(Result::ok)
-            .expect("the receiver says where it listens");
-        // The rest of its log is drained, so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        let addr = first
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .to_string();
-        Receiver { child, addr }
-    }
-
+impl Probe for Receiver {
     fn alive(&mut self) -> bool {
         self.child.try_wait().expect("try_wait").is_none()
     }
@@ -129,7 +101,7 @@ fn status(reply: &str) -> u16 {
 #[test]
 fn absurd_content_lengths_are_refused_before_anything_is_read() {
     let env = Env::new();
-    let mut r = Receiver::start(&env);
+    let mut r = start(&env);
     for (length, auth, want) in [
         ("18446744073709551615", false, 401),
         ("1099511627776", false, 401),
@@ -157,7 +129,7 @@ fn absurd_content_lengths_are_refused_before_anything_is_read() {
 #[test]
 fn a_silent_or_trickling_client_blocks_nobody() {
     let env = Env::new();
-    let mut r = Receiver::start(&env);
+    let mut r = start(&env);
     // Connects and says nothing.
     let silent = TcpStream::connect(&r.addr).expect("connect");
     r.taken_within_a_second(&env, "a silent connection");
@@ -196,7 +168,7 @@ fn a_silent_or_trickling_client_blocks_nobody() {
 fn a_thousand_idle_connections_do_not_stop_it() {
     raise_descriptor_limit(2_500);
     let env = Env::new();
-    let mut r = Receiver::start(&env);
+    let mut r = start(&env);
     let idle: Vec<TcpStream> = (0..1_000)
         .map(|i| TcpStream::connect(&r.addr).unwrap_or_else(|e| panic!("connection {i}: {e}")))
         .collect();
@@ -215,7 +187,7 @@ fn a_thousand_idle_connections_do_not_stop_it() {
 #[test]
 fn a_huge_header_is_refused_without_growing() {
     let env = Env::new();
-    let mut r = Receiver::start(&env);
+    let mut r = start(&env);
     let before = r.rss_kb();
     let line = "x".repeat(1 << 20);
     for head in [
@@ -234,7 +206,7 @@ fn a_huge_header_is_refused_without_growing() {
 #[test]
 fn malformed_requests_get_an_error_and_it_keeps_serving() {
     let env = Env::new();
-    let mut r = Receiver::start(&env);
+    let mut r = start(&env);
     let auth = format!("Authorization: Bearer {SECRET}\r\n");
     let cases: Vec<Vec<u8>> = vec![
         b"\x00\x01\x02\xff\r\n\r\n".to_vec(),

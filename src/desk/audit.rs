@@ -121,20 +121,7 @@ impl Desk {
                 None => None,
             };
             let d = desk_log::verify(tx, expect.as_deref())?;
-            let trail_break = d.broken.map(|b| {
-                broken(
-                    chain::Break {
-                        event: b.event,
-                        after: b.after,
-                        ticket_rowid: 0,
-                        kind: b.kind,
-                        at: b.at,
-                        actor: b.actor,
-                        flaw: b.flaw,
-                    },
-                    None,
-                )
-            });
+            let trail_break = d.broken.map(|b| broken(b, None));
             let r = replay::check(tx)?;
             let mut differences = Vec::new();
             for m in &r.mismatches {

@@ -114,6 +114,19 @@ pub struct Identity {
     pub act_as: Option<String>,
 }
 
+impl Identity {
+    /// Whom it means to act as: the account itself, or another operator through it.
+    fn who(&self) -> Who {
+        match &self.act_as {
+            Some(name) if !name.eq_ignore_ascii_case(&self.account) => Who {
+                name: name.clone(),
+                via: Some(self.account.clone()),
+            },
+            _ => Who::new(self.account.clone()),
+        }
+    }
+}
+
 /// An open desk and the operator working it.
 pub struct Desk {
     store: Store,
@@ -190,14 +203,10 @@ impl Desk {
     /// opened as [`Desk::open_as`] would.
     pub fn create_as(path: &Path, id: &Identity, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
         let (store, fresh) = Store::create(path, sharing)?;
+        // Whoever makes a desk may name its first operator; on a desk that exists, only an admin
+        // acts as someone else.
         let who = if fresh {
-            match &id.act_as {
-                Some(name) if !name.eq_ignore_ascii_case(&id.account) => Who {
-                    name: name.clone(),
-                    via: Some(id.account.clone()),
-                },
-                _ => Who::new(id.account.clone()),
-            }
+            id.who()
         } else {
             Desk::check_identity(&store, id)?
         };
@@ -248,20 +257,17 @@ impl Desk {
     /// Whom `id` may act as on this desk: itself, or (an admin) anyone.
     fn check_identity(store: &Store, id: &Identity) -> Result<Who> {
         crate::domain::operator::valid_operator_name(&id.account).map_err(DeskError::Invalid)?;
-        let Some(name) = id.act_as.as_deref().filter(|n| !n.eq_ignore_ascii_case(&id.account)) else {
-            return Ok(Who::new(id.account.clone()));
-        };
-        let account = store::operators::get(store.connection(), &id.account)?;
-        if !account.is_some_and(|a| a.roles.contains(&Role::Admin)) {
-            return Err(DeskError::NotYou {
-                account: id.account.clone(),
-                name: name.to_string(),
-            });
+        let who = id.who();
+        if who.via.is_some() {
+            let account = store::operators::get(store.connection(), &id.account)?;
+            if !account.is_some_and(|a| a.roles.contains(&Role::Admin)) {
+                return Err(DeskError::NotYou {
+                    account: id.account.clone(),
+                    name: who.name,
+                });
+            }
         }
-        Ok(Who {
-            name: name.to_string(),
-            via: Some(id.account.clone()),
-        })
+        Ok(who)
     }
 
     /// Runs `f` in one write transaction, with the desk's policy as it stands in it.

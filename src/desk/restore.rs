@@ -317,7 +317,9 @@ fn check_exported(lifecycles: &Lifecycles, r: &Exported) -> std::result::Result<
         crate::domain::cmdb::check_ci_name(&ci.name).map_err(|e| format!("{}: {e}", r.id))?;
         crate::domain::cmdb::check_class(&ci.class).map_err(|e| format!("{}: {e}", r.id))?;
     }
-    for who in std::iter::once(&r.requester).chain(&r.assignee) {
+    // The people it names: requester, assignee, and who acted in its timeline.
+    let actors = r.timeline.iter().flat_map(|e| std::iter::once(&e.actor).chain(&e.via));
+    for who in std::iter::once(&r.requester).chain(&r.assignee).chain(actors) {
         if !crate::text::printable_name(who) {
             return Err(format!(
                 "{}: `{}` is not a name opsdesk shows as it is",

@@ -39,31 +39,35 @@ pub struct Content<'a> {
     pub via: Option<&'a str>,
 }
 
-/// The hash of an event chained to `prev`. Every field is length-prefixed and absent values
-/// are told from empty ones, so no two different events encode the same.
+/// How the chains encode what they hash: every field length-prefixed and absent values told
+/// from empty ones, so no two different entries encode the same.
+pub(super) fn bytes(h: &mut Sha256, b: &[u8]) {
+    h.update((b.len() as u64).to_le_bytes());
+    h.update(b);
+}
+
+pub(super) fn text(h: &mut Sha256, s: Option<&str>) {
+    match s {
+        None => h.update([0]),
+        Some(s) => {
+            h.update([1]);
+            bytes(h, s.as_bytes());
+        }
+    }
+}
+
+pub(super) fn int(h: &mut Sha256, n: Option<i64>) {
+    match n {
+        None => h.update([0]),
+        Some(n) => {
+            h.update([1]);
+            h.update(n.to_le_bytes());
+        }
+    }
+}
+
+/// The hash of an event chained to `prev` (see [`bytes`], [`text`], [`int`]).
 pub fn hash(prev: &[u8], c: &Content) -> [u8; 32] {
-    fn bytes(h: &mut Sha256, b: &[u8]) {
-        h.update((b.len() as u64).to_le_bytes());
-        h.update(b);
-    }
-    fn text(h: &mut Sha256, s: Option<&str>) {
-        match s {
-            None => h.update([0]),
-            Some(s) => {
-                h.update([1]);
-                bytes(h, s.as_bytes());
-            }
-        }
-    }
-    fn int(h: &mut Sha256, n: Option<i64>) {
-        match n {
-            None => h.update([0]),
-            Some(n) => {
-                h.update([1]);
-                h.update(n.to_le_bytes());
-            }
-        }
-    }
     let mut h = Sha256::new();
     h.update(b"opsdesk event v1\0");
     bytes(&mut h, prev);

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
 
 use super::Result;
-use super::chain::{Flaw, GENESIS};
+use super::chain::{self, Break, Flaw, GENESIS};
 use super::tickets::By;
 
 /// An entry of the desk's trail, as appended.
@@ -23,24 +23,16 @@ pub struct DeskEvent<'a> {
     pub note: Option<&'a str>,
 }
 
-/// The hash of a desk event chained to `prev`: every field length-prefixed, absent told
-/// from empty, under its own tag so no timeline event hashes the same.
+/// The hash of a desk event chained to `prev`, encoded as the timeline's events are, under
+/// its own tag so no timeline event hashes the same.
 fn hash(prev: &[u8], id: i64, at: i64, by: By, e: &DeskEvent) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"opsdesk desk event v1\0");
-    h.update((prev.len() as u64).to_le_bytes());
-    h.update(prev);
-    h.update(id.to_le_bytes());
-    h.update(at.to_le_bytes());
+    chain::bytes(&mut h, prev);
+    chain::int(&mut h, Some(id));
+    chain::int(&mut h, Some(at));
     for s in [Some(by.name), by.via, Some(e.kind), e.subject, e.old, e.new, e.note] {
-        match s {
-            None => h.update([0]),
-            Some(s) => {
-                h.update([1]);
-                h.update((s.len() as u64).to_le_bytes());
-                h.update(s.as_bytes());
-            }
-        }
+        chain::text(&mut h, s);
     }
     h.finalize().into()
 }
@@ -142,24 +134,14 @@ pub fn policy_version(conn: &Connection, n: i64) -> Result<Option<Entry>> {
         .optional()?)
 }
 
-/// The first entry of the trail that fails, and how.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeskBreak {
-    pub event: i64,
-    pub after: i64,
-    pub kind: String,
-    pub actor: String,
-    pub at: i64,
-    pub flaw: Flaw,
-}
-
 /// What a walk of the desk's trail found: how many entries, the head, the first break, and
 /// the operators and roles the trail gives (to hold against the `operators` table).
 #[derive(Debug, Clone, Default)]
 pub struct DeskVerdict {
     pub events: u64,
     pub head: Option<(i64, [u8; 32])>,
-    pub broken: Option<DeskBreak>,
+    /// The first entry that fails (it names no ticket: `ticket_rowid` is 0).
+    pub broken: Option<Break>,
     pub expected_found: bool,
     /// By operator name, lower-cased: the roles (comma-joined, as stored) and mail address
     /// the trail last gave.
@@ -196,9 +178,10 @@ pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<DeskVerdict> {
             None
         };
         if let Some(flaw) = flaw {
-            v.broken = Some(DeskBreak {
+            v.broken = Some(Break {
                 event: e.id,
                 after: before,
+                ticket_rowid: 0,
                 kind: e.kind.clone(),
                 actor: e.actor.clone(),
                 at: super::to_millis(e.at),

@@ -1,6 +1,7 @@
 //! Helpers for driving the real binary against a desk in a temporary folder.
 #![allow(dead_code)]
 
+pub mod receiver;
 pub mod tmux;
 
 use std::path::{Path, PathBuf};
