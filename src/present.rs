@@ -61,6 +61,8 @@ pub fn event_text(e: &Event) -> String {
         }
         "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
         "ci_link" => format!("CI linked: {}", or_none(&e.new)),
+        "unlink" => format!("unlinked: {}", or_none(&e.old)),
+        "ci_unlink" => format!("CI unlinked: {}", or_none(&e.old)),
         "freeze_override" => format!("freeze window {} overridden{note}", or_none(&e.field)),
         "sla" => format!(
             "SLA {} {}{note}",

@@ -57,6 +57,18 @@ pub fn key_at(source: &str, line: usize) -> Option<String> {
     }
 }
 
+/// The byte offset of the header line that opens `table` (`[keys.queue]`), if the file has one.
+pub fn table_start(source: &str, table: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        if header(line) == Some(table) {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// The line that sets `key` in the table starting at `span` (up to the next header); the
 /// table's first line if none does.
 pub fn line_of_key(source: &str, span: std::ops::Range<usize>, key: &str) -> usize {

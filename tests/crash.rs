@@ -128,7 +128,7 @@ fn an_import_killed_at_random_moments_resumes_to_the_desk_of_a_whole_one() {
 }
 
 /// A desk with INC-1 assigned to alice, open in a terminal at INC-1's pend form with the
-/// reason typed: one Enter from writing the move.
+/// reason typed: one ctrl-s from writing the move.
 fn at_the_pend_form(trial: usize) -> (Env, Tmux, u32) {
     let env = Env::new();
     env.ok(&["new", "incident", "--title", "Printer on fire"]);
@@ -202,10 +202,10 @@ fn the_desk_in_a_terminal_killed_as_a_move_is_written_keeps_all_of_it_or_none() 
         let (env, tmux, pid) = at_the_pend_form(trial);
         let (state, version, events) = inc1(&env.db);
         assert_eq!(state, "assigned");
-        // Within a few frames of the Enter: before the key is read, while the move is being
+        // Within a few frames of the ctrl-s: before the key is read, while the move is being
         // written, or just after.
         let at = Duration::from_micros(rng.u64(0..15_000));
-        tmux.send(&["Enter"]);
+        tmux.send(&["C-s"]);
         std::thread::sleep(at);
         kill_and_reap(pid);
         assert_eq!(integrity(&env.db), "ok");
@@ -228,7 +228,7 @@ fn the_desk_in_a_terminal_killed_as_a_move_is_written_keeps_all_of_it_or_none() 
         }
         outcomes.push((at, moved));
     }
-    eprintln!("kills after Enter (delay, move written): {outcomes:?}");
+    eprintln!("kills after ctrl-s (delay, move written): {outcomes:?}");
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn the_desk_in_a_terminal_killed_while_its_move_waits_for_the_lock_writes_nothin
     let tx = other
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .expect("hold the write lock");
-    tmux.send(&["Enter"]);
+    tmux.send(&["C-s"]);
     // The terminal desk's main thread sleeps only in SQLite's busy handler: once it does, the
     // move is waiting for the lock, inside the write.
     let wchan = PathBuf::from(format!("/proc/{pid}/wchan"));

@@ -37,10 +37,11 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     .expect("editor");
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
     let command = format!(
-        "env -u VISUAL EDITOR='{}' OPSDESK_DB='{}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' TERM=xterm-256color '{}'",
+        "env -u VISUAL EDITOR='{}' OPSDESK_DB='{}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' OPSDESK_DATA_DIR='{}' TERM=xterm-256color '{}'",
         editor.display(),
         db.display(),
         dir.path().join("config").display(),
+        dir.path().join("data").display(),
         env!("CARGO_BIN_EXE_opsdesk")
     );
     let started = tmux.run(&["new-session", "-d", "-s", "desk", "-x", "80", "-y", "24", &command]);
@@ -69,7 +70,7 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     tmux.send(&["p"]);
     tmux.wait_for("pend INC-1");
     tmux.type_text("awaiting_c");
-    tmux.send(&["Enter"]);
+    tmux.send(&["C-s"]);
     tmux.wait_for("pend → pending");
     tmux.send(&["t"]);
     tmux.wait_for("move INC-1");
@@ -79,14 +80,17 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     tmux.wait_for("resolve INC-1");
     tmux.send(&["Tab"]);
     tmux.type_text("Replaced the fuser unit");
-    tmux.send(&["Enter"]);
+    tmux.send(&["C-s"]);
     tmux.wait_for("resolve → resolved");
     tmux.send(&["t"]);
     tmux.wait_for("move INC-1");
     tmux.send(&["c", "Enter"]);
+    tmux.wait_for("close INC-1 → closed?");
+    tmux.send(&["y"]);
     let s = tmux.wait_for("close → closed");
     assert!(!s.contains("panicked"), "{s}");
     // The dashboard counts it: opened and resolved today, owned, nothing open.
+    tmux.send(&["Escape"]);
     tmux.send(&["5"]);
     tmux.wait_for("opened     1 · resolved 1");
     tmux.wait_for("open now   0 (P1–P5: 0 0 0 0 0)");

@@ -153,13 +153,15 @@ fn help_is_generated_from_the_keymap() {
     assert!(s.contains("move through the lifecycle"));
     insta::assert_snapshot!(s);
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.mode, Mode::Normal);
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     // Every binding fits an 80×24 terminal.
     keys(&mut app, "?");
     let small = screen(&app, 80, 24);
-    for (_, what) in app.keymap.help() {
-        let shown: String = what.chars().take(8).collect();
-        assert!(small.contains(&shown), "{what:?} is not on the 80×24 help:\n{small}");
+    for (_, entries) in app.keymap.help(opsdesk::tui::action::Layer::Queue) {
+        for (_, what) in entries {
+            let shown: String = what.chars().take(8).collect();
+            assert!(small.contains(&shown), "{what:?} is not on the 80×24 help:\n{small}");
+        }
     }
 }
 
@@ -199,7 +201,7 @@ fn an_incident_from_new_to_closed_by_keys() {
     key(&mut app, KeyCode::Right); // impact 2
     key(&mut app, KeyCode::Right); // impact 1
     ctrl(&mut app, 's');
-    assert_eq!(app.mode, Mode::Normal, "{:?}", app.status);
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     let id = TicketId::new(Kind::Incident, 1);
     assert_eq!(app.queue.selected_row().map(|r| r.row.id), Some(id));
     // Work it from its detail pane, which stays on the ticket whatever the queue shows.
@@ -215,7 +217,7 @@ fn an_incident_from_new_to_closed_by_keys() {
     keys(&mut app, "p");
     assert!(matches!(app.mode, Mode::Form(_)));
     keys(&mut app, "awaiting_v"); // a letter jumps through the choices: awaiting_vendor
-    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
     let t = app.desk.ticket(id).expect("t").ticket;
     assert_eq!(t.state, "pending");
     assert_eq!(t.get("pending_reason").as_deref(), Some("awaiting_vendor"));
@@ -229,6 +231,12 @@ fn an_incident_from_new_to_closed_by_keys() {
     key(&mut app, KeyCode::Tab);
     keys(&mut app, "Replaced the fuser");
     key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.desk.ticket(id).expect("t").ticket.state,
+        "assigned",
+        "enter in a note is a new line"
+    );
+    ctrl(&mut app, 's');
     let t = app.desk.ticket(id).expect("t").ticket;
     assert_eq!(
         (t.state.as_str(), t.get("resolution_code").as_deref()),
@@ -236,6 +244,7 @@ fn an_incident_from_new_to_closed_by_keys() {
     );
     // Resolved tickets leave the open queue for the recently closed view.
     assert_eq!(app.queue.len(), 0);
+    keys(&mut app, "1"); // views belong to the queue
     key(&mut app, KeyCode::Char('['));
     assert_eq!(app.queue.view().name, "recently closed");
     assert_eq!(app.queue.selected_row().map(|r| r.row.id), Some(id));
@@ -243,6 +252,8 @@ fn an_incident_from_new_to_closed_by_keys() {
     keys(&mut app, "t");
     keys(&mut app, "c");
     key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.mode, Mode::Confirm(_)), "closing asks first");
+    keys(&mut app, "y");
     let v = app.desk.ticket(id).expect("t");
     assert_eq!(v.ticket.state, "closed");
     let moves: Vec<String> = v
@@ -263,7 +274,7 @@ fn a_refused_submit_keeps_the_form_and_what_was_typed() {
     key(&mut app, KeyCode::Enter);
     assert!(matches!(app.mode, Mode::Form(_)));
     keys(&mut app, "   ");
-    key(&mut app, KeyCode::Enter);
+    ctrl(&mut app, 's');
     let Mode::Form(form) = &app.mode else {
         panic!("the form closed: {:?}", app.status)
     };
@@ -273,8 +284,8 @@ fn a_refused_submit_keeps_the_form_and_what_was_typed() {
     assert!(s.contains("✗ `cancel` needs note"), "{s}");
     assert!(s.contains("▶ note:"), "{s}");
     keys(&mut app, "duplicate of INC-0");
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Normal);
+    ctrl(&mut app, 's');
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     assert_eq!(
         app.desk
             .ticket(TicketId::new(Kind::Incident, 1))
@@ -290,7 +301,7 @@ fn filter_narrows_the_queue_as_you_type() {
     let (_d, mut app) = seeded();
     let all = app.queue.len();
     keys(&mut app, "/");
-    assert_eq!(app.mode, Mode::Filter);
+    assert!(matches!(app.mode, Mode::Filter), "{:?}", app.status);
     keys(&mut app, "vpn");
     let n = app.queue.len();
     assert!(n > 0 && n < all, "{n} of {all}");
@@ -300,7 +311,7 @@ fn filter_narrows_the_queue_as_you_type() {
             .contains('v')
     }));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Normal);
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     assert_eq!(app.queue.len(), n, "enter keeps the filter");
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.queue.len(), all, "esc clears it");
@@ -317,6 +328,8 @@ fn views_and_bulk_assign_by_marks() {
     let first_two: Vec<TicketId> = app.queue.window(0, 2).map(|r| r.row.id).collect();
     keys(&mut app, "  "); // mark two
     keys(&mut app, "a");
+    assert!(screen(&app, 80, 24).contains("Assign 2 tickets to you?"));
+    keys(&mut app, "y");
     for id in &first_two {
         let t = app.desk.ticket(*id).expect("t").ticket;
         assert_eq!(t.assignee.as_deref(), Some("alice"), "{id}");
@@ -494,7 +507,7 @@ fn the_palette_runs_any_action_by_name() {
     assert!(s.contains(" run "), "{s}");
     assert!(s.contains("assign to me"), "{s}");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Normal);
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     assert_eq!(
         app.desk
             .ticket(TicketId::new(Kind::Incident, 1))
@@ -508,7 +521,7 @@ fn the_palette_runs_any_action_by_name() {
     keys(&mut app, "zzzzqqq");
     assert!(screen(&app, 80, 24).contains("no action matches"));
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.mode, Mode::Normal);
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
 }
 
 #[test]
@@ -678,7 +691,9 @@ fn bulk_comment_on_marked_tickets() {
     keys(&mut app, "c");
     keys(&mut app, "Checked all three after the outage");
     ctrl(&mut app, 's');
-    assert_eq!(app.mode, Mode::Normal, "{:?}", app.status);
+    assert!(screen(&app, 80, 24).contains("on 3 tickets?"));
+    keys(&mut app, "y");
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     for id in ids {
         let v = app.desk.ticket(id).expect("t");
         assert!(
@@ -701,8 +716,9 @@ fn a_move_applies_to_every_marked_ticket() {
     keys(&mut app, "c"); // cancel
     key(&mut app, KeyCode::Enter);
     keys(&mut app, "duplicate of INC-3");
-    key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Normal, "{:?}", app.status);
+    ctrl(&mut app, 's');
+    keys(&mut app, "y");
+    assert!(matches!(app.mode, Mode::Normal), "{:?}", app.status);
     let state = |app: &mut App, n| {
         app.desk
             .ticket(TicketId::new(Kind::Incident, n))
@@ -818,8 +834,8 @@ fn an_incident_shows_known_errors_and_resolving_its_problem_offers_to_resolve_it
     key(&mut app, KeyCode::Enter);
     keys(&mut app, "r");
     keys(&mut app, "MTU raised on the concentrator");
-    key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.mode, Mode::ResolveIncidents { .. }), "{:?}", app.status);
+    ctrl(&mut app, 's');
+    assert!(matches!(app.mode, Mode::Confirm(_)), "{:?}", app.status);
     assert!(screen(&app, 80, 24).contains("Resolve its 1 open incident(s) too?"));
     keys(&mut app, "y");
     let t = app.desk.ticket(inc).expect("t").ticket;

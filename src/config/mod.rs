@@ -79,9 +79,10 @@ struct RawConfig {
     /// Desk policy before version 12: accepted here, read by `legacy` alone.
     #[serde(rename = "priority")]
     _priority: Option<serde::de::IgnoredAny>,
-    /// Key bindings over the defaults of assets/keymap.toml: `key = "action"`.
+    /// Key bindings over the defaults of assets/keymap.toml: `[keys.LAYER] key = "action"`,
+    /// or plain `key = "action"` entries.
     #[serde(default)]
-    keys: std::collections::BTreeMap<String, toml::Spanned<String>>,
+    keys: std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
     /// Whether the terminal desk takes the mouse (click selects, wheel scrolls).
     mouse: Option<bool>,
     /// Saved views of the queue, after the built-in ones.
@@ -206,7 +207,7 @@ pub struct Config {
     /// Whom to act as (only an admin of the desk may act as someone else).
     pub user: Option<String>,
     /// The terminal desk's key bindings over the shipped ones.
-    pub keys: std::collections::BTreeMap<String, String>,
+    pub keys: Vec<crate::tui::keymap::UserBinding>,
     /// Click and wheel in the terminal desk (on unless config.toml says `mouse = false`).
     pub mouse: bool,
     /// The queue's views: the built-in ones, then the desk's own.
@@ -234,6 +235,51 @@ impl Default for Config {
             legacy: None,
         }
     }
+}
+
+/// The `[keys]` table as bindings, each checked (so a wrong key fails every command, not only
+/// the terminal desk); a mistake comes back with its line.
+fn user_keys(
+    source: &str,
+    raw: &std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
+) -> Result<Vec<crate::tui::keymap::UserBinding>, (usize, String)> {
+    use crate::tui::keymap::{UserBinding, binding};
+    let mut out = Vec::new();
+    for (name, value) in raw {
+        match value.get_ref() {
+            toml::Value::String(action) => {
+                binding(None, name, action)
+                    .map_err(|e| (line_of(source, value.span().start), format!("key `keys.{name}`: {e}")))?;
+                out.push(UserBinding {
+                    layer: None,
+                    key: name.clone(),
+                    action: action.clone(),
+                });
+            }
+            toml::Value::Table(table) => {
+                let start = crate::tomlfile::table_start(source, &format!("keys.{name}")).unwrap_or(value.span().start);
+                for (key, action) in table {
+                    let line = || crate::tomlfile::line_of_key(source, start..start, key);
+                    let Some(action) = action.as_str() else {
+                        return Err((line(), format!("key `keys.{name}.{key}`: an action's name in quotes")));
+                    };
+                    binding(Some(name), key, action).map_err(|e| (line(), format!("key `keys.{name}.{key}`: {e}")))?;
+                    out.push(UserBinding {
+                        layer: Some(name.clone()),
+                        key: key.clone(),
+                        action: action.to_string(),
+                    });
+                }
+            }
+            _ => {
+                return Err((
+                    line_of(source, value.span().start),
+                    format!("key `keys.{name}`: an action's name in quotes, or a table of a layer's keys"),
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
@@ -270,11 +316,6 @@ impl Config {
         if let Some(source) = &config_source {
             let source = source.as_str();
             let shown = file.display().to_string();
-            let at = |span: std::ops::Range<usize>, message: String| ConfigError {
-                file: shown.clone(),
-                line: line_of(source, span.start),
-                message,
-            };
             let raw: RawConfig = toml::from_str(source).map_err(|e| {
                 let (line, message) = crate::tomlfile::describe(source, &e);
                 ConfigError {
@@ -285,11 +326,11 @@ impl Config {
             })?;
             config.user = raw.user;
             // Checked here, so a wrong key fails every command, not only the terminal desk.
-            for (key, action) in &raw.keys {
-                crate::tui::keymap::binding(key, action.get_ref())
-                    .map_err(|e| at(action.span(), format!("key `keys.{key}`: {e}")))?;
-            }
-            config.keys = raw.keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
+            config.keys = user_keys(source, &raw.keys).map_err(|(line, message)| ConfigError {
+                file: shown.clone(),
+                line,
+                message,
+            })?;
             config.mouse = raw.mouse.unwrap_or(true);
             for v in raw.views {
                 let span = v.span();

@@ -251,6 +251,57 @@ impl Desk {
         self.write(|tx, _, who| comment_in(tx, who, id, text, internal, Utc::now()))
     }
 
+    /// Leaves a ticket with nobody holding it (its state stays).
+    pub fn unassign(&mut self, id: TicketId, note: Option<&str>, expected: Option<i64>) -> Result<Outcome> {
+        self.act(id, expected, |l, _, t, ctx| rules::unassign(l, t, note, ctx))
+    }
+
+    /// Removes the link between two tickets, with an event on both. False if not linked.
+    pub fn unlink_tickets(&mut self, a: TicketId, b: TicketId) -> Result<bool> {
+        self.write(|tx, _, who| {
+            let now = Utc::now();
+            let (sa, sb) = (load(tx, a)?, load(tx, b)?);
+            let actor = desk_actor(tx, who, now)?;
+            if !store_tickets::unlink(tx, sa.rowid, sb.rowid)? {
+                return Ok(false);
+            }
+            for (this, other) in [(&sa, &sb), (&sb, &sa)] {
+                let other_id = other.ticket.id.to_string();
+                let e = NewEvent {
+                    kind: "unlink",
+                    old: Some(&other_id),
+                    version: Some(this.ticket.version + 1),
+                    ..NewEvent::default()
+                };
+                store_tickets::touch(tx, this.rowid, now, this.ticket.version)?;
+                store_tickets::append_event(tx, this.rowid, now, &actor, &e)?;
+            }
+            Ok(true)
+        })
+    }
+
+    /// Removes a CI from a ticket. False if it was not linked.
+    pub fn unlink_ci(&mut self, id: TicketId, ci: &str) -> Result<bool> {
+        self.write(|tx, _, who| {
+            let now = Utc::now();
+            let stored = load(tx, id)?;
+            let ci = ci_by_name(tx, ci)?;
+            let actor = desk_actor(tx, who, now)?;
+            if !store_cmdb::unlink_ticket(tx, stored.rowid, ci.rowid)? {
+                return Ok(false);
+            }
+            let e = NewEvent {
+                kind: "ci_unlink",
+                old: Some(&ci.name),
+                version: Some(stored.ticket.version + 1),
+                ..NewEvent::default()
+            };
+            store_tickets::touch(tx, stored.rowid, now, stored.ticket.version)?;
+            store_tickets::append_event(tx, stored.rowid, now, &actor, &e)?;
+            Ok(true)
+        })
+    }
+
     /// Links two tickets; the relation follows from their kinds. False if already linked.
     pub fn link_tickets(&mut self, a: TicketId, b: TicketId) -> Result<bool> {
         self.write(|tx, _, who| link_in(tx, who, a, b, Utc::now()))

@@ -622,6 +622,36 @@ pub fn edit(
     })
 }
 
+/// Unassigning leaves a ticket that is not final with nobody holding it; its state stays.
+pub fn unassign(
+    lifecycles: &Lifecycles,
+    ticket: &Ticket,
+    note: Option<&str>,
+    ctx: &Context,
+) -> Result<Outcome, Refusal> {
+    if lifecycles.get(ticket.kind).is_final(&ticket.state) {
+        return Err(Refusal::Final {
+            id: ticket.id,
+            state: ticket.state.clone(),
+        });
+    }
+    let mut after = ticket.clone();
+    after.assignee = None;
+    let changes = diff(ticket, &after, ["assignee".to_string()]);
+    if !changes.is_empty() {
+        after.updated_at = ctx.now;
+        after.version = ticket.version + 1;
+    }
+    Ok(Outcome {
+        ticket: after,
+        transition: None,
+        changes,
+        note: note.map(String::from),
+        overrides: Vec::new(),
+        notes: Vec::new(),
+    })
+}
+
 /// Assigning is the `assign` transition where the lifecycle has one from this state, and
 /// otherwise (a change, a ticket being resolved) a plain change of the assignee.
 pub fn assign(

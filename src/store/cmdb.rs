@@ -98,6 +98,13 @@ pub fn link_ticket(conn: &Connection, ticket: i64, ci: i64) -> Result<bool> {
     Ok(n == 1)
 }
 
+pub fn unlink_ticket(conn: &Connection, ticket: i64, ci: i64) -> Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM ticket_cis WHERE ticket_id = ?1 AND ci_id = ?2")?
+        .execute([ticket, ci])?;
+    Ok(n == 1)
+}
+
 pub fn of_ticket(conn: &Connection, ticket: i64) -> Result<Vec<Ci>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM cis WHERE id IN (SELECT ci_id FROM ticket_cis WHERE ticket_id = ?1) ORDER BY name"

@@ -278,6 +278,15 @@ pub fn link(tx: &Transaction, from: i64, to: i64, relation: &str, at: DateTime<U
     Ok(true)
 }
 
+/// Removes the link between two tickets, whichever way it goes; false when there was none.
+pub fn unlink(tx: &Transaction, a: i64, b: i64) -> Result<bool> {
+    let n = tx.execute(
+        "DELETE FROM ticket_links WHERE (from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1)",
+        [a, b],
+    )?;
+    Ok(n > 0)
+}
+
 pub fn links(conn: &Connection, rowid: i64) -> Result<Vec<Link>> {
     let mut stmt = conn.prepare_cached(
         "SELECT t.kind, t.number, l.relation, 1, t.title, t.state FROM ticket_links l JOIN tickets t ON t.id = l.to_id WHERE l.from_id = ?1 \

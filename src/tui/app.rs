@@ -1,20 +1,22 @@
-//! The state of the terminal desk and what each action does to it. Every write goes through
-//! `Desk`, exactly as the CLI's do; the screen is drawn from this state by `ui`.
+//! The state of the terminal desk and the routing of actions: global ones here, a pane's to
+//! that pane (`panes/*.rs`), a ticket's to `ticket.rs`, writes to `write.rs`. Every write
+//! goes through `Desk`, exactly as the CLI's do; the screen is drawn from this state by `ui`.
 
 use std::cell::Cell;
-use std::sync::mpsc::Receiver;
 
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 
-use super::action::Action;
+use super::action::{Action, Layer};
+use super::background::Background;
 use super::calendar::CalendarModel;
-use super::cmdb::{CmdbModel, Selected};
+use super::cmdb::CmdbModel;
 use super::dashboard::DashboardModel;
+use super::drafts::Drafts;
 use super::keymap::Keymap;
-use super::queue::{Only, Queue};
-use super::widgets::form::{Field, Form};
+use super::queue::Queue;
+use super::widgets::form::Form;
 use crate::desk::{Desk, DeskError, Offer, TicketView};
-use crate::domain::{Kind, TicketId};
+use crate::domain::TicketId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -25,62 +27,128 @@ pub enum Pane {
     Dashboard,
 }
 
+impl Pane {
+    pub fn layer(self) -> Layer {
+        match self {
+            Pane::Queue => Layer::Queue,
+            Pane::Detail => Layer::Detail,
+            Pane::Cmdb => Layer::Cmdb,
+            Pane::Calendar => Layer::Calendar,
+            Pane::Dashboard => Layer::Dashboard,
+        }
+    }
+}
+
+/// A ticket as the operator saw it when they asked to act on it: a write carries the
+/// version, so a change by someone else in between is refused, never overwritten.
+pub type Seen = (TicketId, Option<i64>);
+
 /// What submitting a form does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    Transition {
-        name: String,
-        targets: Vec<TicketId>,
-    },
-    Comment {
-        targets: Vec<TicketId>,
-        internal: bool,
-    },
-    Assign {
-        targets: Vec<TicketId>,
-    },
+    Transition { name: String, targets: Vec<Seen> },
+    Comment { targets: Vec<TicketId>, internal: bool },
+    Assign { targets: Vec<Seen> },
     NewTicket,
-    Edit {
-        id: TicketId,
-        version: i64,
-        before: Vec<(String, String)>,
-    },
+    Edit { id: TicketId, version: i64 },
+    Link { id: TicketId },
 }
 
-/// A list to pick a move from.
+/// What a picker's entries are for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickFor {
+    Move { offers: Vec<Offer>, targets: Vec<Seen> },
+    Unlink { id: TicketId, links: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub label: String,
+    pub detail: String,
+}
+
+/// A list to choose from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Picker {
     pub title: String,
-    pub offers: Vec<Offer>,
+    pub entries: Vec<Entry>,
     pub index: usize,
-    pub targets: Vec<TicketId>,
+    pub purpose: PickFor,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a yes to a question does.
+#[derive(Debug, Clone)]
+pub enum Ask {
+    /// Resolve a resolved problem's open incidents too.
+    ResolveIncidents { problem: TicketId },
+    /// Throw away what was typed in a form (no goes back to it).
+    Discard { form: Box<Form<Purpose>> },
+    /// Take a move with nothing to ask on these tickets.
+    Move { offer: Offer, targets: Vec<Seen> },
+    /// Take tickets someone else holds, or several at once.
+    AssignToMe { targets: Vec<Seen> },
+    /// Unassign these tickets.
+    Unassign { targets: Vec<Seen> },
+    /// Submit a form that writes to several tickets.
+    Submit { form: Box<Form<Purpose>> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub title: String,
+    pub text: String,
+    pub ask: Ask,
+}
+
+#[derive(Debug, Clone)]
 pub enum Mode {
     Normal,
     Filter,
-    Help,
+    /// The keys of the layer under it; any key goes back to it.
+    Help {
+        back: Box<Mode>,
+    },
     Pick(Picker),
-    Form(Form<Purpose>),
+    Form(Box<Form<Purpose>>),
     /// Typing the name of a CI to find in the tree.
     FindCi(String),
-    /// The command palette: every action, narrowed by what is typed.
+    /// The command palette: every action, or a ticket by id, narrowed by what is typed.
     Palette {
         text: String,
         index: usize,
     },
-    /// A yes/no question: resolve a resolved problem's open incidents too?
-    ResolveIncidents {
-        problem: TicketId,
-        incidents: Vec<TicketId>,
-    },
+    Confirm(Question),
+}
+
+impl Mode {
+    pub fn is_normal(&self) -> bool {
+        matches!(self, Mode::Normal)
+    }
+
+    /// The layer whose keys this mode reads (None: the pane's).
+    pub fn layer(&self) -> Option<Layer> {
+        match self {
+            Mode::Normal => None,
+            Mode::Help { back } => back.layer(),
+            Mode::Pick(_) => Some(Layer::Picker),
+            Mode::Form(_) => Some(Layer::Form),
+            Mode::Filter | Mode::FindCi(_) | Mode::Palette { .. } => Some(Layer::Prompt),
+            Mode::Confirm(_) => Some(Layer::Confirm),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
     pub text: String,
     pub error: bool,
+}
+
+/// Where esc goes back to from the detail: the pane (or ticket) it was opened from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Back {
+    Pane(Pane),
+    Ticket(TicketId),
 }
 
 pub struct App {
@@ -92,19 +160,26 @@ pub struct App {
     /// For an incident in detail: known errors and possible duplicates.
     pub suggestions: crate::desk::Suggestions,
     pub detail_scroll: u16,
+    /// How far the detail could scroll in the last frame.
+    pub detail_max_scroll: Cell<u16>,
+    /// The link of the detail that enter follows (an index into `detail_links`).
+    pub detail_link: usize,
+    /// The timeline in absolute times (else ages).
+    pub absolute_times: bool,
+    /// What another operator changed on the ticket in the detail since it was looked at.
+    pub changed_by_other: Option<String>,
     /// The CMDB tree, read on the first visit to its pane.
     pub cmdb: Option<CmdbModel>,
     /// The desk changed since the tree was read: read it again when it is shown.
-    cmdb_stale: bool,
+    pub(super) cmdb_stale: bool,
     /// The change calendar, set up on the first visit to its pane.
     pub calendar: Option<CalendarModel>,
     /// The dashboard's period and figures (read when its pane is shown).
     pub dashboard: DashboardModel,
     /// The zone the operator reads times in.
     pub zone: FixedOffset,
-    /// Where esc goes back to: from a queue narrowed to one CI's tickets, or from a change
-    /// opened from the calendar.
-    return_to: Option<Pane>,
+    /// Where esc goes back to, newest last.
+    pub(super) trail: Vec<Back>,
     pub mode: Mode,
     pub status: Option<Status>,
     pub now: DateTime<Utc>,
@@ -115,67 +190,14 @@ pub struct App {
     pub queue_height: Cell<usize>,
     /// Where the queue's first row was drawn in the last frame, for mouse clicks.
     pub queue_rows_at: Cell<ratatui::layout::Rect>,
-    data_version: i64,
+    /// The size of the last frame: keys are not read behind the too-small screen.
+    pub screen: Cell<(u16, u16)>,
+    /// Where forms keep what is typed until the desk takes it.
+    pub drafts: Option<Drafts>,
+    pub(super) data_version: i64,
     /// The newest change the queue has seen; refreshes read what changed since.
-    seen_until: DateTime<Utc>,
-    /// CI names for the queue, loading on another thread with its own connection.
-    cis_loading: Option<CiNames>,
-    /// Runs the escalation command on another thread, so a slow one never holds the desk.
-    escalator: Option<Escalator>,
-}
-
-/// The escalation command's thread: batches of escalations go in, each batch's failures
-/// come back.
-struct Escalator {
-    jobs: std::sync::mpsc::Sender<Vec<crate::desk::Escalation>>,
-    done: Receiver<Vec<(TicketId, String)>>,
-    pending: usize,
-}
-
-impl Escalator {
-    fn start(desk: &Desk) -> Option<Escalator> {
-        let argv = desk.config().escalation.command.clone()?;
-        let timeout = desk.config().escalation.timeout;
-        let path = desk.path().to_path_buf();
-        let (jobs, inbox) = std::sync::mpsc::channel::<Vec<crate::desk::Escalation>>();
-        let (report, done) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for batch in inbox {
-                let failures = crate::desk::run_escalations(&argv, timeout, &path, &batch);
-                if report.send(failures).is_err() {
-                    return;
-                }
-            }
-        });
-        Some(Escalator { jobs, done, pending: 0 })
-    }
-}
-
-/// The first CI of each open ticket, by row id, as a background load delivers it.
-type CiNames = Receiver<Result<Vec<(i64, String)>, String>>;
-
-/// Runs `work` on another thread with its own connection to the desk (as the same operator),
-/// for reads that take longer than a frame on a large desk; the result arrives on the
-/// receiver, errors as text.
-pub(super) fn in_background<T: Send + 'static>(
-    desk: &Desk,
-    work: impl FnOnce(&mut Desk) -> Result<T, DeskError> + Send + 'static,
-) -> Receiver<Result<T, String>> {
-    let (send, receive) = std::sync::mpsc::channel();
-    let (path, who, config) = (desk.path().to_path_buf(), desk.who().clone(), desk.config().clone());
-    std::thread::spawn(move || {
-        let result = Desk::reopen(&path, &who, config)
-            .and_then(|mut d| work(&mut d))
-            .map_err(|e| e.to_string());
-        let _ = send.send(result);
-    });
-    receive
-}
-
-/// Loads the open queue's CI names on another thread: the queue can be shown and used
-/// without them meanwhile.
-fn load_cis_in_background(desk: &Desk) -> CiNames {
-    in_background(desk, Desk::open_ci_names)
+    pub(super) seen_until: DateTime<Utc>,
+    pub(super) background: Background,
 }
 
 /// Re-reads changes a little before the newest one seen, so that two writes in the same
@@ -187,8 +209,7 @@ impl App {
         let data_version = desk.data_version()?;
         let rows = desk.queue_open()?;
         let seen_until = rows.iter().map(|r| r.updated_at).max().unwrap_or(now);
-        let cis_loading = Some(load_cis_in_background(&desk));
-        let escalator = Escalator::start(&desk);
+        let background = Background::start(&desk);
         let mut queue = Queue::new(rows);
         queue.views = desk.config().views.clone();
         queue.refresh(desk.user(), now);
@@ -200,11 +221,15 @@ impl App {
             detail: None,
             suggestions: Default::default(),
             detail_scroll: 0,
+            detail_max_scroll: Cell::new(0),
+            detail_link: 0,
+            absolute_times: false,
+            changed_by_other: None,
             cmdb: None,
             cmdb_stale: false,
             calendar: None,
             zone: Local::now().offset().fix(),
-            return_to: None,
+            trail: Vec::new(),
             mode: Mode::Normal,
             status: None,
             now,
@@ -212,121 +237,33 @@ impl App {
             queue_offset: Cell::new(0),
             queue_height: Cell::new(20),
             queue_rows_at: Cell::new(ratatui::layout::Rect::default()),
+            screen: Cell::new((u16::MAX, u16::MAX)),
+            drafts: None,
             data_version,
             seen_until,
-            cis_loading,
-            escalator,
+            background,
             dashboard: DashboardModel::default(),
         })
     }
 
-    /// Takes in what background work has finished; true when something changed.
-    pub fn poll_background(&mut self) -> bool {
-        let mut changed = self.dashboard.poll();
-        if self.pane == Pane::Dashboard {
-            // The desk changed while the last figures were read: read them again.
-            self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
-        }
-        changed |= self.poll_cis();
-        changed
-    }
-
-    fn poll_cis(&mut self) -> bool {
-        let Some(rx) = &self.cis_loading else { return false };
-        match rx.try_recv() {
-            Ok(result) => {
-                self.cis_loading = None;
-                self.take_cis(result);
-                true
-            }
-            Err(std::sync::mpsc::TryRecvError::Empty) => false,
-            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                self.cis_loading = None;
-                false
-            }
+    /// The pane actually drawn: one whose state is not there yet shows the queue.
+    pub fn visible_pane(&self) -> Pane {
+        match self.pane {
+            Pane::Detail if self.detail.is_none() => Pane::Queue,
+            Pane::Cmdb if self.cmdb.is_none() => Pane::Queue,
+            Pane::Calendar if self.calendar.is_none() => Pane::Queue,
+            p => p,
         }
     }
 
-    /// Waits for background work (tests, and callers that need the full queue).
-    pub fn wait_for_background(&mut self) {
-        while self.dashboard.loading() {
-            self.dashboard.wait();
-            if self.pane == Pane::Dashboard {
-                self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
-            }
-        }
-        if let Some(rx) = self.cis_loading.take()
-            && let Ok(result) = rx.recv_timeout(std::time::Duration::from_secs(30))
-        {
-            self.take_cis(result);
-        }
+    /// The layer of keys on screen.
+    pub fn layer(&self) -> Layer {
+        self.mode.layer().unwrap_or_else(|| self.visible_pane().layer())
     }
 
-    fn take_cis(&mut self, result: Result<Vec<(i64, String)>, String>) {
-        let me = self.desk.user().to_string();
-        match result {
-            Ok(cis) => self.queue.set_cis(cis, &me, self.now),
-            Err(e) => self.complain(format!("CI names could not be loaded: {e}")),
-        }
-    }
-
-    /// Whether background work is still under way (the event loop then polls more often).
-    pub fn busy(&self) -> bool {
-        self.cis_loading.is_some() || self.dashboard.loading() || self.escalator.as_ref().is_some_and(|e| e.pending > 0)
-    }
-
-    /// Records escalations now due and hands them to the command's thread; takes in the
-    /// failures of earlier ones (noted in the ticket's timeline and shown).
-    fn escalate(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
-        let escalated = self.desk.sweep(now)?;
-        if let Some(first) = escalated.first() {
-            let more = if escalated.len() > 1 {
-                format!(" and {} more", escalated.len() - 1)
-            } else {
-                String::new()
-            };
-            self.say(format!(
-                "SLA: {} {} {}{more}",
-                first.id,
-                crate::present::clock_name(first.clock),
-                first.level.replace('_', " ")
-            ));
-            if let Some(e) = &mut self.escalator
-                && e.jobs.send(escalated).is_ok()
-            {
-                e.pending += 1;
-            }
-        }
-        self.take_escalation_results(false)
-    }
-
-    /// Takes in finished escalation commands; with `wait`, waits for all under way (tests).
-    fn take_escalation_results(&mut self, wait: bool) -> Result<(), DeskError> {
-        let mut failures = Vec::new();
-        if let Some(e) = &mut self.escalator {
-            while e.pending > 0 {
-                let got = if wait {
-                    e.done.recv_timeout(std::time::Duration::from_secs(60)).ok()
-                } else {
-                    e.done.try_recv().ok()
-                };
-                let Some(batch) = got else { break };
-                e.pending -= 1;
-                failures.extend(batch);
-            }
-        }
-        for (id, why) in &failures {
-            self.desk.record_escalation_failure(*id, why)?;
-        }
-        if let Some((id, why)) = failures.first() {
-            self.complain(format!("escalation command for {id} failed: {why}"));
-        }
-        Ok(())
-    }
-
-    /// Waits until every escalation command under way has finished (tests).
-    pub fn wait_for_escalations(&mut self) -> Result<(), DeskError> {
-        self.take_escalation_results(true)
+    pub fn too_small(&self) -> bool {
+        let (w, h) = self.screen.get();
+        w < super::ui::MIN_WIDTH || h < super::ui::MIN_HEIGHT
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -369,7 +306,7 @@ impl App {
     }
 
     /// Re-reads the CMDB or the calendar if its pane is shown and the desk changed.
-    fn refresh_visible_pane(&mut self) -> Result<(), DeskError> {
+    pub(super) fn refresh_visible_pane(&mut self) -> Result<(), DeskError> {
         match self.pane {
             Pane::Cmdb if self.cmdb.is_none() || self.cmdb_stale => self.load_cmdb(),
             Pane::Calendar => self.load_calendar(),
@@ -381,143 +318,14 @@ impl App {
         }
     }
 
-    /// Reads the CMDB afresh, keeping the CI under the cursor.
-    fn load_cmdb(&mut self) -> Result<(), DeskError> {
-        self.cmdb_stale = false;
-        let keep = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
-        let model = CmdbModel::new(self.desk.cmdb_graph()?);
-        if let Some(id) = keep {
-            model.reveal(id);
-        }
-        self.cmdb = Some(model);
-        self.load_ci_selection()
-    }
-
-    /// Fills in what the pane shows for the CI under the cursor.
-    pub fn load_ci_selection(&mut self) -> Result<(), DeskError> {
-        let Some(model) = &self.cmdb else { return Ok(()) };
-        let Some(id) = model.selected_ci() else {
-            if let Some(m) = &mut self.cmdb {
-                m.selected = None;
-            }
-            return Ok(());
-        };
-        if model.selected.as_ref().is_some_and(|s| s.ci.rowid == id) {
-            return Ok(());
-        }
-        let Some(ci) = model.cis.get(&id).cloned() else {
-            return Ok(());
-        };
-        let impacted = model.impacted_services(id);
-        let (hits, needs) = model.reach(id);
-        let open_tickets = self.desk.open_tickets_on_ci(id, 50)?;
-        if let Some(m) = &mut self.cmdb {
-            m.selected = Some(Selected {
-                ci,
-                impacted,
-                hits,
-                needs,
-                open_tickets,
-            });
-        }
-        Ok(())
-    }
-
-    /// Reads the changes of the calendar's month when it moved to another one.
-    fn load_calendar(&mut self) -> Result<(), DeskError> {
-        let Some(cal) = &self.calendar else { return Ok(()) };
-        if cal.needs_load() {
-            let (from, to) = cal.month_range();
-            let changes = self.desk.changes_between(from, to)?;
-            let flags = self
-                .desk
-                .forward_schedule(from, to)?
-                .into_iter()
-                .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty() || !s.outside_maintenance.is_empty())
-                .map(|s| {
-                    let flags = super::calendar::Flags {
-                        conflicts: s.conflicts,
-                        freezes: s.freezes,
-                        outside: s.outside_maintenance,
-                    };
-                    (s.id, flags)
-                })
-                .collect();
-            if let Some(cal) = &mut self.calendar {
-                cal.set_changes(changes);
-                cal.flags = flags;
-            }
-        }
-        Ok(())
-    }
-
-    fn calendar_key(&mut self, action: Action) -> Result<(), DeskError> {
-        let today = self.now.with_timezone(&self.zone).date_naive();
-        let Some(cal) = &mut self.calendar else { return Ok(()) };
-        match action {
-            Action::Left => cal.move_days(-1),
-            Action::Right => cal.move_days(1),
-            Action::Down => cal.move_days(7),
-            Action::Up => cal.move_days(-7),
-            Action::PageDown => cal.move_months(1),
-            Action::PageUp => cal.move_months(-1),
-            Action::Top => {
-                cal.day = today;
-                cal.cursor = 0;
-            }
-            Action::Mark => {
-                cal.week = !cal.week;
-                cal.cursor = 0;
-            }
-            Action::NextView => cal.move_cursor(1),
-            Action::PrevView => cal.move_cursor(-1),
-            Action::Open => {
-                if let Some(id) = cal.selected_change().map(|c| c.id) {
-                    self.load_detail(id)?;
-                    self.return_to = Some(Pane::Calendar);
-                    self.pane = Pane::Detail;
-                }
-                return Ok(());
-            }
-            _ => {}
-        }
-        self.load_calendar()
-    }
-
-    /// Shows the open tickets of the CI under the cursor in the queue; esc comes back.
-    fn open_ci_tickets(&mut self) -> Result<(), DeskError> {
-        let Some(id) = self.cmdb.as_ref().and_then(CmdbModel::selected_ci) else {
-            return Ok(());
-        };
-        let name = self
-            .cmdb
-            .as_ref()
-            .and_then(|m| m.cis.get(&id))
-            .map(|c| c.name.clone())
-            .unwrap_or_default();
-        let rowids = self.desk.open_ticket_rowids_on_ci(id)?.into_iter().collect();
-        if self.queue.set_view(0) {
-            self.load_view()?;
-        }
-        self.queue.set_only(Some(Only {
-            label: format!("CI {name}"),
-            rowids,
-        }));
-        self.refresh_view();
-        self.queue.select(0);
-        self.return_to = Some(Pane::Cmdb);
-        self.pane = Pane::Queue;
-        Ok(())
-    }
-
     /// Reads the rows of the current view afresh: the open queue, or the recently closed.
-    fn load_view(&mut self) -> Result<(), DeskError> {
+    pub(super) fn load_view(&mut self) -> Result<(), DeskError> {
         self.data_version = self.desk.data_version()?;
         let me = self.desk.user().to_string();
         let rows = if self.queue.view().closed {
             self.desk.queue_recently_closed(7)?
         } else {
-            self.cis_loading = Some(load_cis_in_background(&self.desk));
+            self.background.load_cis(&self.desk);
             self.desk.queue_open()?
         };
         if let Some(newest) = rows.iter().map(|r| r.updated_at).max() {
@@ -546,18 +354,9 @@ impl App {
         Ok(())
     }
 
-    pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
-        let view = self.desk.ticket(id)?;
-        if self.detail.as_ref().map(|d| d.ticket.id) != Some(id) {
-            self.detail_scroll = 0;
-        }
-        self.suggestions = self.desk.suggestions(id)?;
-        self.detail = Some(view);
-        Ok(())
-    }
-
+    /// The ticket an action applies to when it names one: the one in view.
     pub(super) fn selected_id(&self) -> Option<TicketId> {
-        match self.pane {
+        match self.visible_pane() {
             Pane::Detail => self.detail.as_ref().map(|d| d.ticket.id),
             Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
             Pane::Cmdb | Pane::Dashboard => None,
@@ -565,18 +364,15 @@ impl App {
         }
     }
 
-    /// The tickets an action applies to: marked ones in the queue, else the one in view.
-    pub(super) fn targets(&self) -> Vec<TicketId> {
-        match self.pane {
-            Pane::Queue => self.queue.targets(),
-            Pane::Detail | Pane::Calendar => self.selected_id().into_iter().collect(),
-            Pane::Cmdb | Pane::Dashboard => Vec::new(),
-        }
-    }
-
-    fn refresh_view(&mut self) {
+    pub(super) fn refresh_view(&mut self) {
         let me = self.desk.user().to_string();
         self.queue.refresh(&me, self.now);
+    }
+
+    /// The filter changed: show what it matches, from the top.
+    pub fn refilter(&mut self) {
+        self.refresh_view();
+        self.queue.select(0);
     }
 
     pub fn update(&mut self, action: Action) {
@@ -585,300 +381,152 @@ impl App {
         }
     }
 
+    /// A global action, else the visible pane's (its layer decided the key means it).
     fn try_update(&mut self, action: Action) -> Result<(), DeskError> {
-        let page = self.queue_height.get().max(1) as isize;
         match action {
-            Action::Quit => self.quit = true,
-            Action::Help => self.mode = Mode::Help,
+            Action::Quit => self.quit_saving_drafts(),
+            Action::Help => {
+                self.mode = Mode::Help {
+                    back: Box::new(std::mem::replace(&mut self.mode, Mode::Normal)),
+                }
+            }
             Action::Palette => {
                 self.mode = Mode::Palette {
                     text: String::new(),
                     index: 0,
                 }
             }
-            Action::PaneQueue => self.pane = Pane::Queue,
-            Action::PaneCmdb => {
-                self.pane = Pane::Cmdb;
-                self.refresh_visible_pane()?;
-            }
-            Action::PaneCalendar => {
-                if self.calendar.is_none() {
-                    let today = self.now.with_timezone(&self.zone).date_naive();
-                    self.calendar = Some(CalendarModel::new(today, self.zone));
-                }
-                self.load_calendar()?;
-                self.pane = Pane::Calendar;
-            }
-            Action::PaneDashboard => {
-                self.pane = Pane::Dashboard;
-                self.refresh_visible_pane()?;
-            }
-            Action::NextView | Action::PrevView if self.pane == Pane::Dashboard => {
-                self.dashboard.step_period(action == Action::NextView);
-                self.refresh_visible_pane()?;
-            }
-            // The dashboard has nothing to move through or open.
-            Action::Down
-            | Action::Up
-            | Action::Left
-            | Action::Right
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::Bottom
-            | Action::Mark
-            | Action::Open
-                if self.pane == Pane::Dashboard => {}
-            Action::Left
-            | Action::Right
-            | Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::Mark
-            | Action::NextView
-            | Action::PrevView
-            | Action::Open
-                if self.pane == Pane::Calendar =>
-            {
-                self.calendar_key(action)?;
-            }
-            Action::Open if self.pane == Pane::Cmdb => self.open_ci_tickets()?,
-            Action::Filter if self.pane == Pane::Cmdb => self.mode = Mode::FindCi(String::new()),
-            Action::Down | Action::Up | Action::Left | Action::Right | Action::Top | Action::Bottom
-                if self.pane == Pane::Cmdb =>
-            {
-                if let Some(m) = &self.cmdb {
-                    let mut state = m.state.borrow_mut();
-                    match action {
-                        Action::Down => state.key_down(),
-                        Action::Up => state.key_up(),
-                        Action::Left => state.key_left(),
-                        Action::Right => state.key_right(),
-                        Action::Top => state.select_first(),
-                        _ => state.select_last(),
-                    };
-                }
-                self.load_ci_selection()?;
-            }
-            Action::Left | Action::Right => {}
-            Action::PaneDetail | Action::Open => {
-                if let Some(id) = self.queue.selected_row().map(|r| r.row.id) {
-                    self.load_detail(id)?;
-                    self.pane = Pane::Detail;
-                }
-            }
+            Action::PaneQueue => self.show_pane(Pane::Queue)?,
+            Action::PaneDetail => self.open_selected()?,
+            Action::PaneCmdb => self.show_pane(Pane::Cmdb)?,
+            Action::PaneCalendar => self.show_pane(Pane::Calendar)?,
+            Action::PaneDashboard => self.show_pane(Pane::Dashboard)?,
             Action::NextPane | Action::PrevPane => {
                 // queue → detail → CMDB → calendar → dashboard → queue, and back the other way.
-                let forward = action == Action::NextPane;
-                let next = match (self.pane, forward) {
-                    (Pane::Queue, true) | (Pane::Cmdb, false) => Action::PaneDetail,
-                    (Pane::Detail, true) | (Pane::Calendar, false) => Action::PaneCmdb,
-                    (Pane::Cmdb, true) | (Pane::Dashboard, false) => Action::PaneCalendar,
-                    (Pane::Calendar, true) | (Pane::Queue, false) => Action::PaneDashboard,
-                    (Pane::Dashboard, true) | (Pane::Detail, false) => Action::PaneQueue,
-                };
-                if next == Action::PaneDetail && self.queue.selected_row().is_none() {
-                    self.update(if forward { Action::PaneCmdb } else { Action::PaneQueue });
+                let order = [Pane::Queue, Pane::Detail, Pane::Cmdb, Pane::Calendar, Pane::Dashboard];
+                let at = order.iter().position(|p| *p == self.visible_pane()).unwrap_or(0);
+                let step = if action == Action::NextPane { 1 } else { order.len() - 1 };
+                let mut next = order[(at + step) % order.len()];
+                if next == Pane::Detail && self.detail.is_none() && self.queue.selected_row().is_none() {
+                    next = order[(at + 2 * step) % order.len()];
+                }
+                if next == Pane::Detail {
+                    if self.detail.is_none() {
+                        self.open_selected()?;
+                    } else {
+                        self.pane = Pane::Detail;
+                    }
                 } else {
-                    self.update(next);
+                    self.show_pane(next)?;
                 }
             }
-            Action::Down | Action::Up | Action::PageDown | Action::PageUp if self.pane == Pane::Detail => {
-                let by: i32 = match action {
-                    Action::Down => 1,
-                    Action::Up => -1,
-                    Action::PageDown => page as i32,
-                    _ => -(page as i32),
-                };
-                self.detail_scroll = (i32::from(self.detail_scroll) + by).clamp(0, i32::from(u16::MAX)) as u16;
-            }
-            Action::Down => self.queue.move_by(1),
-            Action::Up => self.queue.move_by(-1),
-            Action::PageDown => self.queue.move_by(page),
-            Action::PageUp => self.queue.move_by(-page),
-            Action::Top => {
-                self.queue.select(0);
-                self.detail_scroll = 0;
-            }
-            Action::Bottom => self.queue.select(usize::MAX),
-            Action::Back => {
-                if self.pane == Pane::Detail && self.return_to == Some(Pane::Calendar) {
-                    self.pane = Pane::Calendar;
-                    self.return_to = None;
-                    self.refresh_visible_pane()?;
-                } else if matches!(self.pane, Pane::Detail | Pane::Cmdb | Pane::Calendar | Pane::Dashboard) {
-                    self.pane = Pane::Queue;
-                } else if self.queue.only().is_some() {
-                    self.queue.set_only(None);
-                    self.refresh_view();
-                    if let Some(pane) = self.return_to.take() {
-                        self.pane = pane;
-                        self.refresh_visible_pane()?;
-                    }
-                } else if !self.queue.filter.is_empty() {
-                    self.queue.filter.clear();
-                    self.refresh_view();
-                } else if !self.queue.marks.is_empty() {
-                    self.queue.marks.clear();
-                }
-                self.status = None;
-            }
-            Action::Filter => {
-                self.pane = Pane::Queue;
-                self.mode = Mode::Filter;
-            }
-            Action::NextView | Action::PrevView => {
-                let n = self.queue.views.len().max(1);
-                let i = self.queue.view_index();
-                let next = if action == Action::NextView { i + 1 } else { i + n - 1 };
-                self.pane = Pane::Queue;
-                if self.queue.set_view(next) {
-                    self.load_view()?;
-                }
-                self.refresh_view();
-                self.queue.select(0);
-            }
-            Action::Sort => {
-                self.queue.cycle_sort();
-                self.refresh_view();
-            }
-            Action::SortReverse => {
-                self.queue.reverse = !self.queue.reverse;
-                self.refresh_view();
-            }
-            Action::Mark => {
-                self.queue.toggle_mark();
-                self.queue.move_by(1);
-            }
-            Action::MarkAll => self.queue.mark_all(),
-            Action::Transition => self.pick_transition()?,
-            Action::Resolve => self.offer_named("resolve")?,
-            Action::Pend => self.offer_named("pend")?,
-            Action::AssignToMe => {
-                let targets = self.targets();
-                self.bulk(&targets, "assigned to you", |desk, id| {
-                    desk.assign(id, None, None, None).map(|_| ())
-                })?;
-            }
-            Action::Assign => {
-                let targets = self.targets();
-                if targets.is_empty() {
-                    return Ok(());
-                }
-                let ops: Vec<String> = self.desk.operators()?.into_iter().map(|o| o.name).collect();
-                let me = self.desk.user().to_string();
-                let form = Form::new(
-                    "assign to",
-                    vec![Field::choice("assignee", ops, Some(&me))],
-                    Purpose::Assign { targets },
-                );
-                self.mode = Mode::Form(form);
-            }
-            Action::Comment | Action::WorkNote => {
-                let targets = self.targets();
-                if targets.is_empty() {
-                    return Ok(());
-                }
-                let internal = action == Action::WorkNote;
-                let title = format!(
-                    "{} on {}",
-                    if internal { "work note" } else { "comment" },
-                    ids_text(&targets)
-                );
-                let form = Form::new(
-                    title,
-                    vec![Field::text("text", None, true)],
-                    Purpose::Comment { targets, internal },
-                );
-                self.mode = Mode::Form(form);
-            }
-            Action::NewTicket => {
-                let kinds: Vec<String> = Kind::ALL.iter().map(|k| k.name().to_string()).collect();
-                let levels = || vec!["3".to_string(), "2".to_string(), "1".to_string()];
-                let form = Form::new(
-                    "new ticket",
-                    vec![
-                        Field::choice("kind", kinds, Some("incident")),
-                        Field::text("title", None, false),
-                        Field::choice("impact", levels(), Some("3")),
-                        Field::choice("urgency", levels(), Some("3")),
-                        Field::text("description", None, true),
-                    ],
-                    Purpose::NewTicket,
-                );
-                self.mode = Mode::Form(form);
-            }
-            Action::Edit => {
-                let Some(id) = self.selected_id() else { return Ok(()) };
-                let view = self.desk.ticket(id)?;
-                let t = &view.ticket;
-                let levels = || vec!["1".to_string(), "2".to_string(), "3".to_string()];
-                let mut fields = vec![
-                    Field::text("title", Some(t.title.clone()), false),
-                    Field::choice("impact", levels(), Some(&t.impact.to_string())),
-                    Field::choice("urgency", levels(), Some(&t.urgency.to_string())),
-                    Field::text("category", t.get("category"), false),
-                    Field::text("team", t.get("team"), false),
-                ];
-                if id.kind == Kind::Change {
-                    for f in ["implementation_plan", "backout_plan", "planned_start", "planned_end"] {
-                        fields.push(Field::text(f, t.get(f), f.ends_with("plan")));
-                    }
-                }
-                if id.kind == Kind::Problem {
-                    fields.push(Field::text("root_cause", t.get("root_cause"), true));
-                    fields.push(Field::text("workaround", t.get("workaround"), true));
-                }
-                fields.push(Field::text("description", Some(t.description.clone()), true));
-                let before: Vec<(String, String)> = fields.iter().map(|f| (f.name.clone(), f.value())).collect();
-                let purpose = Purpose::Edit {
-                    id,
-                    version: t.version,
-                    before,
-                };
-                self.mode = Mode::Form(Form::new(format!("edit {id}"), fields, purpose));
-            }
+            Action::NewTicket => self.new_ticket_form()?,
             Action::Refresh => {
                 self.reload()?;
                 self.say("reloaded");
             }
+            Action::Transition
+            | Action::AssignToMe
+            | Action::Assign
+            | Action::Unassign
+            | Action::Resolve
+            | Action::Pend
+            | Action::Comment
+            | Action::WorkNote
+            | Action::Edit
+            | Action::Link
+            | Action::Unlink => self.ticket_action(action)?,
+            _ => match self.visible_pane() {
+                Pane::Queue => self.on_queue(action)?,
+                Pane::Detail => self.on_detail(action)?,
+                Pane::Cmdb => self.on_cmdb(action)?,
+                Pane::Calendar => self.on_calendar(action)?,
+                Pane::Dashboard => self.on_dashboard(action)?,
+            },
         }
         Ok(())
     }
 
-    /// The actions the palette offers for `text`, best match first.
-    pub fn palette_matches(&self, text: &str) -> Vec<Action> {
-        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-        use nucleo_matcher::{Config, Matcher, Utf32Str};
-        let all = Action::ALL.iter().copied().filter(|a| *a != Action::Palette);
-        if text.trim().is_empty() {
-            return all.collect();
+    pub(super) fn show_pane(&mut self, pane: Pane) -> Result<(), DeskError> {
+        if pane == Pane::Calendar && self.calendar.is_none() {
+            let today = self.now.with_timezone(&self.zone).date_naive();
+            self.calendar = Some(CalendarModel::new(today, self.zone));
         }
-        let pattern = Pattern::parse(text, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = Matcher::new(Config::DEFAULT);
-        let mut buf = Vec::new();
-        let mut scored: Vec<(u32, usize, Action)> = all
-            .enumerate()
-            .filter_map(|(i, a)| {
-                let hay = format!("{} {:?}", a.description(), a);
-                pattern
-                    .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                    .map(|s| (s, i, a))
-            })
-            .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, _, a)| a).collect()
+        self.pane = pane;
+        self.trail.clear();
+        self.refresh_visible_pane()
+    }
+
+    /// Opens the queue's selected ticket in the detail.
+    pub(super) fn open_selected(&mut self) -> Result<(), DeskError> {
+        if let Some(id) = self.queue.selected_row().map(|r| r.row.id) {
+            self.open_ticket(id, Back::Pane(Pane::Queue))?;
+        }
+        Ok(())
+    }
+
+    /// Shows ticket `id` in the detail; esc goes back to `from`.
+    pub fn open_ticket(&mut self, id: TicketId, from: Back) -> Result<(), DeskError> {
+        self.load_detail(id)?;
+        if self.pane == Pane::Detail && from != Back::Pane(Pane::Detail) {
+            self.trail.push(from);
+        } else if self.pane != Pane::Detail {
+            self.trail = vec![from];
+        }
+        self.pane = Pane::Detail;
+        Ok(())
+    }
+
+    /// Esc from the detail: the ticket or pane it was opened from.
+    pub(super) fn go_back(&mut self) -> Result<(), DeskError> {
+        match self.trail.pop() {
+            Some(Back::Ticket(id)) => {
+                self.load_detail(id)?;
+                self.pane = Pane::Detail;
+            }
+            Some(Back::Pane(p)) => {
+                self.pane = p;
+                self.refresh_visible_pane()?;
+            }
+            None => self.pane = Pane::Queue,
+        }
+        Ok(())
+    }
+
+    pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
+        let view = self.desk.ticket(id)?;
+        match &self.detail {
+            Some(old) if old.ticket.id == id => {
+                self.changed_by_other =
+                    super::panes::detail::what_changed(old, &view, self.desk.user()).or(self.changed_by_other.take());
+            }
+            _ => {
+                self.detail_scroll = 0;
+                self.detail_link = 0;
+                self.changed_by_other = None;
+            }
+        }
+        self.suggestions = self.desk.suggestions(id)?;
+        self.detail = Some(view);
+        Ok(())
+    }
+
+    /// Quits; a form open with typed text keeps it as a draft for next time.
+    pub fn quit_saving_drafts(&mut self) {
+        if let Mode::Form(form) = &self.mode {
+            let form = form.clone();
+            self.keep_draft(&form);
+        }
+        self.quit = true;
     }
 
     /// A click at a cell of the screen: selects the queue row or the tree node under it.
     pub fn click(&mut self, column: u16, row: u16) {
-        if self.mode != Mode::Normal {
+        if !self.mode.is_normal() || self.too_small() {
             return;
         }
         let at = ratatui::layout::Position { x: column, y: row };
-        if self.pane == Pane::Cmdb {
+        if self.visible_pane() == Pane::Cmdb {
             let clicked = self.cmdb.as_ref().is_some_and(|m| m.state.borrow_mut().click_at(at));
             if clicked && let Err(e) = self.load_ci_selection() {
                 self.complain(e.to_string());
@@ -899,8 +547,17 @@ impl App {
         }
     }
 
+    /// The wheel: moves what the pane under it moves.
+    pub fn scroll(&mut self, down: bool) {
+        if self.mode.is_normal() && !self.too_small() {
+            let a = if down { Action::Down } else { Action::Up };
+            (0..3).for_each(|_| self.update(a));
+        }
+    }
+
+    /// Open, at risk and breached over the whole desk's open tickets, whatever the view.
     pub fn header_counts(&self) -> (usize, usize, usize) {
-        self.queue.counts(self.now)
+        self.queue.desk_counts(self.now)
     }
 }
 

@@ -167,6 +167,11 @@ impl CmdbModel {
         )
     }
 
+    /// The CIs below `id` in the tree: everything it depends on, transitively.
+    pub fn below(&self, id: i64) -> Vec<i64> {
+        cmdb::dependencies(&self.edges, id).iter().map(|r| r.ci).collect()
+    }
+
     /// The tree path to show `id`: down from a business service that reaches it, or in the
     /// group of CIs no service reaches.
     fn path_to(&self, id: i64) -> Vec<i64> {

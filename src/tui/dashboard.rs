@@ -68,7 +68,9 @@ impl DashboardModel {
         }
         self.stale = false;
         let days = self.days();
-        self.loading = Some(super::app::in_background(desk, move |d| d.dashboard(days, now, zone)));
+        self.loading = Some(super::background::in_background(desk, move |d| {
+            d.dashboard(days, now, zone)
+        }));
     }
 
     /// Takes in a finished read; true when the figures changed.

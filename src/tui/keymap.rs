@@ -5,7 +5,7 @@ use std::fmt;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::action::Action;
+use super::action::{Action, Layer};
 
 pub const DEFAULT_SOURCE: &str = include_str!("../../assets/keymap.toml");
 
@@ -95,69 +95,135 @@ impl fmt::Display for Key {
     }
 }
 
+/// The keys of every layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    bindings: HashMap<Key, Action>,
+    layers: HashMap<Layer, HashMap<Key, Action>>,
 }
 
-/// One `key = "action"` line: the key, and its action (None for `"none"`, which unbinds it).
-pub fn binding(key: &str, action: &str) -> Result<(Key, Option<Action>), String> {
-    let k = Key::parse(key)?;
-    if action == "none" {
-        return Ok((k, None));
-    }
-    let a: Action = serde::Deserialize::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(
+/// One binding a user wrote in config.toml: `[keys.LAYER] key = "action"`, or a plain
+/// `[keys]` entry (no layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBinding {
+    pub layer: Option<String>,
+    pub key: String,
+    pub action: String,
+}
+
+fn parse_action(action: &str, key: &str) -> Result<Action, String> {
+    serde::Deserialize::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(
         action,
     ))
-    .map_err(|_| format!("`{action}` (bound to `{key}`) is not an action of opsdesk"))?;
-    Ok((k, Some(a)))
+    .map_err(|_| format!("`{action}` (bound to `{key}`) is not an action of opsdesk"))
 }
 
-/// `key = "action"` or `key = "none"`.
-fn parse_table(table: &BTreeMap<String, String>, into: &mut HashMap<Key, Action>) -> Result<(), String> {
-    for (key, action) in table {
-        match binding(key, action)? {
-            (k, None) => into.remove(&k),
-            (k, Some(a)) => into.insert(k, a),
+/// The layers a binding applies to, its key, and its action (None for `"none"`).
+pub type Binding = (Vec<Layer>, Key, Option<Action>);
+
+/// One `key = "action"` line in `layer` (None: a plain `[keys]` entry): the layers it binds
+/// in, the key, and the action (None for `"none"`, which unbinds it).
+pub fn binding(layer: Option<&str>, key: &str, action: &str) -> Result<Binding, String> {
+    let k = Key::parse(key)?;
+    let layer = match layer {
+        Some(name) => Some(Layer::parse(name).ok_or_else(|| {
+            let names: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
+            format!("`{name}` is not a layer of keys (one of {})", names.join(", "))
+        })?),
+        None => None,
+    };
+    if action == "none" {
+        let layers = match layer {
+            Some(l) => vec![l],
+            None => Layer::ALL
+                .into_iter()
+                .filter(|l| *l == Layer::Global || l.is_pane())
+                .collect(),
         };
+        return Ok((layers, k, None));
     }
-    Ok(())
+    let a = parse_action(action, key)?;
+    let layers: Vec<Layer> = match layer {
+        Some(l) if l.accepts(a) => vec![l],
+        Some(l) => {
+            return Err(format!(
+                "`{action}` (bound to `{key}`) means nothing in the {} layer",
+                l.name()
+            ));
+        }
+        None if Layer::Global.accepts(a) => vec![Layer::Global],
+        None => {
+            let panes: Vec<Layer> = Layer::ALL.into_iter().filter(|l| l.is_pane() && l.accepts(a)).collect();
+            if panes.is_empty() {
+                return Err(format!(
+                    "`{action}` (bound to `{key}`) belongs to a layer: write it under [keys.form], [keys.picker], [keys.prompt] or [keys.confirm]"
+                ));
+            }
+            panes
+        }
+    };
+    Ok((layers, k, Some(a)))
 }
 
 #[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(transparent)]
 struct KeymapFile {
-    keys: BTreeMap<String, String>,
+    layers: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl Keymap {
     /// The shipped keys, checked by a unit test.
     pub fn builtin() -> Keymap {
-        let file: Result<KeymapFile, _> = toml::from_str(DEFAULT_SOURCE);
-        let mut bindings = HashMap::new();
-        if let Ok(f) = file {
-            let _ = parse_table(&f.keys, &mut bindings);
+        let mut map = Keymap { layers: HashMap::new() };
+        if let Ok(f) = toml::from_str::<KeymapFile>(DEFAULT_SOURCE) {
+            for (layer, table) in &f.layers {
+                for (key, action) in table {
+                    if let Ok(b) = binding(Some(layer), key, action) {
+                        map.apply(b);
+                    }
+                }
+            }
         }
-        Keymap { bindings }
+        map
     }
 
-    /// The shipped keys with the user's `[keys]` over them.
-    pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Keymap, String> {
+    fn apply(&mut self, (layers, key, action): Binding) {
+        for l in layers {
+            let table = self.layers.entry(l).or_default();
+            match action {
+                Some(a) => table.insert(key, a),
+                None => table.remove(&key),
+            };
+        }
+    }
+
+    /// The shipped keys with the user's over them.
+    pub fn with_overrides(overrides: &[UserBinding]) -> Result<Keymap, String> {
         let mut map = Keymap::builtin();
-        parse_table(overrides, &mut map.bindings)?;
+        for b in overrides {
+            map.apply(binding(b.layer.as_deref(), &b.key, &b.action)?);
+        }
         Ok(map)
     }
 
-    pub fn action(&self, key: &KeyEvent) -> Option<Action> {
+    /// What `key` means in `layer`: a pane's own keys first, then the global ones under it.
+    pub fn action(&self, layer: Layer, key: &KeyEvent) -> Option<Action> {
         // Shift is not part of a Key: it is carried by the character itself ("G").
-        self.bindings.get(&Key::from_event(key)).copied()
+        let k = Key::from_event(key);
+        let own = self.layers.get(&layer).and_then(|t| t.get(&k)).copied();
+        match own {
+            Some(a) => Some(a),
+            None if layer.is_pane() => self.layers.get(&Layer::Global).and_then(|t| t.get(&k)).copied(),
+            None => None,
+        }
     }
 
-    /// Every key bound to `action`, for help and hints.
-    pub fn keys_for(&self, action: Action) -> Vec<Key> {
+    /// Every key bound to `action` in `layer` (not counting the global layer under it).
+    pub fn keys_for(&self, layer: Layer, action: Action) -> Vec<Key> {
         let mut keys: Vec<Key> = self
-            .bindings
-            .iter()
+            .layers
+            .get(&layer)
+            .into_iter()
+            .flat_map(|t| t.iter())
             .filter(|(_, a)| **a == action)
             .map(|(k, _)| *k)
             .collect();
@@ -166,27 +232,55 @@ impl Keymap {
         keys
     }
 
-    /// Every action with its keys and description, in the order of [`Action::ALL`].
-    pub fn help(&self) -> Vec<(String, &'static str)> {
-        Action::ALL
-            .iter()
+    /// The first key of `action` in `layer` or, for a pane, the global layer under it: for
+    /// titles and hints that name a key.
+    pub fn key_name(&self, layer: Layer, action: Action) -> Option<String> {
+        let mut keys = self.keys_for(layer, action);
+        if keys.is_empty() && layer.is_pane() {
+            keys = self.keys_for(Layer::Global, action);
+        }
+        keys.first().map(Key::to_string)
+    }
+
+    /// The bound actions of one layer with their keys and what they do there.
+    pub fn layer_help(&self, layer: Layer) -> Vec<(String, &'static str)> {
+        layer
+            .actions()
+            .into_iter()
             .filter_map(|a| {
-                let keys = self.keys_for(*a);
+                let keys = self.keys_for(layer, a);
                 (!keys.is_empty()).then(|| {
-                    let keys: Vec<String> = keys.iter().map(Key::to_string).collect();
-                    (keys.join(" "), a.description())
+                    let keys: Vec<String> = keys.iter().take(3).map(Key::to_string).collect();
+                    (keys.join(" "), a.describe(layer))
                 })
             })
             .collect()
     }
 
-    /// `? help  t move  a assign to me …`: the most useful bound actions, as space allows.
-    pub fn hints(&self) -> Vec<(String, &'static str)> {
-        let mut hinted: Vec<(u8, Action)> = Action::ALL.iter().filter_map(|a| a.hinted().map(|h| (h, *a))).collect();
-        hinted.sort();
+    /// Help for what is on screen: the focused layer's keys, then (under a pane) the global
+    /// ones, each group under its layer's name.
+    pub fn help(&self, layer: Layer) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
+        let mut groups = vec![(layer.name(), self.layer_help(layer))];
+        if layer.is_pane() {
+            groups.push((Layer::Global.name(), self.layer_help(Layer::Global)));
+        }
+        groups
+    }
+
+    /// `t move  a assign to me …  ? help`: the most useful bound actions of the layer on
+    /// screen, as space allows.
+    pub fn hints(&self, layer: Layer) -> Vec<(String, &'static str)> {
+        let mut hinted: Vec<(Layer, Action)> = Vec::new();
+        if layer.is_pane() {
+            hinted.push((Layer::Global, Action::Help));
+        }
+        hinted.extend(layer.hinted().iter().map(|a| (layer, *a)));
+        if layer.is_pane() {
+            hinted.extend(Layer::Global.hinted().iter().map(|a| (Layer::Global, *a)));
+        }
         hinted
             .into_iter()
-            .filter_map(|(_, a)| self.keys_for(a).first().map(|k| (k.to_string(), a.description())))
+            .filter_map(|(l, a)| self.keys_for(l, a).first().map(|k| (k.to_string(), a.describe(l))))
             .collect()
     }
 }
@@ -202,59 +296,89 @@ mod tests {
     #[test]
     fn the_shipped_keymap_parses_completely() {
         let file: KeymapFile = toml::from_str(DEFAULT_SOURCE).expect("valid toml");
-        let mut map = HashMap::new();
-        parse_table(&file.keys, &mut map).expect("every key and action is valid");
-        assert_eq!(map.len(), file.keys.len());
+        for (layer, table) in &file.layers {
+            for (key, action) in table {
+                binding(Some(layer), key, action).unwrap_or_else(|e| panic!("[{layer}] {key}: {e}"));
+            }
+        }
+        assert_eq!(file.layers.len(), Layer::ALL.len(), "every layer has its table");
     }
 
     #[test]
-    fn vim_keys_and_arrows_both_move() {
+    fn a_key_means_something_only_in_its_layer() {
         let k = Keymap::builtin();
+        let j = press(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(k.action(Layer::Queue, &j), Some(Action::Down));
+        assert_eq!(k.action(Layer::Dashboard, &j), None, "nothing moves on the dashboard");
+        assert_eq!(k.action(Layer::Form, &j), None, "j is typed in a form");
+        let space = press(KeyCode::Char(' '), KeyModifiers::NONE);
+        assert_eq!(k.action(Layer::Queue, &space), Some(Action::Mark));
+        assert_eq!(k.action(Layer::Cmdb, &space), None, "space marks nothing in the tree");
+        assert_eq!(k.action(Layer::Calendar, &space), Some(Action::Week));
+        let q = press(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(k.action(Layer::Cmdb, &q), Some(Action::Quit), "global under a pane");
+        assert_eq!(k.action(Layer::Form, &q), None);
         assert_eq!(
-            k.action(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
-            Some(Action::Down)
-        );
-        assert_eq!(k.action(&press(KeyCode::Down, KeyModifiers::NONE)), Some(Action::Down));
-        assert_eq!(
-            k.action(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            k.action(Layer::Queue, &press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
             Some(Action::Bottom)
         );
         assert_eq!(
-            k.action(&press(KeyCode::Char('d'), KeyModifiers::CONTROL)),
-            Some(Action::PageDown)
+            k.action(Layer::Form, &press(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+            Some(Action::Submit)
         );
-        assert_eq!(k.action(&press(KeyCode::Char('z'), KeyModifiers::NONE)), None);
+    }
+
+    fn user(layer: Option<&str>, key: &str, action: &str) -> UserBinding {
+        UserBinding {
+            layer: layer.map(str::to_string),
+            key: key.into(),
+            action: action.into(),
+        }
     }
 
     #[test]
-    fn user_keys_override_and_unbind() {
-        let mut o = BTreeMap::new();
-        o.insert("x".to_string(), "resolve".to_string());
-        o.insert("r".to_string(), "none".to_string());
-        let k = Keymap::with_overrides(&o).expect("valid");
+    fn user_keys_override_and_unbind_per_layer() {
+        let k = Keymap::with_overrides(&[
+            user(None, "x", "resolve"),
+            user(None, "r", "none"),
+            user(Some("form"), "ctrl-o", "submit"),
+        ])
+        .expect("valid");
+        let x = press(KeyCode::Char('x'), KeyModifiers::NONE);
+        assert_eq!(k.action(Layer::Queue, &x), Some(Action::Resolve));
+        assert_eq!(k.action(Layer::Detail, &x), Some(Action::Resolve));
+        assert_eq!(k.action(Layer::Cmdb, &x), None);
         assert_eq!(
-            k.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
-            Some(Action::Resolve)
+            k.action(Layer::Queue, &press(KeyCode::Char('r'), KeyModifiers::NONE)),
+            None
         );
-        assert_eq!(k.action(&press(KeyCode::Char('r'), KeyModifiers::NONE)), None);
-        let mut bad = BTreeMap::new();
-        bad.insert("x".to_string(), "explode".to_string());
-        assert!(
-            Keymap::with_overrides(&bad)
-                .unwrap_err()
-                .contains("`explode` (bound to `x`) is not an action")
+        assert_eq!(
+            k.action(Layer::Form, &press(KeyCode::Char('o'), KeyModifiers::CONTROL)),
+            Some(Action::Submit)
         );
-        let mut bad = BTreeMap::new();
-        bad.insert("ctrl-".to_string(), "quit".to_string());
-        assert!(Keymap::with_overrides(&bad).is_err());
+        let err = Keymap::with_overrides(&[user(None, "x", "explode")]).unwrap_err();
+        assert!(err.contains("`explode` (bound to `x`) is not an action"), "{err}");
+        let err = Keymap::with_overrides(&[user(Some("cmdb"), "x", "resolve")]).unwrap_err();
+        assert!(err.contains("means nothing in the cmdb layer"), "{err}");
+        let err = Keymap::with_overrides(&[user(Some("sidebar"), "x", "quit")]).unwrap_err();
+        assert!(err.contains("`sidebar` is not a layer"), "{err}");
+        assert!(Keymap::with_overrides(&[user(None, "ctrl-", "quit")]).is_err());
     }
 
     #[test]
     fn help_and_hints_come_from_the_bindings() {
         let k = Keymap::builtin();
-        let help = k.help();
-        assert!(help.contains(&("j ↓".to_string(), "down")), "{help:?}");
-        let hints = k.hints();
-        assert_eq!(hints[0], ("?".to_string(), "show the keys"));
+        let help = k.help(Layer::Queue);
+        assert_eq!(help[0].0, "queue", "the focused layer first");
+        assert!(help[0].1.contains(&("j ↓".to_string(), "down")), "{help:?}");
+        assert_eq!(help[1].0, "global");
+        let form = k.help(Layer::Form);
+        assert_eq!(form.len(), 1, "a form has no global keys under it");
+        assert!(form[0].1.contains(&("ctrl-s".to_string(), "save")), "{form:?}");
+        assert_eq!(k.hints(Layer::Queue)[0], ("?".to_string(), "show the keys"));
+        assert_eq!(
+            k.hints(Layer::Queue)[1],
+            ("t".to_string(), "move through the lifecycle")
+        );
     }
 }

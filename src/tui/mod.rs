@@ -3,14 +3,18 @@
 
 pub mod action;
 pub mod app;
+mod background;
 pub mod calendar;
 pub mod cmdb;
 pub mod dashboard;
+pub mod drafts;
+pub mod goto;
 pub mod input;
 pub mod keymap;
 pub mod panes;
 pub mod queue;
 pub mod theme;
+mod ticket;
 pub mod ui;
 pub mod widgets;
 mod write;
@@ -20,11 +24,14 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ratatui::DefaultTerminal;
-use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, MouseButton, MouseEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseButton,
+    MouseEventKind,
+};
 use ratatui::crossterm::execute;
 
 use app::{App, Mode, Status};
-use input::{Effect, handle_key};
+use input::{Effect, handle_key, handle_paste};
 use keymap::Keymap;
 
 use crate::desk::Desk;
@@ -37,23 +44,33 @@ const TICK: Duration = Duration::from_secs(1);
 pub fn run(mut desk: Desk) -> Result<(), String> {
     let keymap = Keymap::with_overrides(&desk.config().keys).map_err(|e| format!("config.toml [keys]: {e}"))?;
     let notices = desk.take_notices();
+    let desk_path = desk.path().to_path_buf();
     let mut app = App::new(desk, keymap, Utc::now()).map_err(|e| e.to_string())?;
+    // Drafts live in the operator's own data folder, never beside a shared desk.
+    app.drafts = crate::config::Paths::discover()
+        .ok()
+        .map(|p| drafts::Drafts::new(p.data_dir.join("drafts"), &desk_path));
     if !notices.is_empty() {
         app.say(notices.join(" · "));
     }
     let theme = theme::Theme::from_env();
     let mouse = app.desk.config().mouse;
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the terminal: {e}"))?;
+    // ratatui's panic hook restores the screen; this one also gives back the mouse and
+    // bracketed paste.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(std::io::stdout(), DisableMouseCapture, DisableBracketedPaste);
+        previous(info);
+    }));
+    // A paste arrives as one piece of text, never as keys (a pasted log must not assign
+    // tickets).
+    let _ = execute!(std::io::stdout(), EnableBracketedPaste);
     if mouse {
-        // ratatui's panic hook restores the screen; this one also gives the mouse back.
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let _ = execute!(std::io::stdout(), DisableMouseCapture);
-            previous(info);
-        }));
         let _ = execute!(std::io::stdout(), EnableMouseCapture);
     }
     let result = event_loop(&mut terminal, &mut app, &theme);
+    let _ = execute!(std::io::stdout(), DisableBracketedPaste);
     if mouse {
         let _ = execute!(std::io::stdout(), DisableMouseCapture);
     }
@@ -79,15 +96,12 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
             match event::read()? {
                 Event::Key(key) if handle_key(app, key) == Effect::Editor => edit_in_editor(terminal, app)?,
                 Event::Key(_) => {}
+                Event::Paste(text) => handle_paste(app, &text),
                 Event::Resize(..) => terminal.autoresize()?,
                 Event::Mouse(m) => match m.kind {
                     MouseEventKind::Down(MouseButton::Left) => app.click(m.column, m.row),
-                    MouseEventKind::ScrollDown if app.mode == Mode::Normal => {
-                        (0..3).for_each(|_| app.update(action::Action::Down))
-                    }
-                    MouseEventKind::ScrollUp if app.mode == Mode::Normal => {
-                        (0..3).for_each(|_| app.update(action::Action::Up))
-                    }
+                    MouseEventKind::ScrollDown => app.scroll(true),
+                    MouseEventKind::ScrollUp => app.scroll(false),
                     _ => {}
                 },
                 _ => {}
@@ -111,7 +125,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
 /// does, and takes back what was saved. The file name goes to the editor as an argument.
 fn edit_in_editor(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Result<()> {
     let Mode::Form(form) = &mut app.mode else { return Ok(()) };
-    let Some(text) = form.focused_text_mut() else {
+    let Some(text) = form.focused_text() else {
         return Ok(());
     };
     let editor = std::env::var("VISUAL")
@@ -140,7 +154,7 @@ fn edit_in_editor(terminal: &mut DefaultTerminal, app: &mut App) -> std::io::Res
     match status {
         Ok(s) if s.success() => {
             let edited = std::fs::read_to_string(&path)?;
-            *text = edited.trim_end_matches('\n').to_string();
+            form.set_focused_text(edited.trim_end_matches('\n'));
         }
         Ok(s) => form.error = Some(format!("the editor exited with {s}; the text is as it was")),
         Err(e) => form.error = Some(format!("cannot run `{editor}`: {e}")),

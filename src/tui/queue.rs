@@ -126,6 +126,9 @@ impl Row {
 #[derive(Debug)]
 pub struct Queue {
     rows: Vec<Row>,
+    /// The open rows, kept aside while a view of closed tickets shows: the header counts
+    /// the whole desk's open work in every view.
+    stash: Vec<Row>,
     /// Indexes into `rows`, in display order.
     shown: Vec<usize>,
     /// The views `]` and `[` walk through, and which one is shown.
@@ -164,6 +167,7 @@ impl Queue {
     pub fn new(rows: Vec<QueueRow>) -> Queue {
         let mut q = Queue {
             rows: Vec::new(),
+            stash: Vec::new(),
             shown: Vec::new(),
             views: ViewSpec::builtin(),
             view: 0,
@@ -189,7 +193,12 @@ impl Queue {
         // `shown` indexes the old rows: drop it before anything looks through it.
         self.shown.clear();
         self.generation += 1;
-        self.rows = rows.into_iter().map(Row::new).collect();
+        let old = std::mem::replace(&mut self.rows, rows.into_iter().map(Row::new).collect());
+        if !self.view().closed {
+            self.stash.clear();
+        } else if self.stash.is_empty() && old.iter().all(|r| r.row.is_open) {
+            self.stash = old;
+        }
         let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
         self.marks.retain(|m| ids.contains(m));
         self.refresh(me, now);
@@ -205,6 +214,13 @@ impl Queue {
             return;
         }
         let keep_open = !self.view().closed;
+        if !keep_open {
+            // The open rows aside follow the desk too, for the header's counts.
+            let open: std::collections::HashMap<i64, &QueueRow> = changed.iter().map(|r| (r.rowid, r)).collect();
+            self.stash.retain(|r| !open.contains_key(&r.row.rowid));
+            self.stash
+                .extend(changed.iter().filter(|r| r.is_open).cloned().map(Row::new));
+        }
         let keep = self.selected_row().map(|r| r.row.rowid);
         let mut incoming: std::collections::HashMap<i64, QueueRow> =
             changed.into_iter().map(|r| (r.rowid, r)).collect();
@@ -414,19 +430,31 @@ impl Queue {
             .collect()
     }
 
+    /// Open, at risk and breached over the whole desk's open tickets, whatever the view.
+    pub fn desk_counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
+        if self.view().closed {
+            return count(&self.stash, now);
+        }
+        self.counts(now)
+    }
+
     /// Open, at risk and breached counts over every open row.
     pub fn counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
-        let mut c = (0, 0, 0);
-        for r in self.rows.iter().filter(|r| r.row.is_open) {
-            c.0 += 1;
-            match r.standing(now) {
-                Some(Standing::AtRisk) => c.1 += 1,
-                Some(Standing::Breached) => c.2 += 1,
-                _ => {}
-            }
-        }
-        c
+        count(&self.rows, now)
     }
+}
+
+fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
+    let mut c = (0, 0, 0);
+    for r in rows.iter().filter(|r| r.row.is_open) {
+        c.0 += 1;
+        match r.standing(now) {
+            Some(Standing::AtRisk) => c.1 += 1,
+            Some(Standing::Breached) => c.2 += 1,
+            _ => {}
+        }
+    }
+    c
 }
 
 #[cfg(test)]

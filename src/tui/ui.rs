@@ -29,10 +29,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_screen(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
+    app.screen.set((area.width, area.height));
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
-            "Terminal too small: {}×{}.\nopsdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
-            area.width, area.height
+            "Terminal too small: {}×{}.\nopsdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.\nKeys wait until it fits; {} quits.",
+            area.width,
+            area.height,
+            app.keymap
+                .key_name(super::action::Layer::Global, super::action::Action::Quit)
+                .unwrap_or_default()
         );
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
         return;
@@ -41,40 +46,50 @@ fn draw_screen(frame: &mut Frame, app: &App, theme: &Theme) {
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     draw_header(frame, header, app, theme);
     let side = area.width >= SIDE_BY_SIDE && app.detail.is_some();
-    if app.pane == Pane::Cmdb && app.cmdb.is_some() {
-        panes::cmdb::draw(frame, main, app, theme);
-    } else if let (Pane::Calendar, Some(cal)) = (app.pane, &app.calendar) {
-        panes::calendar::draw(frame, main, cal, theme);
-    } else if app.pane == Pane::Dashboard {
-        panes::dashboard::draw(frame, main, &app.dashboard, theme);
-    } else if side {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-        panes::queue::draw(frame, left, app, theme, app.pane == Pane::Queue);
-        panes::detail::draw(frame, right, app, theme, app.pane == Pane::Detail);
-    } else if app.pane == Pane::Detail && app.detail.is_some() {
-        panes::detail::draw(frame, main, app, theme, true);
-    } else {
-        panes::queue::draw(frame, main, app, theme, true);
+    match app.visible_pane() {
+        Pane::Cmdb => panes::cmdb::draw(frame, main, app, theme),
+        Pane::Calendar => {
+            if let Some(cal) = &app.calendar {
+                panes::calendar::draw(frame, main, cal, theme);
+            }
+        }
+        Pane::Dashboard => panes::dashboard::draw(frame, main, &app.dashboard, theme),
+        Pane::Queue | Pane::Detail if side => {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+            panes::queue::draw(frame, left, app, theme, app.pane == Pane::Queue);
+            panes::detail::draw(frame, right, app, theme, app.pane == Pane::Detail);
+        }
+        Pane::Detail => panes::detail::draw(frame, main, app, theme, true),
+        Pane::Queue => panes::queue::draw(frame, main, app, theme, true),
     }
     draw_footer(frame, footer, app, theme);
-    match &app.mode {
-        Mode::Help => widgets::help::draw(frame, main, &app.keymap, theme),
-        Mode::Pick(p) => widgets::picker::draw(frame, main, p, theme),
-        Mode::Form(f) => f.draw(frame, main, theme),
+    draw_mode(frame, main, &app.mode, app, theme);
+}
+
+fn draw_mode(frame: &mut Frame, main: Rect, mode: &Mode, app: &App, theme: &Theme) {
+    match mode {
+        Mode::Help { back } => {
+            // Help sits over what it explains: a form stays drawn under its keys.
+            draw_mode(frame, main, back, app, theme);
+            widgets::help::draw(frame, main, &app.keymap, app.layer(), theme);
+        }
+        Mode::Pick(p) => widgets::picker::draw(frame, main, p, &app.keymap, theme),
+        Mode::Form(f) => widgets::form_view::draw(f, frame, main, &app.keymap, theme),
         Mode::Palette { text, index } => widgets::palette::draw(frame, main, app, text, *index, theme),
-        Mode::ResolveIncidents { problem, incidents } => {
-            let ids: Vec<String> = incidents.iter().map(ToString::to_string).collect();
-            let text = format!(
-                "{problem} is resolved. Resolve its {} open incident(s) too?\n{}\n\ny: yes, each with its own move · any other key: no",
-                incidents.len(),
-                ids.join(", ")
-            );
-            let rect = widgets::centered(main, 64, 7);
+        Mode::Confirm(q) => {
+            let keys = app.keymap.hints(super::action::Layer::Confirm);
+            let keys: Vec<String> = keys.iter().map(|(k, what)| format!("{k} {what}")).collect();
+            let text = format!("{}\n\n{}", q.text, keys.join(" · "));
+            let width = 64.min(main.width);
+            let inner = usize::from(width.saturating_sub(2)).max(1);
+            let rows: usize = text.lines().map(|l| l.chars().count().div_ceil(inner).max(1)).sum();
+            let rect = widgets::centered(main, width, rows as u16 + 2);
             frame.render_widget(Clear, rect);
             frame.render_widget(
-                Paragraph::new(text)
+                Paragraph::new(crate::text::inert(&text, true))
                     .wrap(Wrap { trim: false })
-                    .block(ratatui::widgets::Block::bordered().title(" resolve incidents ")),
+                    .block(ratatui::widgets::Block::bordered().title(format!(" {} ", q.title))),
                 rect,
             );
         }
@@ -110,7 +125,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw("█"),
             Span::styled("   enter keep · esc done", theme.dim()),
         ])
-    } else if app.mode == Mode::Filter {
+    } else if matches!(app.mode, Mode::Filter) {
         Line::from(vec![
             Span::styled("/", theme.title()),
             Span::raw(crate::text::inert(&app.queue.filter, false)),
@@ -127,7 +142,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         let mut spans = Vec::new();
         let mut used = 0usize;
-        for (key, what) in app.keymap.hints() {
+        for (key, what) in app.keymap.hints(app.layer()) {
             let piece = format!("{key} {what}  ");
             used += piece.chars().count();
             if used > area.width as usize {

@@ -9,7 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::calendar::{CalendarEventStore, Monthly};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::desk::DeskError;
 use crate::text::{clip, inert};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Back, Pane};
 use crate::tui::calendar::{CalendarModel, to_time_date};
 use crate::tui::theme::Theme;
 
@@ -127,4 +130,69 @@ pub fn draw(frame: &mut Frame, area: Rect, cal: &CalendarModel, theme: &Theme) {
         .title_bottom(format!(" {count} "))
         .border_style(theme.dim());
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), right);
+}
+
+impl App {
+    /// An action of the calendar's layer.
+    pub(in crate::tui) fn on_calendar(&mut self, action: Action) -> Result<(), DeskError> {
+        let today = self.now.with_timezone(&self.zone).date_naive();
+        if action == Action::Back {
+            return self.go_back();
+        }
+        let Some(cal) = &mut self.calendar else { return Ok(()) };
+        match action {
+            Action::Left => cal.move_days(-1),
+            Action::Right => cal.move_days(1),
+            Action::Down => cal.move_days(7),
+            Action::Up => cal.move_days(-7),
+            Action::PageDown => cal.move_months(1),
+            Action::PageUp => cal.move_months(-1),
+            Action::Today => {
+                cal.day = today;
+                cal.cursor = 0;
+            }
+            Action::Week => {
+                cal.week = !cal.week;
+                cal.cursor = 0;
+            }
+            Action::NextChange => cal.move_cursor(1),
+            Action::PrevChange => cal.move_cursor(-1),
+            Action::Open => {
+                if let Some(id) = cal.selected_change().map(|c| c.id) {
+                    self.open_ticket(id, Back::Pane(Pane::Calendar))?;
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.load_calendar()
+    }
+
+    /// Reads the changes of the calendar's month when it moved to another one.
+    pub(in crate::tui) fn load_calendar(&mut self) -> Result<(), DeskError> {
+        let Some(cal) = &self.calendar else { return Ok(()) };
+        if cal.needs_load() {
+            let (from, to) = cal.month_range();
+            let changes = self.desk.changes_between(from, to)?;
+            let flags = self
+                .desk
+                .forward_schedule(from, to)?
+                .into_iter()
+                .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty() || !s.outside_maintenance.is_empty())
+                .map(|s| {
+                    let flags = crate::tui::calendar::Flags {
+                        conflicts: s.conflicts,
+                        freezes: s.freezes,
+                        outside: s.outside_maintenance,
+                    };
+                    (s.id, flags)
+                })
+                .collect();
+            if let Some(cal) = &mut self.calendar {
+                cal.set_changes(changes);
+                cal.flags = flags;
+            }
+        }
+        Ok(())
+    }
 }

@@ -7,9 +7,22 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_tree_widget::Tree;
 
+use crate::desk::DeskError;
 use crate::text::{clip, inert};
-use crate::tui::app::App;
+use crate::tui::action::{Action, Layer};
+use crate::tui::app::{App, Back, Mode, Pane};
+use crate::tui::cmdb::{CmdbModel, Selected};
+use crate::tui::queue::Only;
 use crate::tui::theme::Theme;
+
+/// `/ find · enter tickets`: the pane's keys as its title says them, from the keymap.
+pub fn title_keys(app: &App, layer: Layer, actions: &[(Action, &str)]) -> String {
+    actions
+        .iter()
+        .filter_map(|(a, what)| app.keymap.key_name(layer, *a).map(|k| format!("{k} {what}")))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(model) = &app.cmdb else { return };
@@ -17,8 +30,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .title(format!(
-            " CMDB · {} CIs · / find · enter tickets · h/l fold ",
-            model.cis.len()
+            " CMDB · {} CIs · {} ",
+            model.cis.len(),
+            title_keys(
+                app,
+                Layer::Cmdb,
+                &[
+                    (Action::Find, "find"),
+                    (Action::Open, "tickets"),
+                    (Action::Right, "unfold")
+                ]
+            )
         ))
         .border_style(theme.title());
     if model.items.is_empty() {
@@ -71,7 +93,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            format!("Open tickets ({})", sel.open_tickets.len()),
+            format!("Open tickets on it or below it ({})", sel.open_tickets.len()),
             theme.title(),
         )));
         for t in &sel.open_tickets {
@@ -105,4 +127,124 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title(" CI ")
         .border_style(theme.dim());
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), right);
+}
+
+impl App {
+    /// An action of the CMDB tree's layer.
+    pub(in crate::tui) fn on_cmdb(&mut self, action: Action) -> Result<(), DeskError> {
+        match action {
+            Action::Open => return self.open_ci_tickets(),
+            Action::Find => {
+                self.mode = Mode::FindCi(String::new());
+                return Ok(());
+            }
+            Action::Back => return self.go_back(),
+            _ => {}
+        }
+        if let Some(m) = &self.cmdb {
+            let mut state = m.state.borrow_mut();
+            match action {
+                Action::Down => state.key_down(),
+                Action::Up => state.key_up(),
+                Action::Left => state.key_left(),
+                Action::Right => state.key_right(),
+                Action::Top => state.select_first(),
+                Action::Bottom => state.select_last(),
+                _ => false,
+            };
+        }
+        self.load_ci_selection()
+    }
+
+    /// Shows the first CI whose name matches `text` (as it is typed).
+    pub fn find_ci(&mut self, text: &str) {
+        if let Some(id) = self.cmdb.as_ref().and_then(|m| m.find(text))
+            && let Some(m) = &self.cmdb
+        {
+            m.reveal(id);
+        }
+        if let Err(e) = self.load_ci_selection() {
+            self.complain(e.to_string());
+        }
+    }
+
+    /// Reads the CMDB afresh, keeping the CI under the cursor.
+    pub(in crate::tui) fn load_cmdb(&mut self) -> Result<(), DeskError> {
+        self.cmdb_stale = false;
+        let keep = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
+        let model = CmdbModel::new(self.desk.cmdb_graph()?);
+        if let Some(id) = keep {
+            model.reveal(id);
+        }
+        self.cmdb = Some(model);
+        self.load_ci_selection()
+    }
+
+    /// Fills in what the pane shows for the CI under the cursor: its open tickets are those
+    /// on it and on everything below it in the tree.
+    pub fn load_ci_selection(&mut self) -> Result<(), DeskError> {
+        let Some(model) = &self.cmdb else { return Ok(()) };
+        let Some(id) = model.selected_ci() else {
+            if let Some(m) = &mut self.cmdb {
+                m.selected = None;
+            }
+            return Ok(());
+        };
+        if model.selected.as_ref().is_some_and(|s| s.ci.rowid == id) {
+            return Ok(());
+        }
+        let Some(ci) = model.cis.get(&id).cloned() else {
+            return Ok(());
+        };
+        let impacted = model.impacted_services(id);
+        let (hits, needs) = model.reach(id);
+        let below = model.below(id);
+        let mut open_tickets = Vec::new();
+        for ci in std::iter::once(id).chain(below) {
+            for t in self.desk.open_tickets_on_ci(ci, 50)? {
+                if open_tickets.len() < 50 && !open_tickets.iter().any(|o: &crate::domain::Ticket| o.id == t.id) {
+                    open_tickets.push(t);
+                }
+            }
+            if open_tickets.len() >= 50 {
+                break;
+            }
+        }
+        if let Some(m) = &mut self.cmdb {
+            m.selected = Some(Selected {
+                ci,
+                impacted,
+                hits,
+                needs,
+                open_tickets,
+            });
+        }
+        Ok(())
+    }
+
+    /// Shows the open tickets of the CI under the cursor in the queue; esc comes back.
+    fn open_ci_tickets(&mut self) -> Result<(), DeskError> {
+        let Some(id) = self.cmdb.as_ref().and_then(CmdbModel::selected_ci) else {
+            return Ok(());
+        };
+        let name = self
+            .cmdb
+            .as_ref()
+            .and_then(|m| m.cis.get(&id))
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let rowids = self.desk.open_ticket_rowids_on_ci(id)?.into_iter().collect();
+        if self.queue.set_view(0) {
+            self.load_view()?;
+        }
+        self.queue.set_only(Some(Only {
+            label: format!("CI {name}"),
+            rowids,
+        }));
+        self.refresh_view();
+        self.queue.select(0);
+        self.trail.push(Back::Pane(Pane::Cmdb));
+        self.pane = Pane::Queue;
+        Ok(())
+    }
 }

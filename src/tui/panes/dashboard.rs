@@ -248,6 +248,24 @@ fn axis_line(first: NaiveDate, last: NaiveDate, used: usize, indent: usize) -> S
     format!("{:indent$}{a}{:gap$}{b}", "", "")
 }
 
+impl crate::tui::app::App {
+    /// An action of the dashboard's layer: the period, and back.
+    pub(in crate::tui) fn on_dashboard(
+        &mut self,
+        action: crate::tui::action::Action,
+    ) -> Result<(), crate::desk::DeskError> {
+        use crate::tui::action::Action;
+        match action {
+            Action::NextPeriod | Action::PrevPeriod => {
+                self.dashboard.step_period(action == Action::NextPeriod);
+                self.refresh_visible_pane()
+            }
+            Action::Back => self.go_back(),
+            _ => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

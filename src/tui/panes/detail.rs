@@ -5,17 +5,68 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use crate::desk::{DeskError, TicketView};
+use crate::domain::TicketId;
 use crate::domain::priority::{label, level_label};
 use crate::domain::sla::Standing;
 use crate::present::{age, event_text};
 use crate::text::inert;
-use crate::tui::app::App;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Back, Pane};
 use crate::tui::theme::Theme;
+
+/// What enter follows from the detail: a linked CI or ticket, a known error, a possible
+/// duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followable {
+    Ci(String),
+    Ticket(TicketId),
+}
+
+/// Every link of the ticket in view, in the order the detail shows them.
+pub fn followables(app: &App) -> Vec<Followable> {
+    let Some(v) = &app.detail else { return Vec::new() };
+    let mut out: Vec<Followable> = v.cis.iter().map(|c| Followable::Ci(c.name.clone())).collect();
+    out.extend(v.links.iter().map(|l| Followable::Ticket(l.id)));
+    out.extend(app.suggestions.known_errors.iter().map(|k| Followable::Ticket(k.id)));
+    out.extend(app.suggestions.similar.iter().map(|t| Followable::Ticket(t.id)));
+    out
+}
+
+/// `bob changed state, assignee; commented`: what another operator did to the ticket between
+/// two reads of it (None when nothing, or only the viewer, changed it).
+pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<String> {
+    let fresh: Vec<_> = new
+        .timeline
+        .iter()
+        .filter(|e| e.id > old.timeline.last().map_or(0, |l| l.id))
+        .collect();
+    let others: Vec<_> = fresh.iter().filter(|e| e.actor != me).collect();
+    let who = others.last()?.actor.clone();
+    let mut what: Vec<String> = Vec::new();
+    for e in &others {
+        let item = match (e.kind.as_str(), &e.field) {
+            ("comment", _) => "commented".to_string(),
+            (_, Some(f)) => f.replace('_', " "),
+            (k, None) => k.replace('_', " "),
+        };
+        if !what.contains(&item) {
+            what.push(item);
+        }
+    }
+    Some(format!("{who} changed {} just now", what.join(", ")))
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     let Some(v) = &app.detail else { return };
     let t = &v.ticket;
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(changed) = &app.changed_by_other {
+        lines.push(Line::from(Span::styled(
+            format!("● {}", inert(changed, false)),
+            theme.at_risk(),
+        )));
+    }
     lines.push(Line::from(Span::styled(inert(&t.title, false), theme.title())));
     lines.push(Line::from(vec![
         Span::raw(format!("{} · {} · ", t.kind, inert(&t.state, false))),
@@ -50,8 +101,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             Span::styled(text, style),
         ]));
     }
-    lines.push(Line::raw(format!("opened {} ago", age(t.created_at, app.now))));
+    let opened = match age(t.created_at, app.now).as_str() {
+        "now" => "just now".to_string(),
+        a => format!("{a} ago"),
+    };
+    lines.push(Line::raw(format!(
+        "opened {opened} ({})",
+        crate::present::short_time(t.created_at, app.now, app.zone)
+    )));
     for (name, val) in crate::present::extra_fields(t) {
+        // Why a ticket waits is said while it waits, not after it resumed.
+        if name == "pending_reason" && t.state != "pending" {
+            continue;
+        }
         {
             lines.push(Line::from(vec![
                 Span::styled(format!("{}: ", name.replace('_', " ")), theme.dim()),
@@ -65,6 +127,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             lines.push(Line::raw(l.to_string()));
         }
     }
+    let chosen = app.detail_link;
+    let mut n = 0usize;
+    let mut pointer = |theme: &Theme| {
+        let here = n == chosen && focused;
+        n += 1;
+        if here {
+            Span::styled("▸ ", theme.selected())
+        } else {
+            Span::raw("  ")
+        }
+    };
     if !v.cis.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("CIs", theme.title())));
@@ -77,31 +150,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
                     services.iter().map(|s| inert(s, false)).collect::<Vec<_>>().join(", ")
                 )
             };
-            lines.push(Line::raw(format!(
-                "  {} ({}){services}",
-                inert(&ci.name, false),
-                ci.class
-            )));
+            lines.push(Line::from(vec![
+                pointer(theme),
+                Span::raw(format!("{} ({}){services}", inert(&ci.name, false), ci.class)),
+            ]));
         }
     }
     if !v.links.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Links", theme.title())));
         for l in &v.links {
-            lines.push(Line::raw(format!(
-                "  {} {} [{}] {}",
-                l.relation,
-                l.id,
-                l.state,
-                inert(&l.title, false)
-            )));
+            lines.push(Line::from(vec![
+                pointer(theme),
+                Span::raw(format!(
+                    "{} {} [{}] {}",
+                    l.relation.replace('_', " "),
+                    l.id,
+                    inert(&l.state, false),
+                    inert(&l.title, false)
+                )),
+            ]));
         }
     }
     if !app.suggestions.known_errors.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Known errors that may apply", theme.title())));
         for k in &app.suggestions.known_errors {
-            lines.push(Line::raw(format!("  {} {}", k.id, inert(&k.title, false))));
+            lines.push(Line::from(vec![
+                pointer(theme),
+                Span::raw(format!("{} {}", k.id, inert(&k.title, false))),
+            ]));
             lines.push(Line::from(vec![
                 Span::styled("    workaround: ", theme.dim()),
                 Span::raw(inert(&k.workaround, false)),
@@ -112,12 +190,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Possible duplicates", theme.title())));
         for t in &app.suggestions.similar {
-            lines.push(Line::raw(format!(
-                "  {} [{}] {}",
-                t.id,
-                inert(&t.state, false),
-                inert(&t.title, false)
-            )));
+            lines.push(Line::from(vec![
+                pointer(theme),
+                Span::raw(format!(
+                    "{} [{}] {}",
+                    t.id,
+                    inert(&t.state, false),
+                    inert(&t.title, false)
+                )),
+            ]));
         }
     }
     lines.push(Line::raw(""));
@@ -129,8 +210,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     lines.push(Line::from(vec![Span::styled("Next: ", theme.title()), Span::raw(next)]));
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("Timeline", theme.title())));
-    for e in v.timeline.iter().rev() {
-        let when = format!("{:>4}", age(e.at, app.now));
+    // Oldest first, as `opsdesk show` prints it; ages or, with the times key, clock times.
+    for e in &v.timeline {
+        let when = if app.absolute_times {
+            format!("{:>12}", crate::present::short_time(e.at, app.now, app.zone))
+        } else {
+            format!("{:>4}", age(e.at, app.now))
+        };
         let text = event_text(e);
         let mut parts = text.lines();
         lines.push(Line::from(vec![
@@ -146,11 +232,69 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .borders(Borders::ALL)
         .title(format!(" {} ", t.id))
         .border_style(if focused { theme.title() } else { theme.dim() });
+    // How far the text can scroll: its wrapped rows less the rows on screen.
+    let inner = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let room = usize::from(area.height.saturating_sub(2));
+    app.detail_max_scroll
+        .set(u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX));
+    let scroll = app.detail_scroll.min(app.detail_max_scroll.get());
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((app.detail_scroll, 0))
+            .scroll((scroll, 0))
             .block(block),
         area,
     );
+}
+
+impl App {
+    /// An action of the detail's layer: scroll, choose and follow links, go back.
+    pub(in crate::tui) fn on_detail(&mut self, action: Action) -> Result<(), DeskError> {
+        let page = i32::from(self.queue_height.get().clamp(1, 200) as u16);
+        let max = i32::from(self.detail_max_scroll.get());
+        let scroll = |s: &mut u16, by: i32| *s = (i32::from((*s).min(max as u16)) + by).clamp(0, max) as u16;
+        self.changed_by_other = None;
+        match action {
+            Action::Down => scroll(&mut self.detail_scroll, 1),
+            Action::Up => scroll(&mut self.detail_scroll, -1),
+            Action::PageDown => scroll(&mut self.detail_scroll, page),
+            Action::PageUp => scroll(&mut self.detail_scroll, -page),
+            Action::Top => self.detail_scroll = 0,
+            Action::Bottom => self.detail_scroll = self.detail_max_scroll.get(),
+            Action::NextLink | Action::PrevLink => {
+                let n = followables(self).len();
+                if n > 0 {
+                    let by = if action == Action::NextLink { 1 } else { n - 1 };
+                    self.detail_link = (self.detail_link + by) % n;
+                }
+            }
+            Action::Open => self.follow()?,
+            Action::Back => self.go_back()?,
+            Action::Times => self.absolute_times = !self.absolute_times,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Enter on a link: a ticket opens in the detail, a CI in the CMDB tree; esc comes back.
+    fn follow(&mut self) -> Result<(), DeskError> {
+        let Some(here) = self.detail.as_ref().map(|d| d.ticket.id) else {
+            return Ok(());
+        };
+        match followables(self).get(self.detail_link).cloned() {
+            Some(Followable::Ticket(id)) => self.open_ticket(id, Back::Ticket(here)),
+            Some(Followable::Ci(name)) => {
+                self.pane = Pane::Cmdb;
+                self.refresh_visible_pane()?;
+                self.find_ci(&name);
+                self.trail.push(Back::Ticket(here));
+                Ok(())
+            }
+            None => {
+                self.say("no link to follow: ] and [ choose one");
+                Ok(())
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Small pieces drawn over or inside panes.
 
 pub mod form;
+pub mod form_view;
 pub mod help;
 pub mod palette;
 pub mod picker;

@@ -7,10 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::app::App;
+use crate::tui::goto::PaletteEntry;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, text: &str, index: usize, theme: &Theme) {
-    let matches = app.palette_matches(text);
+    let matches = app.palette_entries(text);
     let height = area.height.min(16);
     let width = area.width.min(60);
     let room = usize::from(height.saturating_sub(4));
@@ -21,20 +22,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, text: &str, index: usize, 
         Span::raw("█"),
     ])];
     if matches.is_empty() {
-        lines.push(Line::from(Span::styled("no action matches", theme.dim())));
+        lines.push(Line::from(Span::styled(
+            "no action matches; a ticket id opens it",
+            theme.dim(),
+        )));
     }
-    for (i, a) in matches.iter().enumerate().skip(start).take(room) {
-        let keys: Vec<String> = app
-            .keymap
-            .keys_for(*a)
-            .iter()
-            .take(2)
-            .map(ToString::to_string)
-            .collect();
+    for (i, e) in matches.iter().enumerate().skip(start).take(room) {
+        let (what, keys) = match e {
+            PaletteEntry::Ticket(id) => (format!("open {id}"), String::new()),
+            PaletteEntry::Action(layer, a) => {
+                let keys: Vec<String> = app
+                    .keymap
+                    .keys_for(*layer, *a)
+                    .iter()
+                    .take(2)
+                    .map(ToString::to_string)
+                    .collect();
+                (a.describe(*layer).to_string(), keys.join(" "))
+            }
+        };
         let style = if i == index { theme.selected() } else { Style::default() };
         lines.push(Line::from(vec![
-            Span::styled(format!(" {:<38}", a.description()), style),
-            Span::styled(format!("{:>16}", keys.join(" ")), theme.dim()),
+            Span::styled(format!(" {:<38}", crate::text::clip(&what, 38)), style),
+            Span::styled(format!("{keys:>16}"), theme.dim()),
         ]));
     }
     let rect = Rect {

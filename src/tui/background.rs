@@ -1,0 +1,193 @@
+//! Work off the UI thread: the queue's CI names (a slow read on a large desk) and the
+//! escalation command (a program that may hang). Results come back on channels that the
+//! event loop takes in between keys.
+
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+
+use chrono::{DateTime, Utc};
+
+use super::app::{App, Pane};
+use crate::desk::{Desk, DeskError, Escalation};
+use crate::domain::TicketId;
+
+/// The escalation command's thread: batches of escalations go in, each batch's failures
+/// come back.
+struct Escalator {
+    jobs: Sender<Vec<Escalation>>,
+    done: Receiver<Vec<(TicketId, String)>>,
+    pending: usize,
+}
+
+impl Escalator {
+    fn start(desk: &Desk) -> Option<Escalator> {
+        let argv = desk.config().escalation.command.clone()?;
+        let timeout = desk.config().escalation.timeout;
+        let path = desk.path().to_path_buf();
+        let (jobs, inbox) = std::sync::mpsc::channel::<Vec<Escalation>>();
+        let (report, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for batch in inbox {
+                let failures = crate::desk::run_escalations(&argv, timeout, &path, &batch);
+                if report.send(failures).is_err() {
+                    return;
+                }
+            }
+        });
+        Some(Escalator { jobs, done, pending: 0 })
+    }
+}
+
+/// The first CI of each open ticket, by row id, as a background load delivers it.
+type CiNames = Receiver<Result<Vec<(i64, String)>, String>>;
+
+pub struct Background {
+    cis: Option<CiNames>,
+    escalator: Option<Escalator>,
+}
+
+impl Background {
+    pub fn start(desk: &Desk) -> Background {
+        Background {
+            cis: Some(in_background(desk, Desk::open_ci_names)),
+            escalator: Escalator::start(desk),
+        }
+    }
+
+    /// Loads the open queue's CI names on another thread: the queue can be shown and used
+    /// without them meanwhile.
+    pub fn load_cis(&mut self, desk: &Desk) {
+        self.cis = Some(in_background(desk, Desk::open_ci_names));
+    }
+}
+
+/// Runs `work` on another thread with its own connection to the desk (as the same operator),
+/// for reads that take longer than a frame on a large desk; the result arrives on the
+/// receiver, errors as text.
+pub(super) fn in_background<T: Send + 'static>(
+    desk: &Desk,
+    work: impl FnOnce(&mut Desk) -> Result<T, DeskError> + Send + 'static,
+) -> Receiver<Result<T, String>> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let (path, who, config) = (desk.path().to_path_buf(), desk.who().clone(), desk.config().clone());
+    std::thread::spawn(move || {
+        let result = Desk::reopen(&path, &who, config)
+            .and_then(|mut d| work(&mut d))
+            .map_err(|e| e.to_string());
+        let _ = send.send(result);
+    });
+    receive
+}
+
+impl App {
+    /// Takes in what background work has finished; true when something changed.
+    pub fn poll_background(&mut self) -> bool {
+        let mut changed = self.dashboard.poll();
+        if self.pane == Pane::Dashboard {
+            // The desk changed while the last figures were read: read them again.
+            self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
+        }
+        changed |= self.poll_cis();
+        changed
+    }
+
+    fn poll_cis(&mut self) -> bool {
+        let Some(rx) = &self.background.cis else { return false };
+        match rx.try_recv() {
+            Ok(result) => {
+                self.background.cis = None;
+                self.take_cis(result);
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => {
+                self.background.cis = None;
+                false
+            }
+        }
+    }
+
+    /// Waits for background work (tests, and callers that need the full queue).
+    pub fn wait_for_background(&mut self) {
+        while self.dashboard.loading() {
+            self.dashboard.wait();
+            if self.pane == Pane::Dashboard {
+                self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
+            }
+        }
+        if let Some(rx) = self.background.cis.take()
+            && let Ok(result) = rx.recv_timeout(std::time::Duration::from_secs(30))
+        {
+            self.take_cis(result);
+        }
+    }
+
+    fn take_cis(&mut self, result: Result<Vec<(i64, String)>, String>) {
+        let me = self.desk.user().to_string();
+        match result {
+            Ok(cis) => self.queue.set_cis(cis, &me, self.now),
+            Err(e) => self.complain(format!("CI names could not be loaded: {e}")),
+        }
+    }
+
+    /// Whether background work is still under way (the event loop then polls more often).
+    pub fn busy(&self) -> bool {
+        self.background.cis.is_some()
+            || self.dashboard.loading()
+            || self.background.escalator.as_ref().is_some_and(|e| e.pending > 0)
+    }
+
+    /// Records escalations now due and hands them to the command's thread; takes in the
+    /// failures of earlier ones (noted in the ticket's timeline and shown).
+    pub(super) fn escalate(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
+        let escalated = self.desk.sweep(now)?;
+        if let Some(first) = escalated.first() {
+            let more = if escalated.len() > 1 {
+                format!(" and {} more", escalated.len() - 1)
+            } else {
+                String::new()
+            };
+            // An escalation is news that needs acting on: said as a warning, never as success.
+            self.complain(format!(
+                "SLA: {} {} {}{more}",
+                first.id,
+                crate::present::clock_name(first.clock),
+                first.level.replace('_', " ")
+            ));
+            if let Some(e) = &mut self.background.escalator
+                && e.jobs.send(escalated).is_ok()
+            {
+                e.pending += 1;
+            }
+        }
+        self.take_escalation_results(false)
+    }
+
+    /// Takes in finished escalation commands; with `wait`, waits for all under way (tests).
+    fn take_escalation_results(&mut self, wait: bool) -> Result<(), DeskError> {
+        let mut failures = Vec::new();
+        if let Some(e) = &mut self.background.escalator {
+            while e.pending > 0 {
+                let got = if wait {
+                    e.done.recv_timeout(std::time::Duration::from_secs(60)).ok()
+                } else {
+                    e.done.try_recv().ok()
+                };
+                let Some(batch) = got else { break };
+                e.pending -= 1;
+                failures.extend(batch);
+            }
+        }
+        for (id, why) in &failures {
+            self.desk.record_escalation_failure(*id, why)?;
+        }
+        if let Some((id, why)) = failures.first() {
+            self.complain(format!("escalation command for {id} failed: {why}"));
+        }
+        Ok(())
+    }
+
+    /// Waits until every escalation command under way has finished (tests).
+    pub fn wait_for_escalations(&mut self) -> Result<(), DeskError> {
+        self.take_escalation_results(true)
+    }
+}
