@@ -123,7 +123,7 @@ fn benches(c: &mut Criterion) {
     cal.set_changes(windows);
     cal.week = true;
     assert_eq!(cal.day.month(), 12);
-    let theme = Theme { color: true };
+    let theme = Theme::full();
     let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     let mut g = c.benchmark_group("tui");
     g.bench_function("calendar_month_with_2000_changes", |b| {

@@ -18,7 +18,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-const THEME: Theme = Theme { color: true };
+const THEME: Theme = Theme::full();
 
 fn open_app(n: usize) -> App {
     let desk = Desk::open(&common::bench_desk(n), "alice", Config::default()).expect("open");

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         }
     };
     app.wait_for_background();
-    let theme = opsdesk::tui::theme::Theme { color: true };
+    let theme = opsdesk::tui::theme::Theme::full();
     let Ok(mut term) = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40));
     let _ = term.draw(|f| opsdesk::tui::ui::draw(f, &app, &theme));
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

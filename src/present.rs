@@ -142,9 +142,9 @@ pub fn clock_cell(c: &Clock, now: DateTime<Utc>) -> (String, Standing) {
     let left = countdown(c.left_at(now));
     let text = match (c.phase, standing) {
         (Phase::Paused, _) => format!("hold {}", countdown(c.left).trim_start_matches('-')),
-        (_, Standing::Breached) => format!("LATE {}", left.trim_start_matches('-')),
-        (_, Standing::AtRisk) => format!("RISK {left}"),
-        _ => left,
+        (_, Standing::Breached) => format!("late {}", left.trim_start_matches('-')),
+        (_, Standing::AtRisk) => format!("risk {left}"),
+        _ => format!("{left} left"),
     };
     (text, standing)
 }

@@ -347,6 +347,67 @@ fn links_between_tickets_read_both_ways() {
 }
 
 #[test]
+fn unlink_removes_a_link_with_an_event_on_both_and_audit_stays_intact() {
+    let env = Env::new();
+    env.ok(&["new", "incident", "--title", "Mail down"]);
+    env.ok(&["new", "problem", "--title", "Postfix queue fills"]);
+    env.ok(&["ci", "add", "mx-1", "--class", "server"]);
+    env.ok(&["link", "INC-1", "PRB-1"]);
+    env.ok(&["link", "INC-1", "--ci", "mx-1"]);
+    assert_eq!(env.ok(&["unlink", "INC-1", "PRB-1"]), "INC-1 unlinked from PRB-1\n");
+    assert_eq!(env.ok(&["unlink", "PRB-1", "INC-1"]), "PRB-1 was not linked to INC-1\n");
+    assert_eq!(
+        env.ok(&["unlink", "INC-1", "--ci", "mx-1"]),
+        "INC-1 unlinked from CI mx-1\n"
+    );
+    let inc = json(&env, &["show", "INC-1"]);
+    assert_eq!(inc["links"].as_array().map(Vec::len), Some(0));
+    assert_eq!(inc["cis"].as_array().map(Vec::len), Some(0));
+    let kinds: Vec<&str> = inc["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"unlink") && kinds.contains(&"ci_unlink"), "{kinds:?}");
+    let prb = json(&env, &["show", "PRB-1"]);
+    assert!(
+        prb["timeline"]
+            .as_array()
+            .expect("t")
+            .iter()
+            .any(|e| e["kind"] == "unlink")
+    );
+    assert!(env.fails(&["unlink", "INC-1", "--ci", "nope"], 1).contains("nope"));
+    assert_eq!(env.json(&["audit", "verify"])["intact"], true);
+}
+
+#[test]
+fn unassign_leaves_nobody_holding_the_ticket() {
+    let env = Env::new();
+    env.ok(&["new", "incident", "--title", "Mail down"]);
+    env.ok(&["assign", "INC-1"]);
+    let version = json(&env, &["show", "INC-1"])["version"].as_i64().expect("version");
+    let out = env.ok(&["unassign", "INC-1", "--expect-version", &version.to_string()]);
+    assert!(out.contains("assignee"), "{out}");
+    let inc = json(&env, &["show", "INC-1"]);
+    assert_eq!(inc["assignee"], serde_json::Value::Null);
+    assert_eq!(inc["state"], "assigned", "the state stays");
+    // A stale version is refused and nothing is written.
+    env.ok(&["assign", "INC-1"]);
+    let before = env.snapshot();
+    assert!(
+        env.fails(&["unassign", "INC-1", "--expect-version", "1"], 1)
+            .contains("changed")
+    );
+    assert_eq!(env.snapshot(), before);
+    env.ok(&["new", "incident", "--title", "closed one"]);
+    env.ok(&["move", "INC-2", "cancel", "--note", "dup"]);
+    assert!(env.fails(&["unassign", "INC-2"], 1).contains("cancelled"));
+    assert_eq!(env.json(&["audit", "verify"])["intact"], true);
+}
+
+#[test]
 fn cmdb_relations_impacted_services_and_open_tickets() {
     let env = Env::new();
     for (name, class) in [

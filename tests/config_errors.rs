@@ -69,7 +69,7 @@ fn not_toml_at_all() {
 fn a_misspelt_key() {
     assert_eq!(
         config("user = \"bob\"\nmosue = true\n"),
-        "2: unknown field `mosue`, expected one of `user`, `priority`, `keys`, `mouse`, `views`, `sla`, `ingest`, `hooks`"
+        "2: unknown field `mosue`, expected one of `user`, `priority`, `keys`, `mouse`, `theme`, `views`, `sla`, `ingest`, `hooks`"
     );
 }
 
@@ -118,6 +118,18 @@ fn a_key_name_that_is_not_a_key() {
     assert_eq!(
         config("[keys]\n\"ctrl-zz\" = \"quit\"\n"),
         "2: key `keys.ctrl-zz`: `ctrl-zz` is not a key (see assets/keymap.toml for the names)"
+    );
+    assert_eq!(
+        config("mouse = true\n\n[keys.cmdb]\nj = \"down\"\nx = \"resolve\"\n"),
+        "5: key `keys.cmdb.x`: `resolve` (bound to `x`) means nothing in the cmdb layer"
+    );
+    assert_eq!(
+        config("[keys.sidebar]\nj = \"down\"\n"),
+        "2: key `keys.sidebar.j`: `sidebar` is not a layer of keys (one of global, queue, detail, cmdb, calendar, dashboard, form, picker, prompt, confirm)"
+    );
+    assert_eq!(
+        config("theme = \"neon\"\n"),
+        "1: key `theme`: `neon` is not a theme (one of auto, full, basic, plain, ascii)"
     );
 }
 

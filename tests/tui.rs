@@ -3,103 +3,16 @@
 
 mod common;
 
-use chrono::{DateTime, Datelike, Offset, TimeZone, Utc};
+use chrono::{Datelike, Offset, Utc};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
 use opsdesk::domain::{Kind, TicketId};
 use opsdesk::store::Sharing;
 use opsdesk::tui::app::{App, Mode, Pane};
-use opsdesk::tui::input::handle_key;
 use opsdesk::tui::keymap::Keymap;
-use opsdesk::tui::theme::Theme;
-use opsdesk::tui::ui;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyCode;
 
-const THEME: Theme = Theme { color: false };
-
-fn fixed_now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 10, 30, 0).single().expect("time")
-}
-
-/// A seeded desk of 60 tickets with fixed times, so every screen is the same on every run.
-fn seeded() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("desk.db");
-    let mut opts = opsdesk::seed::SeedOptions::new(60, fixed_now());
-    opts.done_share = 0.5;
-    opsdesk::seed::seed(&path, &opts).expect("seed");
-    let desk = Desk::open(&path, "alice", Config::default()).expect("open");
-    let mut app = App::new(desk, Keymap::builtin(), fixed_now()).expect("app");
-    app.wait_for_background();
-    // Times on screen are read in UTC here, whatever the machine's zone.
-    app.zone = chrono::Utc.fix();
-    (dir, app)
-}
-
-/// A new empty desk, acted on at the real time.
-fn fresh() -> (tempfile::TempDir, App) {
-    let dir = tempfile::tempdir().expect("dir");
-    let (desk, _) = Desk::create(
-        &dir.path().join("desk.db"),
-        "alice",
-        Config::default(),
-        Sharing::Private,
-    )
-    .expect("create");
-    let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
-    app.wait_for_background();
-    (dir, app)
-}
-
-/// Opens an incident through the desk (as another tool would) and brings the queue up to date.
-fn add_incident(app: &mut App, title: &str, level: Option<u8>) {
-    let draft = opsdesk::domain::rules::Draft {
-        title: title.into(),
-        impact: level,
-        urgency: level,
-        ..Default::default()
-    };
-    app.desk.create_ticket(Kind::Incident, draft, &[]).expect("create");
-    app.reload().expect("reload");
-}
-
-/// Selects `id` in the queue, from the top; fails the test if it is not shown.
-fn select(app: &mut App, id: TicketId) {
-    key(app, KeyCode::Char('g'));
-    for _ in 0..app.queue.len() {
-        if app.queue.selected_row().is_some_and(|r| r.row.id == id) {
-            return;
-        }
-        key(app, KeyCode::Down);
-    }
-    assert_eq!(
-        app.queue.selected_row().map(|r| r.row.id),
-        Some(id),
-        "{id} is not in the queue"
-    );
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| ui::draw(f, app, &THEME)).expect("draw");
-    t.backend().to_string()
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
-}
-
-fn keys(app: &mut App, s: &str) {
-    for c in s.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn ctrl(app: &mut App, c: char) {
-    handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
-}
+use common::tui::*;
 
 #[test]
 fn queue_at_80x24() {
@@ -604,7 +517,7 @@ fn sla_countdowns_tick_with_the_clock() {
     app.tick(created + chrono::Duration::hours(3) + chrono::Duration::minutes(10))
         .expect("tick");
     let s = screen(&app, 80, 24);
-    assert!(s.contains("RISK 50m"), "{s}");
+    assert!(s.contains("risk 50m"), "{s}");
     assert!(s.contains("1 at risk"), "{s}");
     assert!(
         s.contains("SLA: INC-1 time to resolve at risk"),
@@ -612,7 +525,7 @@ fn sla_countdowns_tick_with_the_clock() {
     );
     app.tick(created + chrono::Duration::hours(5)).expect("tick");
     let s = screen(&app, 80, 24);
-    assert!(s.contains("LATE 1h00m") && s.contains("1 breached"), "{s}");
+    assert!(s.contains("late 1h00m") && s.contains("1 breached"), "{s}");
     let id = TicketId::new(Kind::Incident, 1);
     let escalations = app
         .desk

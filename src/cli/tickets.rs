@@ -115,6 +115,16 @@ pub enum TicketCommand {
         #[command(flatten)]
         guard: VersionGuard,
     },
+    /// Leave a ticket with nobody holding it (its state stays).
+    #[command(after_help = "Examples:\n  opsdesk unassign INC-7\n  opsdesk unassign INC-7 --note 'back to the pool'")]
+    Unassign {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        guard: VersionGuard,
+    },
     /// Add a comment (or a work note) to a ticket. Closed tickets take comments too.
     #[command(
         after_help = "Examples:\n  opsdesk comment INC-7 'Called the user; it happens on Wi-Fi only'\n  opsdesk comment INC-7 --work-note 'Vendor case 4411'"
@@ -155,6 +165,19 @@ pub enum TicketCommand {
         #[arg(value_parser = ticket_id, required_unless_present = "ci", conflicts_with = "ci")]
         other: Option<TicketId>,
         /// Link to this CI instead.
+        #[arg(long, value_name = "NAME")]
+        ci: Option<String>,
+    },
+    /// Remove the link between two tickets, or between a ticket and a CI.
+    #[command(after_help = "Examples:
+  opsdesk unlink INC-7 PRB-2
+  opsdesk unlink INC-7 --ci db-01")]
+    Unlink {
+        #[arg(value_parser = ticket_id)]
+        id: TicketId,
+        #[arg(value_parser = ticket_id, required_unless_present = "ci", conflicts_with = "ci")]
+        other: Option<TicketId>,
+        /// Unlink this CI instead.
         #[arg(long, value_name = "NAME")]
         ci: Option<String>,
     },
@@ -394,6 +417,13 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
             }
             Ok(Output(format::outcome(&out)))
         }
+        TicketCommand::Unassign { id, note, guard } => {
+            let out = desk.unassign(*id, note.as_deref(), guard.expect_version)?;
+            if json {
+                return Output::json(&format::outcome_json(&out));
+            }
+            Ok(Output(format::outcome(&out)))
+        }
         TicketCommand::Comment { id, text, work_note } => {
             let text = read_text(text)?;
             let event = desk.comment(*id, &text, *work_note)?;
@@ -433,6 +463,26 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
                 format!("{id} linked to {what}\n")
             } else {
                 format!("{id} was linked to {what} already\n")
+            }))
+        }
+        TicketCommand::Unlink { id, other, ci } => {
+            let (removed, what) = match (other, ci) {
+                (Some(other), _) => (desk.unlink_tickets(*id, *other)?, other.to_string()),
+                (None, Some(ci)) => (desk.unlink_ci(*id, ci)?, format!("CI {ci}")),
+                (None, None) => {
+                    return Err(Failure {
+                        message: "unlink what? give OTHER-ID or --ci NAME".into(),
+                        code: 2,
+                    });
+                }
+            };
+            if json {
+                return Output::json(&serde_json::json!({ "id": id, "unlinked": what, "removed": removed }));
+            }
+            Ok(Output(if removed {
+                format!("{id} unlinked from {what}\n")
+            } else {
+                format!("{id} was not linked to {what}\n")
             }))
         }
         TicketCommand::Search { text, limit } => {

@@ -85,6 +85,8 @@ struct RawConfig {
     keys: std::collections::BTreeMap<String, toml::Spanned<toml::Value>>,
     /// Whether the terminal desk takes the mouse (click selects, wheel scrolls).
     mouse: Option<bool>,
+    /// Colours and glyphs: auto (from TERM), full, basic, plain, ascii.
+    theme: Option<toml::Spanned<String>>,
     /// Saved views of the queue, after the built-in ones.
     #[serde(default)]
     views: Vec<toml::Spanned<ViewSpec>>,
@@ -210,6 +212,8 @@ pub struct Config {
     pub keys: Vec<crate::tui::keymap::UserBinding>,
     /// Click and wheel in the terminal desk (on unless config.toml says `mouse = false`).
     pub mouse: bool,
+    /// `theme = "…"`: colours and glyphs over what TERM says (None: auto).
+    pub theme: Option<String>,
     /// The queue's views: the built-in ones, then the desk's own.
     pub views: Vec<ViewSpec>,
     /// The command run on each SLA escalation this operator's desk records.
@@ -228,6 +232,7 @@ impl Default for Config {
             user: None,
             keys: Default::default(),
             mouse: true,
+            theme: None,
             views: ViewSpec::builtin(),
             escalation: Escalation::default(),
             ingest_secret: None,
@@ -332,6 +337,21 @@ impl Config {
                 message,
             })?;
             config.mouse = raw.mouse.unwrap_or(true);
+            if let Some(t) = raw.theme {
+                const THEMES: [&str; 5] = ["auto", "full", "basic", "plain", "ascii"];
+                if !THEMES.contains(&t.get_ref().as_str()) {
+                    return Err(ConfigError {
+                        file: shown.clone(),
+                        line: line_of(source, t.span().start),
+                        message: format!(
+                            "key `theme`: `{}` is not a theme (one of {})",
+                            crate::text::inert(t.get_ref(), false),
+                            THEMES.join(", ")
+                        ),
+                    });
+                }
+                config.theme = Some(t.into_inner()).filter(|t| t != "auto");
+            }
             for v in raw.views {
                 let span = v.span();
                 let v = v.into_inner();

@@ -53,7 +53,7 @@ pub fn run(mut desk: Desk) -> Result<(), String> {
     if !notices.is_empty() {
         app.say(notices.join(" · "));
     }
-    let theme = theme::Theme::from_env();
+    let theme = theme::Theme::from_env(app.desk.config().theme.as_deref());
     let mouse = app.desk.config().mouse;
     let mut terminal = ratatui::try_init().map_err(|e| format!("cannot open the terminal: {e}"))?;
     // ratatui's panic hook restores the screen; this one also gives back the mouse and

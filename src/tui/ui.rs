@@ -22,7 +22,17 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     draw_screen(frame, app, theme);
     for cell in frame.buffer_mut().content.iter_mut() {
         if cell.symbol().chars().any(crate::text::is_risky) {
-            cell.set_symbol("\u{FFFD}");
+            cell.set_symbol(if theme.ascii { "?" } else { "\u{FFFD}" });
+        } else if theme.ascii && !cell.symbol().is_ascii() {
+            // A console without the glyph gets its ASCII stand-in, one cell for one cell.
+            let mut buf = [0u8; 4];
+            let c = cell
+                .symbol()
+                .chars()
+                .next()
+                .and_then(super::theme::ascii)
+                .unwrap_or('?');
+            cell.set_symbol(c.encode_utf8(&mut buf));
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod receiver;
 pub mod tmux;
+pub mod tui;
 
 use std::path::{Path, PathBuf};
 

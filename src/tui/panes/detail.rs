@@ -230,7 +230,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(format!(" {} ", t.id))
+        .title(format!(" {}{} ", theme.focus_mark(focused), t.id))
         .border_style(if focused { theme.title() } else { theme.dim() });
     // How far the text can scroll: its wrapped rows less the rows on screen.
     let inner = usize::from(area.width.saturating_sub(2)).max(1);

@@ -32,7 +32,8 @@ fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     let q = &app.queue;
     let mut title = format!(
-        " {} · {} of {} · sort {}{} ",
+        " {}{} · {} of {} · sort {}{} ",
+        theme.focus_mark(focused),
         q.view().name,
         q.len(),
         q.total(),
@@ -90,45 +91,60 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         width: inner.width,
         height: inner.height.saturating_sub(1),
     });
-    // The fixed columns and the seven one-cell gaps between the eight columns.
-    let fixed: u16 = 10 + 3 + 3 + 11 + 10 + 9 + 4 + 7;
-    let title_width = inner.width.saturating_sub(fixed) as usize;
-    let rows: Vec<Row> = q
-        .window(offset, height)
+    // The ID whole, then what the width allows: assignee from 70 columns, age from 90;
+    // the title takes the rest.
+    let shown: Vec<&QRow> = q.window(offset, height).collect();
+    let id_width = shown.iter().map(|r| r.row.id.to_string().len()).max().unwrap_or(5) as u16 + 1;
+    let (with_assignee, with_age) = (inner.width >= 70, inner.width >= 90);
+    let mut widths = vec![id_width.max(4), 3, 11, 12];
+    if with_assignee {
+        widths.push(9);
+    }
+    if with_age {
+        widths.push(4);
+    }
+    let fixed: u16 = widths.iter().sum::<u16>() + widths.len() as u16;
+    let title_width = inner.width.saturating_sub(fixed).max(8) as usize;
+    let rows: Vec<Row> = shown
+        .iter()
         .enumerate()
         .map(|(i, r)| {
             let marked = q.marks.contains(&r.row.rowid);
             let id = format!("{}{}", if marked { "●" } else { " " }, r.row.id);
-            let mut row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(Span::styled(id, if marked { theme.marked() } else { Style::default() })),
-                Cell::from(r.row.id.kind.prefix().to_lowercase()),
                 Cell::from(Span::styled(
                     format!("P{}", r.row.priority),
                     theme.priority(r.row.priority),
                 )),
                 Cell::from(clip(&r.row.state, 11)),
                 sla_cell(r, app, theme),
-                Cell::from(clip(r.row.assignee.as_deref().unwrap_or("-"), 9)),
-                Cell::from(age(r.row.created_at, app.now)),
-                Cell::from(clip(&r.row.title, title_width.max(8))),
-            ]);
+            ];
+            if with_assignee {
+                cells.push(Cell::from(clip(r.row.assignee.as_deref().unwrap_or("-"), 9)));
+            }
+            if with_age {
+                cells.push(Cell::from(age(r.row.created_at, app.now)));
+            }
+            cells.push(Cell::from(clip(&r.row.title, title_width)));
+            let mut row = Row::new(cells);
             if offset + i == sel {
                 row = row.style(theme.selected());
             }
             row
         })
         .collect();
-    let header = Row::new(["  ID", "KND", "PRI", "STATE", "SLA", "ASSIGNEE", "AGE", "TITLE"]).style(theme.title());
-    let widths = [
-        Constraint::Length(10),
-        Constraint::Length(3),
-        Constraint::Length(3),
-        Constraint::Length(11),
-        Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Length(4),
-        Constraint::Min(8),
-    ];
+    let mut names = vec![" ID", "PRI", "STATE", "SLA"];
+    if with_assignee {
+        names.push("ASSIGNEE");
+    }
+    if with_age {
+        names.push("AGE");
+    }
+    names.push("TITLE");
+    let header = Row::new(names).style(theme.title());
+    let mut widths: Vec<Constraint> = widths.into_iter().map(Constraint::Length).collect();
+    widths.push(Constraint::Min(8));
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
