@@ -125,10 +125,11 @@ fn benches(c: &mut Criterion) {
     assert_eq!(cal.day.month(), 12);
     let theme = Theme::full();
     let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let keymap = opsdesk::tui::keymap::Keymap::builtin();
     let mut g = c.benchmark_group("tui");
     g.bench_function("calendar_month_with_2000_changes", |b| {
         b.iter(|| {
-            term.draw(|f| opsdesk::tui::panes::calendar::draw(f, f.area(), &cal, &theme))
+            term.draw(|f| opsdesk::tui::panes::calendar::draw(f, f.area(), &keymap, &cal, &theme))
                 .map(|_| ())
                 .expect("draw")
         })

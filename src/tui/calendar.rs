@@ -164,12 +164,6 @@ impl CalendarModel {
     }
 }
 
-/// ratatui's calendar widget speaks `time`; the desk speaks `chrono`.
-pub fn to_time_date(d: NaiveDate) -> Option<time::Date> {
-    let month = time::Month::try_from(u8::try_from(d.month()).ok()?).ok()?;
-    time::Date::from_calendar_date(d.year(), month, u8::try_from(d.day()).ok()?).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,6 +236,5 @@ mod tests {
         assert_eq!(m.day.month(), 10);
         let (from, to) = m.month_range();
         assert_eq!((from.day(), to.month()), (1, 11));
-        assert!(to_time_date(m.day).is_some());
     }
 }

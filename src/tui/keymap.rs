@@ -242,6 +242,16 @@ impl Keymap {
         keys.first().map(Key::to_string)
     }
 
+    /// `/ find · enter tickets`: actions said with their first key in `layer`, for titles
+    /// and legends (an unbound action is left out).
+    pub fn phrase(&self, layer: Layer, pairs: &[(Action, &str)]) -> String {
+        pairs
+            .iter()
+            .filter_map(|(a, what)| self.key_name(layer, *a).map(|k| format!("{k} {what}")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// The bound actions of one layer with their keys and what they do there.
     pub fn layer_help(&self, layer: Layer) -> Vec<(String, &'static str)> {
         layer

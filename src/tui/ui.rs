@@ -60,10 +60,16 @@ fn draw_screen(frame: &mut Frame, app: &App, theme: &Theme) {
         Pane::Cmdb => panes::cmdb::draw(frame, main, app, theme),
         Pane::Calendar => {
             if let Some(cal) = &app.calendar {
-                panes::calendar::draw(frame, main, cal, theme);
+                panes::calendar::draw(frame, main, &app.keymap, cal, theme);
             }
         }
-        Pane::Dashboard => panes::dashboard::draw(frame, main, &app.dashboard, theme),
+        Pane::Dashboard => {
+            let keys = app.keymap.phrase(
+                super::action::Layer::Dashboard,
+                &[(super::action::Action::NextPeriod, "period")],
+            );
+            panes::dashboard::draw(frame, main, &app.dashboard, &keys, theme)
+        }
         Pane::Queue | Pane::Detail if side => {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
@@ -115,11 +121,14 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let text = format!(
-        " opsdesk · {} · {} │ {open} open · {risk} at risk · {breached} breached",
-        crate::text::inert(&desk, false),
-        crate::text::inert(app.desk.user(), false)
-    );
+    let who = crate::text::inert(app.desk.user(), false);
+    let counts = format!("{open} open · {risk} at risk · {breached} breached");
+    // Narrow, the counts come first and the desk's name goes.
+    let text = if area.width < 70 {
+        format!(" {who} │ {counts}")
+    } else {
+        format!(" opsdesk · {} · {who} │ {counts}", crate::text::inert(&desk, false))
+    };
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(text, theme.header()))).style(theme.header()),

@@ -6,58 +6,91 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::calendar::{CalendarEventStore, Monthly};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::desk::DeskError;
 use crate::text::{clip, inert};
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Pane};
-use crate::tui::calendar::{CalendarModel, to_time_date};
+use crate::tui::calendar::CalendarModel;
+use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, cal: &CalendarModel, theme: &Theme) {
+/// The month of `cal.day` as a grid that starts on Monday, like the week view: days with a
+/// change bold and underlined, days with conflicting changes also italic (and red where
+/// there is colour), the selected day reversed.
+fn month_lines(cal: &CalendarModel, theme: &Theme) -> Vec<Line<'static>> {
+    let first = cal.day.with_day(1).unwrap_or(cal.day);
+    let busy = cal.busy_days();
+    let clash = cal.conflict_days();
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("{:^21}", first.format("%B %Y").to_string()),
+            theme.title(),
+        )),
+        Line::from(Span::styled(" Mo Tu We Th Fr Sa Su", theme.dim())),
+    ];
+    let lead = first.weekday().num_days_from_monday() as usize;
+    let mut spans: Vec<Span> = (0..lead).map(|_| Span::raw("   ")).collect();
+    let mut day = first;
+    while day.month() == first.month() {
+        let mut style = Style::default();
+        if busy.contains(&day) {
+            style = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+        }
+        if clash.contains(&day) {
+            style = theme
+                .breached()
+                .add_modifier(Modifier::BOLD | Modifier::UNDERLINED | Modifier::ITALIC);
+        }
+        if day == cal.day {
+            style = style.patch(theme.selected().add_modifier(Modifier::BOLD));
+        }
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!("{:>2}", day.day()), style));
+        if day.weekday() == chrono::Weekday::Sun {
+            lines.push(Line::from(std::mem::take(&mut spans)));
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    if !spans.is_empty() {
+        lines.push(Line::from(spans));
+    }
+    lines
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, cal: &CalendarModel, theme: &Theme) {
     let [left, right] = Layout::horizontal([Constraint::Length(26), Constraint::Min(20)]).areas(area);
-    // Days with changes are bold and underlined (readable without colour); the selected day
-    // is reversed.
-    let mut events = CalendarEventStore::default();
-    let busy = Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
-    for d in cal.busy_days() {
-        if let Some(d) = to_time_date(d) {
-            events.add(d, busy);
-        }
-    }
-    let clash = theme
-        .breached()
-        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED | Modifier::ITALIC);
-    for d in cal.conflict_days() {
-        if let Some(d) = to_time_date(d) {
-            events.add(d, clash);
-        }
-    }
-    if let Some(d) = to_time_date(cal.day) {
-        events.add(d, theme.selected().add_modifier(Modifier::BOLD));
-    }
     let [month_area, legend_area] = Layout::vertical([Constraint::Length(10), Constraint::Min(0)]).areas(left);
-    if let Some(d) = to_time_date(cal.day) {
-        let month = Monthly::new(d, events)
-            .show_month_header(theme.title())
-            .show_weekdays_header(theme.dim())
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" changes ")
-                    .border_style(theme.title()),
-            );
-        frame.render_widget(month, month_area);
-    }
+    frame.render_widget(
+        Paragraph::new(month_lines(cal, theme)).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" changes ")
+                .border_style(theme.title()),
+        ),
+        month_area,
+    );
+    let keys = |pairs: &[(Action, &str)]| keymap.phrase(Layer::Calendar, pairs);
     let legend = vec![
         Line::from(Span::styled("underlined: a change runs", theme.dim())),
         Line::from(Span::styled("italic: changes conflict", theme.dim())),
-        Line::from(Span::styled("h/l day · j/k week", theme.dim())),
-        Line::from(Span::styled("pgup/pgdn month · g today", theme.dim())),
-        Line::from(Span::styled("space day↔week · ]/[ pick", theme.dim())),
-        Line::from(Span::styled("enter open the change", theme.dim())),
+        Line::from(Span::styled(
+            keys(&[(Action::Left, "day"), (Action::Down, "week")]),
+            theme.dim(),
+        )),
+        Line::from(Span::styled(
+            keys(&[(Action::PageDown, "month"), (Action::Today, "today")]),
+            theme.dim(),
+        )),
+        Line::from(Span::styled(
+            keys(&[(Action::Week, "day↔week"), (Action::NextChange, "pick")]),
+            theme.dim(),
+        )),
+        Line::from(Span::styled(keys(&[(Action::Open, "open the change")]), theme.dim())),
     ];
     frame.render_widget(Paragraph::new(legend), legend_area);
 

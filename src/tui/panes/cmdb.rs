@@ -15,15 +15,6 @@ use crate::tui::cmdb::{CmdbModel, Selected};
 use crate::tui::queue::Only;
 use crate::tui::theme::Theme;
 
-/// `/ find · enter tickets`: the pane's keys as its title says them, from the keymap.
-pub fn title_keys(app: &App, layer: Layer, actions: &[(Action, &str)]) -> String {
-    actions
-        .iter()
-        .filter_map(|(a, what)| app.keymap.key_name(layer, *a).map(|k| format!("{k} {what}")))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(model) = &app.cmdb else { return };
     let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
@@ -32,8 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title(format!(
             " CMDB · {} CIs · {} ",
             model.cis.len(),
-            title_keys(
-                app,
+            app.keymap.phrase(
                 Layer::Cmdb,
                 &[
                     (Action::Find, "find"),

@@ -18,7 +18,7 @@ const BACKLOG_WIDTH: u16 = 31;
 /// Width of the figures' labels.
 const LABEL: usize = 11;
 
-pub fn draw(frame: &mut Frame, area: Rect, model: &DashboardModel, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, model: &DashboardModel, period_keys: &str, theme: &Theme) {
     let days = model.days();
     let span = model
         .data
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, model: &DashboardModel, theme: &Theme
             format!(" dashboard · last {days} days{span} "),
             theme.title(),
         ))
-        .title_top(Line::from(Span::styled(" ]/[ period ", theme.dim())).right_aligned())
+        .title_top(Line::from(Span::styled(format!(" {period_keys} "), theme.dim())).right_aligned())
         .border_style(theme.title());
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -43,18 +43,23 @@ pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<Stri
         .collect();
     let others: Vec<_> = fresh.iter().filter(|e| e.actor != me).collect();
     let who = others.last()?.actor.clone();
-    let mut what: Vec<String> = Vec::new();
+    let mut fields: Vec<String> = Vec::new();
+    let mut acts: Vec<String> = Vec::new();
     for e in &others {
-        let item = match (e.kind.as_str(), &e.field) {
-            ("comment", _) => "commented".to_string(),
-            (_, Some(f)) => f.replace('_', " "),
-            (k, None) => k.replace('_', " "),
+        let (list, item) = match (e.kind.as_str(), &e.field) {
+            ("comment", _) => (&mut acts, "commented".to_string()),
+            ("transition", Some(name)) => (&mut acts, format!("took `{name}`")),
+            (_, Some(f)) => (&mut fields, f.replace('_', " ")),
+            (k, None) => (&mut acts, k.replace('_', " ")),
         };
-        if !what.contains(&item) {
-            what.push(item);
+        if !list.contains(&item) {
+            list.push(item);
         }
     }
-    Some(format!("{who} changed {} just now", what.join(", ")))
+    if !fields.is_empty() {
+        acts.push(format!("changed {}", fields.join(", ")));
+    }
+    Some(format!("{who} {} just now", acts.join(" and ")))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
