@@ -52,13 +52,21 @@ fn a_bracketed_paste_is_one_comment_and_no_keys() {
     let (_dir, db, tmux) = desk_in_tmux("paste", "xterm-256color");
     // Outside a field a paste does nothing (read as keys, `a` would take INC-1).
     assert!(tmux.run(&["set-buffer", "-b", "keys", "a"]).status.success());
-    assert!(tmux.run(&["paste-buffer", "-p", "-b", "keys", "-t", "desk"]).status.success());
+    assert!(
+        tmux.run(&["paste-buffer", "-p", "-b", "keys", "-t", "desk"])
+            .status
+            .success()
+    );
     tmux.send(&["c"]);
     tmux.wait_for("comment on");
     // Every line of it would be a key if it were read as keys: a, A, t, q…
     let log = "kernel: eth0 link down\na\nAt\nq\nkernel: eth0 link up";
     assert!(tmux.run(&["set-buffer", "-b", "log", log]).status.success());
-    assert!(tmux.run(&["paste-buffer", "-p", "-b", "log", "-t", "desk"]).status.success());
+    assert!(
+        tmux.run(&["paste-buffer", "-p", "-b", "log", "-t", "desk"])
+            .status
+            .success()
+    );
     tmux.wait_for("kernel: eth0 link up");
     tmux.send(&["C-s"]);
     tmux.wait_for("comment added");
@@ -73,22 +81,39 @@ fn a_bracketed_paste_is_one_comment_and_no_keys() {
     for id in ["INC-1", "INC-2", "INC-3"] {
         assert_eq!(show(&db, id)["assignee"], serde_json::Value::Null, "{id}");
     }
-    assert!(tmux.run(&["has-session", "-t", "desk"]).status.success(), "q in the paste did not quit");
+    assert!(
+        tmux.run(&["has-session", "-t", "desk"]).status.success(),
+        "q in the paste did not quit"
+    );
 }
 
 #[test]
 fn keys_typed_behind_the_too_small_screen_do_nothing() {
     let (_dir, db, tmux) = desk_in_tmux("small", "xterm-256color");
-    assert!(tmux.run(&["resize-window", "-t", "desk", "-x", "50", "-y", "12"]).status.success());
+    assert!(
+        tmux.run(&["resize-window", "-t", "desk", "-x", "50", "-y", "12"])
+            .status
+            .success()
+    );
     tmux.wait_for("Terminal too small");
     tmux.type_text("cTyped blind");
     tmux.send(&["C-s"]);
     tmux.type_text("a");
-    assert!(tmux.run(&["resize-window", "-t", "desk", "-x", "80", "-y", "24"]).status.success());
+    assert!(
+        tmux.run(&["resize-window", "-t", "desk", "-x", "80", "-y", "24"])
+            .status
+            .success()
+    );
     let s = tmux.wait_for("INC-3");
     assert!(!s.contains("comment on") && !s.contains("Typed blind"), "{s}");
     let v = show(&db, "INC-1");
-    assert!(v["timeline"].as_array().expect("t").iter().all(|e| e["kind"] != "comment"));
+    assert!(
+        v["timeline"]
+            .as_array()
+            .expect("t")
+            .iter()
+            .all(|e| e["kind"] != "comment")
+    );
     assert_eq!(v["assignee"], serde_json::Value::Null);
 }
 
@@ -96,10 +121,13 @@ fn keys_typed_behind_the_too_small_screen_do_nothing() {
 fn a_console_gets_ascii_and_no_bright_colours() {
     let (_dir, _db, tmux) = desk_in_tmux("linux", "linux");
     let s = tmux.wait_for("+-");
-    assert!(s.chars().all(|c| c.is_ascii()), "non-ASCII on a console:\n{s}");
+    assert!(s.is_ascii(), "non-ASCII on a console:\n{s}");
     // What the program wrote, with its escapes: only the eight basic colours.
     let raw = String::from_utf8_lossy(&tmux.run(&["capture-pane", "-p", "-e", "-t", "desk"]).stdout).to_string();
     for bright in 8..=255 {
-        assert!(!raw.contains(&format!("38;5;{bright}m")), "colour {bright} on a console");
+        assert!(
+            !raw.contains(&format!("38;5;{bright}m")),
+            "colour {bright} on a console"
+        );
     }
 }

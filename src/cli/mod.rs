@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Paths};
+use crate::desk::Sharing;
 use crate::desk::{Desk, DeskError, Identity};
-use crate::store::Sharing;
 
 const EXAMPLES: &str = "\
 Examples:

@@ -5,9 +5,9 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::format;
 use super::{Failure, Output, key_value};
 use crate::desk::Desk;
+use crate::desk::{AssigneeFilter, Filter};
 use crate::domain::rules::Draft;
 use crate::domain::{ChangeType, Kind, TicketId};
-use crate::store::tickets::{AssigneeFilter, Filter};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum KindArg {

@@ -37,9 +37,14 @@ pub use sla::{Escalation, SweepReport, run_escalations};
 pub use tickets::Created;
 pub use views::{Offer, Prompt, SearchHit, TicketView};
 
+// What the terminal desk and the CLI show, named here so that neither names the store.
+pub use crate::store::Sharing;
+pub use crate::store::cmdb::Ci;
+pub use crate::store::tickets::{AssigneeFilter, ChangeWindow, Filter, QueueRow};
+
 use crate::config::{Config, ConfigError};
 use crate::domain::{Actor, Refusal, Role, TicketId};
-use crate::store::{self, Sharing, Store, StoreError};
+use crate::store::{self, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {

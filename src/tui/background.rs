@@ -31,6 +31,7 @@ impl Escalator {
                 if report.send(failures).is_err() {
                     return;
                 }
+                super::events::wake();
             }
         });
         Some(Escalator { jobs, done, pending: 0 })
@@ -74,6 +75,7 @@ pub(super) fn in_background<T: Send + 'static>(
             .and_then(|mut d| work(&mut d))
             .map_err(|e| e.to_string());
         let _ = send.send(result);
+        super::events::wake();
     });
     receive
 }
@@ -127,13 +129,6 @@ impl App {
             Ok(cis) => self.queue.set_cis(cis, &me, self.now),
             Err(e) => self.complain(format!("CI names could not be loaded: {e}")),
         }
-    }
-
-    /// Whether background work is still under way (the event loop then polls more often).
-    pub fn busy(&self) -> bool {
-        self.background.cis.is_some()
-            || self.dashboard.loading()
-            || self.background.escalator.as_ref().is_some_and(|e| e.pending > 0)
     }
 
     /// Records escalations now due and hands them to the command's thread; takes in the

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, TimeZone, Utc};
 
-use crate::store::tickets::ChangeWindow;
+use crate::desk::ChangeWindow;
 
 /// What the forward schedule says is wrong with a change.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,10 +9,10 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use ratatui::text::{Line, Span};
 use tui_tree_widget::{TreeItem, TreeState};
 
+use crate::desk::Ci;
 use crate::desk::CmdbGraph;
 use crate::domain::Ticket;
 use crate::domain::cmdb::{self, Edge};
-use crate::store::cmdb::Ci;
 use crate::text::inert;
 
 /// The identifier of the group that holds CIs no business service reaches.

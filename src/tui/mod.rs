@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cmdb;
 pub mod dashboard;
 pub mod drafts;
+mod events;
 pub mod goto;
 pub mod input;
 pub mod keymap;
@@ -25,7 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseButton,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event, MouseButton,
     MouseEventKind,
 };
 use ratatui::crossterm::execute;
@@ -80,6 +81,7 @@ pub fn run(mut desk: Desk) -> Result<(), String> {
 }
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Theme) -> std::io::Result<()> {
+    let events = events::Events::start();
     let mut last_tick = Instant::now();
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app, theme))?;
@@ -89,12 +91,15 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
         if std::env::var_os("OPSDESK_DEBUG_PANIC").is_some() {
             panic!("deliberate panic (OPSDESK_DEBUG_PANIC) to test terminal restore");
         }
-        // While background work is under way, look for its result between keys.
-        let wait = if app.busy() { Duration::from_millis(50) } else { TICK };
-        let wait = wait.min(TICK.saturating_sub(last_tick.elapsed()));
-        if event::poll(wait)? {
-            match event::read()? {
-                Event::Key(key) if handle_key(app, key) == Effect::Editor => edit_in_editor(terminal, app)?,
+        // Sleep until a key, a finished piece of background work, or the next tick.
+        match events.next(TICK.saturating_sub(last_tick.elapsed()))? {
+            Some(events::Wake::Terminal(event)) => match event {
+                Event::Key(key) if handle_key(app, key) == Effect::Editor => {
+                    events.pause();
+                    let edited = edit_in_editor(terminal, app);
+                    events.resume();
+                    edited?;
+                }
                 Event::Key(_) => {}
                 Event::Paste(text) => handle_paste(app, &text),
                 Event::Resize(..) => terminal.autoresize()?,
@@ -105,7 +110,10 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
                     _ => {}
                 },
                 _ => {}
-            }
+            },
+            Some(events::Wake::Background) => {}
+            Some(events::Wake::Failed(e)) => return Err(e),
+            None => {}
         }
         app.poll_background();
         if last_tick.elapsed() >= TICK {

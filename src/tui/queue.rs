@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
+use crate::desk::QueueRow;
 use crate::domain::sla::{Clock, Phase, Standing};
-use crate::store::tickets::QueueRow;
 
 pub use crate::config::ViewSpec;
 
