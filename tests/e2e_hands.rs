@@ -131,3 +131,22 @@ fn a_console_gets_ascii_and_no_bright_colours() {
         );
     }
 }
+
+#[test]
+fn the_first_run_says_it_created_the_desk() {
+    let dir = tempfile::tempdir().expect("dir");
+    let tmux = Tmux {
+        socket: format!("opsdesk-first-{}", std::process::id()),
+    };
+    let command = format!(
+        "env -u OPSDESK_DB OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' OPSDESK_DATA_DIR='{}' TERM=xterm-256color '{}'",
+        dir.path().join("config").display(),
+        dir.path().join("data").display(),
+        env!("CARGO_BIN_EXE_opsdesk")
+    );
+    let started = tmux.run(&["new-session", "-d", "-s", "desk", "-x", "100", "-y", "24", &command]);
+    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+    let s = tmux.wait_for("created your desk at");
+    assert!(s.contains("Your desk is empty"), "{s}");
+    assert!(dir.path().join("data").join("desk.db").exists());
+}

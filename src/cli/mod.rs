@@ -10,6 +10,7 @@ mod import;
 mod operators;
 mod policy;
 mod report;
+mod setup;
 mod tickets;
 
 use std::io::Write;
@@ -293,12 +294,12 @@ pub fn open_desk(cli: &Cli, paths: &Paths, config: Config) -> Result<Desk, Failu
     let mut desk = match &cli.db {
         Some(path) => Desk::open_as(path, &id, config)?,
         None => {
-            let (desk, fresh) = Desk::create_as(&paths.default_desk(), &id, config, Sharing::Private)?;
+            let (mut desk, fresh) = Desk::create_as(&paths.default_desk(), &id, config, Sharing::Private)?;
             if fresh {
-                eprintln!(
-                    "opsdesk: created your desk at {} (you are its admin)",
-                    desk.path().display()
-                );
+                // Said where it will be read: on the terminal desk's status line, or on
+                // standard error before a command's output.
+                let text = format!("created your desk at {} (you are its admin)", desk.path().display());
+                desk.notify(text);
             }
             desk
         }
@@ -316,8 +317,8 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
     let paths = Paths::discover()?;
     let config = Config::load(&paths)?;
     match &cli.command {
-        Some(Command::Init { shared }) => init(&cli, &paths, config, *shared),
-        Some(Command::Demo) => demo(&cli, config),
+        Some(Command::Init { shared }) => setup::init(&cli, &paths, config, *shared),
+        Some(Command::Demo) => setup::demo(&cli, config),
         Some(Command::Report(args)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             report::run(&mut desk, args, cli.json)
@@ -517,71 +518,6 @@ fn alert_report(r: &crate::desk::AlertReport) -> String {
         r.resolved
     ));
     out
-}
-
-fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output, Failure> {
-    let id = identity(cli, &config);
-    let path = cli.db.clone().unwrap_or_else(|| paths.default_desk());
-    let sharing = if shared { Sharing::Group } else { Sharing::Private };
-    let (desk, fresh) = Desk::create_as(&path, &id, config, sharing)?;
-    let admins = match &desk.who().via {
-        Some(account) => format!("{account} and {} are its admins", desk.user()),
-        None => format!("{} is its admin", desk.user()),
-    };
-    let mode = if shared {
-        "0660, shared with its group"
-    } else {
-        "0600, yours alone"
-    };
-    Ok(Output(if fresh {
-        format!(
-            "created desk {} ({mode}); {admins}\nnext: opsdesk new incident --title '...'\n",
-            desk.path().display(),
-        )
-    } else if shared {
-        format!("{} is a desk already; it is now {mode}\n", desk.path().display())
-    } else {
-        format!("{} is a desk already; nothing changed\n", desk.path().display())
-    }))
-}
-
-/// Seeds a demo desk and opens it. Without --db the desk is a temporary file, removed when
-/// the desk closes; in a pipe (no terminal) it is kept and its path printed.
-fn demo(cli: &Cli, config: Config) -> Result<Output, Failure> {
-    let (path, keep) = match &cli.db {
-        Some(p) => (p.clone(), true),
-        None => (
-            std::env::temp_dir().join(format!(
-                "opsdesk-demo-{}-{}.db",
-                std::process::id(),
-                chrono::Utc::now().timestamp()
-            )),
-            false,
-        ),
-    };
-    crate::seed::seed(&path, &crate::seed::SeedOptions::demo(chrono::Utc::now()))
-        .map_err(|e| Failure::new(format!("cannot make the demo desk: {e}")))?;
-    let user = cli.user.clone().unwrap_or_else(|| "alice".to_string());
-    let interactive =
-        std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::io::IsTerminal::is_terminal(&std::io::stdin());
-    if !interactive {
-        return Ok(Output(format!(
-            "demo desk at {}\nopen it with: opsdesk --db {} --user {user}\n",
-            path.display(),
-            path.display()
-        )));
-    }
-    let result = Desk::open(&path, &user, config)
-        .map_err(Failure::from)
-        .and_then(|desk| crate::tui::run(desk).map_err(Failure::new));
-    if !keep {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = path.clone().into_os_string();
-            p.push(suffix);
-            let _ = std::fs::remove_file(p);
-        }
-    }
-    result.map(|()| Output(String::new()))
 }
 
 /// Prints to stdout through the one sanitiser, whatever the command put together (its text

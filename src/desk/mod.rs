@@ -307,6 +307,10 @@ impl Desk {
     pub fn take_notices(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notices)
     }
+    /// Adds something the operator should know, given with the others.
+    pub fn notify(&mut self, text: impl Into<String>) {
+        self.notices.push(text.into());
+    }
     pub fn path(&self) -> &Path {
         self.store.path()
     }

@@ -1,0 +1,266 @@
+//! The queue model: order, views, filter, marks, merges.
+use super::*;
+use crate::domain::{Kind, TicketId};
+use chrono::TimeZone;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).single().expect("time")
+}
+
+fn row(rowid: i64, kind: Kind, priority: u8, hours_old: i64, assignee: Option<&str>, title: &str) -> QueueRow {
+    let created = now() - chrono::Duration::hours(hours_old);
+    QueueRow {
+        rowid,
+        id: TicketId::new(kind, rowid as u64),
+        state: "new".into(),
+        priority,
+        assignee: assignee.map(String::from),
+        title: title.into(),
+        ci: Some("db-01".into()),
+        created_at: created,
+        updated_at: created,
+        clocks: crate::domain::sla::Policy::default().clocks(
+            crate::domain::Lifecycles::builtin().get(kind),
+            &crate::domain::sla::History {
+                kind,
+                priority,
+                created,
+                first_state: "new".into(),
+                moves: Vec::new(),
+                first_assigned: assignee.map(|_| created),
+            },
+        ),
+        is_open: true,
+    }
+}
+
+fn queue() -> Queue {
+    let mut q = Queue::new(vec![
+        row(1, Kind::Incident, 3, 1, Some("alice"), "Printer jams on floor 2"),
+        row(2, Kind::Incident, 1, 5, None, "Mail server down"),
+        row(3, Kind::Request, 2, 2, Some("bob"), "New laptop for Ana"),
+        row(4, Kind::Change, 4, 30, None, "Patch the mail relay"),
+        row(5, Kind::Incident, 1, 1, Some("alice"), "VPN drops"),
+    ]);
+    q.refresh("alice", now());
+    q
+}
+
+fn ids(q: &Queue) -> Vec<u64> {
+    q.window(0, 100).map(|r| r.row.id.number).collect()
+}
+
+#[test]
+fn default_order_is_time_to_breach() {
+    assert_eq!(ids(&queue()), vec![2, 5, 3, 1, 4]);
+}
+
+#[test]
+fn views_filter_the_rows() {
+    let mut q = queue();
+    let mut check = |name: &str, expected: Vec<u64>| {
+        let i = q.views.iter().position(|v| v.name == name).expect("view");
+        q.set_view(i);
+        q.refresh("alice", now());
+        assert_eq!(ids(&q), expected, "{name}");
+    };
+    check("my work", vec![5, 1]);
+    check("unassigned", vec![2, 4]);
+    check("changes", vec![4]);
+    check("requests", vec![3]);
+    // P1 4 h 24×7: INC-2 (5 h old) is breached; INC-5 (1 h) is on track.
+    check("at risk / breached", vec![2]);
+}
+
+#[test]
+fn views_from_config_combine_their_conditions() {
+    let mut q = queue();
+    q.views.push(ViewSpec {
+        kind: Some(Kind::Incident),
+        priority: vec![1],
+        assignee: Some("ALICE".into()),
+        ..ViewSpec::named("my P1 incidents")
+    });
+    let last = q.views.len() - 1;
+    assert!(!q.set_view(last), "still open tickets: no reload needed");
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![5]);
+    assert!(q.set_view(last - 1), "recently closed reads other rows");
+}
+
+#[test]
+fn sorting_cycles_and_reverses() {
+    let mut q = queue();
+    assert_eq!(q.sort, SortBy::Due);
+    assert_eq!(ids(&q)[0], 2, "the breached P1 is due first");
+    q.cycle_sort();
+    assert_eq!(q.sort, SortBy::Priority);
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![2, 5, 3, 1, 4], "priority, then oldest");
+    q.sort = SortBy::Title;
+    q.reverse = true;
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![5, 1, 4, 3, 2]);
+}
+
+#[test]
+fn paused_clocks_come_after_running_ones_and_tickets_without_one_last() {
+    let mut pending = row(6, Kind::Incident, 1, 3, Some("bob"), "Waiting on the vendor");
+    let policy = crate::domain::sla::Policy::default();
+    let created = pending.created_at;
+    pending.state = "pending".into();
+    pending.clocks = policy.clocks(
+        crate::domain::Lifecycles::builtin().get(Kind::Incident),
+        &crate::domain::sla::History {
+            kind: Kind::Incident,
+            priority: 1,
+            created,
+            first_state: "new".into(),
+            moves: vec![
+                (created, "assigned".into()),
+                (created + chrono::Duration::hours(1), "pending".into()),
+            ],
+            first_assigned: Some(created),
+        },
+    );
+    let mut q = Queue::new(vec![
+        row(4, Kind::Change, 4, 30, None, "Patch the mail relay"),
+        pending,
+        row(1, Kind::Incident, 3, 1, Some("alice"), "Printer jams on floor 2"),
+    ]);
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![1, 6, 4]);
+    let paused = q.window(1, 1).next().and_then(|r| r.clock).expect("a clock");
+    assert_eq!((paused.phase, paused.left), (Phase::Paused, chrono::Duration::hours(3)));
+}
+
+#[test]
+fn fuzzy_filter_matches_id_title_assignee_and_ci() {
+    let mut q = queue();
+    q.filter = "mail".into();
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![2, 4]);
+    q.filter = "bob".into();
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![3]);
+    q.filter = "REQ-3".into();
+    q.refresh("alice", now());
+    assert_eq!(ids(&q)[0], 3);
+    q.filter = "prnt jam".into();
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![1]);
+    q.filter = "db-01".into();
+    q.refresh("alice", now());
+    assert_eq!(q.len(), 5);
+}
+
+/// The view's order is kept between refreshes; each thing it depends on works it out again.
+#[test]
+fn the_kept_order_follows_sort_reverse_view_only_rows_and_operator() {
+    let mut q = queue();
+    q.filter = "i".into();
+    q.refresh("alice", now());
+    let by_due = ids(&q);
+    q.filter.clear();
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![2, 5, 3, 1, 4], "the filter does not keep its narrowing");
+    q.sort = SortBy::Title;
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![2, 3, 4, 1, 5], "sort");
+    q.reverse = true;
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![5, 1, 4, 3, 2], "reverse");
+    q.reverse = false;
+    q.sort = SortBy::Due;
+    let mine = q.views.iter().position(|v| v.name == "my work").expect("view");
+    q.set_view(mine);
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![5, 1], "view");
+    q.refresh("bob", now());
+    assert_eq!(ids(&q), vec![3], "the operator of `my work`");
+    q.set_view(0);
+    q.set_only(Some(Only {
+        label: "two".into(),
+        rowids: [1, 4].into_iter().collect(),
+    }));
+    q.refresh("alice", now());
+    assert_eq!(ids(&q), vec![1, 4], "only");
+    q.set_only(None);
+    q.merge(vec![row(6, Kind::Incident, 1, 9, None, "Disk full")], "alice", now());
+    assert_eq!(ids(&q), vec![6, 2, 5, 3, 1, 4], "rows merged");
+    q.filter = "i".into();
+    q.refresh("alice", now());
+    assert!(ids(&q).contains(&6) && ids(&q).len() > by_due.len(), "{:?}", ids(&q));
+}
+
+#[test]
+fn selection_survives_a_refresh_and_marks_pick_targets() {
+    let mut q = queue();
+    q.select(2);
+    let picked = q.selected_row().map(|r| r.row.id);
+    q.cycle_sort();
+    q.refresh("alice", now());
+    assert_eq!(q.selected_row().map(|r| r.row.id), picked);
+    assert_eq!(q.targets(), picked.into_iter().collect::<Vec<_>>());
+    q.toggle_mark();
+    q.move_by(1);
+    q.toggle_mark();
+    assert_eq!(q.targets().len(), 2);
+    q.mark_all();
+    assert_eq!(q.targets().len(), 5);
+    q.mark_all();
+    assert!(q.marks.is_empty());
+}
+
+#[test]
+fn replacing_rows_with_fewer_keeps_everything_in_bounds() {
+    let mut q = queue();
+    q.select(4);
+    q.replace_rows(vec![], "alice", now());
+    assert!(q.selected_row().is_none());
+    assert!(q.is_empty());
+    q.replace_rows(vec![row(9, Kind::Incident, 1, 1, None, "back")], "alice", now());
+    assert_eq!(q.selected_row().map(|r| r.row.rowid), Some(9));
+}
+
+#[test]
+fn merging_changes_updates_adds_and_drops_rows() {
+    let mut q = queue();
+    q.select(1); // INC-5
+    let mut closed = row(2, Kind::Incident, 1, 5, None, "Mail server down");
+    closed.is_open = false;
+    let mut renamed = row(3, Kind::Request, 2, 2, Some("bob"), "New laptop for Ana (urgent)");
+    renamed.ci = None;
+    let new = row(6, Kind::Incident, 1, 0, None, "Fresh");
+    q.merge(vec![closed, renamed, new], "alice", now());
+    // The new unowned P1 has 15 minutes to be owned: it comes first.
+    assert_eq!(ids(&q), vec![6, 5, 3, 1, 4]);
+    assert_eq!(
+        q.selected_row().map(|r| r.row.id.number),
+        Some(5),
+        "the selection stays on INC-5"
+    );
+    let req = q.all_rows().iter().find(|r| r.row.rowid == 3).expect("req");
+    assert_eq!(req.row.title, "New laptop for Ana (urgent)");
+    assert_eq!(req.row.ci.as_deref(), Some("db-01"), "a CI not reloaded is kept");
+}
+
+#[test]
+fn cis_arriving_later_join_the_filter() {
+    let mut q = Queue::new(vec![row(1, Kind::Incident, 1, 1, None, "x")]);
+    q.rows[0].row.ci = None;
+    q.rows[0] = Row::new(q.rows[0].row.clone());
+    q.filter = "core-switch".into();
+    q.refresh("alice", now());
+    assert!(q.is_empty());
+    q.set_cis(vec![(1, "core-switch-1".into())], "alice", now());
+    assert_eq!(q.len(), 1);
+}
+
+#[test]
+fn counts_open_at_risk_and_breached() {
+    let q = queue();
+    // INC-2 P1 5 h: breached. INC-5 P1 1 h of 4 h: on track. The rest have long targets.
+    assert_eq!(q.counts(now()), (5, 0, 1));
+    assert_eq!(q.counts(now() + chrono::Duration::hours(2)), (5, 1, 1));
+}
