@@ -491,3 +491,53 @@ fn every_pane_reads_at_60x16_80x24_and_120x40() {
     let s = screen(&app, 80, 24);
     assert!(s.contains("form keys") && s.contains("reload, keep my text"), "{s}");
 }
+
+#[test]
+fn hints_titles_and_help_follow_rebound_keys_in_every_layer() {
+    use opsdesk::tui::keymap::{Keymap, UserBinding};
+    let bind = |layer: &str, key: &str, action: &str| UserBinding {
+        layer: Some(layer.into()),
+        key: key.into(),
+        action: action.into(),
+    };
+    let (_d, mut app) = seeded();
+    app.keymap = Keymap::with_overrides(&[
+        bind("queue", "t", "none"),
+        bind("queue", "m", "transition"),
+        bind("cmdb", "/", "none"),
+        bind("cmdb", "f", "find"),
+        bind("form", "ctrl-s", "none"),
+        bind("form", "ctrl-o", "submit"),
+    ])
+    .expect("keys");
+    let s = screen(&app, 80, 24);
+    assert!(
+        s.contains("m move through the lifecycle") && !s.contains("t move"),
+        "{s}"
+    );
+    keys(&mut app, "t");
+    assert!(app.mode.is_normal(), "t is unbound in the queue");
+    keys(&mut app, "3");
+    let s = screen(&app, 100, 30);
+    assert!(s.contains("f find") && !s.contains("/ find"), "{s}");
+    keys(&mut app, "1c");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("ctrl-o save") && !s.contains("ctrl-s save"), "{s}");
+    keys(&mut app, "noted");
+    ctrl(&mut app, 's');
+    assert!(matches!(app.mode, Mode::Form(_)), "ctrl-s no longer saves");
+    ctrl(&mut app, 'o');
+    assert!(app.mode.is_normal(), "{:?}", app.status);
+}
+
+#[test]
+fn an_sla_breach_at_start_is_said_as_a_warning_not_a_success() {
+    let (_d, mut app) = fresh();
+    let id = add_incident(&mut app, "down", Some(1));
+    let created = app.desk.ticket(id).expect("t").ticket.created_at;
+    app.tick(created + chrono::Duration::hours(5)).expect("tick");
+    let s = screen(&app, 80, 24);
+    let status = s.lines().last().unwrap_or("");
+    assert!(status.contains("✗ SLA: INC-1"), "{status}");
+    assert!(app.status.as_ref().is_some_and(|st| st.error));
+}

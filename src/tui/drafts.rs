@@ -157,7 +157,11 @@ impl App {
                 }
             }
             let at = crate::present::short_time(draft.saved_at, self.now, self.zone);
-            form.notice = Some(format!("your draft of {at} is back; esc to discard it"));
+            let discard = self.keymap.phrase(
+                super::action::Layer::Form,
+                &[(super::action::Action::Cancel, "discards it")],
+            );
+            form.notice = Some(format!("your draft of {at} is back; {discard}"));
         }
         self.mode = super::app::Mode::Form(Box::new(form));
     }

@@ -136,20 +136,27 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
+/// `enter keep · esc clear`: the prompt layer's keys.
+fn prompt_keys(app: &App, cancel: &str) -> String {
+    use super::action::{Action, Layer};
+    app.keymap
+        .phrase(Layer::Prompt, &[(Action::Choose, "keep"), (Action::Cancel, cancel)])
+}
+
 fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = if let Mode::FindCi(text) = &app.mode {
         Line::from(vec![
             Span::styled("find CI: ", theme.title()),
             Span::raw(crate::text::inert(text, false)),
             Span::raw("█"),
-            Span::styled("   enter keep · esc done", theme.dim()),
+            Span::styled(format!("   {}", prompt_keys(app, "done")), theme.dim()),
         ])
     } else if matches!(app.mode, Mode::Filter) {
         Line::from(vec![
             Span::styled("/", theme.title()),
             Span::raw(crate::text::inert(&app.queue.filter, false)),
             Span::raw("█"),
-            Span::styled("   enter keep · esc clear", theme.dim()),
+            Span::styled(format!("   {}", prompt_keys(app, "clear")), theme.dim()),
         ])
     } else if let Some(s) = &app.status {
         let style = if s.error { theme.error() } else { theme.ok() };

@@ -426,13 +426,14 @@ impl App {
                     }
                     f.initial = now;
                 }
+                let save = self.keymap.phrase(
+                    super::action::Layer::Form,
+                    &[(super::action::Action::Submit, "saves yours")],
+                );
                 Ok(if theirs_changed.is_empty() {
                     format!("reloaded {id}: nobody else changed these fields")
                 } else {
-                    format!(
-                        "reloaded {id}: {who} changed {}; ctrl-s saves yours",
-                        theirs_changed.join(", ")
-                    )
+                    format!("reloaded {id}: {who} changed {}; {save}", theirs_changed.join(", "))
                 })
             }
             Purpose::Transition { targets, .. } | Purpose::Assign { targets } => {

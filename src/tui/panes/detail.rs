@@ -11,7 +11,7 @@ use crate::domain::priority::{label, level_label};
 use crate::domain::sla::Standing;
 use crate::present::{age, event_text};
 use crate::text::inert;
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Pane};
 use crate::tui::theme::Theme;
 
@@ -297,7 +297,11 @@ impl App {
                 Ok(())
             }
             None => {
-                self.say("no link to follow: ] and [ choose one");
+                let keys = self.keymap.phrase(
+                    Layer::Detail,
+                    &[(Action::NextLink, "and"), (Action::PrevLink, "choose one")],
+                );
+                self.say(format!("no link to follow: {keys}"));
                 Ok(())
             }
         }

@@ -10,7 +10,7 @@ use crate::desk::DeskError;
 use crate::domain::sla::Standing;
 use crate::present::age;
 use crate::text::{clip, inert};
-use crate::tui::action::Action;
+use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Mode};
 use crate::tui::queue::Row as QRow;
 use crate::tui::theme::Theme;
@@ -41,7 +41,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         if q.reverse { " ↓" } else { "" }
     );
     if let Some(only) = q.only() {
-        title = format!(" {} · {} open · esc back ", inert(&only.label, false), q.len());
+        let back = app.keymap.phrase(Layer::Queue, &[(Action::Back, "back")]);
+        title = format!(" {} · {} open · {back} ", inert(&only.label, false), q.len());
     }
     if !q.filter.is_empty() {
         title.push_str(&format!("· /{} ", inert(&q.filter, false)));
@@ -55,20 +56,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         .border_style(if focused { theme.title() } else { theme.dim() });
     let inner = block.inner(area);
     if q.is_empty() {
+        let key = |a: Action| {
+            app.keymap
+                .key_name(Layer::Queue, a)
+                .unwrap_or_else(|| "the palette".into())
+        };
         let text = if q.total() == 0 && q.filter.is_empty() {
-            "Your desk is empty. Press n to open the first ticket.\n\n\
-             Add the services and machines you look after from a shell, e.g.\n  \
-             opsdesk ci add web-01 --class server\n\n\
-             To look around a desk full of tickets first, quit (q) and run\n  \
-             opsdesk demo\n\nPress ? for every key."
-                .to_string()
+            format!(
+                "Your desk is empty. Press {} to open the first ticket.\n\n\
+                 Add the services and machines you look after from a shell, e.g.\n  \
+                 opsdesk ci add web-01 --class server\n\n\
+                 To look around a desk full of tickets first, quit ({}) and run\n  \
+                 opsdesk demo\n\nPress {} for every key.",
+                key(Action::NewTicket),
+                key(Action::Quit),
+                key(Action::Help)
+            )
         } else if !q.filter.is_empty() {
             format!(
-                "No ticket in this view matches /{}. Esc clears the filter.",
-                inert(&q.filter, false)
+                "No ticket in this view matches /{}. {} clears the filter.",
+                inert(&q.filter, false),
+                key(Action::Back)
             )
         } else {
-            "Nothing in this view. ] and [ switch views.".to_string()
+            format!(
+                "Nothing in this view. {} and {} switch views.",
+                key(Action::NextView),
+                key(Action::PrevView)
+            )
         };
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
         return;
