@@ -405,7 +405,7 @@ fn change_calendar_month_agenda_and_opening_a_change() {
     assert!(screen(&app, 100, 24).contains("week of"));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane, Pane::Detail);
-    assert_eq!(app.detail.as_ref().map(|d| d.ticket.id), Some(change));
+    assert_eq!(app.detail.id(), Some(change));
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.pane, Pane::Calendar, "esc goes back to the calendar");
 }

@@ -135,9 +135,9 @@ fn link_unlink_and_unassign_by_keys() {
     // Enter follows the chosen link; esc comes back.
     keys(&mut app, "]");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.detail.as_ref().map(|d| d.ticket.id), Some(inc(2)));
+    assert_eq!(app.detail.id(), Some(inc(2)));
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.detail.as_ref().map(|d| d.ticket.id), Some(inc(1)));
+    assert_eq!(app.detail.id(), Some(inc(1)));
     assert_eq!(app.pane, Pane::Detail);
     // D: pick what to unlink.
     keys(&mut app, "D");
@@ -310,7 +310,7 @@ fn keys_act_only_on_the_pane_on_screen() {
     screen(&app, 80, 16);
     keys(&mut app, "G");
     assert_eq!(row(&app), first);
-    assert!(app.detail_scroll > 0, "the timeline scrolled");
+    assert!(app.detail.scroll > 0, "the timeline scrolled");
     // Behind the too-small screen only quit is read.
     screen(&app, 50, 12);
     keys(&mut app, "cx");
@@ -372,7 +372,10 @@ fn any_ticket_by_id_from_any_pane_closed_ones_too() {
     assert!(screen(&app, 80, 24).contains("open INC-1"));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane, Pane::Detail);
-    assert_eq!(app.detail.as_ref().map(|d| d.ticket.state.as_str()), Some("cancelled"));
+    assert_eq!(
+        app.detail.view.as_ref().map(|d| d.ticket.state.as_str()),
+        Some("cancelled")
+    );
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.visible_pane(), Pane::Cmdb, "esc goes back where it came from");
 }

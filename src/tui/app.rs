@@ -15,7 +15,7 @@ use super::drafts::Drafts;
 use super::keymap::Keymap;
 use super::queue::Queue;
 use super::widgets::form::Form;
-use crate::desk::{Desk, DeskError, Offer, TicketView};
+use crate::desk::{Desk, DeskError, Offer};
 use crate::domain::TicketId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,18 +156,8 @@ pub struct App {
     pub keymap: Keymap,
     pub queue: Queue,
     pub pane: Pane,
-    pub detail: Option<TicketView>,
-    /// For an incident in detail: known errors and possible duplicates.
-    pub suggestions: crate::desk::Suggestions,
-    pub detail_scroll: u16,
-    /// How far the detail could scroll in the last frame.
-    pub detail_max_scroll: Cell<u16>,
-    /// The link of the detail that enter follows (an index into `detail_links`).
-    pub detail_link: usize,
-    /// The timeline in absolute times (else ages).
-    pub absolute_times: bool,
-    /// What another operator changed on the ticket in the detail since it was looked at.
-    pub changed_by_other: Option<String>,
+    /// The ticket in view, and how it is looked at.
+    pub detail: super::panes::detail::DetailPane,
     /// The CMDB tree, read on the first visit to its pane.
     pub cmdb: Option<CmdbModel>,
     /// The desk changed since the tree was read: read it again when it is shown.
@@ -218,13 +208,7 @@ impl App {
             keymap,
             queue,
             pane: Pane::Queue,
-            detail: None,
-            suggestions: Default::default(),
-            detail_scroll: 0,
-            detail_max_scroll: Cell::new(0),
-            detail_link: 0,
-            absolute_times: false,
-            changed_by_other: None,
+            detail: Default::default(),
             cmdb: None,
             cmdb_stale: false,
             calendar: None,
@@ -249,7 +233,7 @@ impl App {
     /// The pane actually drawn: one whose state is not there yet shows the queue.
     pub fn visible_pane(&self) -> Pane {
         match self.pane {
-            Pane::Detail if self.detail.is_none() => Pane::Queue,
+            Pane::Detail if self.detail.view.is_none() => Pane::Queue,
             Pane::Cmdb if self.cmdb.is_none() => Pane::Queue,
             Pane::Calendar if self.calendar.is_none() => Pane::Queue,
             p => p,
@@ -290,7 +274,7 @@ impl App {
         }
         let me = self.desk.user().to_string();
         self.queue.merge(changed, &me, self.now);
-        if let Some(id) = self.detail.as_ref().map(|d| d.ticket.id) {
+        if let Some(id) = self.detail.id() {
             self.load_detail(id)?;
         }
         // The CMDB and the calendar are read again when they are on screen; otherwise when
@@ -357,7 +341,7 @@ impl App {
     /// The ticket an action applies to when it names one: the one in view.
     pub(super) fn selected_id(&self) -> Option<TicketId> {
         match self.visible_pane() {
-            Pane::Detail => self.detail.as_ref().map(|d| d.ticket.id),
+            Pane::Detail => self.detail.id(),
             Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
             Pane::Cmdb | Pane::Dashboard => None,
             Pane::Calendar => self.calendar.as_ref().and_then(|c| c.selected_change()).map(|c| c.id),
@@ -407,11 +391,11 @@ impl App {
                 let at = order.iter().position(|p| *p == self.visible_pane()).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { order.len() - 1 };
                 let mut next = order[(at + step) % order.len()];
-                if next == Pane::Detail && self.detail.is_none() && self.queue.selected_row().is_none() {
+                if next == Pane::Detail && self.detail.view.is_none() && self.queue.selected_row().is_none() {
                     next = order[(at + 2 * step) % order.len()];
                 }
                 if next == Pane::Detail {
-                    if self.detail.is_none() {
+                    if self.detail.view.is_none() {
                         self.open_selected()?;
                     } else {
                         self.pane = Pane::Detail;
@@ -495,19 +479,9 @@ impl App {
 
     pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
         let view = self.desk.ticket(id)?;
-        match &self.detail {
-            Some(old) if old.ticket.id == id => {
-                self.changed_by_other =
-                    super::panes::detail::what_changed(old, &view, self.desk.user()).or(self.changed_by_other.take());
-            }
-            _ => {
-                self.detail_scroll = 0;
-                self.detail_link = 0;
-                self.changed_by_other = None;
-            }
-        }
-        self.suggestions = self.desk.suggestions(id)?;
-        self.detail = Some(view);
+        let suggestions = self.desk.suggestions(id)?;
+        let me = self.desk.user().to_string();
+        self.detail.show(view, suggestions, &me);
         Ok(())
     }
 

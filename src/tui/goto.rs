@@ -58,7 +58,7 @@ impl App {
         match self.palette_entries(text).get(index).copied() {
             Some(PaletteEntry::Ticket(id)) => {
                 let from = match self.visible_pane() {
-                    super::app::Pane::Detail => self.detail.as_ref().map(|d| Back::Ticket(d.ticket.id)),
+                    super::app::Pane::Detail => self.detail.id().map(Back::Ticket),
                     p => Some(Back::Pane(p)),
                 };
                 match self.open_ticket(id, from.unwrap_or(Back::Pane(super::app::Pane::Queue))) {

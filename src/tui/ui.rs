@@ -55,7 +55,7 @@ fn draw_screen(frame: &mut Frame, app: &App, theme: &Theme) {
     let [header, main, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1)]).areas(area);
     draw_header(frame, header, app, theme);
-    let side = area.width >= SIDE_BY_SIDE && app.detail.is_some();
+    let side = area.width >= SIDE_BY_SIDE && app.detail.view.is_some();
     match app.visible_pane() {
         Pane::Cmdb => panes::cmdb::draw(frame, main, app, theme),
         Pane::Calendar => {

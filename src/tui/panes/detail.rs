@@ -23,14 +23,104 @@ pub enum Followable {
     Ticket(TicketId),
 }
 
-/// Every link of the ticket in view, in the order the detail shows them.
-pub fn followables(app: &App) -> Vec<Followable> {
-    let Some(v) = &app.detail else { return Vec::new() };
-    let mut out: Vec<Followable> = v.cis.iter().map(|c| Followable::Ci(c.name.clone())).collect();
-    out.extend(v.links.iter().map(|l| Followable::Ticket(l.id)));
-    out.extend(app.suggestions.known_errors.iter().map(|k| Followable::Ticket(k.id)));
-    out.extend(app.suggestions.similar.iter().map(|t| Followable::Ticket(t.id)));
-    out
+/// The detail pane: the ticket in view and how it is looked at. It owns its state, turns
+/// the actions of its layer into changes of that state or into an [`Effect`] for the app,
+/// and draws itself.
+#[derive(Default)]
+pub struct DetailPane {
+    pub view: Option<TicketView>,
+    /// For an incident: known errors and possible duplicates.
+    pub suggestions: crate::desk::Suggestions,
+    pub scroll: u16,
+    /// How far the text could scroll in the last frame.
+    pub max_scroll: std::cell::Cell<u16>,
+    /// The link enter follows (an index into [`DetailPane::followables`]).
+    pub link: usize,
+    /// The timeline in clock times (else ages).
+    pub absolute_times: bool,
+    /// What another operator changed since the ticket was last looked at.
+    pub changed_by_other: Option<String>,
+}
+
+/// What an action of the detail asks of the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Follow(Followable),
+    NothingToFollow,
+    Back,
+}
+
+impl DetailPane {
+    pub fn id(&self) -> Option<TicketId> {
+        self.view.as_ref().map(|v| v.ticket.id)
+    }
+
+    /// Shows `view`: a new ticket from its top; the same one again keeps the place and says
+    /// what someone else changed.
+    pub fn show(&mut self, view: TicketView, suggestions: crate::desk::Suggestions, me: &str) {
+        match &self.view {
+            Some(old) if old.ticket.id == view.ticket.id => {
+                self.changed_by_other = what_changed(old, &view, me).or(self.changed_by_other.take());
+            }
+            _ => {
+                self.scroll = 0;
+                self.link = 0;
+                self.changed_by_other = None;
+            }
+        }
+        self.suggestions = suggestions;
+        self.view = Some(view);
+    }
+
+    /// Every link of the ticket in view, in the order the detail shows them.
+    pub fn followables(&self) -> Vec<Followable> {
+        let Some(v) = &self.view else { return Vec::new() };
+        let mut out: Vec<Followable> = v.cis.iter().map(|c| Followable::Ci(c.name.clone())).collect();
+        out.extend(v.links.iter().map(|l| Followable::Ticket(l.id)));
+        out.extend(self.suggestions.known_errors.iter().map(|k| Followable::Ticket(k.id)));
+        out.extend(self.suggestions.similar.iter().map(|t| Followable::Ticket(t.id)));
+        out
+    }
+
+    /// An action of the detail's layer; `page` is how far a page scrolls.
+    pub fn on(&mut self, action: Action, page: u16) -> Effect {
+        let max = self.max_scroll.get();
+        let by = |s: u16, up: bool, n: u16| {
+            if up {
+                s.min(max).saturating_sub(n)
+            } else {
+                s.saturating_add(n).min(max)
+            }
+        };
+        // Looked at, the other operator's change is no longer news.
+        self.changed_by_other = None;
+        match action {
+            Action::Down => self.scroll = by(self.scroll, false, 1),
+            Action::Up => self.scroll = by(self.scroll, true, 1),
+            Action::PageDown => self.scroll = by(self.scroll, false, page),
+            Action::PageUp => self.scroll = by(self.scroll, true, page),
+            Action::Top => self.scroll = 0,
+            Action::Bottom => self.scroll = max,
+            Action::NextLink | Action::PrevLink => {
+                let n = self.followables().len();
+                if n > 0 {
+                    let step = if action == Action::NextLink { 1 } else { n - 1 };
+                    self.link = (self.link + step) % n;
+                }
+            }
+            Action::Times => self.absolute_times = !self.absolute_times,
+            Action::Open => {
+                return match self.followables().get(self.link).cloned() {
+                    Some(f) => Effect::Follow(f),
+                    None => Effect::NothingToFollow,
+                };
+            }
+            Action::Back => return Effect::Back,
+            _ => {}
+        }
+        Effect::None
+    }
 }
 
 /// `bob changed state, assignee; commented`: what another operator did to the ticket between
@@ -63,10 +153,11 @@ pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<Stri
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
-    let Some(v) = &app.detail else { return };
+    let pane = &app.detail;
+    let Some(v) = &pane.view else { return };
     let t = &v.ticket;
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(changed) = &app.changed_by_other {
+    if let Some(changed) = &pane.changed_by_other {
         lines.push(Line::from(Span::styled(
             format!("● {}", inert(changed, false)),
             theme.at_risk(),
@@ -132,7 +223,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             lines.push(Line::raw(l.to_string()));
         }
     }
-    let chosen = app.detail_link;
+    let chosen = pane.link;
     let mut n = 0usize;
     let mut pointer = |theme: &Theme| {
         let here = n == chosen && focused;
@@ -177,10 +268,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             ]));
         }
     }
-    if !app.suggestions.known_errors.is_empty() {
+    if !pane.suggestions.known_errors.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Known errors that may apply", theme.title())));
-        for k in &app.suggestions.known_errors {
+        for k in &pane.suggestions.known_errors {
             lines.push(Line::from(vec![
                 pointer(theme),
                 Span::raw(format!("{} {}", k.id, inert(&k.title, false))),
@@ -191,10 +282,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             ]));
         }
     }
-    if !app.suggestions.similar.is_empty() {
+    if !pane.suggestions.similar.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Possible duplicates", theme.title())));
-        for t in &app.suggestions.similar {
+        for t in &pane.suggestions.similar {
             lines.push(Line::from(vec![
                 pointer(theme),
                 Span::raw(format!(
@@ -217,7 +308,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     lines.push(Line::from(Span::styled("Timeline", theme.title())));
     // Oldest first, as `opsdesk show` prints it; ages or, with the times key, clock times.
     for e in &v.timeline {
-        let when = if app.absolute_times {
+        let when = if pane.absolute_times {
             format!("{:>12}", crate::present::short_time(e.at, app.now, app.zone))
         } else {
             format!("{:>4}", age(e.at, app.now))
@@ -241,9 +332,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     let inner = usize::from(area.width.saturating_sub(2)).max(1);
     let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let room = usize::from(area.height.saturating_sub(2));
-    app.detail_max_scroll
+    pane.max_scroll
         .set(u16::try_from(rows.saturating_sub(room)).unwrap_or(u16::MAX));
-    let scroll = app.detail_scroll.min(app.detail_max_scroll.get());
+    let scroll = pane.scroll.min(pane.max_scroll.get());
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -254,54 +345,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
 }
 
 impl App {
-    /// An action of the detail's layer: scroll, choose and follow links, go back.
+    /// An action of the detail's layer: the pane answers it, or asks the app to follow a
+    /// link or go back.
     pub(in crate::tui) fn on_detail(&mut self, action: Action) -> Result<(), DeskError> {
-        let page = i32::from(self.queue_height.get().clamp(1, 200) as u16);
-        let max = i32::from(self.detail_max_scroll.get());
-        let scroll = |s: &mut u16, by: i32| *s = (i32::from((*s).min(max as u16)) + by).clamp(0, max) as u16;
-        self.changed_by_other = None;
-        match action {
-            Action::Down => scroll(&mut self.detail_scroll, 1),
-            Action::Up => scroll(&mut self.detail_scroll, -1),
-            Action::PageDown => scroll(&mut self.detail_scroll, page),
-            Action::PageUp => scroll(&mut self.detail_scroll, -page),
-            Action::Top => self.detail_scroll = 0,
-            Action::Bottom => self.detail_scroll = self.detail_max_scroll.get(),
-            Action::NextLink | Action::PrevLink => {
-                let n = followables(self).len();
-                if n > 0 {
-                    let by = if action == Action::NextLink { 1 } else { n - 1 };
-                    self.detail_link = (self.detail_link + by) % n;
-                }
-            }
-            Action::Open => self.follow()?,
-            Action::Back => self.go_back()?,
-            Action::Times => self.absolute_times = !self.absolute_times,
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// Enter on a link: a ticket opens in the detail, a CI in the CMDB tree; esc comes back.
-    fn follow(&mut self) -> Result<(), DeskError> {
-        let Some(here) = self.detail.as_ref().map(|d| d.ticket.id) else {
-            return Ok(());
-        };
-        match followables(self).get(self.detail_link).cloned() {
-            Some(Followable::Ticket(id)) => self.open_ticket(id, Back::Ticket(here)),
-            Some(Followable::Ci(name)) => {
-                self.pane = Pane::Cmdb;
-                self.refresh_visible_pane()?;
-                self.find_ci(&name);
-                self.trail.push(Back::Ticket(here));
-                Ok(())
-            }
-            None => {
+        let page = u16::try_from(self.queue_height.get().clamp(1, 200)).unwrap_or(20);
+        match self.detail.on(action, page) {
+            Effect::None => Ok(()),
+            Effect::Back => self.go_back(),
+            Effect::Follow(f) => self.follow(f),
+            Effect::NothingToFollow => {
                 let keys = self.keymap.phrase(
                     Layer::Detail,
                     &[(Action::NextLink, "and"), (Action::PrevLink, "choose one")],
                 );
                 self.say(format!("no link to follow: {keys}"));
+                Ok(())
+            }
+        }
+    }
+
+    /// Enter on a link: a ticket opens in the detail, a CI in the CMDB tree; esc comes back.
+    fn follow(&mut self, to: Followable) -> Result<(), DeskError> {
+        let Some(here) = self.detail.id() else { return Ok(()) };
+        match to {
+            Followable::Ticket(id) => self.open_ticket(id, Back::Ticket(here)),
+            Followable::Ci(name) => {
+                self.pane = Pane::Cmdb;
+                self.refresh_visible_pane()?;
+                self.find_ci(&name);
+                self.trail.push(Back::Ticket(here));
                 Ok(())
             }
         }
