@@ -395,8 +395,18 @@ fn the_other_operator_is_visible_in_the_detail() {
     app.tick(chrono::Utc::now()).expect("tick");
     let s = screen(&app, 80, 24);
     assert!(s.contains("bob commented and changed title just now"), "{s}");
+    // The changed field itself stands out (underlined: readable without colour).
+    let title_underlined = |app: &App| {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).expect("terminal");
+        t.draw(|f| opsdesk::tui::ui::draw(f, app, &THEME)).expect("draw");
+        let buf = t.backend().buffer().clone();
+        (0..24)
+            .any(|y| buf[(1, y)].symbol() == "y" && buf[(1, y)].modifier.contains(ratatui::style::Modifier::UNDERLINED))
+    };
+    assert!(title_underlined(&app));
     keys(&mut app, "j");
     assert!(!screen(&app, 80, 24).contains("bob commented"), "looked at, it goes");
+    assert!(!title_underlined(&app));
 }
 
 #[test]

@@ -40,6 +40,8 @@ pub struct DetailPane {
     pub absolute_times: bool,
     /// What another operator changed since the ticket was last looked at.
     pub changed_by_other: Option<String>,
+    /// The fields that change touched: marked on screen until the pane is looked at.
+    pub changed_fields: Vec<String>,
 }
 
 /// What an action of the detail asks of the app.
@@ -61,12 +63,16 @@ impl DetailPane {
     pub fn show(&mut self, view: TicketView, suggestions: crate::desk::Suggestions, me: &str) {
         match &self.view {
             Some(old) if old.ticket.id == view.ticket.id => {
-                self.changed_by_other = what_changed(old, &view, me).or(self.changed_by_other.take());
+                if let Some((said, fields)) = what_changed(old, &view, me) {
+                    self.changed_by_other = Some(said);
+                    self.changed_fields.extend(fields);
+                }
             }
             _ => {
                 self.scroll = 0;
                 self.link = 0;
                 self.changed_by_other = None;
+                self.changed_fields.clear();
             }
         }
         self.suggestions = suggestions;
@@ -95,6 +101,7 @@ impl DetailPane {
         };
         // Looked at, the other operator's change is no longer news.
         self.changed_by_other = None;
+        self.changed_fields.clear();
         match action {
             Action::Down => self.scroll = by(self.scroll, false, 1),
             Action::Up => self.scroll = by(self.scroll, true, 1),
@@ -125,7 +132,8 @@ impl DetailPane {
 
 /// `bob changed state, assignee; commented`: what another operator did to the ticket between
 /// two reads of it (None when nothing, or only the viewer, changed it).
-pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<String> {
+/// Also the names of the fields it touched (a move touches `state`).
+pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<(String, Vec<String>)> {
     let fresh: Vec<_> = new
         .timeline
         .iter()
@@ -135,7 +143,13 @@ pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<Stri
     let who = others.last()?.actor.clone();
     let mut fields: Vec<String> = Vec::new();
     let mut acts: Vec<String> = Vec::new();
+    let mut touched: Vec<String> = Vec::new();
     for e in &others {
+        match (e.kind.as_str(), &e.field) {
+            ("transition", _) => touched.push("state".into()),
+            ("field", Some(f)) => touched.push(f.clone()),
+            _ => {}
+        }
         let (list, item) = match (e.kind.as_str(), &e.field) {
             ("comment", _) => (&mut acts, "commented".to_string()),
             ("transition", Some(name)) => (&mut acts, format!("took `{name}`")),
@@ -149,7 +163,7 @@ pub fn what_changed(old: &TicketView, new: &TicketView, me: &str) -> Option<Stri
     if !fields.is_empty() {
         acts.push(format!("changed {}", fields.join(", ")));
     }
-    Some(format!("{who} {} just now", acts.join(" and ")))
+    Some((format!("{who} {} just now", acts.join(" and ")), touched))
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
@@ -163,9 +177,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             theme.at_risk(),
         )));
     }
-    lines.push(Line::from(Span::styled(inert(&t.title, false), theme.title())));
+    // What the other operator changed stands out until the pane is looked at.
+    let news = |field: &str| pane.changed_fields.iter().any(|f| f == field);
+    let mark = |field: &str, style: ratatui::style::Style| {
+        if news(field) {
+            style
+                .patch(theme.at_risk())
+                .add_modifier(ratatui::style::Modifier::UNDERLINED)
+        } else {
+            style
+        }
+    };
+    lines.push(Line::from(Span::styled(
+        inert(&t.title, false),
+        mark("title", theme.title()),
+    )));
     lines.push(Line::from(vec![
-        Span::raw(format!("{} · {} · ", t.kind, inert(&t.state, false))),
+        Span::raw(format!("{} · ", t.kind)),
+        Span::styled(inert(&t.state, false), mark("state", ratatui::style::Style::default())),
+        Span::raw(" · "),
         Span::styled(
             format!("P{} {}", t.priority, label(t.priority)),
             theme.priority(t.priority),
@@ -178,12 +208,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
             level_label(t.urgency)
         )),
     ]));
-    lines.push(Line::raw(format!(
-        "requester {} · assignee {} · v{}",
-        inert(&t.requester, false),
-        inert(t.assignee.as_deref().unwrap_or("-"), false),
-        t.version
-    )));
+    lines.push(Line::from(vec![
+        Span::raw("requester "),
+        Span::styled(
+            inert(&t.requester, false),
+            mark("requester", ratatui::style::Style::default()),
+        ),
+        Span::raw(" · assignee "),
+        Span::styled(
+            inert(t.assignee.as_deref().unwrap_or("-"), false),
+            mark("assignee", ratatui::style::Style::default()),
+        ),
+        Span::raw(format!(" · v{}", t.version)),
+    ]));
     for (name, clock) in [("time to own", &v.sla.own), ("time to resolve", &v.sla.resolve)] {
         let Some(clock) = clock else { continue };
         let (text, standing) = crate::present::clock_text(clock, app.now, app.zone);
@@ -210,17 +247,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
         if name == "pending_reason" && t.state != "pending" {
             continue;
         }
-        {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{}: ", name.replace('_', " ")), theme.dim()),
-                Span::raw(inert(val, false)),
-            ]));
-        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}: ", name.replace('_', " ")), theme.dim()),
+            Span::styled(inert(val, false), mark(name, ratatui::style::Style::default())),
+        ]));
     }
     if !t.description.is_empty() {
         lines.push(Line::raw(""));
+        let style = mark("description", ratatui::style::Style::default());
         for l in inert(&t.description, true).lines() {
-            lines.push(Line::raw(l.to_string()));
+            lines.push(Line::from(Span::styled(l.to_string(), style)));
         }
     }
     let chosen = pane.link;
