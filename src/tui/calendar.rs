@@ -30,7 +30,46 @@ pub struct CalendarModel {
     pub zone: FixedOffset,
 }
 
+/// What an action of the calendar asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The day or the cursor moved: read the month if it changed.
+    Moved,
+    Open(crate::domain::TicketId),
+    Back,
+    None,
+}
+
 impl CalendarModel {
+    /// An action of the calendar's layer, with today's date in the operator's zone.
+    pub fn on(&mut self, action: crate::tui::action::Action, today: NaiveDate) -> Effect {
+        use crate::tui::action::Action;
+        match action {
+            Action::Left => self.move_days(-1),
+            Action::Right => self.move_days(1),
+            Action::Down => self.move_days(7),
+            Action::Up => self.move_days(-7),
+            Action::PageDown => self.move_months(1),
+            Action::PageUp => self.move_months(-1),
+            Action::Today => {
+                self.day = today;
+                self.cursor = 0;
+            }
+            Action::Week => {
+                self.week = !self.week;
+                self.cursor = 0;
+            }
+            Action::NextChange => self.move_cursor(1),
+            Action::PrevChange => self.move_cursor(-1),
+            Action::Open => {
+                return self.selected_change().map_or(Effect::None, |c| Effect::Open(c.id));
+            }
+            Action::Back => return Effect::Back,
+            _ => return Effect::None,
+        }
+        Effect::Moved
+    }
+
     pub fn new(today: NaiveDate, zone: FixedOffset) -> CalendarModel {
         CalendarModel {
             day: today,

@@ -44,7 +44,38 @@ pub struct CmdbModel {
     pub cycles: Vec<(String, String)>,
 }
 
+/// What an action of the tree asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The cursor moved: show what the CI under it touches.
+    Moved,
+    /// Show the open tickets of the CI under the cursor.
+    Tickets,
+    Find,
+    Back,
+    None,
+}
+
 impl CmdbModel {
+    /// An action of the CMDB layer.
+    pub fn on(&self, action: crate::tui::action::Action) -> Effect {
+        use crate::tui::action::Action;
+        let mut state = self.state.borrow_mut();
+        match action {
+            Action::Down => state.key_down(),
+            Action::Up => state.key_up(),
+            Action::Left => state.key_left(),
+            Action::Right => state.key_right(),
+            Action::Top => state.select_first(),
+            Action::Bottom => state.select_last(),
+            Action::Open => return Effect::Tickets,
+            Action::Find => return Effect::Find,
+            Action::Back => return Effect::Back,
+            _ => return Effect::None,
+        };
+        Effect::Moved
+    }
+
     pub fn new(graph: CmdbGraph) -> CmdbModel {
         let cis: HashMap<i64, Ci> = graph.cis.into_iter().map(|c| (c.rowid, c)).collect();
         let mut m = CmdbModel {

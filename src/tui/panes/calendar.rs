@@ -12,7 +12,7 @@ use crate::desk::DeskError;
 use crate::text::{clip, inert};
 use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Pane};
-use crate::tui::calendar::CalendarModel;
+use crate::tui::calendar::{CalendarModel, Effect};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
 
@@ -166,39 +166,17 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, cal: &CalendarModel,
 }
 
 impl App {
-    /// An action of the calendar's layer.
+    /// An action of the calendar's layer: the model answers it; the app reads a new month,
+    /// opens a change or goes back.
     pub(in crate::tui) fn on_calendar(&mut self, action: Action) -> Result<(), DeskError> {
         let today = self.now.with_timezone(&self.zone).date_naive();
-        if action == Action::Back {
-            return self.go_back();
-        }
         let Some(cal) = &mut self.calendar else { return Ok(()) };
-        match action {
-            Action::Left => cal.move_days(-1),
-            Action::Right => cal.move_days(1),
-            Action::Down => cal.move_days(7),
-            Action::Up => cal.move_days(-7),
-            Action::PageDown => cal.move_months(1),
-            Action::PageUp => cal.move_months(-1),
-            Action::Today => {
-                cal.day = today;
-                cal.cursor = 0;
-            }
-            Action::Week => {
-                cal.week = !cal.week;
-                cal.cursor = 0;
-            }
-            Action::NextChange => cal.move_cursor(1),
-            Action::PrevChange => cal.move_cursor(-1),
-            Action::Open => {
-                if let Some(id) = cal.selected_change().map(|c| c.id) {
-                    self.open_ticket(id, Back::Pane(Pane::Calendar))?;
-                }
-                return Ok(());
-            }
-            _ => {}
+        match cal.on(action, today) {
+            Effect::Moved => self.load_calendar(),
+            Effect::Open(id) => self.open_ticket(id, Back::Pane(Pane::Calendar)),
+            Effect::Back => self.go_back(),
+            Effect::None => Ok(()),
         }
-        self.load_calendar()
     }
 
     /// Reads the changes of the calendar's month when it moved to another one.

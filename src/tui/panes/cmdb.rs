@@ -11,7 +11,7 @@ use crate::desk::DeskError;
 use crate::text::{clip, inert};
 use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Mode, Pane};
-use crate::tui::cmdb::{CmdbModel, Selected};
+use crate::tui::cmdb::{CmdbModel, Effect, Selected};
 use crate::tui::queue::Only;
 use crate::tui::theme::Theme;
 
@@ -120,30 +120,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 impl App {
-    /// An action of the CMDB tree's layer.
+    /// An action of the CMDB tree's layer: the tree answers it; the app reads what the CI
+    /// under the cursor touches, narrows the queue to its tickets, or goes back.
     pub(in crate::tui) fn on_cmdb(&mut self, action: Action) -> Result<(), DeskError> {
-        match action {
-            Action::Open => return self.open_ci_tickets(),
-            Action::Find => {
+        let effect = self.cmdb.as_ref().map_or(Effect::None, |m| m.on(action));
+        match effect {
+            Effect::Moved => self.load_ci_selection(),
+            Effect::Tickets => self.open_ci_tickets(),
+            Effect::Find => {
                 self.mode = Mode::FindCi(String::new());
-                return Ok(());
+                Ok(())
             }
-            Action::Back => return self.go_back(),
-            _ => {}
+            Effect::Back => self.go_back(),
+            Effect::None => Ok(()),
         }
-        if let Some(m) = &self.cmdb {
-            let mut state = m.state.borrow_mut();
-            match action {
-                Action::Down => state.key_down(),
-                Action::Up => state.key_up(),
-                Action::Left => state.key_left(),
-                Action::Right => state.key_right(),
-                Action::Top => state.select_first(),
-                Action::Bottom => state.select_last(),
-                _ => false,
-            };
-        }
-        self.load_ci_selection()
     }
 
     /// Shows the first CI whose name matches `text` (as it is typed).
