@@ -1,0 +1,137 @@
+use super::*;
+
+fn parse(text: &str) -> Result<Mapping, MappingError> {
+    Mapping::parse(text, "m.toml", &Lifecycles::builtin())
+}
+
+const BASE: &str = "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[fields]\ntitle = \"subject\"\n";
+
+#[test]
+fn the_shipped_servicenow_mapping_is_valid() {
+    let m = parse(include_str!("../../../assets/mappings/servicenow-incident-events.toml")).expect("valid");
+    assert!(m.event_log);
+    assert_eq!(m.kind, Kind::Incident);
+    assert_eq!(
+        m.time("29/2/2016 01:16"),
+        Utc.with_ymd_and_hms(2016, 2, 29, 1, 16, 0).single()
+    );
+}
+
+#[test]
+fn values_map_and_unknown_values_are_named() {
+    let m = parse(&format!(
+        "{BASE}state = {{ column = \"st\", values = {{ Open = \"new\", Working = \"assigned\" }} }}\n"
+    ))
+    .expect("valid");
+    let state = &m.fields["state"];
+    let slot = m.columns.iter().position(|c| c == "st").expect("slot");
+    let mut cells = vec![None; m.columns.len()];
+    cells[slot] = Some("Working".to_string());
+    assert_eq!(state.get(&cells), Ok(Some("assigned".into())));
+    cells[slot] = Some("-100".to_string());
+    let e = state.get(&cells).expect_err("unmapped");
+    assert_eq!(
+        e.to_string(),
+        "fields.state `-100` is not one of the mapped values (Open, Working)"
+    );
+    cells[slot] = None;
+    assert_eq!(state.get(&cells), Ok(None), "missing stays missing");
+}
+
+#[test]
+fn templates_fill_columns_and_keep_braces() {
+    let m = parse(
+        "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[fields]\ntitle = { template = \"{a} / {b} {{x}}\" }\n",
+    )
+    .expect("valid");
+    let mut cells = vec![None; m.columns.len()];
+    cells[1] = Some("Printer".into());
+    cells[2] = Some("jam".into());
+    assert_eq!(m.fields["title"].get(&cells), Ok(Some("Printer / jam {x}".into())));
+    let none = vec![None; m.columns.len()];
+    assert_eq!(m.fields["title"].get(&none), Ok(None), "nothing filled: no title");
+    let mut first_missing = none.clone();
+    first_missing[2] = Some("jam".into());
+    assert_eq!(m.fields["title"].get(&first_missing), Ok(Some("jam {x}".into())));
+    let mut last_missing = none;
+    last_missing[1] = Some("Printer".into());
+    assert_eq!(
+        m.fields["title"].get(&last_missing),
+        Ok(Some("Printer".into())),
+        "no dangling separator"
+    );
+}
+
+#[test]
+fn people_become_operator_names() {
+    assert_eq!(person_name("Resolver 17").as_deref(), Some("resolver-17"));
+    assert_eq!(person_name("  Opened by  8 ").as_deref(), Some("opened-by-8"));
+    assert_eq!(person_name("Zoë O'Brien").as_deref(), Some("zoë-o-brien"));
+    assert_eq!(person_name("?!"), None);
+    let long = "a".repeat(100);
+    assert_eq!(person_name(&long).map(|n| n.len()), Some(64));
+}
+
+#[test]
+fn mistakes_name_the_file_and_key() {
+    let cases = [
+        (format!("bogus = 1\n{BASE}"), "unknown field `bogus`"),
+        (BASE.replace("incident", "ticket"), "kind: `ticket` is not"),
+        (format!("{BASE}mood = \"m\"\n"), "fields.mood: `mood` is not a field"),
+        (
+            format!("{BASE}root_cause = \"m\"\n"),
+            "a incident has no field `root_cause`",
+        ),
+        (
+            format!("{BASE}state = {{ column = \"s\", values = {{ A = \"working\" }} }}\n"),
+            "fields.state: `working` is not a state of incident",
+        ),
+        (
+            format!("{BASE}impact = {{ column = \"s\", values = {{ High = \"0\" }} }}\n"),
+            "fields.impact: `0` is not 1, 2 or 3",
+        ),
+        (
+            format!("{BASE}resolution_code = {{ value = \"magic\" }}\n"),
+            "fields.resolution_code: `magic` is not fixed, workaround",
+        ),
+        (
+            format!("{BASE}team = {{ column = \"a\", value = \"b\" }}\n"),
+            "fields.team: give exactly one of column, template or value",
+        ),
+        (format!("{BASE}team = {{ template = \"{{a\" }}\n"), "is not closed"),
+        (
+            format!("{BASE}priority = \"p\"\n"),
+            "fields.priority: map the source's priorities",
+        ),
+        (
+            BASE.replace("[fields]\ntitle = \"subject\"\n", "[fields]\n"),
+            "fields.title is missing",
+        ),
+        (format!("event_log = true\n{BASE}"), "event_log = true needs time.at"),
+        (
+            format!("ci_class = \"toaster\"\n{BASE}"),
+            "ci_class: unknown CI class `toaster`",
+        ),
+    ];
+    for (text, want) in cases {
+        let e = parse(&text).expect_err(want).to_string();
+        assert!(e.starts_with("m.toml: "), "{e}");
+        assert!(e.contains(want), "{want:?} not in {e}");
+    }
+    let zone =
+        "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[time]\nzone = \"Mars/Base\"\n[fields]\ntitle = \"t\"\n";
+    assert!(
+        parse(zone)
+            .expect_err("zone")
+            .to_string()
+            .contains("time.zone: `Mars/Base`")
+    );
+    let fmt =
+        "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[time]\nformats = [\"%Q\"]\n[fields]\ntitle = \"t\"\n";
+    assert!(
+        parse(fmt)
+            .expect_err("format")
+            .to_string()
+            .contains("time.formats: `%Q`")
+    );
+}
