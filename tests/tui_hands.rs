@@ -554,3 +554,28 @@ fn an_sla_breach_at_start_is_said_as_a_warning_not_a_success() {
     assert!(status.contains("✗ SLA: INC-1"), "{status}");
     assert!(app.status.as_ref().is_some_and(|st| st.error));
 }
+
+#[test]
+fn a_whole_marked_queue_gets_one_short_question() {
+    let (_d, mut app) = seeded();
+    ctrl(&mut app, 'a');
+    let n = app.queue.marks.len();
+    assert!(n > 5);
+    keys(&mut app, "a");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains(&format!("Assign {n} tickets to you?")), "{s}");
+    assert!(s.contains("more held by others"), "the list is cut to fit: {s}");
+    keys(&mut app, "n");
+    assert!(app.mode.is_normal());
+    keys(&mut app, "t");
+    // The moves open on every marked ticket, whatever their kinds: the picker or a clear no.
+    assert!(
+        matches!(app.mode, Mode::Pick(_))
+            || app
+                .status
+                .as_ref()
+                .is_some_and(|s| s.text.contains("no move is open on all")),
+        "{:?}",
+        app.status
+    );
+}

@@ -122,6 +122,12 @@ impl Desk {
             .read(|tx| Ok(store_tickets::list(tx, filter)?.into_iter().map(|s| s.ticket).collect()))
     }
 
+    /// These tickets as they stand now (no timeline), in one read: what a screen needs
+    /// before it acts on many at once (their versions, holders and states).
+    pub fn tickets_now(&mut self, ids: &[TicketId]) -> Result<Vec<Ticket>> {
+        self.read(|tx, _, _| ids.iter().map(|id| Ok(load(tx, *id)?.ticket)).collect())
+    }
+
     /// Every open ticket as the queue shows it.
     pub fn queue_open(&mut self) -> Result<Vec<store_tickets::QueueRow>> {
         self.store.read(|tx| Ok(store_tickets::queue_open(tx)?))

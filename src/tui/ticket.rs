@@ -12,20 +12,19 @@ use crate::domain::{Kind, TicketId};
 const ENDING: [&str; 3] = ["close", "cancel", "reject"];
 
 impl App {
-    /// The tickets an action applies to, as seen now: the marked ones in the queue, else
-    /// the one in view.
-    pub(super) fn targets(&mut self) -> Result<Vec<Seen>, DeskError> {
+    /// The tickets an action applies to, as they stand now (read in one go): the marked
+    /// ones in the queue, else the one in view.
+    fn targets_now(&mut self) -> Result<Vec<crate::domain::Ticket>, DeskError> {
         let ids: Vec<TicketId> = match self.visible_pane() {
             super::app::Pane::Queue => self.queue.targets(),
             _ => self.selected_id().into_iter().collect(),
         };
-        ids.into_iter()
-            .map(|id| Ok((id, Some(self.desk.ticket(id)?.ticket.version))))
-            .collect()
+        self.desk.tickets_now(&ids)
     }
 
     pub(super) fn ticket_action(&mut self, action: Action) -> Result<(), DeskError> {
-        let targets = self.targets()?;
+        let now = self.targets_now()?;
+        let targets: Vec<Seen> = now.iter().map(|t| (t.id, Some(t.version))).collect();
         let Some(&(first, _)) = targets.first() else {
             return Ok(());
         };
@@ -35,17 +34,23 @@ impl App {
             Action::Pend => self.offer_named("pend", targets)?,
             Action::AssignToMe => {
                 let me = self.desk.user().to_string();
-                let mut held = Vec::new();
-                for (id, _) in &targets {
-                    let t = self.desk.ticket(*id)?.ticket;
-                    if let Some(other) = t.assignee.filter(|a| *a != me) {
-                        held.push(format!("{id} is held by {other}"));
-                    }
-                }
+                let held: Vec<String> = now
+                    .iter()
+                    .filter_map(|t| {
+                        t.assignee
+                            .as_ref()
+                            .filter(|a| **a != me)
+                            .map(|other| format!("{} is held by {other}", t.id))
+                    })
+                    .collect();
                 if held.is_empty() && targets.len() == 1 {
                     self.assign_to_me(&targets)?;
                 } else {
-                    let mut text = held.join("\n");
+                    // A question fits on the screen: a long list is cut to its first three.
+                    let mut text = held.iter().take(3).cloned().collect::<Vec<_>>().join("\n");
+                    if held.len() > 3 {
+                        text.push_str(&format!("\nand {} more held by others", held.len() - 3));
+                    }
                     if targets.len() > 1 {
                         text = format!("Assign {} tickets to you?\n{text}", targets.len());
                     } else {
@@ -111,11 +116,19 @@ impl App {
         });
     }
 
-    /// The moves open on every target (by name), each with what it will ask.
+    /// The moves open on every target (by name), each with what it will ask. Moves depend
+    /// on a ticket's kind and state (and on who took part in it, which the write checks for
+    /// each): one ticket of each kind and state answers for the others, so marking a whole
+    /// queue stays quick.
     fn common_offers(&mut self, targets: &[Seen]) -> Result<Vec<Offer>, DeskError> {
+        let ids: Vec<TicketId> = targets.iter().map(|t| t.0).collect();
+        let mut seen = std::collections::BTreeSet::new();
         let mut offers: Option<Vec<Offer>> = None;
-        for (id, _) in targets {
-            let these = self.desk.offers(*id)?;
+        for t in self.desk.tickets_now(&ids)? {
+            if !seen.insert((t.kind.name(), t.state.clone())) {
+                continue;
+            }
+            let these = self.desk.offers(t.id)?;
             offers = Some(match offers {
                 None => these,
                 Some(so_far) => so_far
