@@ -190,10 +190,6 @@ pub struct App {
     pub(super) background: Background,
 }
 
-/// Re-reads changes a little before the newest one seen, so that two writes in the same
-/// millisecond, or a clock a hair apart between processes, cannot slip between refreshes.
-const REFRESH_OVERLAP: chrono::Duration = chrono::Duration::seconds(2);
-
 impl App {
     pub fn new(mut desk: Desk, keymap: Keymap, now: DateTime<Utc>) -> Result<App, DeskError> {
         let data_version = desk.data_version()?;
@@ -262,80 +258,6 @@ impl App {
             text: text.into(),
             error: true,
         });
-    }
-
-    /// Brings the queue (and the open ticket) up to date with the desk, keeping selection,
-    /// marks and forms: reads only the tickets changed since the last look.
-    pub fn reload(&mut self) -> Result<(), DeskError> {
-        self.data_version = self.desk.data_version()?;
-        let changed = self.desk.queue_changed_since(self.seen_until - REFRESH_OVERLAP)?;
-        if let Some(newest) = changed.iter().map(|r| r.updated_at).max() {
-            self.seen_until = self.seen_until.max(newest);
-        }
-        let me = self.desk.user().to_string();
-        self.queue.merge(changed, &me, self.now);
-        if let Some(id) = self.detail.id() {
-            self.load_detail(id)?;
-        }
-        // The CMDB and the calendar are read again when they are on screen; otherwise when
-        // they next are (a busy desk changes every second; nobody is looking at them).
-        if self.cmdb.is_some() {
-            self.cmdb_stale = true;
-        }
-        if let Some(cal) = &mut self.calendar {
-            cal.loaded = None;
-        }
-        self.dashboard.invalidate();
-        self.refresh_visible_pane()
-    }
-
-    /// Re-reads the CMDB or the calendar if its pane is shown and the desk changed.
-    pub(super) fn refresh_visible_pane(&mut self) -> Result<(), DeskError> {
-        match self.pane {
-            Pane::Cmdb if self.cmdb.is_none() || self.cmdb_stale => self.load_cmdb(),
-            Pane::Calendar => self.load_calendar(),
-            Pane::Dashboard => {
-                self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// Reads the rows of the current view afresh: the open queue, or the recently closed.
-    pub(super) fn load_view(&mut self) -> Result<(), DeskError> {
-        self.data_version = self.desk.data_version()?;
-        let me = self.desk.user().to_string();
-        let rows = if self.queue.view().closed {
-            self.desk.queue_recently_closed(7)?
-        } else {
-            self.background.load_cis(&self.desk);
-            self.desk.queue_open()?
-        };
-        if let Some(newest) = rows.iter().map(|r| r.updated_at).max() {
-            self.seen_until = self.seen_until.max(newest);
-        }
-        self.queue.replace_rows(rows, &me, self.now);
-        Ok(())
-    }
-
-    /// Called about once a second: moves the clock on and picks up other operators' writes.
-    pub fn tick(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
-        self.now = now;
-        self.escalate(now)?;
-        // Hooks run on their own threads; what failed is said here (and noted in the timeline).
-        let failed = crate::hooks::take_failures();
-        if !failed.is_empty() {
-            self.complain(failed.join(" · "));
-        }
-        if self.desk.data_version()? != self.data_version {
-            self.reload()?;
-        } else if self.dashboard.data.as_ref().is_some_and(|d| now >= d.until) {
-            // Past midnight the period moves on a day, even on a quiet desk.
-            self.dashboard.invalidate();
-            self.refresh_visible_pane()?;
-        }
-        Ok(())
     }
 
     /// The ticket an action applies to when it names one: the one in view.
@@ -474,14 +396,6 @@ impl App {
             }
             None => self.pane = Pane::Queue,
         }
-        Ok(())
-    }
-
-    pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
-        let view = self.desk.ticket(id)?;
-        let suggestions = self.desk.suggestions(id)?;
-        let me = self.desk.user().to_string();
-        self.detail.show(view, suggestions, &me);
         Ok(())
     }
 

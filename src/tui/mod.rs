@@ -14,6 +14,7 @@ pub mod input;
 pub mod keymap;
 pub mod panes;
 pub mod queue;
+mod sync;
 pub mod theme;
 mod ticket;
 pub mod ui;

@@ -12,7 +12,7 @@ use crate::present::age;
 use crate::text::{clip, inert};
 use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Mode};
-use crate::tui::queue::Row as QRow;
+use crate::tui::queue::{Effect, Row as QRow};
 use crate::tui::theme::Theme;
 
 fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
@@ -164,58 +164,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
 }
 
 impl App {
-    /// An action of the queue's layer.
+    /// An action of the queue's layer: the queue answers it; the app opens a ticket, starts
+    /// the filter prompt, reads another view or goes back where a CI's tickets came from.
     pub(in crate::tui) fn on_queue(&mut self, action: Action) -> Result<(), DeskError> {
         let page = self.queue_height.get().max(1) as isize;
-        match action {
-            Action::Down => self.queue.move_by(1),
-            Action::Up => self.queue.move_by(-1),
-            Action::PageDown => self.queue.move_by(page),
-            Action::PageUp => self.queue.move_by(-page),
-            Action::Top => self.queue.select(0),
-            Action::Bottom => self.queue.select(usize::MAX),
-            Action::Open => self.open_selected()?,
-            Action::Back => {
-                if self.queue.only().is_some() {
-                    self.queue.set_only(None);
-                    self.refresh_view();
-                    if let Some(Back::Pane(pane)) = self.trail.pop() {
-                        self.pane = pane;
-                        self.refresh_visible_pane()?;
-                    }
-                } else if !self.queue.filter.is_empty() {
-                    self.queue.filter.clear();
-                    self.refresh_view();
-                } else if !self.queue.marks.is_empty() {
-                    self.queue.marks.clear();
-                }
-                self.status = None;
-            }
-            Action::Filter => self.mode = Mode::Filter,
-            Action::NextView | Action::PrevView => {
-                let n = self.queue.views.len().max(1);
-                let i = self.queue.view_index();
-                let next = if action == Action::NextView { i + 1 } else { i + n - 1 };
-                if self.queue.set_view(next) {
-                    self.load_view()?;
-                }
+        let me = self.desk.user().to_string();
+        match self.queue.on(action, page, &me, self.now) {
+            Effect::None => {}
+            Effect::Open => self.open_selected()?,
+            Effect::Filter => self.mode = Mode::Filter,
+            Effect::ReadView => {
+                self.load_view()?;
                 self.refresh_view();
                 self.queue.select(0);
             }
-            Action::Sort => {
-                self.queue.cycle_sort();
-                self.refresh_view();
+            Effect::LeftOnly => {
+                if let Some(Back::Pane(pane)) = self.trail.pop() {
+                    self.pane = pane;
+                    self.refresh_visible_pane()?;
+                }
             }
-            Action::SortReverse => {
-                self.queue.reverse = !self.queue.reverse;
-                self.refresh_view();
-            }
-            Action::Mark => {
-                self.queue.toggle_mark();
-                self.queue.move_by(1);
-            }
-            Action::MarkAll => self.queue.mark_all(),
-            _ => {}
+        }
+        if action == Action::Back {
+            self.status = None;
         }
         Ok(())
     }

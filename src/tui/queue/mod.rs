@@ -163,7 +163,73 @@ struct OrderKey {
     now: Option<DateTime<Utc>>,
 }
 
+/// What an action of the queue asks of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    Open,
+    Filter,
+    /// The view changed to one whose rows must be read from the desk.
+    ReadView,
+    /// The queue no longer shows only one CI's tickets: go back where that came from.
+    LeftOnly,
+}
+
 impl Queue {
+    /// An action of the queue's layer; `page` rows make a page; `me` and `now` order the
+    /// views that depend on them.
+    pub fn on(&mut self, action: crate::tui::action::Action, page: isize, me: &str, now: DateTime<Utc>) -> Effect {
+        use crate::tui::action::Action;
+        match action {
+            Action::Down => self.move_by(1),
+            Action::Up => self.move_by(-1),
+            Action::PageDown => self.move_by(page),
+            Action::PageUp => self.move_by(-page),
+            Action::Top => self.select(0),
+            Action::Bottom => self.select(usize::MAX),
+            Action::Open => return Effect::Open,
+            Action::Filter => return Effect::Filter,
+            Action::Back => {
+                // Esc undoes the narrowest thing first: a CI's tickets, the filter, the marks.
+                if self.only().is_some() {
+                    self.set_only(None);
+                    self.refresh(me, now);
+                    return Effect::LeftOnly;
+                } else if !self.filter.is_empty() {
+                    self.filter.clear();
+                    self.refresh(me, now);
+                } else {
+                    self.marks.clear();
+                }
+            }
+            Action::NextView | Action::PrevView => {
+                let n = self.views.len().max(1);
+                let i = self.view_index();
+                let next = if action == Action::NextView { i + 1 } else { i + n - 1 };
+                if self.set_view(next) {
+                    return Effect::ReadView;
+                }
+                self.refresh(me, now);
+                self.select(0);
+            }
+            Action::Sort => {
+                self.cycle_sort();
+                self.refresh(me, now);
+            }
+            Action::SortReverse => {
+                self.reverse = !self.reverse;
+                self.refresh(me, now);
+            }
+            Action::Mark => {
+                self.toggle_mark();
+                self.move_by(1);
+            }
+            Action::MarkAll => self.mark_all(),
+            _ => {}
+        }
+        Effect::None
+    }
+
     pub fn new(rows: Vec<QueueRow>) -> Queue {
         let mut q = Queue {
             rows: Vec::new(),
