@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Offset, Utc};
 
-use super::mapping::Mapping;
+use super::mapping::{Mapping, TimeError};
 use crate::domain::kpi::Milestones;
 use crate::domain::lifecycle::{Lifecycle, Lifecycles, Transition};
 use crate::domain::operator::{Actor, Role, valid_operator_name};
@@ -138,17 +138,28 @@ impl Replayer<'_> {
         let Some(slot) = slot else { return Ok(None) };
         match row.cells.get(slot).and_then(Option::as_deref) {
             None => Ok(None),
-            Some(v) => self.mapping.time(v).map(Some).ok_or_else(|| {
-                format!(
-                    "{} `{v}` is not a time in the mapping's formats ({})",
-                    self.mapping.columns[slot],
-                    if self.mapping.formats.is_empty() {
-                        "RFC 3339".to_string()
-                    } else {
-                        self.mapping.formats.join(", ")
-                    }
-                )
-            }),
+            Some(v) => self
+                .mapping
+                .time(v)
+                .map(Some)
+                .map_err(|e| self.time_error(&self.mapping.columns[slot], v, e)),
+        }
+    }
+
+    /// Why `v` (in `what`) is not a time the mapping reads.
+    fn time_error(&self, what: &str, v: &str, e: TimeError) -> String {
+        match e {
+            TimeError::NotATime => format!(
+                "{what} `{v}` is not a time in the mapping's formats ({})",
+                if self.mapping.formats.is_empty() {
+                    "RFC 3339".to_string()
+                } else {
+                    self.mapping.formats.join(", ")
+                }
+            ),
+            TimeError::Skipped(zone) => format!(
+                "{what} `{v}` never happened in {zone}: the clocks skipped it (give the offset, or the time after the change)"
+            ),
         }
     }
 
@@ -256,7 +267,7 @@ impl Replayer<'_> {
             && !lifecycle.is_open(&ticket.state)
         {
             milestones.resolved = match row.cells.get(slot).and_then(Option::as_deref) {
-                Some(v) => m.time(v).or(milestones.resolved),
+                Some(v) => m.time(v).ok().or(milestones.resolved),
                 None => None,
             };
         }
@@ -294,7 +305,17 @@ impl Replayer<'_> {
             .into_iter()
             .chain(m.fields.iter().filter(|(n, _)| *n != "state"));
         for (name, v) in state_first {
-            values.insert(name.as_str(), v.get(&row.cells).map_err(|e| e.to_string())?);
+            let mut value = v.get(&row.cells).map_err(|e| e.to_string())?;
+            // Times are values: read at the edge (the cell's offset, else the mapping's
+            // zone) and kept as the desk keeps them, so a row that says the same instant in
+            // another form is the same, not an edit.
+            if let (Some(text), Some(spec)) = (&value, field_spec(name))
+                && spec.ty == FieldType::Time
+            {
+                let t = self.mapping.time(text).map_err(|e| self.time_error(name, text, e))?;
+                value = Some(rules::format_time(t));
+            }
+            values.insert(name.as_str(), value);
         }
         let actor_name = match &m.actor {
             Some(v) => v.get(&row.cells).map_err(|e| e.to_string())?,

@@ -445,28 +445,61 @@ impl Mapping {
         })
     }
 
-    /// A time cell read with the mapping's formats and zone (RFC 3339 always works).
-    pub fn time(&self, cell: &str) -> Option<DateTime<Utc>> {
+    /// A time cell read with the mapping's formats and zone (RFC 3339 always works), as a
+    /// time in UTC. An offset in the cell (a format with `%z` or `%:z`, or RFC 3339) is the
+    /// cell's own and wins over the mapping's zone. In the zone, a local time the clocks
+    /// skipped (a spring-forward gap) is refused; one they passed twice (an autumn fold) is
+    /// read as the first of the two, the way most exporters write local times.
+    pub fn time(&self, cell: &str) -> Result<DateTime<Utc>, TimeError> {
         let cell = cell.trim();
-        let naive = self.items.iter().find_map(|items| naive(items, cell));
-        let Some(naive) = naive else {
-            return DateTime::parse_from_rfc3339(cell).ok().map(|t| t.with_timezone(&Utc));
+        let Some(read) = self.items.iter().find_map(|items| read_time(items, cell)) else {
+            return DateTime::parse_from_rfc3339(cell)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| TimeError::NotATime);
         };
-        self.zone
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
+        match read {
+            Read::Exact(t) => Ok(t),
+            Read::Local(naive) => match self.zone.from_local_datetime(&naive) {
+                chrono::LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+                chrono::LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+                chrono::LocalResult::None => Err(TimeError::Skipped(self.zone.name().to_string())),
+            },
+        }
     }
 }
 
-/// A date and time (or a date, at midnight) read with parsed strftime items.
-fn naive(items: &[chrono::format::Item<'static>], s: &str) -> Option<NaiveDateTime> {
+/// Why a cell is not a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TimeError {
+    NotATime,
+    /// A local time the zone's clocks skipped (they moved forward over it).
+    Skipped(String),
+}
+
+/// What a format read from a cell: a time with its own offset, or a local one.
+enum Read {
+    Exact(DateTime<Utc>),
+    Local(NaiveDateTime),
+}
+
+/// A date and time (or a date, at midnight) read with parsed strftime items; with the
+/// offset the cell gives, when the format reads one.
+fn read_time(items: &[chrono::format::Item<'static>], s: &str) -> Option<Read> {
     let mut parsed = chrono::format::Parsed::new();
     chrono::format::parse(&mut parsed, s, items.iter()).ok()?;
+    if parsed.offset().is_some() {
+        return parsed.to_datetime().ok().map(|t| Read::Exact(t.with_timezone(&Utc)));
+    }
     parsed
         .to_naive_datetime_with_offset(0)
         .ok()
         .or_else(|| parsed.to_naive_date().ok().and_then(|d| d.and_hms_opt(0, 0, 0)))
+        .map(Read::Local)
+}
+
+/// Whether a format reads a date and time at all.
+fn naive(items: &[chrono::format::Item<'static>], s: &str) -> Option<()> {
+    read_time(items, s).map(|_| ())
 }
 
 /// Splits `"{a} / {b}"` into pieces; `{{` and `}}` are literal braces.

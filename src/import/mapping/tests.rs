@@ -12,7 +12,7 @@ fn the_shipped_servicenow_mapping_is_valid() {
     assert!(m.event_log);
     assert_eq!(m.kind, Kind::Incident);
     assert_eq!(
-        m.time("29/2/2016 01:16"),
+        m.time("29/2/2016 01:16").ok(),
         Utc.with_ymd_and_hms(2016, 2, 29, 1, 16, 0).single()
     );
 }
@@ -134,4 +134,40 @@ fn mistakes_name_the_file_and_key() {
             .to_string()
             .contains("time.formats: `%Q`")
     );
+}
+
+fn with_time(time: &str) -> Mapping {
+    parse(&format!(
+        "source = \"x\"\nkind = \"incident\"\nkey = \"id\"\n[time]\n{time}\n[fields]\ntitle = \"t\"\n"
+    ))
+    .expect("valid")
+}
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).single().expect("time")
+}
+
+#[test]
+fn an_offset_in_the_cell_is_the_cells_own_and_wins_over_the_zone() {
+    let m = with_time("formats = [\"%Y-%m-%d %H:%M:%S%:z\", \"%d/%m/%Y %H:%M\"]\nzone = \"America/New_York\"");
+    assert_eq!(m.time("2010-01-13 08:40:25+02:00"), Ok(utc(2010, 1, 13, 6, 40, 25)));
+    assert_eq!(m.time("2010-01-13 08:40:25-05:30"), Ok(utc(2010, 1, 13, 14, 10, 25)));
+    // Without an offset the mapping's zone says (New York is UTC-5 in January).
+    assert_eq!(m.time("13/01/2010 08:40"), Ok(utc(2010, 1, 13, 13, 40, 0)));
+    // RFC 3339 always reads, with its offset.
+    assert_eq!(m.time("2013-11-12T09:13:00.000+01:00"), Ok(utc(2013, 11, 12, 8, 13, 0)));
+    assert_eq!(m.time("yesterday"), Err(TimeError::NotATime));
+}
+
+#[test]
+fn a_local_time_the_clocks_skipped_is_refused_and_a_doubled_one_is_the_first() {
+    let m = with_time("formats = [\"%Y-%m-%d %H:%M\"]\nzone = \"Europe/Berlin\"");
+    // 2021-03-28 02:30 never happened in Berlin: at 02:00 the clocks went to 03:00.
+    assert_eq!(
+        m.time("2021-03-28 02:30"),
+        Err(TimeError::Skipped("Europe/Berlin".into()))
+    );
+    // 2021-10-31 02:30 happened twice: first in summer time (UTC+2), then in winter time.
+    assert_eq!(m.time("2021-10-31 02:30"), Ok(utc(2021, 10, 31, 0, 30, 0)));
+    assert_eq!(m.time("2021-10-31 03:30"), Ok(utc(2021, 10, 31, 2, 30, 0)));
 }

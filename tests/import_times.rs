@@ -1,0 +1,121 @@
+//! Times from other tools' exports are values: read at the edge to UTC (the cell's own
+//! offset first, then the mapping's zone) and compared as times, never as text.
+
+mod common;
+
+use common::Env;
+
+fn write(env: &Env, name: &str, text: &str) -> String {
+    let path = env.dir.path().join(name);
+    std::fs::write(&path, text).expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn an_offset_in_the_data_is_used_with_a_custom_format() {
+    let env = Env::new();
+    let m = write(
+        &env,
+        "m.toml",
+        r#"source = "old desk"
+kind = "incident"
+key = "id"
+[time]
+created = "opened"
+formats = ["%Y-%m-%d %H:%M:%S%:z", "%Y-%m-%d %H:%M:%S"]
+zone = "America/New_York"
+[fields]
+title = "subject"
+"#,
+    );
+    let f = write(
+        &env,
+        "t.csv",
+        "id,subject,opened\n1,Mail down,2010-01-13 08:40:25+02:00\n2,VPN slow,2010-01-13 08:40:25\n",
+    );
+    let out = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(out["created"], 2, "{out}");
+    assert_eq!(
+        env.json(&["show", "INC-1"])["created_at"],
+        "2010-01-13T06:40:25Z",
+        "the cell's offset"
+    );
+    assert_eq!(
+        env.json(&["show", "INC-2"])["created_at"],
+        "2010-01-13T13:40:25Z",
+        "the mapping's zone"
+    );
+}
+
+#[test]
+fn a_snapshot_saying_the_same_instant_differently_changes_nothing() {
+    let env = Env::new();
+    let m = write(
+        &env,
+        "m.toml",
+        r#"source = "old cab"
+kind = "change"
+key = "id"
+[fields]
+title = "subject"
+planned_start = "start"
+planned_end = "end"
+"#,
+    );
+    let f = write(
+        &env,
+        "c.jsonl",
+        "{\"id\": 7, \"subject\": \"Patch db\", \"start\": \"2013-11-12T09:13:00.000+01:00\", \"end\": \"2013-11-12T10:13:00+01:00\"}\n",
+    );
+    let first = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(first["created"], 1, "{first}");
+    assert_eq!(
+        env.json(&["show", "CHG-1"])["fields"]["planned_start"],
+        "2013-11-12T08:13:00Z"
+    );
+    let before = env.snapshot();
+    // The same instants as the desk writes them, and as the source wrote them: no edit.
+    for text in [
+        "{\"id\": 7, \"subject\": \"Patch db\", \"start\": \"2013-11-12T09:13:00.000+01:00\", \"end\": \"2013-11-12T10:13:00+01:00\"}\n",
+        "{\"id\": 7, \"subject\": \"Patch db\", \"start\": \"2013-11-12T08:13:00Z\", \"end\": \"2013-11-12T09:13:00Z\"}\n",
+    ] {
+        std::fs::write(&f, text).expect("write");
+        let again = env.json(&["import", &f, "--mapping", &m]);
+        assert_eq!(
+            (again["unchanged"].as_u64(), again["rejected"].as_array().map(Vec::len)),
+            (Some(1), Some(0)),
+            "{again}"
+        );
+    }
+    assert_eq!(env.snapshot(), before, "nothing written");
+}
+
+#[test]
+fn a_local_time_the_clocks_skipped_is_a_row_level_refusal() {
+    let env = Env::new();
+    let m = write(
+        &env,
+        "m.toml",
+        r#"source = "old desk"
+kind = "incident"
+key = "id"
+[time]
+created = "opened"
+formats = ["%Y-%m-%d %H:%M"]
+zone = "Europe/Berlin"
+[fields]
+title = "subject"
+"#,
+    );
+    let f = write(
+        &env,
+        "t.csv",
+        "id,subject,opened\n1,Spring,2021-03-28 02:30\n2,Autumn,2021-10-31 02:30\n",
+    );
+    let out = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(out["created"], 1, "{out}");
+    let refused = out["rejected"].to_string();
+    assert!(refused.contains("never happened in Europe/Berlin"), "{refused}");
+    // The doubled hour is read as its first pass (summer time, UTC+2).
+    assert_eq!(env.json(&["show", "INC-1"])["created_at"], "2021-10-31T00:30:00Z");
+}
