@@ -86,6 +86,52 @@ impl<R: Read> Read for Bounded<R> {
     }
 }
 
+/// Notes where every line break of what passes through it is, so that a record's line can
+/// be told from its byte offset whatever the line endings (the csv crate counts a CRLF
+/// file's lines one short).
+pub struct LineBreaks<R> {
+    inner: R,
+    at: u64,
+    breaks: std::rc::Rc<std::cell::RefCell<Vec<u64>>>,
+}
+
+/// The line breaks seen so far, for [`line_at`].
+pub type Breaks = std::rc::Rc<std::cell::RefCell<Vec<u64>>>;
+
+impl<R: Read> LineBreaks<R> {
+    pub fn new(inner: R) -> (LineBreaks<R>, Breaks) {
+        let breaks = Breaks::default();
+        (
+            LineBreaks {
+                inner,
+                at: 0,
+                breaks: breaks.clone(),
+            },
+            breaks,
+        )
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut breaks = self.breaks.borrow_mut();
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' {
+                breaks.push(self.at + i as u64);
+            }
+        }
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// The 1-based line of the record that the csv reader says starts at `byte` (it may point
+/// at the `\n` of the CRLF before it): one more than the line breaks up to it.
+pub fn line_at(breaks: &Breaks, byte: u64) -> u64 {
+    breaks.borrow().partition_point(|&p| p <= byte) as u64 + 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

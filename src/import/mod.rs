@@ -93,8 +93,11 @@ pub fn read(path: &Path, mapping: &Mapping) -> Result<Records, ReadError> {
 }
 
 fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, ReadError> {
+    let (file, breaks) = bounded::LineBreaks::new(file);
     let (file, budget) = bounded::Bounded::new(file, bounded::MAX_RECORD);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let line_of =
+        |p: Option<&csv::Position>, fallback: u64| p.map_or(fallback, |p| bounded::line_at(&breaks, p.byte()));
     let csv_err = |e: csv::Error| ReadError::Csv {
         path: shown.to_string(),
         message: e.to_string(),
@@ -123,7 +126,7 @@ fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, 
         match read {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(line, |p| p.line());
+                let line = line_of(record.position(), line);
                 if record.len() != header.len() {
                     out.rows += 1;
                     out.rejected.push(Rejected {
@@ -143,7 +146,7 @@ fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, 
                 }
                 out.rows += 1;
                 out.rejected.push(Rejected {
-                    line: e.position().map_or(line, |p| p.line()),
+                    line: line_of(e.position(), line),
                     key: String::new(),
                     reason: e.to_string(),
                 });
@@ -253,6 +256,32 @@ mod tests {
         let e = read(&p, &mapping()).expect_err("no subject").to_string();
         assert!(e.contains("the header has no column `subject`"), "{e}");
         assert!(e.contains("columns: id, title"), "{e}");
+    }
+
+    #[test]
+    fn line_numbers_are_right_whatever_the_line_endings() {
+        let dir = tempfile::tempdir().expect("dir");
+        let p = dir.path().join("x.csv");
+        for (ending, name) in [("\n", "LF"), ("\r\n", "CRLF")] {
+            // A quoted cell spanning two lines, then a short row on line 5 and a row
+            // without its key on line 6.
+            let text = [
+                "id,subject,extra",
+                "A,\"two",
+                "lines\",1",
+                "B,ok,2",
+                "C,short",
+                ",No key,4",
+                "",
+            ]
+            .join(ending);
+            std::fs::write(&p, text).expect("write");
+            let r = read(&p, &mapping()).expect("read");
+            let lines: Vec<u64> = r.rejected.iter().map(|x| x.line).collect();
+            assert_eq!(lines, vec![5, 6], "{name}");
+            assert_eq!(r.groups[0].1[0].line, 2, "{name}");
+            assert_eq!(r.groups[1].1[0].line, 4, "{name}");
+        }
     }
 
     #[test]
