@@ -1,5 +1,6 @@
-//! Times from other tools' exports are values: read at the edge to UTC (the cell's own
-//! offset first, then the mapping's zone) and compared as times, never as text.
+//! Importing other tools' exports exactly: times are values (read at the edge to UTC, the
+//! cell's offset first, then the mapping's zone, and compared as instants), lines are the
+//! file's lines, and refusals name what the reader knows.
 
 mod common;
 
@@ -118,4 +119,34 @@ title = "subject"
     assert!(refused.contains("never happened in Europe/Berlin"), "{refused}");
     // The doubled hour is read as its first pass (summer time, UTC+2).
     assert_eq!(env.json(&["show", "INC-1"])["created_at"], "2021-10-31T00:30:00Z");
+}
+
+#[test]
+fn a_refusal_names_a_ticket_being_created_by_its_source_key_not_inc_0() {
+    let env = Env::new();
+    let m = write(
+        &env,
+        "m.toml",
+        r#"source = "x"
+kind = "incident"
+key = "id"
+event_log = true
+[time]
+at = "at"
+[fields]
+title = "subject"
+state = { column = "st", values = { gone = "cancelled" } }
+"#,
+    );
+    let f = write(
+        &env,
+        "t.csv",
+        "id,subject,st,at\r\nX1,Mail,gone,2026-01-01T00:00:00Z\r\nX1,Mail again,gone,2026-01-02T00:00:00Z\r\n",
+    );
+    let out = env.json(&["import", &f, "--mapping", &m]);
+    let rejected = &out["rejected"][0];
+    assert_eq!(rejected["line"], 3, "a CRLF file's line: {out}");
+    let reason = rejected["reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with("the new incident for `X1` is cancelled"), "{reason}");
+    assert!(!reason.contains("INC-0"), "{reason}");
 }

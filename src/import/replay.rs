@@ -256,6 +256,13 @@ impl Replayer<'_> {
             );
             match step {
                 Ok(()) => {}
+                Err(reason) if created => {
+                    // The ticket this run is creating has no number yet: the desk's rules
+                    // call it `INC-0`; the reader knows it by its key in the source.
+                    let unnumbered = format!("{}-0", m.kind.prefix());
+                    let named = format!("the new {} for `{key}`", m.kind.name());
+                    reject(rejected, row.line, reason.replace(&unnumbered, &named))
+                }
                 Err(reason) => reject(rejected, row.line, reason),
             }
         }
