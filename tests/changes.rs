@@ -485,3 +485,40 @@ fn a_change_outside_its_cis_maintenance_window_is_flagged_not_refused() {
         "db has no maintenance window\n"
     );
 }
+
+#[test]
+fn a_change_that_began_long_before_the_range_is_on_its_calendar_with_its_conflicts() {
+    let env = desk();
+    // Planned over four months, from long before the asked range.
+    let long = change(&env, "normal", "db", "2026-06-01T00:00:00Z", "2026-10-01T00:00:00Z");
+    let short = change(&env, "normal", "db", "2026-09-10T01:00:00Z", "2026-09-10T03:00:00Z");
+    let s = json(
+        &env,
+        &[
+            "change",
+            "calendar",
+            "--from",
+            "2026-09-01T00:00:00Z",
+            "--to",
+            "2026-09-30T00:00:00Z",
+        ],
+    );
+    let rows = s.as_array().expect("rows");
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap_or("")).collect();
+    assert_eq!(ids, vec![long.as_str(), short.as_str()], "{s}");
+    assert_eq!(rows[0]["conflicts"], serde_json::json!([short]));
+    assert_eq!(rows[1]["conflicts"], serde_json::json!([long]));
+    // Ending exactly where the range starts is not overlapping it.
+    let s = json(
+        &env,
+        &[
+            "change",
+            "calendar",
+            "--from",
+            "2026-10-01T00:00:00Z",
+            "--to",
+            "2026-10-31T00:00:00Z",
+        ],
+    );
+    assert_eq!(s.as_array().map(Vec::len), Some(0), "{s}");
+}

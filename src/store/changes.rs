@@ -8,7 +8,7 @@ use crate::domain::Kind;
 use crate::domain::rules::{format_time, parse_time};
 use crate::domain::schedule::{Freeze, LIVE_STATES, Planned, Window};
 use crate::domain::ticket::TicketId;
-use crate::store::tickets::LONGEST_WINDOW_DAYS;
+use crate::store::tickets::longest_window;
 
 fn window(start: &str, end: &str) -> Option<Window> {
     let utc = Utc.fix();
@@ -28,7 +28,7 @@ pub fn ci_ids(conn: &Connection, ticket: i64) -> Result<Vec<i64>> {
 /// Changes in a live state (assess to implement) whose window overlaps `[from, to)`, with
 /// their CIs.
 pub fn live_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Planned>> {
-    let earliest = format_time(from - chrono::Duration::days(LONGEST_WINDOW_DAYS));
+    let earliest = format_time(from - longest_window(conn)?);
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, state, planned_start, planned_end FROM tickets WHERE kind = 'change' \
          AND planned_start >= ?1 AND planned_start < ?2 AND planned_end > ?3",

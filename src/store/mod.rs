@@ -57,6 +57,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up_with_hook(include_str!("schema_v12.sql"), |tx: &Transaction| {
             baseline(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
         }),
+        M::up(include_str!("schema_v13.sql")),
     ])
 });
 
@@ -66,7 +67,7 @@ const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFOR
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    12
+    13
 }
 
 /// Upgrading to version 12: the desk vouches once for what it holds, so `audit verify` can

@@ -505,14 +505,28 @@ pub struct ChangeWindow {
     pub end: DateTime<Utc>,
 }
 
-/// How far before a range a change may start and still reach into it: windows longer than
-/// this are not expected (a month-long change is a project), and it bounds the index scan.
-pub const LONGEST_WINDOW_DAYS: i64 = 31;
+/// How far before a range a change that overlaps it may have started: the longest planned
+/// window on this desk, as schema 13's `change_span` keeps it (no fixed look-back: a change
+/// planned over months is found however long ago it began).
+pub fn longest_window(conn: &Connection) -> Result<chrono::Duration> {
+    let days: f64 = conn
+        .prepare_cached("SELECT longest FROM change_span WHERE id = 1")?
+        .query_row([], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0.0);
+    let seconds = if days.is_finite() && days > 0.0 {
+        days * 86_400.0
+    } else {
+        0.0
+    };
+    // A second more than the longest, so rounding never loses its edge.
+    Ok(chrono::Duration::seconds(seconds.ceil() as i64 + 1))
+}
 
 /// Changes (not cancelled) whose planned window overlaps `[from, to)`, by start.
 pub fn changes_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ChangeWindow>> {
     use crate::domain::rules::{format_time, parse_time};
-    let earliest = format_time(from - chrono::Duration::days(LONGEST_WINDOW_DAYS));
+    let earliest = format_time(from - longest_window(conn)?);
     let mut stmt = conn.prepare_cached(
         "SELECT number, title, state, change_type, risk, assignee, planned_start, planned_end FROM tickets \
          WHERE kind = 'change' AND planned_start >= ?1 AND planned_start < ?2 AND planned_end > ?3 \
