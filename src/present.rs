@@ -28,6 +28,64 @@ pub fn or_none(v: &Option<String>) -> String {
     v.as_deref().map_or_else(|| "∅".to_string(), |s| clip(s, 60))
 }
 
+/// `old → new` for a changed value; long or multi-line values show where they differ (the
+/// same beginning is elided), so two texts that share their first words never look equal.
+pub fn change_text(old: Option<&str>, new: Option<&str>) -> String {
+    const ROOM: usize = 60;
+    let (o, n) = (old.unwrap_or(""), new.unwrap_or(""));
+    let short = |s: &str| s.chars().count() <= ROOM && !s.contains('\n');
+    if old.is_none() || new.is_none() || (short(o) && short(n)) {
+        return format!(
+            "{} → {}",
+            or_none(&old.map(str::to_string)),
+            or_none(&new.map(str::to_string))
+        );
+    }
+    let (oc, nc): (Vec<char>, Vec<char>) = (o.chars().collect(), n.chars().collect());
+    let same = oc.iter().zip(&nc).take_while(|(a, b)| a == b).count();
+    let from = same.saturating_sub(10);
+    let piece = |c: &[char]| {
+        let mut s: String = c
+            .iter()
+            .skip(from)
+            .take(ROOM / 2)
+            .collect::<String>()
+            .replace('\n', "⏎");
+        if from + ROOM / 2 < c.len() {
+            s.push('…');
+        }
+        let s = inert(&s, false);
+        if from > 0 { format!("…{s}") } else { s }
+    };
+    format!(
+        "{} → {} ({} → {} characters)",
+        piece(&oc),
+        piece(&nc),
+        oc.len(),
+        nc.len()
+    )
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces, each after `lead`.
+pub fn wrap(text: &str, width: usize, lead: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width.saturating_sub(lead.len()) {
+            lines.push(format!("{lead}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{lead}{line}"));
+    }
+    lines.join("\n")
+}
+
 /// One line of a timeline, as a person reads it.
 /// Who an event is by: `bob`, or `root as bob` when an admin acted for them.
 pub fn actor_text(e: &Event) -> String {
@@ -46,7 +104,11 @@ pub fn event_text(e: &Event) -> String {
     match e.kind.as_str() {
         "created" => format!("created in {}{note}", or_none(&e.new)),
         "transition" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
-        "field" => format!("{}: {} → {}{note}", or_none(&e.field), or_none(&e.old), or_none(&e.new)),
+        "field" => format!(
+            "{}: {}{note}",
+            or_none(&e.field),
+            change_text(e.old.as_deref(), e.new.as_deref())
+        ),
         "comment" | "work_note" => {
             let what = if e.kind == "comment" { "comment" } else { "work note" };
             let body = e.comment.as_deref().map(|b| inert(b, true)).unwrap_or_default();
@@ -147,4 +209,32 @@ pub fn clock_cell(c: &Clock, now: DateTime<Utc>) -> (String, Standing) {
         _ => format!("{left} left"),
     };
     (text, standing)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_edit_shows_where_the_texts_differ() {
+        let old = "The printer on floor 3 jams whenever someone prints A3 on tray 2, since Monday.";
+        let new = "The printer on floor 3 jams whenever someone prints A4 on tray 2, since Monday.";
+        let t = super::change_text(Some(old), Some(new));
+        let (a, b) = t.split_once(" → ").expect("arrow");
+        assert_ne!(a, b, "{t}");
+        assert!(a.contains("A3") && b.contains("A4"), "{t}");
+        assert_eq!(super::change_text(Some("3"), Some("1")), "3 → 1");
+        assert_eq!(super::change_text(None, Some("x")), "∅ → x");
+        let multi = super::change_text(Some("line one\nline two"), Some("line one\nline 2"));
+        assert!(multi.contains('⏎'), "{multi}");
+    }
+
+    #[test]
+    fn wrapping_keeps_lines_short() {
+        let text = (0..200)
+            .map(|i| format!("ci-{i} (server),"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let w = super::wrap(&text, 78, "  ");
+        assert!(w.lines().all(|l| l.chars().count() <= 78), "{w}");
+        assert!(w.lines().count() > 10);
+    }
 }

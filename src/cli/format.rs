@@ -96,7 +96,16 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
             .iter()
             .map(|c| format!("{} ({})", inert(&c.name, false), c.class))
             .collect();
-        let _ = writeln!(out, "\nCIs: {}", cis.join(", "));
+        // Wrapped to the terminal's usual width; a change on a thousand CIs lists the first
+        // hundred (`--json` has them all).
+        const SHOWN: usize = 100;
+        let more = cis.len().saturating_sub(SHOWN);
+        let mut list = cis.into_iter().take(SHOWN).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            list.push_str(&format!(" and {more} more (--json lists them all)"));
+        }
+        let _ = writeln!(out, "\nCIs ({}):", v.cis.len());
+        let _ = writeln!(out, "{}", crate::present::wrap(&list, 78, "  "));
         if !v.impacted_services.is_empty() {
             let s: Vec<String> = v.impacted_services.iter().map(|s| inert(s, false)).collect();
             let _ = writeln!(out, "Business services impacted: {}", s.join(", "));
