@@ -150,3 +150,40 @@ state = { column = "st", values = { gone = "cancelled" } }
     assert!(reason.starts_with("the new incident for `X1` is cancelled"), "{reason}");
     assert!(!reason.contains("INC-0"), "{reason}");
 }
+
+#[test]
+fn a_dry_run_counts_each_new_ci_and_person_once_however_many_batches() {
+    let env = Env::new();
+    let m = write(
+        &env,
+        "m.toml",
+        r#"source = "x"
+kind = "incident"
+key = "id"
+cis = "ci"
+[people]
+create = true
+[fields]
+title = "subject"
+assignee = "owner"
+"#,
+    );
+    // More records than one batch holds, all on the same three CIs and two people.
+    let mut text = String::from("id,subject,ci,owner\n");
+    for i in 0..2_500 {
+        text.push_str(&format!("{i},Case {i},web-{},pat{}\n", i % 3, i % 2));
+    }
+    let f = write(&env, "t.csv", &text);
+    let dry = env.json(&["import", &f, "--mapping", &m, "--dry-run"]);
+    assert_eq!(
+        (dry["cis_added"].as_u64(), dry["people_added"].as_u64()),
+        (Some(3), Some(2)),
+        "{dry}"
+    );
+    let real = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(
+        (real["cis_added"].as_u64(), real["people_added"].as_u64()),
+        (Some(3), Some(2)),
+        "{real}"
+    );
+}

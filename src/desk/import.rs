@@ -39,6 +39,10 @@ pub struct ImportReport {
     pub people_added: usize,
     pub cis_added: usize,
     pub rejected: Vec<Rejected>,
+    /// The people and CIs counted as added: a dry run rolls each batch back, so a later
+    /// batch adds them again and must not count them twice.
+    #[serde(skip)]
+    added: std::collections::HashSet<String>,
 }
 
 impl Desk {
@@ -145,7 +149,7 @@ impl Desk {
                     let mut count = BatchCount::default();
                     for name in &replays.people {
                         store_ops::insert(tx, name, &[Role::Agent], now, importer_by.by())?;
-                        count.people_added += 1;
+                        count.new_people.push(name.clone());
                     }
                     let mut next = HashMap::new();
                     for (key, base, replayed) in &replays.items {
@@ -203,8 +207,8 @@ struct BatchCount {
     updated: usize,
     unchanged: usize,
     events: usize,
-    people_added: usize,
-    cis_added: usize,
+    new_people: Vec<String>,
+    new_cis: Vec<String>,
     rejected: Vec<Rejected>,
     /// Row ids of the tickets written, for the search index.
     written: Vec<i64>,
@@ -216,8 +220,16 @@ impl ImportReport {
         self.updated += c.updated;
         self.unchanged += c.unchanged;
         self.events += c.events;
-        self.people_added += c.people_added;
-        self.cis_added += c.cis_added;
+        for p in c.new_people {
+            if self.added.insert(format!("person {p}")) {
+                self.people_added += 1;
+            }
+        }
+        for ci in c.new_cis {
+            if self.added.insert(format!("ci {ci}")) {
+                self.cis_added += 1;
+            }
+        }
         self.rejected.extend(c.rejected);
     }
 }
@@ -342,7 +354,7 @@ impl Write<'_> {
                                 environment: None,
                                 attrs: Default::default(),
                             };
-                            count.cis_added += 1;
+                            count.new_cis.push(ci.to_lowercase());
                             store_cmdb::insert(tx, &new, *at)?
                         }
                     };

@@ -171,3 +171,11 @@ fn a_local_time_the_clocks_skipped_is_refused_and_a_doubled_one_is_the_first() {
     assert_eq!(m.time("2021-10-31 02:30"), Ok(utc(2021, 10, 31, 0, 30, 0)));
     assert_eq!(m.time("2021-10-31 03:30"), Ok(utc(2021, 10, 31, 2, 30, 0)));
 }
+
+#[test]
+fn the_format_readmes_example_is_a_valid_mapping() {
+    let readme = include_str!("../../../assets/mappings/README.md");
+    let start = readme.find("```toml\n").expect("an example") + "```toml\n".len();
+    let end = start + readme[start..].find("```").expect("its end");
+    parse(&readme[start..end]).unwrap_or_else(|e| panic!("the README's example: {e}"));
+}
