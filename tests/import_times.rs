@@ -187,3 +187,57 @@ assignee = "owner"
         "{real}"
     );
 }
+
+const CHANGE_MAPPING: &str = r#"source = "old cab"
+kind = "change"
+key = "id"
+cis = "ci"
+[fields]
+title = "subject"
+change_type = "type"
+state = { column = "status", values = { New = "new", Scheduled = "scheduled", Implement = "implement" } }
+implementation_plan = "plan"
+planned_start = "from"
+planned_end = "to"
+actual_start = "began"
+"#;
+
+#[test]
+fn a_change_leaves_new_in_one_pass_with_its_ci_type_and_actual_start() {
+    let env = Env::new();
+    let m = write(&env, "m.toml", CHANGE_MAPPING);
+    let f = write(
+        &env,
+        "c.csv",
+        "id,subject,type,status,plan,from,to,began,ci\n\
+         C1,Patch db,standard,Implement,apt upgrade,2024-05-01T22:00:00Z,2024-05-01T23:00:00Z,2024-05-01T22:07:00Z,db-1\n",
+    );
+    let out = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(out["rejected"].as_array().map(Vec::len), Some(0), "{out}");
+    let v = env.json(&["show", "CHG-1"]);
+    assert_eq!(v["state"], "implement");
+    assert_eq!(v["fields"]["change_type"], "standard");
+    assert_eq!(v["cis"][0]["name"], "db-1");
+    assert_eq!(
+        v["fields"]["actual_start"], "2024-05-01T22:07:00Z",
+        "the source's, not the move's"
+    );
+    assert_eq!(env.json(&["audit", "verify"])["intact"], true);
+}
+
+#[test]
+fn a_row_not_taken_writes_nothing_not_even_its_ticket() {
+    let env = Env::new();
+    let m = write(&env, "m.toml", CHANGE_MAPPING);
+    // Scheduled needs a plan and a window: this row has neither.
+    let f = write(
+        &env,
+        "c.csv",
+        "id,subject,type,status,plan,from,to,began,ci\nC1,Patch db,standard,Scheduled,,,,,db-1\n",
+    );
+    let before = env.snapshot();
+    let out = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(out["rejected"].as_array().map(Vec::len), Some(1), "{out}");
+    assert_eq!(out["created"], 0, "{out}");
+    assert_eq!(env.snapshot(), before, "nothing of the row was written");
+}

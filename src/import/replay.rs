@@ -371,6 +371,7 @@ impl Replayer<'_> {
             }
         };
         let before = t.clone();
+        let linked_before = linked.clone();
         let outcome = self.changes(
             row,
             &values,
@@ -402,12 +403,12 @@ impl Replayer<'_> {
                 Ok(())
             }
             Err(e) => {
-                // Nothing of this row is kept but the ticket it created, if it created one.
-                if !staged.is_empty() {
-                    *clock = Some(before.created_at);
+                // Nothing of this row is kept, not even the ticket it would have created: a
+                // later row of the same key may create it.
+                *linked = linked_before;
+                if staged.is_empty() {
+                    *ticket = Some(before);
                 }
-                entries.append(&mut staged);
-                *ticket = Some(before);
                 Err(e)
             }
         }
@@ -453,7 +454,15 @@ impl Replayer<'_> {
             impact: level("impact"),
             urgency: level("urgency"),
             requester: get("requester"),
-            change_type: None,
+            // Standard, normal or emergency, when the source says (a column or a value).
+            change_type: match get("change_type") {
+                Some(v) => Some(
+                    v.trim()
+                        .parse::<crate::domain::ChangeType>()
+                        .map_err(|e| format!("change_type: {e}"))?,
+                ),
+                None => None,
+            },
             fields,
         };
         let ctx = self.ctx(opener, at, people, 0);
@@ -526,7 +535,20 @@ impl Replayer<'_> {
                 .map_err(|e| e.to_string())?;
             push(t, o, &mut out);
         }
-        // 2. The state, through the moves that lead there.
+        // 2. Configuration items, before the moves: a change is submitted only with one.
+        if let Some(v) = &m.cis
+            && let Some(ci) = v.get(&row.cells).map_err(|e| e.to_string())?
+            && !linked.iter().any(|c| c.eq_ignore_ascii_case(&ci))
+        {
+            crate::domain::cmdb::check_ci_name(&ci)?;
+            linked.push(ci.clone());
+            out.push(Entry::CiLink {
+                at: at.max(t.updated_at),
+                actor: actor.name.clone(),
+                ci,
+            });
+        }
+        // 3. The state, through the moves that lead there.
         if let Some(target) = get("state").filter(|s| *s != t.state) {
             let path = path(lifecycle, t, actor, &target).ok_or_else(|| {
                 format!(
@@ -558,14 +580,36 @@ impl Replayer<'_> {
                 } else if lifecycle.is_final(&tr.to) {
                     when = when.max(self.cell_time(row, m.closed)?.unwrap_or(when));
                 }
+                // A move that stamps the actual window (implement, review) happened when the
+                // source says the work started or ended, if the row says.
+                for stamp in ["actual_start", "actual_end"] {
+                    if matches!(tr.set.get(stamp), Some(crate::domain::lifecycle::Value::Now))
+                        && let Some(v) = get(stamp)
+                        && let Ok(t) = DateTime::parse_from_rfc3339(&v)
+                    {
+                        when = t.with_timezone(&Utc);
+                    }
+                }
                 let when = when.max(t.updated_at);
                 let ctx = self.ctx(actor, when, people, linked.len());
-                let o = rules::apply_transition(self.lifecycles, t, &tr.name, &inputs, note.as_deref(), &ctx)
+                let mut o = rules::apply_transition(self.lifecycles, t, &tr.name, &inputs, note.as_deref(), &ctx)
                     .map_err(|e| e.to_string())?;
+                // The stamp is the source's even where the timeline could not place the move
+                // that early (a ticket the source opened after its work began).
+                for stamp in ["actual_start", "actual_end"] {
+                    if matches!(tr.set.get(stamp), Some(crate::domain::lifecycle::Value::Now))
+                        && let Some(v) = get(stamp)
+                    {
+                        o.ticket.fields.insert(stamp.to_string(), v.clone());
+                        for c in o.changes.iter_mut().filter(|c| c.field == stamp) {
+                            c.new = Some(v.clone());
+                        }
+                    }
+                }
                 push(t, o, &mut out);
             }
         }
-        // 3. The assignee, where assigning does not move the ticket.
+        // 4. The assignee, where assigning does not move the ticket.
         if let Some(a) = get("assignee").filter(|a| !t.assignee.as_deref().is_some_and(|b| b.eq_ignore_ascii_case(a))) {
             let stays = match lifecycle.find(t, "assign") {
                 Some(tr) => tr.to == t.state,
@@ -576,19 +620,6 @@ impl Replayer<'_> {
                 let o = rules::assign(self.lifecycles, t, Some(&a), None, &ctx).map_err(|e| e.to_string())?;
                 push(t, o, &mut out);
             }
-        }
-        // 4. Configuration items.
-        if let Some(v) = &m.cis
-            && let Some(ci) = v.get(&row.cells).map_err(|e| e.to_string())?
-            && !linked.iter().any(|c| c.eq_ignore_ascii_case(&ci))
-        {
-            crate::domain::cmdb::check_ci_name(&ci)?;
-            linked.push(ci.clone());
-            out.push(Entry::CiLink {
-                at: at.max(t.updated_at),
-                actor: actor.name.clone(),
-                ci,
-            });
         }
         Ok(out)
     }

@@ -365,9 +365,6 @@ impl Mapping {
                     Some(s) if !s.applies_to(kind) => {
                         return Err(err(format!("{label}: a {kind} has no field `{name}`")));
                     }
-                    Some(s) if s.name == "change_type" => {
-                        return Err(err(format!("{label}: the change type is chosen by `kind`")));
-                    }
                     Some(_) => {}
                 }
             }
