@@ -241,3 +241,44 @@ fn a_row_not_taken_writes_nothing_not_even_its_ticket() {
     assert_eq!(out["created"], 0, "{out}");
     assert_eq!(env.snapshot(), before, "nothing of the row was written");
 }
+
+#[test]
+fn imported_history_shows_on_the_calendar_with_its_conflicts_when_asked() {
+    let env = Env::new();
+    let m = write(
+        &env,
+        "m.toml",
+        &CHANGE_MAPPING
+            .replace(
+                "Implement = \"implement\"",
+                "Implement = \"implement\", Closed = \"closed\"",
+            )
+            .replace(
+                "[fields]\n",
+                "[fields]\nclose_code = { value = \"successful\" }\nreview_note = { value = \"done\" }\n",
+            ),
+    );
+    let f = write(
+        &env,
+        "c.csv",
+        "id,subject,type,status,plan,from,to,began,ci\n\
+         C1,Patch db,standard,Closed,apt upgrade,2015-05-01T22:00:00Z,2015-05-02T02:00:00Z,,db-1\n\
+         C2,Resize db,standard,Closed,grow volume,2015-05-02T00:00:00Z,2015-05-02T01:00:00Z,,db-1\n",
+    );
+    let out = env.json(&["import", &f, "--mapping", &m]);
+    assert_eq!(out["rejected"].as_array().map(Vec::len), Some(0), "{out}");
+    let range = ["change", "calendar", "--from", "2015-05-01", "--to", "2015-05-31"];
+    let live = env.json(&range);
+    assert_eq!(
+        live.as_array().map(Vec::len),
+        Some(0),
+        "the forward schedule is what is to come: {live}"
+    );
+    let mut args = range.to_vec();
+    args.push("--include-closed");
+    let history = env.json(&args);
+    let rows = history.as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{history}");
+    assert_eq!(rows[0]["conflicts"], serde_json::json!(["CHG-2"]));
+    assert_eq!(rows[1]["conflicts"], serde_json::json!(["CHG-1"]));
+}

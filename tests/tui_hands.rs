@@ -579,3 +579,55 @@ fn a_whole_marked_queue_gets_one_short_question() {
         app.status
     );
 }
+
+#[test]
+fn the_calendar_shows_closed_changes_on_h() {
+    let (_d, mut app) = fresh();
+    app.desk.add_ci("db-1", "database", None, None, None, &[]).expect("ci");
+    let draft = opsdesk::domain::rules::Draft {
+        title: "Patch db".into(),
+        change_type: Some(opsdesk::domain::ChangeType::Standard),
+        ..Default::default()
+    };
+    let id = app
+        .desk
+        .create_ticket(Kind::Change, draft, &["db-1".into()])
+        .expect("change")
+        .id;
+    let day = app.now.with_timezone(&app.zone).date_naive();
+    let at = |h: u32| {
+        chrono::TimeZone::from_local_datetime(&app.zone, &day.and_hms_opt(h, 0, 0).expect("time"))
+            .single()
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339()
+    };
+    let f = |k: &str, v: String| (k.to_string(), v);
+    app.desk
+        .transition(
+            id,
+            "schedule",
+            &[
+                f("implementation_plan", "apt".into()),
+                f("planned_start", at(1)),
+                f("planned_end", at(2)),
+            ],
+            None,
+            None,
+        )
+        .expect("schedule");
+    app.desk.transition(id, "start", &[], None, None).expect("start");
+    app.desk
+        .transition(id, "complete", &[f("close_code", "successful".into())], None, None)
+        .expect("complete");
+    app.desk
+        .transition(id, "close", &[f("review_note", "fine".into())], None, None)
+        .expect("close");
+    keys(&mut app, "4");
+    assert!(
+        !screen(&app, 100, 24).contains("Patch db"),
+        "closed changes are history"
+    );
+    keys(&mut app, "H");
+    assert!(screen(&app, 100, 24).contains("Patch db"), "H shows them");
+}

@@ -50,11 +50,19 @@ Examples:
         /// Write iCalendar (RFC 5545) for calendar applications.
         #[arg(long, conflicts_with = "json")]
         ics: bool,
+        /// Closed changes too, with their conflicts: the schedule's history.
+        #[arg(long)]
+        include_closed: bool,
     },
 }
 
 pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Output, Failure> {
-    let ChangeCommand::Calendar { from, to, ics } = cmd;
+    let ChangeCommand::Calendar {
+        from,
+        to,
+        ics,
+        include_closed,
+    } = cmd;
     let from = match from {
         Some(f) => super::parse_day(f, "from")?,
         None => {
@@ -74,7 +82,7 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
     if to <= from {
         return Err(Failure::new("--to must be after --from"));
     }
-    let schedule = desk.forward_schedule(from, to)?;
+    let schedule = desk.schedule(from, to, *include_closed)?;
     if *ics {
         let stamp = desk.desk_stamp();
         let events: Vec<crate::ics::Event> = schedule

@@ -65,19 +65,25 @@ impl Desk {
     /// The forward schedule of change between `from` and `to`: every change from assess to
     /// review whose window overlaps, by start, each with its conflicts and freezes.
     pub fn forward_schedule(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Scheduled>> {
+        self.schedule(from, to, false)
+    }
+
+    /// The schedule between `from` and `to`; with `closed`, the changes carried out (closed)
+    /// too, with the conflicts they had: history, as imported or lived.
+    pub fn schedule(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, closed: bool) -> Result<Vec<Scheduled>> {
         use crate::domain::schedule::{self, Planned};
         self.store.read(|tx| {
             let names = store_cmdb::names(tx)?;
             let edges = store_cmdb::edges(tx)?;
             let freezes = store_changes::freezes(tx)?;
             let windows = crate::store::tickets::changes_between(tx, from, to)?;
-            let live = store_changes::live_between(tx, from, to)?;
+            let live = store_changes::planned_between(tx, from, to, closed)?;
             let conflicts = schedule::conflicts(&live, &edges);
             let specs = store_changes::maintenance(tx)?;
             let mut out = Vec::new();
             for w in windows
                 .into_iter()
-                .filter(|w| SCHEDULE_STATES.contains(&w.state.as_str()))
+                .filter(|w| SCHEDULE_STATES.contains(&w.state.as_str()) || (closed && w.state == "closed"))
             {
                 let cis = live
                     .iter()

@@ -28,6 +28,16 @@ pub fn ci_ids(conn: &Connection, ticket: i64) -> Result<Vec<i64>> {
 /// Changes in a live state (assess to implement) whose window overlaps `[from, to)`, with
 /// their CIs.
 pub fn live_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Planned>> {
+    planned_between(conn, from, to, false)
+}
+
+/// The same, and with `closed` also the changes that were carried out (history).
+pub fn planned_between(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    closed: bool,
+) -> Result<Vec<Planned>> {
     let earliest = format_time(from - longest_window(conn)?);
     let mut stmt = conn.prepare_cached(
         "SELECT id, number, state, planned_start, planned_end FROM tickets WHERE kind = 'change' \
@@ -45,7 +55,8 @@ pub fn live_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -
     let mut out = Vec::new();
     for row in rows {
         let (rowid, number, state, start, end) = row?;
-        if !LIVE_STATES.contains(&state.as_str()) {
+        let shown = LIVE_STATES.contains(&state.as_str()) || (closed && state == "closed");
+        if !shown {
             continue;
         }
         if let Some(window) = window(&start, &end) {

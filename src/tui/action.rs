@@ -63,6 +63,7 @@ pub enum Action {
     Week,
     NextChange,
     PrevChange,
+    History,
     // The dashboard.
     NextPeriod,
     PrevPeriod,
@@ -195,7 +196,7 @@ impl Layer {
             ],
             Layer::Cmdb => vec![Down, Up, Left, Right, Top, Bottom, Open, Find, Back],
             Layer::Calendar => vec![
-                Left, Right, Down, Up, PageDown, PageUp, Today, Week, NextChange, PrevChange, Open, Back,
+                Left, Right, Down, Up, PageDown, PageUp, Today, Week, NextChange, PrevChange, History, Open, Back,
             ],
             Layer::Dashboard => vec![NextPeriod, PrevPeriod, Back],
             Layer::Form => vec![Submit, Cancel, NextField, PrevField, Reload, Editor, Help],
@@ -312,6 +313,7 @@ impl Action {
             Week => "month ↔ week",
             NextChange => "next change of the day",
             PrevChange => "previous change of the day",
+            History => "closed changes too (history)",
             NextPeriod => "next period",
             PrevPeriod => "previous period",
             Submit => "save",

@@ -28,6 +28,8 @@ pub struct CalendarModel {
     /// For changes on the forward schedule: what is wrong with each.
     pub flags: std::collections::HashMap<crate::domain::TicketId, Flags>,
     pub zone: FixedOffset,
+    /// Closed changes shown too (the schedule's history), with their conflicts.
+    pub history: bool,
 }
 
 /// What an action of the calendar asks of the app.
@@ -59,6 +61,11 @@ impl CalendarModel {
                 self.week = !self.week;
                 self.cursor = 0;
             }
+            Action::History => {
+                self.history = !self.history;
+                self.loaded = None;
+                self.cursor = 0;
+            }
             Action::NextChange => self.move_cursor(1),
             Action::PrevChange => self.move_cursor(-1),
             Action::Open => {
@@ -77,6 +84,7 @@ impl CalendarModel {
             changes: Vec::new(),
             loaded: None,
             cursor: 0,
+            history: false,
             flags: Default::default(),
             zone,
         }

@@ -184,10 +184,16 @@ impl App {
         let Some(cal) = &self.calendar else { return Ok(()) };
         if cal.needs_load() {
             let (from, to) = cal.month_range();
-            let changes = self.desk.changes_between(from, to)?;
+            let history = cal.history;
+            let changes = self
+                .desk
+                .changes_between(from, to)?
+                .into_iter()
+                .filter(|c| history || c.state != "closed")
+                .collect();
             let flags = self
                 .desk
-                .forward_schedule(from, to)?
+                .schedule(from, to, cal.history)?
                 .into_iter()
                 .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty() || !s.outside_maintenance.is_empty())
                 .map(|s| {
