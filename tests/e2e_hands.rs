@@ -4,20 +4,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::tmux::Tmux;
-
-fn opsdesk(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
-        .args(args)
-        .env("OPSDESK_DB", db)
-        .env("OPSDESK_USER", "alice")
-        .output()
-        .expect("run opsdesk");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
+use common::tmux::{Tmux, opsdesk};
 
 /// A desk with three incidents, open in tmux at 80x24 with `term` as TERM.
 fn desk_in_tmux(name: &str, term: &str) -> (tempfile::TempDir, PathBuf, Tmux) {

@@ -3,22 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::tmux::Tmux;
-
-fn opsdesk(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
-        .args(args)
-        .env("OPSDESK_DB", db)
-        .env("OPSDESK_USER", "alice")
-        .output()
-        .expect("run opsdesk");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
+use common::tmux::{Tmux, opsdesk};
 
 #[test]
 fn an_incident_from_new_to_closed_in_a_real_terminal() {

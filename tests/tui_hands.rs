@@ -445,8 +445,16 @@ fn the_detail_reads_like_the_cli_oldest_first_with_times_on_demand() {
     let resumed = s.find("resume: pending → assigned").expect("resume");
     assert!(created < resumed, "oldest first, as `opsdesk show`");
     keys(&mut app, "T");
-    let at = opsdesk::present::short_time(chrono::Utc::now(), chrono::Utc::now(), app.zone);
-    assert!(screen(&app, 100, 40).contains(&at[..3]), "clock times on T");
+    // The last event's own clock time, as the detail writes it (not the time of this check).
+    let last = app
+        .detail
+        .view
+        .as_ref()
+        .and_then(|v| v.timeline.last())
+        .map(|e| e.at)
+        .expect("event");
+    let at = opsdesk::present::short_time(last, app.now, app.zone);
+    assert!(screen(&app, 100, 40).contains(&at), "clock times on T: {at}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! A real terminal for the real binary: a tmux server of its own, 80x24 unless told.
 
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -52,4 +53,17 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
     }
+}
+
+/// Runs the binary on the desk at `db` as alice, for setting up and checking what a terminal
+/// session did; fails the test if it fails.
+pub fn opsdesk(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+        .args(args)
+        .env("OPSDESK_DB", db)
+        .env("OPSDESK_USER", "alice")
+        .output()
+        .expect("run opsdesk");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
 }

@@ -87,19 +87,24 @@ pub fn unassign(
     }
     let mut after = ticket.clone();
     after.assignee = None;
+    Ok(assignee_changed(ticket, after, note, ctx))
+}
+
+/// The outcome of setting the assignee outside a move: a new version when it changed.
+fn assignee_changed(ticket: &Ticket, mut after: Ticket, note: Option<&str>, ctx: &Context) -> Outcome {
     let changes = diff(ticket, &after, ["assignee".to_string()]);
     if !changes.is_empty() {
         after.updated_at = ctx.now;
         after.version = ticket.version + 1;
     }
-    Ok(Outcome {
+    Outcome {
         ticket: after,
         transition: None,
         changes,
         note: note.map(String::from),
         overrides: Vec::new(),
         notes: Vec::new(),
-    })
+    }
 }
 
 /// Assigning is the `assign` transition where the lifecycle has one from this state, and
@@ -131,17 +136,5 @@ pub fn assign(
     let mut after = ticket.clone();
     let v = normalize(lifecycles, ctx, "assignee", &who)?;
     after.put("assignee", v);
-    let changes = diff(ticket, &after, ["assignee".to_string()]);
-    if !changes.is_empty() {
-        after.updated_at = ctx.now;
-        after.version = ticket.version + 1;
-    }
-    Ok(Outcome {
-        ticket: after,
-        transition: None,
-        changes,
-        note: note.map(String::from),
-        overrides: Vec::new(),
-        notes: Vec::new(),
-    })
+    Ok(assignee_changed(ticket, after, note, ctx))
 }
