@@ -107,6 +107,23 @@ fn the_servicenow_excerpt_imports_with_the_figures_of_the_file() {
     assert_eq!(mttr["count"], n);
     let got = mttr["median_hours"].as_f64().expect("median");
     assert!((got - median).abs() < 0.01, "median {got} h, the file says {median} h");
+    // Opened → closed, the case duration papers on this log publish: the source's closed_at.
+    let mut spans: Vec<f64> = finals
+        .values()
+        .filter(|f| f["incident_state"] == "Closed" && f["closed_at"] != "?")
+        .map(|f| (time(&f["closed_at"]) - time(&f["opened_at"])).num_seconds() as f64 / 3600.0)
+        .collect();
+    spans.sort_by(f64::total_cmp);
+    let (n, mean) = (spans.len(), spans.iter().sum::<f64>() / spans.len() as f64);
+    let lead = &report["all"]["time_to_close"];
+    assert_eq!(lead["count"], n);
+    let got = lead["mean_hours"].as_f64().expect("mean");
+    assert!((got - mean).abs() < 0.01, "mean {got} h, the file says {mean} h");
+    assert!(
+        report["all"]["resolved_to_closed"]["count"]
+            .as_u64()
+            .is_some_and(|c| c > 0)
+    );
     // The ticket remembers where it came from and its timeline says so.
     let hits = env.json(&["search", "INC0000045"]);
     let id = hits[0]["id"]

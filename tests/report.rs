@@ -45,6 +45,26 @@ fn the_report_agrees_with_the_timeline() {
         median_ms / 3_600_000.0
     );
     assert!(r.get("since").is_some_and(serde_json::Value::is_null));
+    // Opened → closed: the last move into the final state each closed ticket is in.
+    let closed: Vec<i64> = conn
+        .prepare(
+            "SELECT max(e.at) - t.created_at FROM tickets t JOIN events e ON e.ticket_id = t.id \
+             WHERE e.kind = 'transition' AND e.new = t.state AND t.state IN ('closed', 'cancelled', 'rejected') \
+             GROUP BY t.id",
+        )
+        .expect("prepare")
+        .query_map([], |x| x.get(0))
+        .expect("query")
+        .map(|x| x.expect("row"))
+        .collect();
+    assert!(!closed.is_empty(), "the seeded desk closes tickets");
+    assert_eq!(r["all"]["time_to_close"]["count"], closed.len());
+    let mean_h = closed.iter().sum::<i64>() as f64 / closed.len() as f64 / 3_600_000.0;
+    let got = r["all"]["time_to_close"]["mean_hours"].as_f64().expect("mean");
+    assert!((got - mean_h).abs() < 0.01, "{got} vs {mean_h}");
+    let text = env.ok(&["report"]);
+    assert!(text.contains("time to close      median "), "{text}");
+    assert!(text.contains("resolved to closed "), "{text}");
     // Grouped by kind, the groups add up to the whole.
     let by = env.json(&["report", "--by", "kind"]);
     let sum: i64 = by["groups"]

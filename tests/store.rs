@@ -120,6 +120,47 @@ fn a_version_4_desk_gets_its_kpi_milestones_from_its_timeline() {
 }
 
 #[test]
+fn an_older_desk_learns_when_its_tickets_were_closed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v8.db");
+    {
+        let conn = store::create_at_version(&path, 8).expect("v8 desk");
+        // Closed at 70 after a resolve at 50; cancelled at 30; resolved, not closed; a change
+        // closed at 90.
+        conn.execute_batch(
+            "INSERT INTO operators VALUES ('alice', 'admin,agent', 0);
+             INSERT INTO tickets (id, kind, number, state, is_open, title, impact, urgency, priority, requester, created_at, updated_at, version)
+             VALUES (1, 'incident', 1, 'closed', 0, 'Mail down', 2, 2, 3, 'alice', 0, 70, 4),
+                    (2, 'incident', 2, 'cancelled', 0, 'Typo', 2, 2, 3, 'alice', 0, 30, 2),
+                    (3, 'incident', 3, 'resolved', 0, 'Slow', 2, 2, 3, 'alice', 0, 40, 3),
+                    (4, 'change', 1, 'closed', 0, 'Patch', 2, 2, 3, 'alice', 0, 90, 3);
+             INSERT INTO events (ticket_id, at, actor, kind, field, old, new) VALUES
+                (1, 0, 'alice', 'created', 'state', NULL, 'new'),
+                (1, 10, 'alice', 'transition', 'assign', 'new', 'assigned'),
+                (1, 50, 'alice', 'transition', 'resolve', 'assigned', 'resolved'),
+                (1, 70, 'alice', 'transition', 'close', 'resolved', 'closed'),
+                (2, 0, 'alice', 'created', 'state', NULL, 'new'),
+                (2, 30, 'alice', 'transition', 'cancel', 'new', 'cancelled'),
+                (3, 0, 'alice', 'created', 'state', NULL, 'new'),
+                (3, 40, 'alice', 'transition', 'resolve', 'assigned', 'resolved'),
+                (4, 0, 'alice', 'created', 'state', NULL, 'new'),
+                (4, 80, 'alice', 'transition', 'complete', 'implement', 'review'),
+                (4, 90, 'alice', 'transition', 'close', 'review', 'closed');",
+        )
+        .expect("v8 data");
+    }
+    Desk::open(&path, "alice", Config::default()).expect("open upgrades");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let closed: Vec<Option<i64>> = (1..=4)
+        .map(|id| {
+            conn.query_row("SELECT closed_at FROM tickets WHERE id = ?1", [id], |r| r.get(0))
+                .expect("row")
+        })
+        .collect();
+    assert_eq!(closed, vec![Some(70), Some(30), None, Some(90)]);
+}
+
+#[test]
 fn two_operators_one_ticket_the_second_write_is_refused_not_merged() {
     let dir = tempfile::tempdir().expect("dir");
     let mut alice = new_desk(&dir, "alice");

@@ -58,6 +58,8 @@ fn block(out: &mut String, k: &Kpis, indent: &str) {
     );
     let _ = writeln!(out, "{indent}MTTA               {}", hours(&k.mtta));
     let _ = writeln!(out, "{indent}MTTR               {}", hours(&k.mttr));
+    let _ = writeln!(out, "{indent}time to close      {}", hours(&k.time_to_close));
+    let _ = writeln!(out, "{indent}resolved to closed {}", hours(&k.resolved_to_closed));
     let _ = writeln!(out, "{indent}SLA own met        {}", pct(k.sla_own_met));
     let _ = writeln!(out, "{indent}SLA resolve met    {}", pct(k.sla_resolve_met));
     let _ = writeln!(out, "{indent}reopen rate        {}", pct(k.reopen_rate));

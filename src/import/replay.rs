@@ -278,6 +278,14 @@ impl Replayer<'_> {
                 None => None,
             };
         }
+        // Likewise the source's closing stamp is when it closed (time to close counts to it).
+        if let (Some(slot), Some((_, row))) = (m.closed, ordered.last())
+            && milestones.closed.is_some()
+            && let Some(v) = row.cells.get(slot).and_then(Option::as_deref)
+            && let Ok(at) = m.time(v)
+        {
+            milestones.closed = Some(at);
+        }
         if entries.is_empty() && !created {
             return None;
         }

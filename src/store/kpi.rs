@@ -21,7 +21,7 @@ pub fn facts_sql(label: Option<&'static str>) -> String {
         "SELECT id, kind, priority, is_open, created_at, {label}, change_type, close_code, \
          first_assigned_at, resolved_at, resolves, reopens, reassignments, \
          CASE WHEN tto_phase = 'stopped' THEN tto_due_at IS NULL END, \
-         CASE WHEN ttr_phase = 'stopped' THEN ttr_due_at IS NULL END \
+         CASE WHEN ttr_phase = 'stopped' THEN ttr_due_at IS NULL END, closed_at \
          FROM tickets INDEXED BY tickets_report WHERE created_at >= ?1 AND created_at < ?2"
     )
 }
@@ -138,6 +138,7 @@ pub fn facts(
                 resolves: r.get(10)?,
                 reopens: r.get(11)?,
                 reassignments: r.get(12)?,
+                closed: time(r.get(15)?),
             },
             cis: cis.of(id),
             own_met: r.get(13)?,

@@ -58,6 +58,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
             baseline(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
         }),
         M::up(include_str!("schema_v13.sql")),
+        M::up(include_str!("schema_v14.sql")),
     ])
 });
 
@@ -67,7 +68,7 @@ const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFOR
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    13
+    14
 }
 
 /// Upgrading to version 12: the desk vouches once for what it holds, so `audit verify` can

@@ -17,7 +17,7 @@ const COLUMNS: &str = "id, kind, number, state, title, description, impact, urge
      change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, actual_start, \
      actual_end, close_code, review_note, created_at, updated_at, version, first_assigned_at, resolved_at, \
      resolves, reopens, reassignments, tto_phase, tto_risk_at, tto_due_at, tto_left, ttr_phase, ttr_risk_at, \
-     ttr_due_at, ttr_left, sla_flags";
+     ttr_due_at, ttr_left, sla_flags, closed_at";
 
 /// The optional fields stored in their own columns, in [`COLUMNS`] order from `team`.
 const EXTRA: [&str; 17] = [
@@ -89,6 +89,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
             resolves: r.get(33)?,
             reopens: r.get(34)?,
             reassignments: r.get(35)?,
+            closed: r.get::<_, Option<i64>>(45)?.map(from_millis),
         },
         clocks: super::sla::clocks_from(r, 36)?,
         sla_flags: r.get(44)?,
@@ -155,16 +156,17 @@ pub fn insert_numbered(
     ]);
     values.extend(milestone_values(m));
     values.extend(super::sla::clock_row(clocks, 0));
+    values.push(m.closed.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t))));
     let mut stmt = tx.prepare_cached(
         "INSERT INTO tickets (kind, number, state, is_open, title, description, impact, urgency, priority, \
          requester, assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, \
          workaround, change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, \
          actual_start, actual_end, close_code, review_note, created_at, updated_at, version, first_assigned_at, \
          resolved_at, resolves, reopens, reassignments, tto_phase, tto_risk_at, tto_due_at, tto_left, \
-         ttr_phase, ttr_risk_at, ttr_due_at, ttr_left, sla_next) \
+         ttr_phase, ttr_risk_at, ttr_due_at, ttr_left, sla_next, closed_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
          ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, \
-         ?41, ?42, ?43, ?44, ?45)",
+         ?41, ?42, ?43, ?44, ?45, ?46)",
     )?;
     stmt.execute(params_from_iter(values))?;
     Ok((tx.last_insert_rowid(), TicketId::new(t.kind, number.max(0) as u64)))
@@ -207,10 +209,11 @@ fn milestone_values(m: &Milestones) -> [SqlValue; 5] {
 /// Writes a ticket's milestones (in the transaction that writes the events they come from).
 pub fn set_milestones(tx: &Connection, rowid: i64, m: &Milestones) -> Result<()> {
     let mut values = milestone_values(m).to_vec();
+    values.push(m.closed.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t))));
     values.push(SqlValue::Integer(rowid));
     tx.prepare_cached(
         "UPDATE tickets SET first_assigned_at = ?1, resolved_at = ?2, resolves = ?3, reopens = ?4, \
-         reassignments = ?5 WHERE id = ?6",
+         reassignments = ?5, closed_at = ?6 WHERE id = ?7",
     )?
     .execute(params_from_iter(values))?;
     Ok(())

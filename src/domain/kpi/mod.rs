@@ -24,6 +24,9 @@ pub struct Milestones {
     pub reopens: u32,
     /// Times the assignee went from one person to another.
     pub reassignments: u32,
+    /// When it last moved into a final state (closed, cancelled, …); `None` while it is not
+    /// in one. Time to close (lead time) counts to it.
+    pub closed: Option<DateTime<Utc>>,
 }
 
 impl Milestones {
@@ -47,6 +50,13 @@ impl Milestones {
         transition: Option<&(String, String, String)>,
         changes: &[FieldChange],
     ) {
+        if let Some((_, from, to)) = transition {
+            match (lifecycle.is_final(from), lifecycle.is_final(to)) {
+                (false, true) => self.closed = Some(at),
+                (true, false) => self.closed = None,
+                _ => {}
+            }
+        }
         if let Some((_, from, to)) = transition
             && kind != Kind::Change
         {
@@ -143,6 +153,10 @@ pub struct Kpis {
     pub mtta: Stat,
     /// Creation to (final) resolution.
     pub mttr: Stat,
+    /// Creation to closing (a final state): the lead time, or case duration, others publish.
+    pub time_to_close: Stat,
+    /// Resolution to closing, of the tickets that were resolved and then closed.
+    pub resolved_to_closed: Stat,
     /// Of the resolved tickets with a time-to-resolve target: % resolved within it.
     pub sla_resolve_met: Option<f64>,
     /// Of the owned tickets with a time-to-own target: % owned within it.
@@ -247,6 +261,9 @@ pub struct Tally {
     /// Seconds from creation to first assignment, and to resolution.
     mtta: Vec<i64>,
     mttr: Vec<i64>,
+    /// Seconds from creation to closing, and from resolution to closing.
+    to_close: Vec<i64>,
+    resolved_to_closed: Vec<i64>,
     with_sla: usize,
     met: usize,
     owned_with_sla: usize,
@@ -299,6 +316,13 @@ impl Tally {
                 self.met += usize::from(ok);
             }
         }
+        if let Some(c) = m.closed {
+            self.to_close.push(since_created(c));
+            if let Some(r) = m.resolved.filter(|r| *r <= c) {
+                self.resolved_to_closed
+                    .push((c.timestamp_millis() - r.timestamp_millis()) / 1000);
+            }
+        }
         if f.kind == Some(Kind::Incident) {
             for ci in f.cis {
                 self.count_ci(ci.id, &ci.name, 1);
@@ -326,6 +350,8 @@ impl Tally {
         }
         self.mtta.extend(other.mtta);
         self.mttr.extend(other.mttr);
+        self.to_close.extend(other.to_close);
+        self.resolved_to_closed.extend(other.resolved_to_closed);
         self.with_sla += other.with_sla;
         self.met += other.met;
         self.owned_with_sla += other.owned_with_sla;
@@ -382,6 +408,8 @@ impl Tally {
                 .collect(),
             mtta: stat(self.mtta),
             mttr: stat(self.mttr),
+            time_to_close: stat(self.to_close),
+            resolved_to_closed: stat(self.resolved_to_closed),
             sla_resolve_met: percent(self.met, self.with_sla),
             sla_own_met: percent(self.owned_met, self.owned_with_sla),
             backlog,

@@ -191,3 +191,85 @@ fn changes_and_cis() {
     assert_eq!(by_ci["(none)"].tickets, 4);
     assert_eq!(grouped(&f, GroupBy::Kind, t(23, 0))["change"].tickets, 4);
 }
+
+#[test]
+fn time_to_close_and_the_wait_after_resolving() {
+    // Resolved after 4 h and closed 24 h later; resolved after 2 h and closed 2 h later;
+    // cancelled (closed, never resolved) after 10 h; resolved and still waiting.
+    let mut a = incident(t(2, 0), Some(1), Some(4));
+    a.milestones.closed = Some(t(3, 4));
+    let mut b = incident(t(2, 0), Some(1), Some(2));
+    b.milestones.closed = Some(t(2, 4));
+    let mut c = incident(t(2, 0), None, None);
+    c.milestones.closed = Some(t(2, 10));
+    let d = incident(t(2, 0), Some(1), Some(3));
+    let k = compute(&[a, b, c, d], t(23, 0));
+    assert_eq!(
+        k.time_to_close,
+        Stat {
+            count: 3,
+            mean_hours: Some(14.0),
+            median_hours: Some(10.0)
+        }
+    );
+    assert_eq!(
+        k.resolved_to_closed,
+        Stat {
+            count: 2,
+            mean_hours: Some(13.0),
+            median_hours: Some(13.0)
+        }
+    );
+    assert_eq!(k.mttr.count, 3, "MTTR counts the resolved, closed or not");
+}
+
+#[test]
+fn closing_is_the_last_move_into_a_final_state() {
+    let lifecycles = crate::domain::Lifecycles::builtin();
+    let lc = lifecycles.get(Kind::Incident);
+    let mv = |name: &str, from: &str, to: &str| (name.to_string(), from.to_string(), to.to_string());
+    let mut m = Milestones::default();
+    m.observe_move(
+        lc,
+        Kind::Incident,
+        t(2, 1),
+        Some(&mv("resolve", "assigned", "resolved")),
+        &[],
+    );
+    assert_eq!(m.closed, None, "resolved is not closed");
+    m.observe_move(
+        lc,
+        Kind::Incident,
+        t(3, 1),
+        Some(&mv("close", "resolved", "closed")),
+        &[],
+    );
+    assert_eq!(m.closed, Some(t(3, 1)));
+    // History imported as the source recorded it may reopen a closed ticket.
+    m.observe_move(
+        lc,
+        Kind::Incident,
+        t(4, 1),
+        Some(&mv("reopen", "closed", "assigned")),
+        &[],
+    );
+    assert_eq!(m.closed, None, "open again");
+    m.observe_move(
+        lc,
+        Kind::Incident,
+        t(5, 1),
+        Some(&mv("cancel", "assigned", "cancelled")),
+        &[],
+    );
+    assert_eq!(m.closed, Some(t(5, 1)));
+    let changes = lifecycles.get(Kind::Change);
+    let mut c = Milestones::default();
+    c.observe_move(
+        changes,
+        Kind::Change,
+        t(6, 1),
+        Some(&mv("close", "review", "closed")),
+        &[],
+    );
+    assert_eq!(c.closed, Some(t(6, 1)), "a change closes too");
+}

@@ -67,6 +67,15 @@ fn hours(s: &Stat) -> String {
     }
 }
 
+/// Time to close, and how long resolved tickets wait to be closed.
+fn lead(to_close: &Stat, after_resolve: &Stat) -> String {
+    match (to_close.median_hours, after_resolve.median_hours) {
+        (Some(close), Some(wait)) => format!("median {close:.1} h · after resolve {wait:.1} h"),
+        (Some(close), None) => format!("median {close:.1} h"),
+        _ => "–".into(),
+    }
+}
+
 fn pct(p: Option<f64>) -> String {
     p.map_or_else(|| "–".into(), |p| format!("{p:.1} %"))
 }
@@ -85,6 +94,7 @@ fn figures<'a>(d: &Dashboard, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         line("opened", format!("{} · resolved {resolved}", k.tickets)),
         line("MTTA", hours(&k.mtta)),
         line("MTTR", hours(&k.mttr)),
+        line("to close", lead(&k.time_to_close, &k.resolved_to_closed)),
         line(
             "SLA met",
             format!("own {} · resolve {}", pct(k.sla_own_met), pct(k.sla_resolve_met)),
