@@ -1,4 +1,5 @@
 use super::*;
+use chrono::{DateTime, TimeZone, Utc};
 
 fn parse(text: &str) -> Result<Mapping, MappingError> {
     Mapping::parse(text, "m.toml", &Lifecycles::builtin())
