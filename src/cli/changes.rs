@@ -155,6 +155,9 @@ pub fn run_change(desk: &mut Desk, cmd: &ChangeCommand, json: bool) -> Result<Ou
         if !c.outside_maintenance.is_empty() {
             flags.push(format!("OUTSIDE MAINTENANCE {}", c.outside_maintenance.join(", ")));
         }
+        if c.long {
+            flags.push(format!("long window: {} days", (c.end - c.start).num_days()));
+        }
         let _ = writeln!(
             out,
             "{} → {}  {:<8} {:<9} {:<6} {:<10} {}{}",

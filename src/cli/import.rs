@@ -50,6 +50,13 @@ pub fn run(desk: &mut Desk, a: &ImportArgs, json: bool) -> Result<Output, Failur
     let text = std::fs::read_to_string(mapping_file).map_err(|e| Failure::new(format!("cannot read {shown}: {e}")))?;
     let policy = desk.policy()?;
     let mapping = Mapping::parse(&text, &shown, &policy.lifecycles).map_err(|e| Failure::new(e.to_string()))?;
+    // What the import needs, said before a row is read.
+    let (needed, lacking) = desk.import_roles(&mapping)?;
+    let roles: Vec<String> = needed.iter().map(|n| format!("{} ({})", n.role, n.why)).collect();
+    eprintln!("this import needs: {}", crate::text::inert(&roles.join("; "), false));
+    for l in &lacking {
+        eprintln!("warning: {}", crate::text::inert(l, false));
+    }
     let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} rows, {eta} left")
@@ -78,9 +85,24 @@ fn human(r: &ImportReport) -> String {
     );
     let _ = writeln!(
         out,
-        "  tickets: {} new, {} updated, {} unchanged; {} events; {} people and {} CIs added",
-        r.created, r.updated, r.unchanged, r.events, r.people_added, r.cis_added
+        "  tickets: {} new, {} updated, {} unchanged; {} events; {} people, {} CIs and {} relations added",
+        r.created, r.updated, r.unchanged, r.events, r.people_added, r.cis_added, r.relations_added
     );
+    if !r.long_windows.is_empty() {
+        let shown: Vec<String> = r
+            .long_windows
+            .iter()
+            .take(5)
+            .map(|w| format!("{} ({} days)", crate::text::inert(&w.key, false), w.days))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {} changes planned longer than the desk's changes.long_window: {}{}",
+            r.long_windows.len(),
+            shown.join(", "),
+            if r.long_windows.len() > 5 { ", …" } else { "" }
+        );
+    }
     if r.dry_run {
         out.push_str("  dry run: nothing was written\n");
     }
@@ -91,7 +113,12 @@ fn human(r: &ImportReport) -> String {
             out.push_str("every row was taken\n");
         }
     } else {
-        let _ = writeln!(out, "{} rows not taken:", r.rejected.len());
+        let causes: Vec<String> = r
+            .not_taken
+            .iter()
+            .map(|(c, n)| format!("{n} {}", c.describe()))
+            .collect();
+        let _ = writeln!(out, "{} rows not taken: {}", r.rejected.len(), causes.join(", "));
         for x in r.rejected.iter().take(SHOWN) {
             let key = if x.key.is_empty() { "-" } else { &x.key };
             let _ = writeln!(

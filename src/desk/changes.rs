@@ -37,6 +37,8 @@ pub struct Scheduled {
     pub freezes: Vec<String>,
     /// CIs with maintenance windows that this change does not fit in.
     pub outside_maintenance: Vec<String>,
+    /// Whether the window is longer than the desk's `changes.long_window`.
+    pub long: bool,
 }
 
 /// The CIs among `cis` that have maintenance windows and whose windows `w` does not fit in.
@@ -72,6 +74,7 @@ impl Desk {
     /// too, with the conflicts they had: history, as imported or lived.
     pub fn schedule(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, closed: bool) -> Result<Vec<Scheduled>> {
         use crate::domain::schedule::{self, Planned};
+        let long_window = self.policy()?.changes.long_window;
         self.store.read(|tx| {
             let names = store_cmdb::names(tx)?;
             let edges = store_cmdb::edges(tx)?;
@@ -133,6 +136,7 @@ impl Desk {
                         .iter()
                         .map(|id| names.get(id).map(|(n, _)| n.clone()).unwrap_or_default())
                         .collect(),
+                    long: w.end - w.start > long_window,
                 });
             }
             Ok(out)

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::{Desk, DeskError, Result, desk_actor};
 use crate::domain::Role;
-use crate::import::mapping::Mapping;
-use crate::import::replay::{Entry, Existing, People, Rejected, Replayed, Replayer};
+use crate::import::mapping::{Mapping, NeededRole};
+use crate::import::replay::{Cause, Entry, Existing, People, Rejected, Replayed, Replayer};
 use crate::import::{self, Records};
 use crate::store::cmdb::{self as store_cmdb, Ci};
 use crate::store::imports as store_imports;
@@ -38,14 +38,41 @@ pub struct ImportReport {
     pub events: usize,
     pub people_added: usize,
     pub cis_added: usize,
+    pub relations_added: usize,
+    /// The roles the import needs (known from the mapping before a row is read), and what
+    /// the importer lacks of them.
+    pub roles_needed: Vec<NeededRole>,
+    pub warnings: Vec<String>,
+    /// Rows not taken, counted by why.
+    pub not_taken: std::collections::BTreeMap<Cause, usize>,
     pub rejected: Vec<Rejected>,
+    /// Changes whose planned window is longer than the desk's `changes.long_window`.
+    pub long_windows: Vec<LongWindow>,
     /// The people and CIs counted as added: a dry run rolls each batch back, so a later
     /// batch adds them again and must not count them twice.
     #[serde(skip)]
     added: std::collections::HashSet<String>,
 }
 
+/// A change imported with a planned window longer than the desk flags.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LongWindow {
+    pub key: String,
+    pub days: f64,
+}
+
 impl Desk {
+    /// The roles an import by this mapping needs, and a sentence for each the operator
+    /// running it lacks: known before a row is read.
+    pub fn import_roles(&mut self, mapping: &Mapping) -> Result<(Vec<NeededRole>, Vec<String>)> {
+        let policy = self.policy()?;
+        let needed = mapping.roles_needed(&policy.lifecycles);
+        let who = self.who.clone();
+        let actor = self.store.read(|tx| desk_actor(tx, &who, Utc::now()))?;
+        let lacking = crate::import::mapping::lacking(&needed, &actor);
+        Ok((needed, lacking))
+    }
+
     /// Imports `file` as `mapping` says. `progress` hears (rows done, rows in all) after each
     /// batch. With `dry_run`, every batch is rolled back: the report says what would happen.
     pub fn import(
@@ -55,6 +82,22 @@ impl Desk {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportReport> {
+        // What the import needs is known, and refused if the importer is no admin, before a
+        // row is read.
+        let (roles_needed, warnings) = self.import_roles(mapping)?;
+        let who = self.who.clone();
+        let policy = self.policy()?;
+        self.store.read(|tx| {
+            let actor = desk_actor(tx, &who, Utc::now())?;
+            if actor.has(Role::Admin) {
+                Ok(())
+            } else {
+                Err(DeskError::NeedsAdmin {
+                    actor: actor.name,
+                    what: "import tickets".into(),
+                })
+            }
+        })?;
         let records = import::read(file, mapping).map_err(|e| DeskError::Invalid(e.to_string()))?;
         let Records { groups, rows, rejected } = records;
         let mut report = ImportReport {
@@ -64,10 +107,11 @@ impl Desk {
             rows,
             records: groups.len(),
             rejected,
+            roles_needed,
+            warnings,
             ..ImportReport::default()
         };
-        let who = self.who.clone();
-        let policy = self.policy()?;
+        let long_window = policy.changes.long_window;
         let importer_by = self.who.clone();
         let (importer, known, keys) = self.store.write(|tx| {
             let actor = desk_actor(tx, &who, Utc::now())?;
@@ -117,6 +161,7 @@ impl Desk {
                                     None => None,
                                 };
                                 let base = existing.as_ref().map(|(r, e)| (*r, e.ticket.version));
+                                let was_long = existing.as_ref().is_some_and(|(_, e)| is_long(&e.ticket, long_window));
                                 let replayed = replayer.replay(
                                     key,
                                     rows,
@@ -124,6 +169,15 @@ impl Desk {
                                     &mut people,
                                     &mut out.rejected,
                                 );
+                                if let Some(r) = replayed
+                                    .as_ref()
+                                    .filter(|r| !was_long && is_long(&r.ticket, long_window))
+                                {
+                                    out.long.push(LongWindow {
+                                        key: key.clone(),
+                                        days: window_days(&r.ticket).unwrap_or(0.0),
+                                    });
+                                }
                                 out.items.push((key.clone(), base, replayed));
                             }
                             Ok(())
@@ -161,7 +215,6 @@ impl Desk {
                                     source: &mapping.source,
                                     key,
                                     file: &file_name,
-                                    ci_class: &mapping.ci_class,
                                 };
                                 write.replayed(tx, lifecycles, *base, r, &mut next, &mut count)?;
                             }
@@ -178,12 +231,16 @@ impl Desk {
                 };
                 report.add(count);
                 report.rejected.extend(replays.rejected);
+                report.long_windows.extend(replays.long);
                 done += replays.rows;
                 progress(done, rows);
             }
             Ok(())
         })?;
         report.rejected.sort_by_key(|r| r.line);
+        for r in &report.rejected {
+            *report.not_taken.entry(r.cause).or_default() += 1;
+        }
         Ok(report)
     }
 }
@@ -198,7 +255,23 @@ struct Replays {
     items: Vec<(String, Option<Base>, Option<Replayed>)>,
     people: Vec<String>,
     rejected: Vec<Rejected>,
+    long: Vec<LongWindow>,
     rows: usize,
+}
+
+/// The planned window of a change, in days.
+fn window_days(t: &crate::domain::Ticket) -> Option<f64> {
+    let time = |f: &str| {
+        t.fields
+            .get(f)
+            .and_then(|v| chrono::DateTime::parse_from_rfc3339(v).ok())
+    };
+    let (start, end) = (time("planned_start")?, time("planned_end")?);
+    Some(((end - start).num_minutes() as f64 / 1440.0 * 10.0).round() / 10.0)
+}
+
+fn is_long(t: &crate::domain::Ticket, limit: chrono::Duration) -> bool {
+    window_days(t).is_some_and(|d| d * 1440.0 > limit.num_minutes() as f64)
 }
 
 #[derive(Default)]
@@ -209,6 +282,7 @@ struct BatchCount {
     events: usize,
     new_people: Vec<String>,
     new_cis: Vec<String>,
+    new_relations: Vec<String>,
     rejected: Vec<Rejected>,
     /// Row ids of the tickets written, for the search index.
     written: Vec<i64>,
@@ -228,6 +302,11 @@ impl ImportReport {
         for ci in c.new_cis {
             if self.added.insert(format!("ci {ci}")) {
                 self.cis_added += 1;
+            }
+        }
+        for r in c.new_relations {
+            if self.added.insert(format!("relation {r}")) {
+                self.relations_added += 1;
             }
         }
         self.rejected.extend(c.rejected);
@@ -255,7 +334,6 @@ struct Write<'a> {
     source: &'a str,
     key: &'a str,
     file: &'a str,
-    ci_class: &'a str,
 }
 
 impl Write<'_> {
@@ -341,23 +419,19 @@ impl Write<'_> {
                     store_tickets::record_moved(tx, rowid, &m, actor)?;
                     count.events += usize::from(transition.is_some()) + changes.len();
                 }
-                Entry::CiLink { at, actor, ci } => {
-                    let ci_row = match store_cmdb::get(tx, ci)? {
-                        Some(c) => c.rowid,
-                        None => {
-                            let new = Ci {
-                                rowid: 0,
-                                name: ci.clone(),
-                                class: self.ci_class.to_string(),
-                                status: "live".into(),
-                                owner_team: None,
-                                environment: None,
-                                attrs: Default::default(),
-                            };
-                            count.new_cis.push(ci.to_lowercase());
-                            store_cmdb::insert(tx, &new, *at)?
-                        }
-                    };
+                Entry::Relate { at, from, relation, to } => {
+                    let a = ensure_ci(tx, &from.0, &from.1, *at, count)?;
+                    let b = ensure_ci(tx, &to.0, &to.1, *at, count)?;
+                    if store_cmdb::relate(tx, a, *relation, b)? {
+                        count.new_relations.push(format!(
+                            "{} {relation} {}",
+                            from.0.to_lowercase(),
+                            to.0.to_lowercase()
+                        ));
+                    }
+                }
+                Entry::CiLink { at, actor, ci, class } => {
+                    let ci_row = ensure_ci(tx, ci, class, *at, count)?;
                     if store_cmdb::link_ticket(tx, rowid, ci_row)? {
                         let e = NewEvent {
                             kind: "ci_link",
@@ -375,4 +449,28 @@ impl Write<'_> {
         count.written.push(rowid);
         Ok(())
     }
+}
+
+/// The CI of this name, created with `class` if the desk has none.
+fn ensure_ci(
+    tx: &Transaction,
+    name: &str,
+    class: &str,
+    at: chrono::DateTime<Utc>,
+    count: &mut BatchCount,
+) -> Result<i64> {
+    if let Some(c) = store_cmdb::get(tx, name)? {
+        return Ok(c.rowid);
+    }
+    let new = Ci {
+        rowid: 0,
+        name: name.to_string(),
+        class: class.to_string(),
+        status: "live".into(),
+        owner_team: None,
+        environment: None,
+        attrs: Default::default(),
+    };
+    count.new_cis.push(name.to_lowercase());
+    Ok(store_cmdb::insert(tx, &new, at)?)
 }

@@ -10,7 +10,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use mapping::{Format, Mapping};
-use replay::{Rejected, Row};
+use replay::{Cause, Rejected, Row};
 
 /// Why a file cannot be read at all (a bad row is [`Rejected`], not an error).
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +46,7 @@ impl Records {
             self.rejected.push(Rejected {
                 line: row.line,
                 key: String::new(),
+                cause: Cause::NoKey,
                 reason: format!("the key column `{}` is empty", mapping.columns[mapping.key]),
             });
             return;
@@ -132,6 +133,7 @@ fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, 
                     out.rejected.push(Rejected {
                         line,
                         key: String::new(),
+                        cause: Cause::Unreadable,
                         reason: format!("{} cells where the header has {}", record.len(), header.len()),
                     });
                     continue;
@@ -148,6 +150,7 @@ fn read_csv(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records, 
                 out.rejected.push(Rejected {
                     line: line_of(e.position(), line),
                     key: String::new(),
+                    cause: Cause::Unreadable,
                     reason: e.to_string(),
                 });
             }
@@ -180,6 +183,7 @@ fn read_jsonl(file: impl Read, shown: &str, mapping: &Mapping) -> Result<Records
             out.rejected.push(Rejected {
                 line,
                 key: String::new(),
+                cause: Cause::Unreadable,
                 reason,
             });
         };

@@ -65,7 +65,8 @@ impl Milestones {
                 self.resolves += 1;
                 self.resolved = Some(at);
             }
-            if was && lifecycle.is_open(to) {
+            // Out of a resolved state, or (history imported as recorded) out of a final one.
+            if (was || lifecycle.is_final(from)) && lifecycle.is_open(to) {
                 self.reopens += 1;
             }
         }

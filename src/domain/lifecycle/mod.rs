@@ -176,6 +176,40 @@ impl Lifecycle {
             .filter(|t| t.permits(ticket, actor, parties))
             .collect()
     }
+
+    /// The shortest run of transitions from the first state to `target` for a ticket of this
+    /// change type, whoever moves (guards on roles left aside), never through a final state.
+    pub fn route(&self, target: &str, change_type: Option<ChangeType>) -> Option<Vec<&Transition>> {
+        let mut came: BTreeMap<&str, (&str, &Transition)> = BTreeMap::new();
+        let start = self.initial();
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(state) = queue.pop_front() {
+            if state == target {
+                let mut out = Vec::new();
+                let mut at = state;
+                while let Some((prev, tr)) = came.get(at) {
+                    out.push(*tr);
+                    at = prev;
+                }
+                out.reverse();
+                return Some(out);
+            }
+            if self.is_final(state) {
+                continue;
+            }
+            for tr in self
+                .transitions
+                .iter()
+                .filter(|t| t.applies_to(change_type) && t.from.iter().any(|f| f == state))
+            {
+                if tr.to != start && !came.contains_key(tr.to.as_str()) {
+                    came.insert(tr.to.as_str(), (state, tr));
+                    queue.push_back(tr.to.as_str());
+                }
+            }
+        }
+        None
+    }
 }
 
 /// The lifecycles of all four kinds plus the value lists of enumerated fields.

@@ -54,6 +54,8 @@ struct RawPolicy {
     sla: sla::RawSla,
     #[serde(default)]
     ingest: intake::RawIngest,
+    #[serde(default)]
+    changes: RawChanges,
     lifecycles: Option<lifecycle::RawFile>,
 }
 
@@ -61,6 +63,27 @@ struct RawPolicy {
 #[serde(deny_unknown_fields)]
 struct RawPriority {
     matrix: Option<Matrix>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChanges {
+    long_window: Option<String>,
+}
+
+/// Rules for the change schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRules {
+    /// A planned window longer than this is flagged (at import, and on the calendar).
+    pub long_window: chrono::Duration,
+}
+
+impl Default for ChangeRules {
+    fn default() -> Self {
+        ChangeRules {
+            long_window: chrono::Duration::days(31),
+        }
+    }
 }
 
 /// A checked policy, with the text it was read from.
@@ -73,6 +96,7 @@ pub struct Policy {
     pub sla: super::sla::Policy,
     pub alerts: AlertRules,
     pub mail: MailRules,
+    pub changes: ChangeRules,
 }
 
 impl Policy {
@@ -100,6 +124,18 @@ impl Policy {
         let lifecycles = Lifecycles::from_raw(lifecycles, source, file)?;
         let sla = raw.sla.build(file, source)?;
         let (alerts, mail) = raw.ingest.build(file, source)?;
+        let changes = match raw.changes.long_window.as_deref() {
+            None => ChangeRules::default(),
+            Some(text) => ChangeRules {
+                long_window: super::sla::parse_span(text, chrono::Duration::days(1)).map_err(|m| PolicyError {
+                    file: file.to_string(),
+                    line: source.find("[changes]").map_or(0, |at| {
+                        crate::tomlfile::line_of_key(source, at..source.len(), "long_window")
+                    }),
+                    message: format!("key `changes.long_window`: {m}"),
+                })?,
+            },
+        };
         if let Some(codes) = lifecycles.values("resolution_code")
             && !codes.contains(&alerts.resolution_code)
         {
@@ -122,6 +158,7 @@ impl Policy {
             sla,
             alerts,
             mail,
+            changes,
         })
     }
 
@@ -160,6 +197,7 @@ mod tests {
         assert_eq!(p.sla, super::super::sla::Policy::default());
         assert_eq!(p.alerts, AlertRules::default());
         assert_eq!(p.mail, MailRules::default());
+        assert_eq!(p.changes.long_window, chrono::Duration::days(31));
         assert!(p.source.contains("[[lifecycles.incident.transition]]"));
     }
 
@@ -180,5 +218,11 @@ mod tests {
         assert!(e.message.contains("`magic` is not a resolution code"), "{e}");
         let broken = Policy::shipped_source().replacen("strangers = \"open\"", "strangers = \"welcome\"", 1);
         assert!(Policy::parse(&broken, "p.toml").is_err());
+        let broken = Policy::shipped_source().replacen("long_window = \"31d\"", "long_window = \"a month\"", 1);
+        let e = Policy::parse(&broken, "p.toml").expect_err("not a span");
+        assert!(e.message.contains("key `changes.long_window`"), "{e}");
+        let longer = Policy::shipped_source().replacen("long_window = \"31d\"", "long_window = \"90d\"", 1);
+        let p = Policy::parse(&longer, "p.toml").expect("90 days");
+        assert_eq!(p.changes.long_window, chrono::Duration::days(90));
     }
 }

@@ -553,4 +553,6 @@ pub fn apply_transition(
 }
 
 mod change;
+mod history;
 pub use change::{assign, edit, unassign};
+pub use history::{AS_RECORDED, as_recorded};

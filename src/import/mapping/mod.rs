@@ -27,7 +27,8 @@ struct FileMapping {
     key: String,
     #[serde(default)]
     event_log: bool,
-    order: Option<String>,
+    order: Option<FileOrder>,
+    history: Option<String>,
     #[serde(default)]
     missing: Vec<String>,
     #[serde(default)]
@@ -37,8 +38,18 @@ struct FileMapping {
     #[serde(default)]
     fields: BTreeMap<String, FileField>,
     cis: Option<FileField>,
-    ci_class: Option<String>,
+    ci_class: Option<FileField>,
+    #[serde(default)]
+    relations: Vec<cis::FileRelation>,
     note: Option<FileField>,
+}
+
+/// `order = "column"` (whole numbers) or `order = { time = "column" }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileOrder {
+    Number(String),
+    Time { time: String },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,6 +62,10 @@ struct FileTime {
     created: Option<String>,
     resolved: Option<String>,
     closed: Option<String>,
+    /// Transition name → the column with when that move happened.
+    #[serde(default)]
+    moves: BTreeMap<String, String>,
+    zero_window: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -73,6 +88,7 @@ enum FileField {
 #[serde(deny_unknown_fields)]
 struct FileFieldSpec {
     column: Option<String>,
+    columns: Option<Vec<String>>,
     template: Option<String>,
     value: Option<String>,
     values: Option<BTreeMap<String, String>>,
@@ -84,6 +100,8 @@ struct FileFieldSpec {
 pub enum Source {
     /// A column (its slot in a row).
     Column(usize),
+    /// The first of these columns that has a value.
+    Columns(Vec<usize>),
     /// Text with `{column}` placeholders.
     Template(Vec<Piece>),
     /// The same value for every row.
@@ -134,6 +152,10 @@ impl Value {
     pub fn get(&self, cells: &[Option<String>]) -> Result<Option<String>, Unmapped> {
         let raw: Option<std::borrow::Cow<'_, str>> = match &self.source {
             Source::Column(slot) => cells.get(*slot).and_then(Option::as_deref).map(Into::into),
+            Source::Columns(slots) => slots
+                .iter()
+                .find_map(|s| cells.get(*s).and_then(Option::as_deref))
+                .map(Into::into),
             Source::Fixed(v) => Some(v.as_str().into()),
             Source::Template(pieces) => render(pieces, cells).map(Into::into),
         };
@@ -225,7 +247,12 @@ pub struct Mapping {
     pub columns: Vec<String>,
     pub key: usize,
     pub event_log: bool,
+    /// The column an event log's rows are replayed in the order of.
     pub order: Option<usize>,
+    /// Whether `order` holds times (else whole numbers).
+    pub order_by_time: bool,
+    /// Moves the lifecycle refuses: replayed as the source recorded them, or not taken.
+    pub history: History,
     pub missing: Vec<String>,
     pub formats: Vec<String>,
     /// `formats`, parsed once.
@@ -235,14 +262,30 @@ pub struct Mapping {
     pub created: Option<usize>,
     pub resolved: Option<usize>,
     pub closed: Option<usize>,
+    /// When a move of this name happened, by transition name.
+    pub move_times: BTreeMap<String, usize>,
+    /// How long a planned window that ends as it starts is read as (`None`: refused).
+    pub zero_window: Option<chrono::Duration>,
     pub create_people: bool,
     pub actor: Option<Value>,
     pub opener: Option<Value>,
     /// `state` and ticket fields, by our field name.
     pub fields: BTreeMap<String, Value>,
     pub cis: Option<Value>,
-    pub ci_class: String,
+    /// The class of a CI the desk does not have yet (a fixed class, or from a column).
+    pub ci_class: Value,
+    pub relations: Vec<cis::RelationMap>,
     pub note: Option<Value>,
+}
+
+/// What an import does with history the desk's lifecycle would not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// Every row through the lifecycle's moves; a row they refuse is not taken.
+    Rules,
+    /// A state the moves cannot reach (a reopen after closing, a role the file's people do
+    /// not hold) is set as the source recorded it, with an `imported` move in the timeline.
+    AsRecorded,
 }
 
 impl Mapping {
@@ -269,7 +312,20 @@ impl Mapping {
             }
         };
         let key = slot(&raw.key);
-        let order = raw.order.as_deref().map(&mut slot);
+        let (order, order_by_time) = match &raw.order {
+            None => (None, false),
+            Some(FileOrder::Number(c)) => (Some(slot(c)), false),
+            Some(FileOrder::Time { time }) => (Some(slot(time)), true),
+        };
+        let history = match raw.history.as_deref() {
+            None | Some("rules") => History::Rules,
+            Some("as-recorded") => History::AsRecorded,
+            Some(other) => {
+                return Err(err(format!(
+                    "history: `{other}` is not \"rules\" (the lifecycle's moves only) or \"as-recorded\""
+                )));
+            }
+        };
         let format = match raw.format.as_deref() {
             None => None,
             Some("csv") => Some(Format::Csv),
@@ -289,6 +345,24 @@ impl Mapping {
         let created = raw.time.created.as_deref().map(&mut slot);
         let resolved = raw.time.resolved.as_deref().map(&mut slot);
         let closed = raw.time.closed.as_deref().map(&mut slot);
+        let mut move_times = BTreeMap::new();
+        for (name, column) in &raw.time.moves {
+            if !lifecycles.get(kind).transitions.iter().any(|t| &t.name == name) {
+                return Err(err(format!(
+                    "time.moves.{name}: the {kind} lifecycle has no move `{name}`"
+                )));
+            }
+            move_times.insert(name.clone(), slot(column));
+        }
+        let zero_window = raw
+            .time
+            .zero_window
+            .as_deref()
+            .map(|z| {
+                crate::domain::sla::parse_span(z, chrono::Duration::days(1))
+                    .map_err(|m| err(format!("time.zero_window: {m}")))
+            })
+            .transpose()?;
         if raw.event_log && at.is_none() {
             return Err(err(
                 "event_log = true needs time.at: the column telling when each update happened".into(),
@@ -299,6 +373,7 @@ impl Mapping {
             let spec = match f {
                 FileField::Column(c) => FileFieldSpec {
                     column: Some(c),
+                    columns: None,
                     template: None,
                     value: None,
                     values: None,
@@ -306,13 +381,18 @@ impl Mapping {
                 },
                 FileField::Spec(s) => s,
             };
-            let source = match (spec.column, spec.template, spec.value) {
-                (Some(c), None, None) => Source::Column(slot(&c)),
-                (None, Some(t), None) => {
+            let source = match (spec.column, spec.columns, spec.template, spec.value) {
+                (Some(c), None, None, None) => Source::Column(slot(&c)),
+                (None, Some(cs), None, None) if !cs.is_empty() => Source::Columns(cs.iter().map(|c| slot(c)).collect()),
+                (None, None, Some(t), None) => {
                     Source::Template(template(&t, &mut slot).map_err(|m| err(format!("{name}: {m}")))?)
                 }
-                (None, None, Some(v)) => Source::Fixed(v),
-                _ => return Err(err(format!("{name}: give exactly one of column, template or value"))),
+                (None, None, None, Some(v)) => Source::Fixed(v),
+                _ => {
+                    return Err(err(format!(
+                        "{name}: give exactly one of column, columns (a non-empty list), template or value"
+                    )));
+                }
             };
             Ok(Value {
                 name,
@@ -391,8 +471,43 @@ impl Mapping {
         }
         let cis = raw.cis.map(|f| value("cis".into(), f, false)).transpose()?;
         let note = raw.note.map(|f| value("note".into(), f, false)).transpose()?;
-        let ci_class = raw.ci_class.unwrap_or_else(|| "application".into());
-        crate::domain::cmdb::check_class(&ci_class).map_err(|m| err(format!("ci_class: {m}")))?;
+        // A bare `ci_class = "server"` is the class itself, not a column.
+        let ci_class = match raw.ci_class {
+            None => FileField::Spec(cis::fixed("application")),
+            Some(FileField::Column(c)) => FileField::Spec(cis::fixed(&c)),
+            Some(spec) => spec,
+        };
+        let ci_class = value("ci_class".into(), ci_class, false)?;
+        cis::check_classes(&ci_class).map_err(err)?;
+        let mut relations = Vec::new();
+        for (i, r) in raw.relations.into_iter().enumerate() {
+            let label = format!("relations[{i}]");
+            let relation = r.relation.parse().map_err(|m| err(format!("{label}.relation: {m}")))?;
+            let from = r.from.map(|f| value(format!("{label}.from"), f, false)).transpose()?;
+            if from.is_none() && cis.is_none() {
+                return Err(err(format!(
+                    "{label}: without `from`, a relation starts at the row's CI, and the mapping has no `cis`"
+                )));
+            }
+            let to = value(format!("{label}.to"), r.to, false)?;
+            let class = r
+                .class
+                .map(|f| match f {
+                    FileField::Column(c) => FileField::Spec(cis::fixed(&c)),
+                    spec => spec,
+                })
+                .map(|f| value(format!("{label}.class"), f, false))
+                .transpose()?;
+            if let Some(c) = &class {
+                cis::check_classes(c).map_err(err)?;
+            }
+            relations.push(cis::RelationMap {
+                relation,
+                from,
+                to,
+                class,
+            });
+        }
         Ok(Mapping {
             source: raw.source,
             kind,
@@ -401,6 +516,8 @@ impl Mapping {
             key,
             event_log: raw.event_log,
             order,
+            order_by_time,
+            history,
             missing: raw.missing,
             items,
             formats: raw.time.formats,
@@ -409,12 +526,15 @@ impl Mapping {
             created,
             resolved,
             closed,
+            move_times,
+            zero_window,
             create_people: raw.people.create,
             actor,
             opener,
             fields,
             cis,
             ci_class,
+            relations,
             note,
         })
     }
@@ -462,8 +582,12 @@ fn template(t: &str, slot: &mut impl FnMut(&str) -> usize) -> Result<Vec<Piece>,
     Ok(pieces)
 }
 
+mod cis;
+mod roles;
 #[cfg(test)]
 mod tests;
 mod time;
 
+pub use cis::RelationMap;
+pub use roles::{NeededRole, lacking};
 pub use time::TimeError;

@@ -97,7 +97,7 @@ fn mistakes_name_the_file_and_key() {
         ),
         (
             format!("{BASE}team = {{ column = \"a\", value = \"b\" }}\n"),
-            "fields.team: give exactly one of column, template or value",
+            "fields.team: give exactly one of column, columns (a non-empty list), template or value",
         ),
         (format!("{BASE}team = {{ template = \"{{a\" }}\n"), "is not closed"),
         (
@@ -112,6 +112,34 @@ fn mistakes_name_the_file_and_key() {
         (
             format!("ci_class = \"toaster\"\n{BASE}"),
             "ci_class: unknown CI class `toaster`",
+        ),
+        (
+            format!("ci_class = {{ column = \"type\", values = {{ Box = \"toaster\" }} }}\n{BASE}"),
+            "ci_class: unknown CI class `toaster`",
+        ),
+        (
+            format!("{BASE}team = {{ columns = [] }}\n"),
+            "columns (a non-empty list)",
+        ),
+        (
+            format!("history = \"as-is\"\n{BASE}"),
+            "history: `as-is` is not \"rules\"",
+        ),
+        (
+            format!("{BASE}[time.moves]\nteleport = \"at\"\n"),
+            "time.moves.teleport: the incident lifecycle has no move `teleport`",
+        ),
+        (
+            format!("{BASE}[time]\nzero_window = \"soon\"\n"),
+            "time.zero_window: `soon` is not a time span",
+        ),
+        (
+            format!("cis = \"ci\"\n{BASE}[[relations]]\nrelation = \"loves\"\nto = \"parent\"\n"),
+            "relations[0].relation:",
+        ),
+        (
+            format!("{BASE}[[relations]]\nrelation = \"depends_on\"\nto = \"parent\"\n"),
+            "relations[0]: without `from`, a relation starts at the row's CI, and the mapping has no `cis`",
         ),
     ];
     for (text, want) in cases {

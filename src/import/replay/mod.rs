@@ -1,7 +1,9 @@
 //! Replaying one source record (all the rows that share a key) through the lifecycle rules.
 //! Pure: the rows, the existing ticket and the people known come in; the ticket, its events
 //! and the rows that could not be taken come out. Nothing here bypasses a rule: a state the
-//! source reached is reached by the moves the lifecycle allows, each with the fields it needs.
+//! source reached is reached by the moves the lifecycle allows, each with the fields it needs
+//! (or, where the mapping says `history = "as-recorded"`, as the source recorded it, in the
+//! open: an `as_recorded` move in the timeline).
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -28,7 +30,74 @@ pub struct Row {
 pub struct Rejected {
     pub line: u64,
     pub key: String,
+    pub cause: Cause,
     pub reason: String,
+}
+
+/// Why rows are not taken, as an import's summary counts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// Not a record at all: bad CSV or JSON, the wrong number of cells.
+    Unreadable,
+    /// The key column is empty.
+    NoKey,
+    /// The order column holds no number or time.
+    Order,
+    /// A value its table does not map.
+    Unmapped,
+    /// A time that is not one (or never happened in the zone).
+    Time,
+    /// A person who is not an operator, or whose name cannot be one.
+    Person,
+    /// A CI name or class the CMDB does not take.
+    Ci,
+    /// No move of the lifecycle leads to the state the row gives.
+    NoMove,
+    /// A rule of the desk refused the row (a guard, a required field, a window).
+    Refused,
+}
+
+impl Cause {
+    /// The cause as the summary names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Cause::Unreadable => "not a readable record",
+            Cause::NoKey => "no key",
+            Cause::Order => "no order",
+            Cause::Unmapped => "a value the mapping does not map",
+            Cause::Time => "not a time",
+            Cause::Person => "not a person of the desk",
+            Cause::Ci => "not a CI the CMDB takes",
+            Cause::NoMove => "no move leads to the state",
+            Cause::Refused => "refused by a rule",
+        }
+    }
+}
+
+/// Why one row is not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub cause: Cause,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub fn new(cause: Cause, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            cause,
+            reason: reason.into(),
+        }
+    }
+    pub(super) fn rule(e: impl std::fmt::Display) -> Refusal {
+        Refusal::new(Cause::Refused, e.to_string())
+    }
+}
+
+impl From<super::mapping::Unmapped> for Refusal {
+    fn from(e: super::mapping::Unmapped) -> Refusal {
+        Refusal::new(Cause::Unmapped, e.to_string())
+    }
 }
 
 /// The operators of the desk, and those the import adds.
@@ -57,21 +126,37 @@ impl People {
     }
 
     /// The operator of this name, added as an agent when the mapping allows it.
-    fn ensure(&mut self, name: &str, create: bool) -> Result<Rc<Actor>, String> {
+    fn ensure(&mut self, name: &str, create: bool) -> Result<Rc<Actor>, Refusal> {
         if let Some(a) = self.actor(name) {
             return Ok(Rc::clone(a));
         }
         if !create {
-            return Err(format!(
-                "`{name}` is not an operator of this desk (set people.create = true to add the people a file names)"
+            return Err(Refusal::new(
+                Cause::Person,
+                format!(
+                    "`{name}` is not an operator of this desk (set people.create = true to add the people a file names)"
+                ),
             ));
         }
-        valid_operator_name(name)?;
+        valid_operator_name(name).map_err(|m| Refusal::new(Cause::Person, m))?;
         let a = Rc::new(Actor::new(name, &[Role::Agent]));
         self.names.push(name.to_string());
         self.actors.insert(name.to_lowercase(), Rc::clone(&a));
         self.added.push(name.to_string());
         Ok(a)
+    }
+
+    /// How many people this batch has added so far: what [`People::forget_since`] goes back to.
+    fn mark(&self) -> usize {
+        self.added.len()
+    }
+
+    /// Forgets the people added since `mark` (a row that was not taken added them).
+    fn forget_since(&mut self, mark: usize) {
+        for name in self.added.drain(mark..) {
+            self.names.retain(|n| n != &name);
+            self.actors.remove(&name.to_lowercase());
+        }
     }
 }
 
@@ -99,6 +184,16 @@ pub enum Entry {
         at: DateTime<Utc>,
         actor: String,
         ci: String,
+        /// Its class, if the desk has no CI of that name yet.
+        class: String,
+    },
+    /// A relation between two CIs, each created with its class if the desk has none of that
+    /// name.
+    Relate {
+        at: DateTime<Utc>,
+        from: (String, String),
+        relation: crate::domain::cmdb::Relation,
+        to: (String, String),
     },
 }
 
@@ -132,7 +227,7 @@ pub struct Replayer<'a> {
 }
 
 impl Replayer<'_> {
-    fn cell_time(&self, row: &Row, slot: Option<usize>) -> Result<Option<DateTime<Utc>>, String> {
+    fn cell_time(&self, row: &Row, slot: Option<usize>) -> Result<Option<DateTime<Utc>>, Refusal> {
         let Some(slot) = slot else { return Ok(None) };
         match row.cells.get(slot).and_then(Option::as_deref) {
             None => Ok(None),
@@ -140,7 +235,7 @@ impl Replayer<'_> {
                 .mapping
                 .time(v)
                 .map(Some)
-                .map_err(|e| self.time_error(&self.mapping.columns[slot], v, e)),
+                .map_err(|e| Refusal::new(Cause::Time, self.time_error(&self.mapping.columns[slot], v, e))),
         }
     }
 
@@ -161,19 +256,28 @@ impl Replayer<'_> {
         }
     }
 
-    fn order_of(&self, row: &Row, position: usize) -> Result<i64, String> {
-        match self.mapping.order {
-            None => Ok(position as i64),
-            Some(slot) => {
-                let v = row.cells.get(slot).and_then(Option::as_deref).unwrap_or("");
-                v.trim().parse().map_err(|_| {
-                    format!(
-                        "{} `{v}` is not a whole number to order the rows by",
-                        self.mapping.columns[slot]
-                    )
-                })
-            }
+    /// Where a row goes in its record's history: the order column's number, or its time in
+    /// milliseconds, or (with no order column) its place in the file.
+    fn order_of(&self, row: &Row, position: usize) -> Result<i64, Refusal> {
+        let m = self.mapping;
+        let Some(slot) = m.order else {
+            return Ok(position as i64);
+        };
+        let v = row.cells.get(slot).and_then(Option::as_deref).unwrap_or("");
+        if m.order_by_time {
+            return m.time(v).map(|t| t.timestamp_millis()).map_err(|e| {
+                Refusal::new(
+                    Cause::Order,
+                    format!("{} (to order the rows by)", self.time_error(&m.columns[slot], v, e)),
+                )
+            });
         }
+        v.trim().parse().map_err(|_| {
+            Refusal::new(
+                Cause::Order,
+                format!("{} `{v}` is not a whole number to order the rows by", m.columns[slot]),
+            )
+        })
     }
 
     /// Replays `rows` (all of one key, in file order) onto `existing` or a new ticket. Returns
@@ -188,11 +292,12 @@ impl Replayer<'_> {
     ) -> Option<Replayed> {
         let m = self.mapping;
         let lifecycle = self.lifecycles.get(m.kind);
-        let reject = |rejected: &mut Vec<Rejected>, line: u64, reason: String| {
+        let reject = |rejected: &mut Vec<Rejected>, line: u64, r: Refusal| {
             rejected.push(Rejected {
                 line,
                 key: key.to_string(),
-                reason,
+                cause: r.cause,
+                reason: r.reason,
             })
         };
         // Order the rows (rows of equal order by their time, then as in the file); in an
@@ -254,12 +359,13 @@ impl Replayer<'_> {
             );
             match step {
                 Ok(()) => {}
-                Err(reason) if created => {
+                Err(mut r) if created => {
                     // The ticket this run is creating has no number yet: the desk's rules
                     // call it `INC-0`; the reader knows it by its key in the source.
                     let unnumbered = format!("{}-0", m.kind.prefix());
                     let named = format!("the new {} for `{key}`", m.kind.name());
-                    reject(rejected, row.line, reason.replace(&unnumbered, &named))
+                    r.reason = r.reason.replace(&unnumbered, &named);
+                    reject(rejected, row.line, r)
                 }
                 Err(reason) => reject(rejected, row.line, reason),
             }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use chrono::{DateTime, Offset, Utc};
 
-use super::{Entry, People, Replayer, Row};
+use super::{Cause, Entry, People, Refusal, Replayer, Row};
 use crate::domain::kpi::Milestones;
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::operator::Actor;
@@ -26,7 +26,39 @@ impl Replayer<'_> {
         clock: &mut Option<DateTime<Utc>>,
         people: &mut People,
         entries: &mut Vec<Entry>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Refusal> {
+        let mark = people.mark();
+        let done = self.row_inner(
+            row,
+            final_resolution,
+            lifecycle,
+            ticket,
+            milestones,
+            linked,
+            clock,
+            people,
+            entries,
+        );
+        if done.is_err() {
+            // Nobody a refused row named becomes an operator.
+            people.forget_since(mark);
+        }
+        done
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn row_inner(
+        &self,
+        row: &Row,
+        final_resolution: bool,
+        lifecycle: &Lifecycle,
+        ticket: &mut Option<Ticket>,
+        milestones: &mut Milestones,
+        linked: &mut Vec<String>,
+        clock: &mut Option<DateTime<Utc>>,
+        people: &mut People,
+        entries: &mut Vec<Entry>,
+    ) -> Result<(), Refusal> {
         let m = self.mapping;
         // Every value first: a row with one value that cannot be mapped is not taken at all.
         let mut values: HashMap<&str, Option<String>> = HashMap::new();
@@ -36,27 +68,39 @@ impl Replayer<'_> {
             .into_iter()
             .chain(m.fields.iter().filter(|(n, _)| *n != "state"));
         for (name, v) in state_first {
-            let mut value = v.get(&row.cells).map_err(|e| e.to_string())?;
+            let mut value = v.get(&row.cells)?;
             // Times are values: read at the edge (the cell's offset, else the mapping's
             // zone) and kept as the desk keeps them, so a row that says the same instant in
             // another form is the same, not an edit.
             if let (Some(text), Some(spec)) = (&value, field_spec(name))
                 && spec.ty == FieldType::Time
             {
-                let t = self.mapping.time(text).map_err(|e| self.time_error(name, text, e))?;
+                let t = self
+                    .mapping
+                    .time(text)
+                    .map_err(|e| Refusal::new(Cause::Time, self.time_error(name, text, e)))?;
                 value = Some(rules::format_time(t));
             }
             values.insert(name.as_str(), value);
         }
+        // A planned window that ends as it starts is as long as the mapping says, if it says.
+        if let (Some(span), Some(Some(start)), Some(Some(end))) =
+            (m.zero_window, values.get("planned_start"), values.get("planned_end"))
+            && start == end
+            && let Ok(t) = chrono::DateTime::parse_from_rfc3339(start)
+        {
+            let end = rules::format_time(t.with_timezone(&Utc) + span);
+            values.insert("planned_end", Some(end));
+        }
         let actor_name = match &m.actor {
-            Some(v) => v.get(&row.cells).map_err(|e| e.to_string())?,
+            Some(v) => v.get(&row.cells)?,
             None => None,
         };
         let row_time = self.cell_time(row, m.at)?;
         if m.at.is_some() && row_time.is_none() {
-            return Err(format!(
-                "{} is missing: the row has no time",
-                m.columns[m.at.unwrap_or(0)]
+            return Err(Refusal::new(
+                Cause::Time,
+                format!("{} is missing: the row has no time", m.columns[m.at.unwrap_or(0)]),
             ));
         }
         let actor = match &actor_name {
@@ -75,7 +119,7 @@ impl Replayer<'_> {
             None => {
                 let created_at = opened_at.unwrap_or(at);
                 let opener = match &m.opener {
-                    Some(v) => match v.get(&row.cells).map_err(|e| e.to_string())? {
+                    Some(v) => match v.get(&row.cells)? {
                         Some(n) => people.ensure(&n, m.create_people)?,
                         None => actor.clone(),
                     },
@@ -158,7 +202,7 @@ impl Replayer<'_> {
         opener: &Actor,
         at: DateTime<Utc>,
         people: &People,
-    ) -> Result<Ticket, String> {
+    ) -> Result<Ticket, Refusal> {
         let get = |f: &str| values.get(f).cloned().flatten();
         let level = |f: &str| get(f).and_then(|v| v.trim().parse::<u8>().ok());
         let mut fields = Vec::new();
@@ -183,13 +227,13 @@ impl Replayer<'_> {
                 Some(v) => Some(
                     v.trim()
                         .parse::<crate::domain::ChangeType>()
-                        .map_err(|e| format!("change_type: {e}"))?,
+                        .map_err(|e| Refusal::new(Cause::Unmapped, format!("change_type: {e}")))?,
                 ),
                 None => None,
             },
             fields,
         };
         let ctx = self.ctx(opener, at, people, 0);
-        rules::create(self.mapping.kind, draft, self.lifecycles, self.matrix, &ctx).map_err(|e| e.to_string())
+        rules::create(self.mapping.kind, draft, self.lifecycles, self.matrix, &ctx).map_err(Refusal::rule)
     }
 }
