@@ -260,3 +260,76 @@ fn an_import_says_the_roles_it_needs_before_it_reads_a_row() {
     assert!(e.contains("import tickets"), "{e}");
     assert_eq!(env.snapshot(), before);
 }
+
+#[test]
+fn the_shipped_generic_change_log_mapping_migrates_a_change_log() {
+    let env = Env::new();
+    let m = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/mappings/generic-change-log.toml");
+    let f = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/generic-change-log.csv");
+    let out = env.json(&["import", f, "--mapping", m]);
+    // CR-104 names a class the mapping does not know: its row is not taken, and said why.
+    assert_eq!(out["created"], 4, "{out}");
+    assert_eq!(out["not_taken"]["unmapped"], 1, "{out}");
+    assert_eq!(out["rejected"][0]["line"], 7, "{out}");
+    let roles: Vec<&str> = out["roles_needed"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter_map(|r| r["role"].as_str())
+        .collect();
+    assert_eq!(roles, ["admin"], "history as recorded needs no cab: {out}");
+    assert_eq!(out["long_windows"][0]["key"], "CR-103", "{out}");
+    // The change on two CIs, closed when the log says, with its actual window.
+    let c = env.json(&["show", "CHG-1"]);
+    assert_eq!(c["state"], "closed");
+    let cis: Vec<&str> = c["cis"]
+        .as_array()
+        .expect("cis")
+        .iter()
+        .filter_map(|x| x["name"].as_str())
+        .collect();
+    assert_eq!(cis, ["orders-db", "orders-host"]);
+    assert_eq!(c["fields"]["actual_start"], "2019-03-09T22:05:00Z");
+    assert_eq!(c["fields"]["close_code"], "successful");
+    assert_eq!(env.json(&["ci", "show", "orders-db"])["class"], "database");
+    assert_eq!(env.json(&["ci", "show", "orders"])["class"], "business_service");
+    // The zero-length window of CR-101 is an hour long.
+    assert_eq!(
+        env.json(&["show", "CHG-2"])["fields"]["planned_end"],
+        "2019-03-10T00:00:00Z"
+    );
+    assert_eq!(env.json(&["show", "CHG-3"])["state"], "cancelled");
+    // The schedule's history, with the conflict on orders-host.
+    let history = env.json(&[
+        "change",
+        "calendar",
+        "--from",
+        "2019-03-01",
+        "--to",
+        "2019-03-31",
+        "--include-closed",
+    ]);
+    let ids: Vec<&str> = history
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ids, ["CHG-1", "CHG-2"], "{history}");
+    assert_eq!(history[0]["conflicts"], serde_json::json!(["CHG-2"]));
+    // What a migrating team checks: the change figures.
+    let r = env.json(&["report"]);
+    assert_eq!(r["all"]["by_kind"]["change"], 4, "{r}");
+    assert_eq!(r["all"]["change_success_rate"], 50.0, "one successful, one failed: {r}");
+    assert_eq!(r["all"]["time_to_close"]["count"], 3, "{r}");
+    // Again: nothing changes.
+    let before = env.snapshot();
+    let again = env.json(&["import", f, "--mapping", m]);
+    assert_eq!(
+        (again["created"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+    assert_eq!(env.snapshot(), before);
+    assert_eq!(env.json(&["audit", "verify"])["intact"], true);
+}

@@ -348,6 +348,15 @@ impl Write<'_> {
     ) -> Result<()> {
         let kind = r.ticket.kind;
         let open = lifecycles.get(kind).is_open(&r.ticket.state);
+        // A record that only names relations between CIs (a second run of a snapshot, say)
+        // leaves its ticket as it is.
+        if base.is_some() && r.entries.iter().all(|e| matches!(e, Entry::Relate { .. })) {
+            for e in &r.entries {
+                self.entry(tx, lifecycles, 0, r, e, count)?;
+            }
+            count.unchanged += 1;
+            return Ok(());
+        }
         let rowid = match base {
             Some((rowid, version)) => {
                 // Written only if nobody changed the ticket since the replay read it.
@@ -374,79 +383,91 @@ impl Write<'_> {
             }
         };
         for entry in &r.entries {
-            match entry {
-                Entry::Created { at, actor, snapshot } => {
-                    let e = NewEvent {
-                        kind: "created",
-                        field: Some("state"),
-                        new: Some(lifecycles.get(kind).initial()),
-                        note: Some(&r.ticket.title),
-                        version: Some(r.ticket.version),
-                        snapshot: Some(snapshot),
-                        ..NewEvent::default()
-                    };
-                    store_tickets::append_event(tx, rowid, *at, actor, &e)?;
-                    count.events += 1;
-                }
-                Entry::Imported { at, actor } => {
-                    let note = format!("imported from {}", self.file);
-                    let e = NewEvent {
-                        kind: "imported",
-                        field: Some(self.source),
-                        new: Some(self.key),
-                        note: Some(&note),
-                        version: Some(r.ticket.version),
-                        ..NewEvent::default()
-                    };
-                    store_tickets::append_event(tx, rowid, *at, actor, &e)?;
-                    count.events += 1;
-                }
-                Entry::Moved {
-                    actor,
-                    at,
-                    transition,
-                    changes,
-                    note,
-                } => {
-                    let m = store_tickets::Moved {
-                        at: *at,
-                        transition: transition.as_ref(),
-                        changes,
-                        note: note.as_deref(),
-                        // What the import writes ends at the version its row holds.
-                        version: Some(r.ticket.version),
-                    };
-                    store_tickets::record_moved(tx, rowid, &m, actor)?;
-                    count.events += usize::from(transition.is_some()) + changes.len();
-                }
-                Entry::Relate { at, from, relation, to } => {
-                    let a = ensure_ci(tx, &from.0, &from.1, *at, count)?;
-                    let b = ensure_ci(tx, &to.0, &to.1, *at, count)?;
-                    if store_cmdb::relate(tx, a, *relation, b)? {
-                        count.new_relations.push(format!(
-                            "{} {relation} {}",
-                            from.0.to_lowercase(),
-                            to.0.to_lowercase()
-                        ));
-                    }
-                }
-                Entry::CiLink { at, actor, ci, class } => {
-                    let ci_row = ensure_ci(tx, ci, class, *at, count)?;
-                    if store_cmdb::link_ticket(tx, rowid, ci_row)? {
-                        let e = NewEvent {
-                            kind: "ci_link",
-                            new: Some(ci),
-                            version: Some(r.ticket.version),
-                            ..NewEvent::default()
-                        };
-                        store_tickets::append_event(tx, rowid, *at, actor, &e)?;
-                        count.events += 1;
-                    }
-                }
-            }
+            self.entry(tx, lifecycles, rowid, r, entry, count)?;
         }
         store_imports::set_key(tx, self.source, self.key, rowid, r.last_order)?;
         count.written.push(rowid);
+        Ok(())
+    }
+    /// Writes one entry of a record's timeline (or a relation between CIs) for ticket `rowid`.
+    fn entry(
+        &self,
+        tx: &Transaction,
+        lifecycles: &crate::domain::Lifecycles,
+        rowid: i64,
+        r: &Replayed,
+        entry: &Entry,
+        count: &mut BatchCount,
+    ) -> Result<()> {
+        let kind = r.ticket.kind;
+        match entry {
+            Entry::Created { at, actor, snapshot } => {
+                let e = NewEvent {
+                    kind: "created",
+                    field: Some("state"),
+                    new: Some(lifecycles.get(kind).initial()),
+                    note: Some(&r.ticket.title),
+                    version: Some(r.ticket.version),
+                    snapshot: Some(snapshot),
+                    ..NewEvent::default()
+                };
+                store_tickets::append_event(tx, rowid, *at, actor, &e)?;
+                count.events += 1;
+            }
+            Entry::Imported { at, actor } => {
+                let note = format!("imported from {}", self.file);
+                let e = NewEvent {
+                    kind: "imported",
+                    field: Some(self.source),
+                    new: Some(self.key),
+                    note: Some(&note),
+                    version: Some(r.ticket.version),
+                    ..NewEvent::default()
+                };
+                store_tickets::append_event(tx, rowid, *at, actor, &e)?;
+                count.events += 1;
+            }
+            Entry::Moved {
+                actor,
+                at,
+                transition,
+                changes,
+                note,
+            } => {
+                let m = store_tickets::Moved {
+                    at: *at,
+                    transition: transition.as_ref(),
+                    changes,
+                    note: note.as_deref(),
+                    // What the import writes ends at the version its row holds.
+                    version: Some(r.ticket.version),
+                };
+                store_tickets::record_moved(tx, rowid, &m, actor)?;
+                count.events += usize::from(transition.is_some()) + changes.len();
+            }
+            Entry::Relate { at, from, relation, to } => {
+                let a = ensure_ci(tx, &from.0, &from.1, *at, count)?;
+                let b = ensure_ci(tx, &to.0, &to.1, *at, count)?;
+                if store_cmdb::relate(tx, a, *relation, b)? {
+                    count
+                        .new_relations
+                        .push(format!("{} {relation} {}", from.0.to_lowercase(), to.0.to_lowercase()));
+                }
+            }
+            Entry::CiLink { at, actor, ci, class } => {
+                let ci_row = ensure_ci(tx, ci, class, *at, count)?;
+                if store_cmdb::link_ticket(tx, rowid, ci_row)? {
+                    let e = NewEvent {
+                        kind: "ci_link",
+                        new: Some(ci),
+                        version: Some(r.ticket.version),
+                        ..NewEvent::default()
+                    };
+                    store_tickets::append_event(tx, rowid, *at, actor, &e)?;
+                    count.events += 1;
+                }
+            }
+        }
         Ok(())
     }
 }

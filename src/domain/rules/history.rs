@@ -4,19 +4,21 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Outcome, Refusal};
+use super::{FieldChange, Outcome, Refusal};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::ticket::Ticket;
 
 /// The name the timeline gives a move taken as the source recorded it.
 pub const AS_RECORDED: &str = "as_recorded";
 
-/// The ticket moved straight to `to` at `at`, with `note` saying why. `to` must be a state of
-/// the lifecycle; nothing else of the ticket changes.
+/// The ticket moved straight to `to` at `at`, with `note` saying why, taking the values the
+/// source gives for fields that moves set (a close code, the actual window): `to` must be a
+/// state of the lifecycle, and nothing else of the ticket changes.
 pub fn as_recorded(
     lifecycle: &Lifecycle,
     ticket: &Ticket,
     to: &str,
+    fields: &[(String, String)],
     note: &str,
     at: DateTime<Utc>,
 ) -> Result<Outcome, Refusal> {
@@ -28,13 +30,24 @@ pub fn as_recorded(
         });
     }
     let mut after = ticket.clone();
+    let mut changes = Vec::new();
+    for (field, value) in fields {
+        let old = after.fields.insert(field.clone(), value.clone());
+        if old.as_deref() != Some(value) {
+            changes.push(FieldChange {
+                field: field.clone(),
+                old,
+                new: Some(value.clone()),
+            });
+        }
+    }
     after.state = to.to_string();
     after.updated_at = at.max(ticket.updated_at);
     after.version = ticket.version + 1;
     Ok(Outcome {
         ticket: after,
         transition: Some((AS_RECORDED.into(), ticket.state.clone(), to.to_string())),
-        changes: Vec::new(),
+        changes,
         note: Some(note.to_string()),
         overrides: Vec::new(),
         notes: Vec::new(),
@@ -71,7 +84,7 @@ mod tests {
             version: 4,
         };
         let at = t.updated_at + chrono::Duration::hours(1);
-        let o = as_recorded(lc, &t, "assigned", "as the source recorded it", at).expect("moves");
+        let o = as_recorded(lc, &t, "assigned", &[], "as the source recorded it", at).expect("moves");
         assert_eq!(o.ticket.state, "assigned");
         assert_eq!(o.ticket.version, 5);
         assert_eq!(o.ticket.updated_at, at);
@@ -80,7 +93,16 @@ mod tests {
             Some(("as_recorded".into(), "closed".into(), "assigned".into()))
         );
         assert!(o.changes.is_empty());
-        let e = as_recorded(lc, &t, "working", "x", at).expect_err("no such state");
+        let e = as_recorded(lc, &t, "working", &[], "x", at).expect_err("no such state");
         assert!(e.to_string().contains("state cannot be `working`"), "{e}");
+        // The fields moves set come with it, as changes.
+        let fields = [("resolution_code".to_string(), "fixed".to_string())];
+        let o = as_recorded(lc, &t, "resolved", &fields, "as recorded", at).expect("moves");
+        assert_eq!(
+            o.ticket.fields.get("resolution_code").map(String::as_str),
+            Some("fixed")
+        );
+        assert_eq!(o.changes.len(), 1);
+        assert_eq!(o.changes[0].old, None);
     }
 }

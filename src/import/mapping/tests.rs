@@ -19,6 +19,36 @@ fn the_shipped_servicenow_mapping_is_valid() {
 }
 
 #[test]
+fn the_shipped_change_log_mapping_is_valid() {
+    let m = parse(include_str!("../../../assets/mappings/generic-change-log.toml")).expect("valid");
+    assert_eq!(m.kind, Kind::Change);
+    assert_eq!(m.history, History::AsRecorded);
+    assert_eq!(m.relations.len(), 1);
+    assert_eq!(m.zero_window, Some(chrono::Duration::hours(1)));
+    assert_eq!(
+        m.time("2019-03-09 22:05:00").ok(),
+        Utc.with_ymd_and_hms(2019, 3, 9, 22, 5, 0).single()
+    );
+}
+
+#[test]
+fn a_value_from_the_first_of_several_columns_that_has_one() {
+    let m = parse(&format!("{BASE}assignee = {{ columns = [\"a\", \"b\"] }}\n")).expect("valid");
+    let v = &m.fields["assignee"];
+    let slot = |c: &str| m.columns.iter().position(|x| x == c).expect("slot");
+    let mut cells = vec![None; m.columns.len()];
+    cells[slot("b")] = Some("Resolver 7".to_string());
+    assert_eq!(
+        v.get(&cells),
+        Ok(Some("resolver-7".to_string())),
+        "the second, as a person"
+    );
+    cells[slot("a")] = Some("Ann".to_string());
+    assert_eq!(v.get(&cells), Ok(Some("ann".to_string())), "the first wins");
+    assert_eq!(v.get(&vec![None; m.columns.len()]), Ok(None));
+}
+
+#[test]
 fn values_map_and_unknown_values_are_named() {
     let m = parse(&format!(
         "{BASE}state = {{ column = \"st\", values = {{ Open = \"new\", Working = \"assigned\" }} }}\n"

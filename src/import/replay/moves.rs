@@ -130,7 +130,25 @@ impl Replayer<'_> {
                         .when(row, None, &target, final_resolution, lifecycle, at)?
                         .max(t.updated_at);
                     let note = format!("as {} recorded it ({})", m.source, refused.reason);
-                    let o = rules::as_recorded(lifecycle, t, &target, &note, when).map_err(Refusal::rule)?;
+                    // The fields the moves on the way there set (a close code, the actual
+                    // window), as the row gives them.
+                    let route = lifecycle.route(&target, t.change_type()).unwrap_or_default();
+                    let on_the_way = |name: &str| {
+                        route.iter().any(|tr| {
+                            tr.requires.iter().any(|f| f == name)
+                                || tr.set.contains_key(name)
+                                || tr.fill.contains_key(name)
+                                || tr.defaults.contains_key(name)
+                        })
+                    };
+                    let mut set: Vec<(String, String)> = values
+                        .iter()
+                        .filter(|(name, _)| field_spec(name).is_some_and(|f| !f.editable) && on_the_way(name))
+                        .filter_map(|(name, v)| Some((name.to_string(), v.clone()?)))
+                        .filter(|(name, v)| t.fields.get(name) != Some(v))
+                        .collect();
+                    set.sort();
+                    let o = rules::as_recorded(lifecycle, t, &target, &set, &note, when).map_err(Refusal::rule)?;
                     push(actor, t, o, &mut out);
                 }
                 Err(refused) => return Err(refused),
