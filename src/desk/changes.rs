@@ -82,16 +82,24 @@ impl Desk {
             let windows = crate::store::tickets::changes_between(tx, from, to)?;
             let live = store_changes::planned_between(tx, from, to, closed)?;
             let conflicts = schedule::conflicts(&live, &edges);
+            // Each change's partners and CIs, found by id (not by a scan per change).
+            let mut partners: std::collections::HashMap<crate::domain::TicketId, Vec<crate::domain::TicketId>> =
+                std::collections::HashMap::new();
+            for c in &conflicts {
+                partners.entry(c.a).or_default().push(c.b);
+                partners.entry(c.b).or_default().push(c.a);
+            }
+            let live_cis: std::collections::HashMap<crate::domain::TicketId, &Vec<i64>> =
+                live.iter().map(|p| (p.id, &p.cis)).collect();
             let specs = store_changes::maintenance(tx)?;
             let mut out = Vec::new();
             for w in windows
                 .into_iter()
                 .filter(|w| SCHEDULE_STATES.contains(&w.state.as_str()) || (closed && w.state == "closed"))
             {
-                let cis = live
-                    .iter()
-                    .find(|p| p.id == w.id)
-                    .map(|p| p.cis.clone())
+                let cis = live_cis
+                    .get(&w.id)
+                    .map(|c| (*c).clone())
                     .map_or_else(|| store_changes::ci_ids_of_change(tx, w.id.number), Ok)?;
                 let me = Planned {
                     id: w.id,
@@ -101,18 +109,7 @@ impl Desk {
                     },
                     cis: cis.clone(),
                 };
-                let mut with: Vec<crate::domain::TicketId> = conflicts
-                    .iter()
-                    .filter_map(|c| {
-                        if c.a == w.id {
-                            Some(c.b)
-                        } else if c.b == w.id {
-                            Some(c.a)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
+                let mut with: Vec<crate::domain::TicketId> = partners.remove(&w.id).unwrap_or_default();
                 with.sort();
                 with.dedup();
                 out.push(Scheduled {

@@ -157,14 +157,20 @@ pub struct Freeze {
 /// The freeze windows a change falls in: overlapping its window, and either unlimited or
 /// naming one of its CIs, or a CI (a service) that depends on one of them.
 pub fn freezes_hit<'f>(change: &Planned, freezes: &'f [Freeze], edges: &[Edge]) -> Vec<&'f Freeze> {
-    let mut needs = Needs::new(edges);
+    // The dependency map is built only when a freeze limited to some CIs overlaps: a
+    // schedule of ten thousand changes asks this of each.
+    let mut needs: Option<Needs> = None;
     freezes
         .iter()
         .filter(|f| f.window.overlaps(&change.window))
         .filter(|f| {
             f.cis.is_empty()
                 || f.cis.iter().any(|frozen| {
-                    change.cis.contains(frozen) || change.cis.iter().any(|c| needs.of(*frozen).contains(c))
+                    change.cis.contains(frozen)
+                        || change
+                            .cis
+                            .iter()
+                            .any(|c| needs.get_or_insert_with(|| Needs::new(edges)).of(*frozen).contains(c))
                 })
         })
         .collect()
