@@ -333,3 +333,48 @@ fn the_shipped_generic_change_log_mapping_migrates_a_change_log() {
     assert_eq!(env.snapshot(), before);
     assert_eq!(env.json(&["audit", "verify"])["intact"], true);
 }
+
+#[test]
+fn the_readmes_migration_summary_is_what_a_dry_run_prints() {
+    let env = Env::new();
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("$ opsdesk import changes.csv")
+        .expect("the README shows a dry run");
+    let block: Vec<&str> = readme[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with("```"))
+        .map(str::trim)
+        .collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("changes.csv");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/generic-change-log.csv"),
+        &file,
+    )
+    .expect("copy");
+    let m = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/mappings/generic-change-log.toml");
+    let out = env
+        .cmd()
+        .current_dir(dir.path())
+        .args(["import", "changes.csv", "-m", m, "--dry-run"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let printed: Vec<&str> = printed.lines().map(str::trim).collect();
+    assert_eq!(printed.len(), block.len(), "{printed:#?}");
+    for (got, shown) in printed.iter().zip(&block) {
+        // The README shortens the last line with `…)`.
+        let shown = shown.strip_suffix("…)").unwrap_or(shown);
+        assert!(
+            got.starts_with(shown),
+            "the README shows {shown:?}, a dry run prints {got:?}"
+        );
+    }
+}

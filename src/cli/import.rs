@@ -97,8 +97,8 @@ fn human(r: &ImportReport) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "  {} changes planned longer than the desk's changes.long_window: {}{}",
-            r.long_windows.len(),
+            "  {} planned longer than the desk's changes.long_window: {}{}",
+            count(r.long_windows.len(), "change", "changes"),
             shown.join(", "),
             if r.long_windows.len() > 5 { ", …" } else { "" }
         );
@@ -118,7 +118,12 @@ fn human(r: &ImportReport) -> String {
             .iter()
             .map(|(c, n)| format!("{n} {}", c.describe()))
             .collect();
-        let _ = writeln!(out, "{} rows not taken: {}", r.rejected.len(), causes.join(", "));
+        let _ = writeln!(
+            out,
+            "{} not taken: {}",
+            count(r.rejected.len(), "row", "rows"),
+            causes.join(", ")
+        );
         for x in r.rejected.iter().take(SHOWN) {
             let key = if x.key.is_empty() { "-" } else { &x.key };
             let _ = writeln!(
@@ -134,4 +139,9 @@ fn human(r: &ImportReport) -> String {
         }
     }
     out
+}
+
+/// `1 row`, `2 rows`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -32,6 +32,15 @@ fn the_shipped_change_log_mapping_is_valid() {
 }
 
 #[test]
+fn the_readmes_jira_time_format_reads_jira_times() {
+    let m = parse(&BASE.replace("[fields]", "[time]\nformats = [\"%d/%b/%y %I:%M %p\"]\n[fields]")).expect("valid");
+    assert_eq!(
+        m.time("01/Mar/23 9:15 PM").ok(),
+        Utc.with_ymd_and_hms(2023, 3, 1, 21, 15, 0).single()
+    );
+}
+
+#[test]
 fn a_value_from_the_first_of_several_columns_that_has_one() {
     let m = parse(&format!("{BASE}assignee = {{ columns = [\"a\", \"b\"] }}\n")).expect("valid");
     let v = &m.fields["assignee"];
