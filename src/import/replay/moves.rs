@@ -63,11 +63,15 @@ impl Replayer<'_> {
         }
         // 2. Configuration items and their relations, before the moves: a change is submitted
         // only with one.
-        let class = m.ci_class.get(&row.cells)?.unwrap_or_else(|| "application".into());
-        let class = check_class(&class)?;
         let ci = match &m.cis {
             Some(v) => v.get(&row.cells)?,
             None => None,
+        };
+        // The class matters only to a row that names a CI.
+        let class = if ci.is_some() || !m.relations.is_empty() {
+            check_class(&m.ci_class.get(&row.cells)?.unwrap_or_else(|| "application".into()))?
+        } else {
+            String::new()
         };
         if let Some(ci) = &ci {
             check_ci_name(ci)?;
