@@ -12,6 +12,8 @@ pub struct Flags {
     pub freezes: Vec<String>,
     /// CIs whose maintenance windows the change does not fit in.
     pub outside: Vec<String>,
+    /// The window's length in days, when longer than the desk's `changes.long_window`.
+    pub long_days: Option<i64>,
 }
 
 pub struct CalendarModel {

@@ -144,6 +144,9 @@ pub fn draw(frame: &mut Frame, area: Rect, keymap: &Keymap, cal: &CalendarModel,
             if !flags.outside.is_empty() {
                 warn.push(format!("OUTSIDE MAINTENANCE {}", names(&flags.outside)));
             }
+            if let Some(days) = flags.long_days {
+                warn.push(format!("long window: {days} days"));
+            }
             lines.push(Line::from(Span::styled(
                 format!("    ⚠ {}", warn.join(" · ")),
                 theme.breached(),
@@ -195,12 +198,15 @@ impl App {
                 .desk
                 .schedule(from, to, cal.history)?
                 .into_iter()
-                .filter(|s| !s.conflicts.is_empty() || !s.freezes.is_empty() || !s.outside_maintenance.is_empty())
+                .filter(|s| {
+                    !s.conflicts.is_empty() || !s.freezes.is_empty() || !s.outside_maintenance.is_empty() || s.long
+                })
                 .map(|s| {
                     let flags = crate::tui::calendar::Flags {
                         conflicts: s.conflicts,
                         freezes: s.freezes,
                         outside: s.outside_maintenance,
+                        long_days: s.long.then(|| (s.end - s.start).num_days()),
                     };
                     (s.id, flags)
                 })
