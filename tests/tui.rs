@@ -28,6 +28,8 @@ fn queue_and_detail_side_by_side_at_140x30() {
         Pane::Queue,
         "1 goes back to the queue; the detail stays beside it"
     );
+    // The incident's suggestions, found off the UI thread, have joined it.
+    app.wait_for_background();
     insta::assert_snapshot!(screen(&app, 140, 30));
 }
 
@@ -37,6 +39,7 @@ fn detail_full_screen_below_120_columns() {
     keys(&mut app, "jj");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.pane, Pane::Detail);
+    app.wait_for_background();
     insta::assert_snapshot!(screen(&app, 80, 24));
 }
 

@@ -422,6 +422,14 @@ fn an_incident_shows_known_errors_and_resolving_its_problem_offers_to_resolve_it
     // The incident's detail names the known error and its workaround.
     select(&mut app, inc);
     key(&mut app, KeyCode::Enter);
+    // The detail is there at once; the search for suggestions runs off the UI thread and
+    // joins it when done (nothing was taken in yet: the key did not wait for it).
+    assert!(screen(&app, 100, 40).contains("VPN tunnel drops again"));
+    assert!(
+        app.detail.suggestions.known_errors.is_empty(),
+        "not computed on the UI thread"
+    );
+    app.wait_for_background();
     let s = screen(&app, 100, 40);
     assert!(s.contains("Known errors that may apply"), "{s}");
     assert!(s.contains("workaround: Lower the MTU to 1400"), "{s}");

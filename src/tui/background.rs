@@ -1,4 +1,5 @@
-//! Work off the UI thread: the queue's CI names (a slow read on a large desk) and the
+//! Work off the UI thread: the queue's CI names (a slow read on a large desk), an incident's
+//! suggestions (known errors and look-alikes: a ranked search over the whole desk) and the
 //! escalation command (a program that may hang). Results come back on channels that the
 //! event loop takes in between keys.
 
@@ -41,8 +42,12 @@ impl Escalator {
 /// The first CI of each open ticket, by row id, as a background load delivers it.
 type CiNames = Receiver<Result<Vec<(i64, String)>, String>>;
 
+/// An incident's suggestions, as a background search delivers them.
+type Suggested = (TicketId, Receiver<Result<crate::desk::Suggestions, String>>);
+
 pub struct Background {
     cis: Option<CiNames>,
+    suggestions: Option<Suggested>,
     escalator: Option<Escalator>,
 }
 
@@ -50,6 +55,7 @@ impl Background {
     pub fn start(desk: &Desk) -> Background {
         Background {
             cis: Some(in_background(desk, Desk::open_ci_names)),
+            suggestions: None,
             escalator: Escalator::start(desk),
         }
     }
@@ -58,6 +64,13 @@ impl Background {
     /// without them meanwhile.
     pub fn load_cis(&mut self, desk: &Desk) {
         self.cis = Some(in_background(desk, Desk::open_ci_names));
+    }
+
+    /// Looks for an incident's known errors and look-alikes on another thread: its detail
+    /// is shown at once, and they join it when found. A search for another ticket still
+    /// under way is forgotten.
+    pub fn suggest(&mut self, desk: &Desk, id: TicketId) {
+        self.suggestions = Some((id, in_background(desk, move |d| d.suggestions(id))));
     }
 }
 
@@ -89,7 +102,43 @@ impl App {
             self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
         }
         changed |= self.poll_cis();
+        changed |= self.poll_suggestions(false);
         changed
+    }
+
+    /// Takes in an incident's suggestions if they have come (with `wait`, waits for them).
+    fn poll_suggestions(&mut self, wait: bool) -> bool {
+        let Some((id, rx)) = &self.background.suggestions else {
+            return false;
+        };
+        let got = if wait {
+            rx.recv_timeout(std::time::Duration::from_secs(30))
+                .map_err(|_| TryRecvError::Disconnected)
+        } else {
+            rx.try_recv()
+        };
+        let id = *id;
+        match got {
+            Ok(result) => {
+                self.background.suggestions = None;
+                match result {
+                    Ok(s) if self.detail.id() == Some(id) => {
+                        self.detail.suggestions = s;
+                        true
+                    }
+                    Ok(_) => false,
+                    Err(e) => {
+                        self.complain(format!("suggestions for {id} could not be found: {e}"));
+                        true
+                    }
+                }
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => {
+                self.background.suggestions = None;
+                false
+            }
+        }
     }
 
     fn poll_cis(&mut self) -> bool {
@@ -121,6 +170,7 @@ impl App {
         {
             self.take_cis(result);
         }
+        self.poll_suggestions(true);
     }
 
     fn take_cis(&mut self, result: Result<Vec<(i64, String)>, String>) {

@@ -88,9 +88,18 @@ impl App {
 
     pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
         let view = self.desk.ticket(id)?;
-        let suggestions = self.desk.suggestions(id)?;
         let me = self.desk.user().to_string();
-        self.detail.show(view, suggestions, &me);
+        // The same ticket again keeps what was suggested for it until the new search is in;
+        // suggestions are a ranked search over the whole desk, so they come off this thread.
+        let kept = if self.detail.id() == Some(id) {
+            std::mem::take(&mut self.detail.suggestions)
+        } else {
+            Default::default()
+        };
+        self.detail.show(view, kept, &me);
+        if id.kind == crate::domain::Kind::Incident {
+            self.background.suggest(&self.desk, id);
+        }
         Ok(())
     }
 }
