@@ -341,3 +341,58 @@ fn a_report_reads_only_its_covering_index() {
         assert!(plan.contains("COVERING INDEX tickets_report"), "{label:?}: {plan}");
     }
 }
+
+#[test]
+fn a_ticket_view_reads_only_the_cmdb_above_its_cis_and_finds_the_same_services() {
+    use opsdesk::domain::cmdb::{self, Relation};
+    let dir = tempfile::tempdir().expect("dir");
+    let mut desk = new_desk(&dir, "alice");
+    // shop (service) depends_on api runs_on vm part_of cluster; billing (service) depends_on
+    // api too; a cycle vm depends_on api; the printer is only connected_to the cluster.
+    for (name, class) in [
+        ("shop", "business_service"),
+        ("billing", "business_service"),
+        ("api", "application"),
+        ("vm", "virtual_machine"),
+        ("cluster", "cluster"),
+        ("printer", "network_device"),
+    ] {
+        desk.add_ci(name, class, None, None, None, &[]).expect("ci");
+    }
+    for (a, r, b) in [
+        ("shop", Relation::DependsOn, "api"),
+        ("billing", Relation::DependsOn, "api"),
+        ("api", Relation::RunsOn, "vm"),
+        ("vm", Relation::PartOf, "cluster"),
+        ("vm", Relation::DependsOn, "api"),
+        ("printer", Relation::ConnectedTo, "cluster"),
+    ] {
+        desk.relate_cis(a, r, b).expect("relate");
+    }
+    let conn = desk.store().connection();
+    let all = store::cmdb::edges(conn).expect("edges");
+    let names = store::cmdb::names(conn).expect("names");
+    let service = |names: &std::collections::BTreeMap<i64, (String, String)>, id: i64| {
+        names.get(&id).is_some_and(|(_, c)| c == "business_service")
+    };
+    for (id, (name, _)) in &names {
+        let (part, part_names) = store::cmdb::impact_part(conn, *id).expect("part");
+        let whole = cmdb::impacted_services(&all, *id, |c| service(&names, c));
+        let from_part = cmdb::impacted_services(&part, *id, |c| service(&part_names, c));
+        assert_eq!(from_part, whole, "{name}");
+        assert!(part.iter().all(|e| e.relation != Relation::ConnectedTo), "{name}");
+    }
+    // The cluster's failure reaches both services; the printer's none.
+    let cluster = names
+        .iter()
+        .find(|(_, (n, _))| n == "cluster")
+        .map(|(id, _)| *id)
+        .expect("cluster");
+    let (part, part_names) = store::cmdb::impact_part(conn, cluster).expect("part");
+    let mut hit: Vec<&str> = cmdb::impacted_services(&part, cluster, |c| service(&part_names, c))
+        .into_iter()
+        .filter_map(|(s, _, _)| part_names.get(&s).map(|(n, _)| n.as_str()))
+        .collect();
+    hit.sort_unstable();
+    assert_eq!(hit, ["billing", "shop"]);
+}

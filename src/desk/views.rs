@@ -84,22 +84,20 @@ impl Desk {
             let cis = store_cmdb::of_ticket(tx, stored.rowid)?;
             let mut impacted_services = Vec::new();
             let mut services_by_ci = Vec::new();
-            if !cis.is_empty() {
-                let names = store_cmdb::names(tx)?;
-                let edges = store_cmdb::edges(tx)?;
+            // Only the part of the CMDB above each CI is read (not the whole CMDB per view).
+            for ci in &cis {
+                let (edges, names) = store_cmdb::impact_part(tx, ci.rowid)?;
                 let is_service = |id: i64| names.get(&id).is_some_and(|(_, class)| class == "business_service");
-                for ci in &cis {
-                    let services: Vec<String> = crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service)
-                        .into_iter()
-                        .map(|(service, _, _)| names.get(&service).map(|(n, _)| n.clone()).unwrap_or_default())
-                        .collect();
-                    for name in &services {
-                        if !impacted_services.contains(name) {
-                            impacted_services.push(name.clone());
-                        }
+                let services: Vec<String> = crate::domain::cmdb::impacted_services(&edges, ci.rowid, is_service)
+                    .into_iter()
+                    .map(|(service, _, _)| names.get(&service).map(|(n, _)| n.clone()).unwrap_or_default())
+                    .collect();
+                for name in &services {
+                    if !impacted_services.contains(name) {
+                        impacted_services.push(name.clone());
                     }
-                    services_by_ci.push(services);
                 }
+                services_by_ci.push(services);
             }
             Ok(TicketView {
                 open: lifecycle.is_open(&stored.ticket.state),

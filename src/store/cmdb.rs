@@ -59,8 +59,11 @@ pub fn list(conn: &Connection, class: Option<&str>) -> Result<Vec<Ci>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Each CI's name and class, by row id.
+pub type NamesById = BTreeMap<i64, (String, String)>;
+
 /// By row id, for the names along an impact path.
-pub fn names(conn: &Connection) -> Result<BTreeMap<i64, (String, String)>> {
+pub fn names(conn: &Connection) -> Result<NamesById> {
     let mut stmt = conn.prepare_cached("SELECT id, name, class FROM cis")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -88,6 +91,44 @@ pub fn edges(conn: &Connection) -> Result<Vec<Edge>> {
         }
     }
     Ok(out)
+}
+
+/// The relations an impact walk up from `start` can follow (what depends on, runs on or is
+/// part of it, transitively), and the names and classes of the CIs they touch: the part of
+/// the CMDB a ticket's view needs, found by the index on `to_ci` rather than by reading the
+/// whole CMDB. `UNION` keeps each CI once, so a cycle ends the walk.
+pub fn impact_part(conn: &Connection, start: i64) -> Result<(Vec<Edge>, NamesById)> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE up(ci) AS (SELECT ?1 UNION \
+             SELECT r.from_ci FROM ci_relations r JOIN up ON r.to_ci = up.ci WHERE r.relation <> 'connected_to') \
+         SELECT r.from_ci, r.relation, r.to_ci FROM ci_relations r JOIN up ON r.to_ci = up.ci \
+         WHERE r.relation <> 'connected_to'",
+    )?;
+    let rows = stmt.query_map([start], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+    })?;
+    let mut edges = Vec::new();
+    let mut ids = vec![start];
+    for row in rows {
+        let (from, relation, to) = row?;
+        if let Ok(relation) = relation.parse() {
+            edges.push(Edge { from, relation, to });
+            ids.push(from);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = BTreeMap::new();
+    let mut stmt = conn.prepare_cached("SELECT name, class FROM cis WHERE id = ?1")?;
+    for id in ids {
+        if let Some(nc) = stmt
+            .query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .optional()?
+        {
+            names.insert(id, nc);
+        }
+    }
+    Ok((edges, names))
 }
 
 /// Links a ticket to a CI; false when it was linked already.
