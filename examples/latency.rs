@@ -1,0 +1,244 @@
+//! Keystroke latency as a user feels it: the real release binary in a real terminal (tmux),
+//! the time from a key sent to the screen changing, on seeded desks.
+//!
+//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50]
+//!
+//! Desks are the benchmarks' (`target/bench-desks/desk-N.db`), seeded on first use. For each
+//! desk and size it launches the desk (to its first queue frame) and sends at least `--keys`
+//! of each kind of key: move, page, filter per character, clear filter, open, back, pane
+//! switch, sort and view switch. It prints median, p99 and max of each as a Markdown table.
+//!
+//! A key's time runs from `tmux send-keys` returning to the first `capture-pane` that shows a
+//! different screen, so it includes tmux's own few milliseconds and the polling (each capture
+//! is a process, ~1-2 ms). Needs tmux.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const SESSION: &str = "opsdesk-latency";
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .args(args)
+        .output()
+        .expect("tmux runs (is it installed?)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The screen with its styles (a moved selection changes only those).
+fn screen() -> String {
+    tmux(&["capture-pane", "-p", "-e", "-t", SESSION])
+}
+
+/// Waits (at most 5 s) until the screen is not `before`; the time it took, or `None`.
+fn changed_from(before: &str, since: Instant) -> Option<Duration> {
+    let deadline = since + Duration::from_secs(5);
+    loop {
+        let now = screen();
+        if now != before {
+            return Some(since.elapsed());
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+    }
+}
+
+/// Waits (at most 30 s) until the screen (its text, without styles) shows `text`.
+fn shows(text: &str, since: Instant) -> Option<Duration> {
+    let deadline = since + Duration::from_secs(30);
+    loop {
+        if tmux(&["capture-pane", "-p", "-t", SESSION]).contains(text) {
+            return Some(since.elapsed());
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+    }
+}
+
+/// Sends one key and times the screen's change.
+fn press(key: &str) -> Option<Duration> {
+    let before = screen();
+    let t = Instant::now();
+    if key.chars().count() == 1 {
+        tmux(&["send-keys", "-t", SESSION, "-l", key]);
+    } else {
+        tmux(&["send-keys", "-t", SESSION, key]);
+    }
+    changed_from(&before, t)
+}
+
+/// Waits until the screen has stopped changing for 600 ms (background work landed).
+fn settle() {
+    let mut last = screen();
+    let mut quiet = Instant::now();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while quiet.elapsed() < Duration::from_millis(600) && Instant::now() < deadline {
+        let now = screen();
+        if now != last {
+            last = now;
+            quiet = Instant::now();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Samples {
+    times: Vec<Duration>,
+    missed: usize,
+}
+
+impl Samples {
+    fn take(&mut self, t: Option<Duration>) {
+        match t {
+            Some(t) => self.times.push(t),
+            None => self.missed += 1,
+        }
+    }
+
+    fn row(&mut self, what: &str) -> String {
+        self.times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let n = self.times.len();
+        if n == 0 {
+            return format!("| {what} | 0 | – | – | – | {} |", self.missed);
+        }
+        let p99 = self.times[((n as f64 * 0.99).ceil() as usize).clamp(1, n) - 1];
+        format!(
+            "| {what} | {n} | {:.1} | {:.1} | {:.1} | {} |",
+            ms(self.times[n / 2]),
+            ms(p99),
+            ms(self.times[n - 1]),
+            self.missed
+        )
+    }
+}
+
+fn desk(n: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-desks");
+    let path = dir.join(format!("desk-{n}.db"));
+    if !path.exists() {
+        std::fs::create_dir_all(&dir).expect("bench folder");
+        eprintln!("seeding {n} tickets into {} (once)...", path.display());
+        opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(n, chrono::Utc::now())).expect("seed");
+    }
+    path
+}
+
+fn launch(binary: &Path, db: &Path, home: &Path, w: &str, h: &str) -> Option<Duration> {
+    tmux(&["kill-session", "-t", SESSION]);
+    let command = format!("HOME={} {} --db {}", home.display(), binary.display(), db.display());
+    let t = Instant::now();
+    tmux(&["new-session", "-d", "-s", SESSION, "-x", w, "-y", h, &command]);
+    shows(" open · ", t)
+}
+
+fn run(binary: &Path, n: usize, size: &str, keys: usize) -> Vec<String> {
+    let db = desk(n);
+    let (w, h) = size.split_once('x').expect("a size such as 120x40");
+    let home = tempfile::tempdir().expect("home");
+    let mut launches = Samples::default();
+    for _ in 0..5 {
+        launches.take(launch(binary, &db, home.path(), w, h));
+    }
+    settle();
+    let mut rows = vec![launches.row(&format!("launch to first queue frame ({n}, {size})"))];
+    let measure = |what: &str, rows: &mut Vec<String>, f: &mut dyn FnMut(&mut Samples)| {
+        let mut s = Samples::default();
+        f(&mut s);
+        rows.push(s.row(what));
+    };
+    measure("move down (`j`)", &mut rows, &mut |s| {
+        for _ in 0..keys {
+            s.take(press("j"));
+        }
+    });
+    measure("page down / up", &mut rows, &mut |s| {
+        for i in 0..keys {
+            s.take(press(if i % 2 == 0 { "PageDown" } else { "PageUp" }));
+        }
+    });
+    let mut clear = Samples::default();
+    measure("filter, per character", &mut rows, &mut |s| {
+        let words = ["disk", "mail", "slow", "vpn"];
+        let mut typed = 0;
+        let mut i = 0;
+        while typed < keys || clear.times.len() < keys.min(20) {
+            press("/");
+            for c in words[i % words.len()].chars() {
+                s.take(press(&c.to_string()));
+                typed += 1;
+            }
+            clear.take(press("Escape"));
+            i += 1;
+        }
+    });
+    rows.push(clear.row("clear filter (`esc`)"));
+    settle();
+    let mut back = Samples::default();
+    measure("open a ticket (`enter`)", &mut rows, &mut |s| {
+        for _ in 0..keys {
+            press("j");
+            s.take(press("Enter"));
+            back.take(press("Escape"));
+        }
+    });
+    rows.push(back.row("back (`esc`)"));
+    measure("pane switch (`3`, `1`)", &mut rows, &mut |s| {
+        for i in 0..keys {
+            s.take(press(if i % 2 == 0 { "3" } else { "1" }));
+        }
+    });
+    settle();
+    measure("sort (`s`)", &mut rows, &mut |s| {
+        for _ in 0..keys {
+            s.take(press("s"));
+        }
+    });
+    measure("view switch (`]`)", &mut rows, &mut |s| {
+        for _ in 0..keys {
+            s.take(press("]"));
+        }
+    });
+    tmux(&["kill-session", "-t", SESSION]);
+    rows
+}
+
+fn main() {
+    let mut tickets = vec![100_000, 1_000_000];
+    let mut sizes = vec!["80x24".to_string(), "120x40".to_string()];
+    let mut keys = 50;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next().cloned().unwrap_or_default();
+        match a.as_str() {
+            "--tickets" => tickets = v.split(',').filter_map(|x| x.replace('_', "").parse().ok()).collect(),
+            "--size" => sizes = v.split(',').map(str::to_string).collect(),
+            "--keys" => keys = v.parse().unwrap_or(50),
+            other => {
+                eprintln!("unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K");
+                std::process::exit(2);
+            }
+        }
+    }
+    // The release binary, built now so that what is measured is this source.
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .args(["build", "--release", "--bin", "opsdesk"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "the release binary did not build");
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdesk");
+    println!("| key | n | median ms | p99 ms | max ms | no change seen |");
+    println!("|---|---|---|---|---|---|");
+    for &n in &tickets {
+        for size in &sizes {
+            for row in run(&binary, n, size, keys) {
+                println!("{row}");
+            }
+        }
+    }
+}
