@@ -170,8 +170,10 @@ pub fn all(conn: &Connection) -> Result<Vec<Ci>> {
 /// How many open tickets each CI has, for CIs that have any.
 pub fn open_ticket_counts(conn: &Connection) -> Result<BTreeMap<i64, usize>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT tc.ci_id, count(*) FROM ticket_cis tc JOIN tickets t ON t.id = tc.ticket_id \
-         WHERE t.is_open = 1 GROUP BY tc.ci_id",
+        // From the open tickets (the open queue's index) to their links, not from every link
+        // to its ticket: a desk of a million tickets has a tenth of them open.
+        "SELECT tc.ci_id, count(*) FROM tickets t INDEXED BY tickets_open_queue \
+         CROSS JOIN ticket_cis tc ON tc.ticket_id = t.id WHERE t.is_open = 1 GROUP BY tc.ci_id",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
     let mut out = BTreeMap::new();
