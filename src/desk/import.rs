@@ -82,22 +82,24 @@ impl Desk {
         dry_run: bool,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportReport> {
-        // What the import needs is known, and refused if the importer is no admin, before a
-        // row is read.
-        let (roles_needed, warnings) = self.import_roles(mapping)?;
+        // Who imports, and what the import needs, known (and refused if the importer is no
+        // admin) before a row is read.
         let who = self.who.clone();
         let policy = self.policy()?;
-        self.store.read(|tx| {
+        let importer_by = self.who.clone();
+        let (importer, known, keys) = self.store.write(|tx| {
             let actor = desk_actor(tx, &who, Utc::now())?;
-            if actor.has(Role::Admin) {
-                Ok(())
-            } else {
-                Err(DeskError::NeedsAdmin {
+            if !actor.has(Role::Admin) {
+                return Err(DeskError::NeedsAdmin {
                     actor: actor.name,
                     what: "import tickets".into(),
-                })
+                });
             }
+            let known: Vec<(String, Vec<Role>)> = store_ops::list(tx)?.into_iter().map(|o| (o.name, o.roles)).collect();
+            Ok((actor, known, store_imports::keys(tx, &mapping.source)?))
         })?;
+        let roles_needed = mapping.roles_needed(&policy.lifecycles);
+        let warnings = crate::import::mapping::lacking(&roles_needed, &importer);
         let records = import::read(file, mapping).map_err(|e| DeskError::Invalid(e.to_string()))?;
         let Records { groups, rows, rejected } = records;
         let mut report = ImportReport {
@@ -112,18 +114,6 @@ impl Desk {
             ..ImportReport::default()
         };
         let long_window = policy.changes.long_window;
-        let importer_by = self.who.clone();
-        let (importer, known, keys) = self.store.write(|tx| {
-            let actor = desk_actor(tx, &who, Utc::now())?;
-            if !actor.has(Role::Admin) {
-                return Err(DeskError::NeedsAdmin {
-                    actor: actor.name,
-                    what: "import tickets".into(),
-                });
-            }
-            let known: Vec<(String, Vec<Role>)> = store_ops::list(tx)?.into_iter().map(|o| (o.name, o.roles)).collect();
-            Ok((actor, known, store_imports::keys(tx, &mapping.source)?))
-        })?;
         let file_name = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -180,8 +180,20 @@ impl Lifecycle {
     /// The shortest run of transitions from the first state to `target` for a ticket of this
     /// change type, whoever moves (guards on roles left aside), never through a final state.
     pub fn route(&self, target: &str, change_type: Option<ChangeType>) -> Option<Vec<&Transition>> {
+        self.shortest(self.initial(), target, change_type, |_| true)
+    }
+
+    /// The shortest run of transitions `may` lets through from `from` to `target` for a
+    /// ticket of this change type, never through a final state nor back to `from`.
+    pub fn shortest(
+        &self,
+        from: &str,
+        target: &str,
+        change_type: Option<ChangeType>,
+        may: impl Fn(&Transition) -> bool,
+    ) -> Option<Vec<&Transition>> {
         let mut came: BTreeMap<&str, (&str, &Transition)> = BTreeMap::new();
-        let start = self.initial();
+        let start = self.states.iter().find(|s| *s == from).map_or(from, String::as_str);
         let mut queue = std::collections::VecDeque::from([start]);
         while let Some(state) = queue.pop_front() {
             if state == target {
@@ -200,7 +212,7 @@ impl Lifecycle {
             for tr in self
                 .transitions
                 .iter()
-                .filter(|t| t.applies_to(change_type) && t.from.iter().any(|f| f == state))
+                .filter(|t| t.applies_to(change_type) && t.from.iter().any(|f| f == state) && may(t))
             {
                 if tr.to != start && !came.contains_key(tr.to.as_str()) {
                     came.insert(tr.to.as_str(), (state, tr));

@@ -346,6 +346,7 @@ impl Replayer<'_> {
         let mut entries = Vec::new();
         let mut clock = ticket.as_ref().map(|t| t.updated_at);
         for (i, (_, row)) in ordered.iter().enumerate() {
+            let mark = people.mark();
             let step = self.row(
                 row,
                 !open_after[i],
@@ -357,6 +358,10 @@ impl Replayer<'_> {
                 people,
                 &mut entries,
             );
+            if step.is_err() {
+                // Nobody a refused row named becomes an operator.
+                people.forget_since(mark);
+            }
             match step {
                 Ok(()) => {}
                 Err(mut r) if created => {

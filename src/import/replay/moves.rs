@@ -1,6 +1,6 @@
 //! What one row asks of its ticket: edits, CI links, the moves to its state, the assignee.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
@@ -311,30 +311,8 @@ fn check_ci_name(name: &str) -> Result<(), Refusal> {
 /// The shortest run of moves this actor may take from the ticket's state to `target`,
 /// never passing through a final state on the way.
 fn path<'l>(lifecycle: &'l Lifecycle, ticket: &Ticket, actor: &Actor, target: &str) -> Option<Vec<&'l Transition>> {
-    let mut came: HashMap<String, (String, &'l Transition)> = HashMap::new();
-    let mut queue = VecDeque::from([ticket.state.clone()]);
-    let mut probe = ticket.clone();
-    while let Some(state) = queue.pop_front() {
-        if state == target {
-            let mut out = Vec::new();
-            let mut at = state;
-            while let Some((prev, tr)) = came.get(&at) {
-                out.push(*tr);
-                at = prev.clone();
-            }
-            out.reverse();
-            return Some(out);
-        }
-        if lifecycle.is_final(&state) && state != ticket.state {
-            continue;
-        }
-        probe.state = state.clone();
-        for tr in lifecycle.allowed_transitions(&probe, actor, &crate::domain::lifecycle::NO_PARTIES) {
-            if tr.to != ticket.state && !came.contains_key(&tr.to) {
-                came.insert(tr.to.clone(), (state.clone(), tr));
-                queue.push_back(tr.to.clone());
-            }
-        }
-    }
-    None
+    let parties = &crate::domain::lifecycle::NO_PARTIES;
+    lifecycle.shortest(&ticket.state, target, ticket.change_type(), |tr| {
+        tr.permits(ticket, actor, parties)
+    })
 }

@@ -27,38 +27,6 @@ impl Replayer<'_> {
         people: &mut People,
         entries: &mut Vec<Entry>,
     ) -> Result<(), Refusal> {
-        let mark = people.mark();
-        let done = self.row_inner(
-            row,
-            final_resolution,
-            lifecycle,
-            ticket,
-            milestones,
-            linked,
-            clock,
-            people,
-            entries,
-        );
-        if done.is_err() {
-            // Nobody a refused row named becomes an operator.
-            people.forget_since(mark);
-        }
-        done
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn row_inner(
-        &self,
-        row: &Row,
-        final_resolution: bool,
-        lifecycle: &Lifecycle,
-        ticket: &mut Option<Ticket>,
-        milestones: &mut Milestones,
-        linked: &mut Vec<String>,
-        clock: &mut Option<DateTime<Utc>>,
-        people: &mut People,
-        entries: &mut Vec<Entry>,
-    ) -> Result<(), Refusal> {
         let m = self.mapping;
         // Every value first: a row with one value that cannot be mapped is not taken at all.
         let mut values: HashMap<&str, Option<String>> = HashMap::new();
