@@ -241,14 +241,22 @@ fn the_desk_in_a_terminal_killed_while_its_move_waits_for_the_lock_writes_nothin
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .expect("hold the write lock");
     tmux.send(&["C-s"]);
-    // The terminal desk's main thread sleeps only in SQLite's busy handler: once it does, the
-    // move is waiting for the lock, inside the write.
-    let wchan = PathBuf::from(format!("/proc/{pid}/wchan"));
+    // The move goes to the desk's writer thread, which waits (in SQLite's busy handler, the
+    // only place the desk sleeps) for the lock; the screen says it is saving meanwhile.
+    tmux.wait_for("saving:");
+    let sleeping = || {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|t| {
+                std::fs::read_to_string(t.path().join("wchan"))
+                    .unwrap_or_default()
+                    .contains("nanosleep")
+            })
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(&wchan)
-        .unwrap_or_default()
-        .contains("nanosleep")
-    {
+    while !sleeping() {
         assert!(Instant::now() < deadline, "the move never waited for the lock");
         std::thread::sleep(Duration::from_millis(1));
     }

@@ -275,7 +275,7 @@ fn another_operators_write_shows_up_and_keeps_the_selection() {
         &[],
     )
     .expect("bob writes");
-    app.tick(Utc::now()).expect("tick");
+    tick(&mut app, Utc::now());
     assert_eq!(app.queue.total(), 3);
     assert_eq!(app.queue.selected_row().map(|r| r.row.id), selected);
     let Mode::Form(form) = &app.mode else {

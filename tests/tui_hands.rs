@@ -392,7 +392,7 @@ fn the_other_operator_is_visible_in_the_detail() {
     bob.comment(inc(1), "on it", false).expect("comment");
     bob.edit(inc(1), &[("title".into(), "y".into())], None, None)
         .expect("edit");
-    app.tick(chrono::Utc::now()).expect("tick");
+    tick(&mut app, chrono::Utc::now());
     let s = screen(&app, 80, 24);
     assert!(s.contains("bob commented and changed title just now"), "{s}");
     // The changed field itself stands out (underlined: readable without colour).
@@ -556,7 +556,7 @@ fn an_sla_breach_at_start_is_said_as_a_warning_not_a_success() {
     let (_d, mut app) = fresh();
     let id = add_incident(&mut app, "down", Some(1));
     let created = app.desk.ticket(id).expect("t").ticket.created_at;
-    app.tick(created + chrono::Duration::hours(5)).expect("tick");
+    tick(&mut app, created + chrono::Duration::hours(5));
     let s = screen(&app, 80, 24);
     let status = s.lines().last().unwrap_or("");
     assert!(status.contains("✗ SLA: INC-1"), "{status}");

@@ -193,13 +193,15 @@ fn sla_countdowns_tick_with_the_clock() {
     let (_d, mut app) = fresh();
     add_incident(&mut app, "down", Some(1));
     let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
-    app.tick(created + chrono::Duration::minutes(5)).expect("tick");
+    tick(&mut app, created + chrono::Duration::minutes(5));
     assert!(screen(&app, 80, 24).contains(" 10m "), "unowned: 15 minutes to own");
     keys(&mut app, "a");
-    app.tick(created + chrono::Duration::minutes(30)).expect("tick");
+    tick(&mut app, created + chrono::Duration::minutes(30));
     assert!(screen(&app, 80, 24).contains("3h30m"), "owned: P1 has 4 h to resolve");
-    app.tick(created + chrono::Duration::hours(3) + chrono::Duration::minutes(10))
-        .expect("tick");
+    tick(
+        &mut app,
+        created + chrono::Duration::hours(3) + chrono::Duration::minutes(10),
+    );
     let s = screen(&app, 80, 24);
     assert!(s.contains("risk 50m"), "{s}");
     assert!(s.contains("1 at risk"), "{s}");
@@ -207,7 +209,7 @@ fn sla_countdowns_tick_with_the_clock() {
         s.contains("SLA: INC-1 time to resolve at risk"),
         "the escalation is announced: {s}"
     );
-    app.tick(created + chrono::Duration::hours(5)).expect("tick");
+    tick(&mut app, created + chrono::Duration::hours(5));
     let s = screen(&app, 80, 24);
     assert!(s.contains("late 1h00m") && s.contains("1 breached"), "{s}");
     let id = TicketId::new(Kind::Incident, 1);
@@ -233,7 +235,7 @@ fn a_failing_escalation_command_is_shown_and_the_desk_goes_on() {
     let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
     add_incident(&mut app, "down", Some(1));
     let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
-    app.tick(created + chrono::Duration::minutes(20)).expect("tick");
+    tick(&mut app, created + chrono::Duration::minutes(20));
     app.wait_for_escalations().expect("escalations");
     let s = screen(&app, 100, 24);
     assert!(s.contains("escalation command for INC-1 failed"), "{s}");
@@ -491,7 +493,7 @@ fn dashboard_shows_the_period_and_the_backlog_now() {
     assert_eq!(app.dashboard.data.as_ref().map(|d| d.days), Some(7));
     // Past midnight the period moves on by a day without anyone writing.
     let until = app.dashboard.data.as_ref().map(|d| d.until).expect("read");
-    app.tick(until + chrono::Duration::minutes(1)).expect("tick");
+    tick(&mut app, until + chrono::Duration::minutes(1));
     app.wait_for_background();
     assert_eq!(
         app.dashboard.data.as_ref().map(|d| d.until),

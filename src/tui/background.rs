@@ -49,6 +49,9 @@ pub struct Background {
     cis: Option<CiNames>,
     suggestions: Option<Suggested>,
     escalator: Option<Escalator>,
+    pub(super) writer: super::writer::Writer,
+    /// An SLA sweep is under way on the writer: the next tick does not send another.
+    sweeping: bool,
 }
 
 impl Background {
@@ -57,6 +60,8 @@ impl Background {
             cis: Some(in_background(desk, Desk::open_ci_names)),
             suggestions: None,
             escalator: Escalator::start(desk),
+            writer: super::writer::Writer::start(desk),
+            sweeping: false,
         }
     }
 
@@ -96,7 +101,8 @@ pub(super) fn in_background<T: Send + 'static>(
 impl App {
     /// Takes in what background work has finished; true when something changed.
     pub fn poll_background(&mut self) -> bool {
-        let mut changed = self.dashboard.poll();
+        let mut changed = self.poll_writes(false);
+        changed |= self.dashboard.poll();
         if self.pane == Pane::Dashboard {
             // The desk changed while the last figures were read: read them again.
             self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
@@ -159,6 +165,7 @@ impl App {
 
     /// Waits for background work (tests, and callers that need the full queue).
     pub fn wait_for_background(&mut self) {
+        self.poll_writes(true);
         while self.dashboard.loading() {
             self.dashboard.wait();
             if self.pane == Pane::Dashboard {
@@ -181,30 +188,46 @@ impl App {
         }
     }
 
-    /// Records escalations now due and hands them to the command's thread; takes in the
-    /// failures of earlier ones (noted in the ticket's timeline and shown).
+    /// Sends the SLA sweep to the writer (one at a time) and takes in the failures of
+    /// earlier escalation commands (noted in the ticket's timeline and shown).
     pub(super) fn escalate(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
-        let escalated = self.desk.sweep(now)?;
-        if let Some(first) = escalated.first() {
-            let more = if escalated.len() > 1 {
-                format!(" and {} more", escalated.len() - 1)
-            } else {
-                String::new()
-            };
-            // An escalation is news that needs acting on: said as a warning, never as success.
-            self.complain(format!(
-                "SLA: {} {} {}{more}",
-                first.id,
-                crate::present::clock_name(first.clock),
-                first.level.replace('_', " ")
-            ));
-            if let Some(e) = &mut self.background.escalator
-                && e.jobs.send(escalated).is_ok()
-            {
-                e.pending += 1;
-            }
+        if !self.background.sweeping {
+            self.background.sweeping = true;
+            self.write_quietly(
+                "SLA sweep",
+                move |desk| desk.sweep(now),
+                |app, swept| {
+                    app.background.sweeping = false;
+                    match swept {
+                        Ok(escalated) => app.escalated(escalated),
+                        Err(e) => app.complain(e.to_string()),
+                    }
+                },
+            );
         }
         self.take_escalation_results(false)
+    }
+
+    /// Says what the sweep escalated and hands it to the command's thread.
+    fn escalated(&mut self, escalated: Vec<Escalation>) {
+        let Some(first) = escalated.first() else { return };
+        let more = if escalated.len() > 1 {
+            format!(" and {} more", escalated.len() - 1)
+        } else {
+            String::new()
+        };
+        // An escalation is news that needs acting on: said as a warning, never as success.
+        self.complain(format!(
+            "SLA: {} {} {}{more}",
+            first.id,
+            crate::present::clock_name(first.clock),
+            first.level.replace('_', " ")
+        ));
+        if let Some(e) = &mut self.background.escalator
+            && e.jobs.send(escalated).is_ok()
+        {
+            e.pending += 1;
+        }
     }
 
     /// Takes in finished escalation commands; with `wait`, waits for all under way (tests).
@@ -222,17 +245,33 @@ impl App {
                 failures.extend(batch);
             }
         }
-        for (id, why) in &failures {
-            self.desk.record_escalation_failure(*id, why)?;
-        }
         if let Some((id, why)) = failures.first() {
             self.complain(format!("escalation command for {id} failed: {why}"));
+        }
+        if !failures.is_empty() {
+            self.write_quietly(
+                "escalation notes",
+                move |desk| {
+                    for (id, why) in &failures {
+                        desk.record_escalation_failure(*id, why)?;
+                    }
+                    Ok(())
+                },
+                |app, noted| {
+                    if let Err(e) = noted {
+                        app.complain(e.to_string());
+                    }
+                },
+            );
         }
         Ok(())
     }
 
     /// Waits until every escalation command under way has finished (tests).
     pub fn wait_for_escalations(&mut self) -> Result<(), DeskError> {
-        self.take_escalation_results(true)
+        self.poll_writes(true);
+        self.take_escalation_results(true)?;
+        self.poll_writes(true);
+        Ok(())
     }
 }

@@ -20,6 +20,7 @@ mod ticket;
 pub mod ui;
 pub mod widgets;
 mod write;
+mod writer;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -40,6 +41,9 @@ use crate::desk::Desk;
 
 /// How often the clock moves on and the desk is checked for other operators' writes.
 const TICK: Duration = Duration::from_secs(1);
+
+/// How often the screen is drawn while a write is under way, for the spinner.
+const SPINNER_FRAME: Duration = Duration::from_millis(100);
 
 /// Runs the terminal desk until the operator quits. The terminal is restored on every way
 /// out, panics included (ratatui's hook).
@@ -92,8 +96,13 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
         if std::env::var_os("OPSDESK_DEBUG_PANIC").is_some() {
             panic!("deliberate panic (OPSDESK_DEBUG_PANIC) to test terminal restore");
         }
-        // Sleep until a key, a finished piece of background work, or the next tick.
-        match events.next(TICK.saturating_sub(last_tick.elapsed()))? {
+        // Sleep until a key, a finished piece of background work, or the next tick (or the
+        // spinner's next frame while a write is under way).
+        let mut sleep = TICK.saturating_sub(last_tick.elapsed());
+        if app.writes_pending() {
+            sleep = sleep.min(SPINNER_FRAME);
+        }
+        match events.next(sleep)? {
             Some(events::Wake::Terminal(event)) => match event {
                 Event::Key(key) if handle_key(app, key) == Effect::Editor => {
                     events.pause();
@@ -126,6 +135,12 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
                 });
             }
         }
+    }
+    // Writes still under way are finished before the terminal is given back (a refused
+    // one keeps its text as a draft); the footer says what is being waited for.
+    if app.writes_pending() {
+        terminal.draw(|f| ui::draw(f, app, theme))?;
+        app.finish_writes();
     }
     Ok(())
 }

@@ -158,6 +158,11 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::raw("█"),
             Span::styled(format!("   {}", prompt_keys(app, "clear")), theme.dim()),
         ])
+    } else if let Some((label, waited, more)) = app.writing() {
+        Line::from(Span::styled(
+            super::writer::spinner_text(&crate::text::inert(label, false), waited, more),
+            theme.title(),
+        ))
     } else if let Some(s) = &app.status {
         let style = if s.error { theme.error() } else { theme.ok() };
         let mark = if s.error { "✗ " } else { "✓ " };

@@ -10,37 +10,48 @@ use crate::domain::rules::Draft;
 use crate::domain::{Kind, TicketId};
 
 impl App {
-    /// Applies `act` to each target; says what happened to each, one line.
+    /// Applies `act` to each target on the writer thread; says what happened to each, one
+    /// line, when it is done.
     pub(super) fn bulk(
         &mut self,
         targets: &[Seen],
         done: &str,
-        mut act: impl FnMut(&mut Desk, Seen) -> Result<(), DeskError>,
+        act: impl Fn(&mut Desk, Seen) -> Result<(), DeskError> + Send + 'static,
     ) -> Result<(), DeskError> {
         if targets.is_empty() {
             return Ok(());
         }
-        let mut ok = Vec::new();
-        let mut refused = Vec::new();
-        for t in targets {
-            match act(&mut self.desk, *t) {
-                Ok(()) => ok.push(t.0),
-                Err(e) => refused.push(format!("{e}")),
-            }
-        }
+        let targets = targets.to_vec();
+        let done = done.to_string();
+        // The marks are taken by this write; new ones may be made while it is under way.
         self.queue.marks.clear();
-        self.reload()?;
-        match (ok.is_empty(), refused.is_empty()) {
-            (_, true) => self.say(format!("{}: {done}", ids_text(&ok))),
-            (true, false) => self.complain(refused.join(" · ")),
-            (false, false) => self.complain(format!("{}: {done}; refused: {}", ids_text(&ok), refused.join(" · "))),
-        }
+        let label = format!("{done}: {}", ids_text(&ids(&targets)));
+        let work = move |desk: &mut Desk| {
+            Ok(targets
+                .iter()
+                .map(|t| (t.0, act(desk, *t).map_err(|e| e.to_string())))
+                .collect::<Vec<_>>())
+        };
+        self.write(label, work, move |app, answer| {
+            let results = match answer.and_then(|r| app.reload().map(|()| r)) {
+                Ok(r) => r,
+                Err(e) => return app.complain(e.to_string()),
+            };
+            let ok: Vec<TicketId> = results.iter().filter(|(_, r)| r.is_ok()).map(|(id, _)| *id).collect();
+            let refused: Vec<String> = results.into_iter().filter_map(|(_, r)| r.err()).collect();
+            match (ok.is_empty(), refused.is_empty()) {
+                (_, true) => app.say(format!("{}: {done}", ids_text(&ok))),
+                (true, false) => app.complain(refused.join(" · ")),
+                (false, false) => app.complain(format!("{}: {done}; refused: {}", ids_text(&ok), refused.join(" · "))),
+            }
+        });
         Ok(())
     }
 
     pub(super) fn take_move(&mut self, offer: &Offer, targets: &[Seen]) -> Result<(), DeskError> {
         let name = offer.name.clone();
-        self.bulk(targets, &format!("{name} → {}", offer.to), |desk, (id, v)| {
+        let done = format!("{name} → {}", offer.to);
+        self.bulk(targets, &done, move |desk, (id, v)| {
             desk.transition(id, &name, &[], None, v).map(|_| ())
         })
     }
@@ -69,22 +80,27 @@ impl App {
     }
 
     fn unlink(&mut self, id: TicketId, link: &str) -> Result<(), DeskError> {
-        let removed = match link.strip_prefix("ci:") {
-            Some(ci) => self.desk.unlink_ci(id, ci)?,
-            None => {
-                let other: TicketId = link
-                    .parse()
-                    .map_err(|e: crate::domain::ticket::BadTicketId| DeskError::Invalid(e.to_string()))?;
-                self.desk.unlink_tickets(id, other)?
-            }
+        let other: Option<TicketId> = match link.strip_prefix("ci:") {
+            Some(_) => None,
+            None => Some(
+                link.parse()
+                    .map_err(|e: crate::domain::ticket::BadTicketId| DeskError::Invalid(e.to_string()))?,
+            ),
         };
-        self.reload()?;
-        let what = link.strip_prefix("ci:").map_or(link.to_string(), |c| format!("CI {c}"));
-        if removed {
-            self.say(format!("{id}: {what} unlinked"));
-        } else {
-            self.say(format!("{id}: {what} was not linked"));
-        }
+        let ci = link.strip_prefix("ci:").map(str::to_string);
+        let what = ci.as_ref().map_or(link.to_string(), |c| format!("CI {c}"));
+        let work = move |desk: &mut Desk| match (&ci, other) {
+            (Some(ci), _) => desk.unlink_ci(id, ci),
+            (None, Some(other)) => desk.unlink_tickets(id, other),
+            (None, None) => Ok(false),
+        };
+        self.write(format!("unlink {what}"), work, move |app, removed| {
+            match removed.and_then(|r| app.reload().map(|()| r)) {
+                Ok(true) => app.say(format!("{id}: {what} unlinked")),
+                Ok(false) => app.say(format!("{id}: {what} was not linked")),
+                Err(e) => app.complain(e.to_string()),
+            }
+        });
         Ok(())
     }
 
@@ -110,7 +126,7 @@ impl App {
             }
             (Ask::Move { offer, targets }, true) => self.take_move(&offer, &targets),
             (Ask::AssignToMe { targets }, true) => self.assign_to_me(&targets),
-            (Ask::Unassign { targets }, true) => self.bulk(&targets, "unassigned", |desk, (id, v)| {
+            (Ask::Unassign { targets }, true) => self.bulk(&targets, "unassigned", move |desk, (id, v)| {
                 desk.unassign(id, None, v).map(|_| ())
             }),
             (_, false) => {
@@ -148,31 +164,48 @@ impl App {
         }
     }
 
-    /// Writes what the form says. A refusal keeps the form open with everything typed in it.
+    /// Writes what the form says, on the writer thread. The text is kept as a draft until
+    /// the desk takes it; a refusal opens the form again with everything typed in it.
     fn write_form(&mut self, form: Form<Purpose>) {
+        let work = match self.form_work(&form) {
+            Ok(work) => work,
+            Err(e) => return self.refused_form(form, &e),
+        };
+        self.keep_draft(&form);
+        self.mode = Mode::Normal;
+        self.queue.marks.clear();
+        let label = form.title.clone();
+        self.write(label, work, move |app, answer| app.form_written(form, answer));
+    }
+
+    /// What writing `form` does to the desk, worked out from what was typed (a mistake in it
+    /// is said before anything is sent).
+    fn form_work(&self, form: &Form<Purpose>) -> Result<FormWork, DeskError> {
         let values = form.values();
-        let result: Result<String, DeskError> = match &form.purpose {
-            Purpose::Transition { name, targets } => self.submit_each(targets, |desk, (id, v)| {
-                let (note, fields): (Vec<_>, Vec<_>) = values.iter().cloned().partition(|(k, _)| k == "note");
+        Ok(match form.purpose.clone() {
+            Purpose::Transition { name, targets } => {
+                let (note, fields): (Vec<_>, Vec<_>) = values.into_iter().partition(|(k, _)| k == "note");
                 let note = note.into_iter().next().map(|(_, v)| v);
-                desk.transition(id, name, &fields, note.as_deref(), v)
-                    .map(|o| o.transition.map(|(n, _, to)| format!("{n} → {to}")).unwrap_or_default())
-            }),
+                each(targets, move |desk, (id, v)| {
+                    desk.transition(id, &name, &fields, note.as_deref(), v)
+                        .map(|o| o.transition.map(|(n, _, to)| format!("{n} → {to}")).unwrap_or_default())
+                })
+            }
             Purpose::Comment { targets, internal } => {
                 let text = form.get("text");
                 let seen: Vec<Seen> = targets.iter().map(|id| (*id, None)).collect();
-                self.submit_each(&seen, |desk, (id, _)| {
-                    desk.comment(id, &text, *internal).map(|_| "comment added".to_string())
+                each(seen, move |desk, (id, _)| {
+                    desk.comment(id, &text, internal).map(|_| "comment added".to_string())
                 })
             }
             Purpose::Assign { targets } => {
                 let who = form.get("assignee");
-                self.submit_each(targets, |desk, (id, v)| {
+                each(targets, move |desk, (id, v)| {
                     desk.assign(id, Some(&who), None, v)
                         .map(|_| format!("assigned to {who}"))
                 })
             }
-            Purpose::NewTicket => self.submit_new(&form),
+            Purpose::NewTicket => new_ticket_work(form)?,
             Purpose::Edit { id, version } => {
                 let changed: Vec<(String, String)> = form
                     .fields
@@ -180,82 +213,61 @@ impl App {
                     .filter(|f| f.typed())
                     .map(|f| (f.name.clone(), f.value()))
                     .collect();
-                if changed.is_empty() {
-                    Ok(format!("{id}: nothing to change"))
-                } else {
-                    self.desk
-                        .edit(*id, &changed, None, Some(*version))
-                        .map(|o| format!("{id}: {} field(s) changed", o.changes.len()))
-                }
+                Box::new(move |desk| {
+                    if changed.is_empty() {
+                        return Ok(Written::said(format!("{id}: nothing to change")));
+                    }
+                    desk.edit(id, &changed, None, Some(version))
+                        .map(|o| Written::said(format!("{id}: {} field(s) changed", o.changes.len())))
+                })
             }
-            Purpose::Link { id } => self.submit_links(*id, &form),
+            Purpose::Link { id } => links_work(id, form)?,
+        })
+    }
+
+    /// The desk's answer to a form.
+    fn form_written(&mut self, form: Form<Purpose>, answer: Result<Written, DeskError>) {
+        let written = match answer {
+            Ok(w) => w,
+            Err(e) => return self.refused_form(form, &e),
         };
-        match result {
-            Ok(text) => {
-                self.forget_draft(&form.purpose);
-                self.mode = Mode::Normal;
-                self.queue.marks.clear();
-                if let Err(e) = self.reload() {
-                    self.complain(e.to_string());
-                } else {
-                    self.say(text);
-                }
-                if let Purpose::Transition { name, targets } = &form.purpose
-                    && name == "resolve"
-                {
-                    self.offer_resolving_incidents(&ids(targets));
-                }
-            }
-            Err(e) => {
-                let mut form = form;
-                let reload = self
-                    .keymap
-                    .key_name(super::action::Layer::Form, super::action::Action::Reload);
-                form.error = Some(match (&e, reload) {
-                    (DeskError::Conflict { .. }, Some(k)) => format!("{e}; {k} reloads it and keeps what you typed"),
-                    _ => e.to_string(),
-                });
-                self.keep_draft(&form);
-                self.mode = Mode::Form(Box::new(form));
-            }
+        self.forget_draft(&form.purpose);
+        if let Err(e) = self.reload() {
+            return self.complain(e.to_string());
+        }
+        self.say(written.text);
+        if let Some(id) = written.created
+            && let Some(pos) =
+                (0..self.queue.len()).find(|&i| self.queue.window(i, 1).next().is_some_and(|r| r.row.id == id))
+        {
+            self.queue.select(pos);
+        }
+        if let Purpose::Transition { name, targets } = &form.purpose
+            && name == "resolve"
+        {
+            self.offer_resolving_incidents(&ids(targets));
         }
     }
 
-    fn submit_links(&mut self, id: TicketId, form: &Form<Purpose>) -> Result<String, DeskError> {
-        let list = |s: String| -> Vec<String> {
-            s.split([',', ' '])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
-        let cis = list(form.get("cis"));
-        let tickets: Vec<TicketId> = list(form.get("tickets"))
-            .iter()
-            .map(|t| {
-                t.parse()
-                    .map_err(|e: crate::domain::ticket::BadTicketId| DeskError::Invalid(e.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
-        if cis.is_empty() && tickets.is_empty() {
-            return Err(DeskError::Invalid("name a CI or a ticket to link".into()));
-        }
-        let mut linked = Vec::new();
-        for ci in &cis {
-            if self.desk.link_ci(id, ci)? {
-                linked.push(format!("CI {ci}"));
-            }
-        }
-        for t in &tickets {
-            if self.desk.link_tickets(id, *t)? {
-                linked.push(t.to_string());
-            }
-        }
-        Ok(if linked.is_empty() {
-            format!("{id}: already linked")
+    /// A form the desk refused: open again with the reason and everything typed. If the
+    /// operator has moved on to something else meanwhile, it waits as a draft instead.
+    fn refused_form(&mut self, mut form: Form<Purpose>, e: &DeskError) {
+        let reload = self
+            .keymap
+            .key_name(super::action::Layer::Form, super::action::Action::Reload);
+        form.error = Some(match (e, reload) {
+            (DeskError::Conflict { .. }, Some(k)) => format!("{e}; {k} reloads it and keeps what you typed"),
+            _ => e.to_string(),
+        });
+        self.keep_draft(&form);
+        if self.mode.is_normal() {
+            self.mode = Mode::Form(Box::new(form));
         } else {
-            format!("{id} linked to {}", linked.join(", "))
-        })
+            self.complain(format!(
+                "“{}” was refused: {e}; what you typed is kept for when you open it again",
+                form.title
+            ));
+        }
     }
 
     /// After a problem is resolved: if it still has open incidents, ask whether to resolve
@@ -285,92 +297,35 @@ impl App {
             self.say(format!("{problem} resolved; its incidents stay open"));
             return;
         }
-        match self.desk.resolve_incidents_of(problem) {
-            Ok(results) => {
+        let work = move |desk: &mut Desk| {
+            desk.resolve_incidents_of(problem).map(|results| {
+                results
+                    .into_iter()
+                    .map(|(id, r)| (id, r.map(|_| ()).map_err(|e| e.to_string())))
+                    .collect::<Vec<_>>()
+            })
+        };
+        self.write(
+            format!("resolve the incidents of {problem}"),
+            work,
+            move |app, answer| {
+                let results = match answer {
+                    Ok(r) => r,
+                    Err(e) => return app.complain(e.to_string()),
+                };
                 let done: Vec<TicketId> = results.iter().filter(|(_, r)| r.is_ok()).map(|(id, _)| *id).collect();
                 let failed: Vec<String> = results
                     .iter()
                     .filter_map(|(id, r)| r.as_ref().err().map(|e| format!("{id}: {e}")))
                     .collect();
-                let _ = self.reload();
+                let _ = app.reload();
                 if failed.is_empty() {
-                    self.say(format!("{} resolved with {problem}", ids_text(&done)));
+                    app.say(format!("{} resolved with {problem}", ids_text(&done)));
                 } else {
-                    self.complain(format!("{} resolved; {}", ids_text(&done), failed.join(" · ")));
+                    app.complain(format!("{} resolved; {}", ids_text(&done), failed.join(" · ")));
                 }
-            }
-            Err(e) => self.complain(e.to_string()),
-        }
-    }
-
-    /// Runs a write on each target; stops at the first refusal so the form can be fixed.
-    fn submit_each(
-        &mut self,
-        targets: &[Seen],
-        mut act: impl FnMut(&mut Desk, Seen) -> Result<String, DeskError>,
-    ) -> Result<String, DeskError> {
-        let mut last = String::new();
-        let mut done = Vec::new();
-        for t in targets {
-            match act(&mut self.desk, *t) {
-                Ok(text) => {
-                    last = text;
-                    done.push(t.0);
-                }
-                Err(e) if done.is_empty() => return Err(e),
-                Err(e) => {
-                    return Err(DeskError::Invalid(format!(
-                        "{} done; then {}: {e}",
-                        ids_text(&done),
-                        t.0
-                    )));
-                }
-            }
-        }
-        Ok(format!("{}: {last}", ids_text(&done)))
-    }
-
-    fn submit_new(&mut self, form: &Form<Purpose>) -> Result<String, DeskError> {
-        let kind: Kind = form
-            .get("kind")
-            .parse()
-            .map_err(|e: crate::domain::ticket::UnknownKind| DeskError::Invalid(e.to_string()))?;
-        let text = |name: &str| Some(form.get(name)).filter(|v| !v.trim().is_empty());
-        let mut fields = Vec::new();
-        for name in ["category", "team"] {
-            if let Some(v) = text(name) {
-                fields.push((name.to_string(), v));
-            }
-        }
-        let change_type = match kind {
-            Kind::Change => Some(form.get("change_type").parse().map_err(DeskError::Invalid)?),
-            _ => None,
-        };
-        let draft = Draft {
-            title: form.get("title"),
-            description: form.get("description"),
-            impact: form.get("impact").parse().ok(),
-            urgency: form.get("urgency").parse().ok(),
-            requester: text("requester"),
-            change_type,
-            fields,
-        };
-        let cis: Vec<String> = form
-            .get("cis")
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
-        let created = self.desk.create_ticket(kind, draft, &cis)?;
-        let id = created.id;
-        self.reload()?;
-        if let Some(pos) =
-            (0..self.queue.len()).find(|&i| self.queue.window(i, 1).next().is_some_and(|r| r.row.id == id))
-        {
-            self.queue.select(pos);
-        }
-        Ok(format!("{id} created"))
+            },
+        );
     }
 
     /// Ctrl-r in a form: reads the ticket again under what was typed. A field the operator
@@ -446,4 +401,124 @@ impl App {
             _ => Ok("reloaded".to_string()),
         }
     }
+}
+
+/// What a form's write does on the writer thread.
+type FormWork = Box<dyn FnOnce(&mut Desk) -> Result<Written, DeskError> + Send>;
+
+/// What the desk said to a form: the line to show, and the ticket it created.
+struct Written {
+    text: String,
+    created: Option<TicketId>,
+}
+
+impl Written {
+    fn said(text: String) -> Written {
+        Written { text, created: None }
+    }
+}
+
+/// Runs a write on each target; stops at the first refusal so the form can be fixed.
+fn each(targets: Vec<Seen>, act: impl Fn(&mut Desk, Seen) -> Result<String, DeskError> + Send + 'static) -> FormWork {
+    Box::new(move |desk| {
+        let mut last = String::new();
+        let mut done = Vec::new();
+        for t in &targets {
+            match act(desk, *t) {
+                Ok(text) => {
+                    last = text;
+                    done.push(t.0);
+                }
+                Err(e) if done.is_empty() => return Err(e),
+                Err(e) => {
+                    return Err(DeskError::Invalid(format!(
+                        "{} done; then {}: {e}",
+                        ids_text(&done),
+                        t.0
+                    )));
+                }
+            }
+        }
+        Ok(Written::said(format!("{}: {last}", ids_text(&done))))
+    })
+}
+
+fn new_ticket_work(form: &Form<Purpose>) -> Result<FormWork, DeskError> {
+    let kind: Kind = form
+        .get("kind")
+        .parse()
+        .map_err(|e: crate::domain::ticket::UnknownKind| DeskError::Invalid(e.to_string()))?;
+    let text = |name: &str| Some(form.get(name)).filter(|v| !v.trim().is_empty());
+    let mut fields = Vec::new();
+    for name in ["category", "team"] {
+        if let Some(v) = text(name) {
+            fields.push((name.to_string(), v));
+        }
+    }
+    let change_type = match kind {
+        Kind::Change => Some(form.get("change_type").parse().map_err(DeskError::Invalid)?),
+        _ => None,
+    };
+    let draft = Draft {
+        title: form.get("title"),
+        description: form.get("description"),
+        impact: form.get("impact").parse().ok(),
+        urgency: form.get("urgency").parse().ok(),
+        requester: text("requester"),
+        change_type,
+        fields,
+    };
+    let cis: Vec<String> = form
+        .get("cis")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    Ok(Box::new(move |desk| {
+        let id = desk.create_ticket(kind, draft, &cis)?.id;
+        Ok(Written {
+            text: format!("{id} created"),
+            created: Some(id),
+        })
+    }))
+}
+
+fn links_work(id: TicketId, form: &Form<Purpose>) -> Result<FormWork, DeskError> {
+    let list = |s: String| -> Vec<String> {
+        s.split([',', ' '])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let cis = list(form.get("cis"));
+    let tickets: Vec<TicketId> = list(form.get("tickets"))
+        .iter()
+        .map(|t| {
+            t.parse()
+                .map_err(|e: crate::domain::ticket::BadTicketId| DeskError::Invalid(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    if cis.is_empty() && tickets.is_empty() {
+        return Err(DeskError::Invalid("name a CI or a ticket to link".into()));
+    }
+    Ok(Box::new(move |desk| {
+        let mut linked = Vec::new();
+        for ci in &cis {
+            if desk.link_ci(id, ci)? {
+                linked.push(format!("CI {ci}"));
+            }
+        }
+        for t in &tickets {
+            if desk.link_tickets(id, *t)? {
+                linked.push(t.to_string());
+            }
+        }
+        Ok(Written::said(if linked.is_empty() {
+            format!("{id}: already linked")
+        } else {
+            format!("{id} linked to {}", linked.join(", "))
+        }))
+    }))
 }

@@ -1,0 +1,114 @@
+//! The terminal desk writes off its UI thread: while another connection holds the desk's
+//! write lock, a move or a form waits on the writer thread with a spinner in the footer, and
+//! every key is still answered at once. Then the lock is let go and the write lands.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::tui::*;
+use opsdesk::tui::app::Mode;
+use opsdesk::tui::input::handle_key;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Another process holding the desk's write lock (as `BEGIN IMMEDIATE` in sqlite3 would).
+fn hold_the_lock(dir: &tempfile::TempDir) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(dir.path().join("desk.db")).expect("open");
+    c.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    c
+}
+
+/// Presses a key without waiting for writes, as the event loop does, and draws the frame
+/// that answers it; returns how long that took.
+fn press(app: &mut opsdesk::tui::app::App, code: KeyCode) -> Duration {
+    let started = Instant::now();
+    handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
+    app.poll_background();
+    let _ = screen(app, 80, 24);
+    started.elapsed()
+}
+
+#[test]
+fn keys_are_answered_within_a_frame_while_a_move_waits_for_the_lock() {
+    let (dir, mut app) = fresh();
+    for t in ["db down", "disk full", "vpn flaps", "mail slow", "dns errors"] {
+        add_incident(&mut app, t, None);
+    }
+    let target = app.queue.selected_row().expect("a row").row.id;
+    let lock = hold_the_lock(&dir);
+
+    // Assign to me: the write goes to the writer thread, which waits for the lock.
+    let sent = press(&mut app, KeyCode::Char('a'));
+    let footer = screen(&app, 80, 24);
+    assert!(footer.contains("saving: assigned to you"), "{footer}");
+    assert!(app.writing().is_some());
+
+    // Meanwhile the queue answers every key; a key that waited for the lock would take the
+    // store's busy timeout (10 s).
+    let mut times = vec![sent];
+    for _ in 0..4 {
+        times.push(press(&mut app, KeyCode::Char('j')));
+    }
+    for _ in 0..4 {
+        times.push(press(&mut app, KeyCode::Char('k')));
+    }
+    times.push(press(&mut app, KeyCode::Char('/')));
+    times.push(press(&mut app, KeyCode::Char('d')));
+    times.push(press(&mut app, KeyCode::Esc));
+    times.sort();
+    let median = times[times.len() / 2];
+    assert!(
+        median <= Duration::from_millis(16),
+        "median key {median:?} while the lock is held: {times:?}"
+    );
+    assert!(
+        times[times.len() - 1] < Duration::from_secs(2),
+        "a key waited for the lock: {times:?}"
+    );
+    assert!(
+        app.writing().is_some(),
+        "the write cannot have landed while the lock is held"
+    );
+    let seen = other(&dir, "bob").ticket(target).expect("t").ticket;
+    assert_eq!(seen.assignee, None, "nothing is written while the lock is held");
+
+    drop(lock);
+    app.finish_writes();
+    assert!(app.writing().is_none());
+    let now = other(&dir, "bob").ticket(target).expect("t").ticket;
+    assert_eq!(now.assignee.as_deref(), Some("alice"));
+    let status = app.status.as_ref().expect("said");
+    assert!(!status.error && status.text.contains("assigned to you"), "{status:?}");
+    let footer = screen(&app, 80, 24);
+    assert!(!footer.contains("saving:"), "{footer}");
+}
+
+#[test]
+fn a_comment_waiting_for_the_lock_is_kept_as_a_draft_until_the_desk_takes_it() {
+    let (dir, mut app) = fresh();
+    let id = add_incident(&mut app, "printer on fire", None);
+    let lock = hold_the_lock(&dir);
+
+    press(&mut app, KeyCode::Char('c'));
+    assert!(matches!(app.mode, Mode::Form(_)), "{:?}", app.status);
+    for ch in "smoke seen on floor 2".chars() {
+        press(&mut app, KeyCode::Char(ch));
+    }
+    let started = Instant::now();
+    handle_key(&mut app, KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the submit waited for the lock"
+    );
+    assert!(app.mode.is_normal(), "the form gives way while the desk takes it");
+    let drafts = dir.path().join("drafts");
+    let kept = || std::fs::read_dir(&drafts).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(kept(), 1, "what was typed is on disk while the write waits");
+
+    drop(lock);
+    app.finish_writes();
+    let view = app.desk.ticket(id).expect("t");
+    let said = serde_json::to_string(&view.timeline).expect("json");
+    assert!(said.contains("smoke seen on floor 2"), "{said}");
+    assert_eq!(kept(), 0, "the draft goes once the desk has the comment");
+}
