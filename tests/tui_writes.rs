@@ -1,6 +1,7 @@
-//! The terminal desk writes off its UI thread: while another connection holds the desk's
-//! write lock, a move or a form waits on the writer thread with a spinner in the footer, and
-//! every key is still answered at once. Then the lock is let go and the write lands.
+//! The terminal desk writes, and reads what is slow, off its UI thread: while another
+//! connection holds the desk's write lock, a move or a form waits on the writer thread with
+//! a spinner in the footer, and every key is still answered at once; then the lock is let go
+//! and the write lands. The CMDB pane shows that it is reading until its tree is in.
 
 mod common;
 
@@ -111,4 +112,16 @@ fn a_comment_waiting_for_the_lock_is_kept_as_a_draft_until_the_desk_takes_it() {
     let said = serde_json::to_string(&view.timeline).expect("json");
     assert!(said.contains("smoke seen on floor 2"), "{said}");
     assert_eq!(kept(), 0, "the draft goes once the desk has the comment");
+}
+
+#[test]
+fn the_cmdb_pane_is_read_off_the_ui_thread_and_shown_when_in() {
+    let (_d, mut app) = seeded();
+    handle_key(&mut app, KeyEvent::new(KeyCode::Char('3'), KeyModifiers::NONE));
+    assert!(app.cmdb.is_none(), "the key did not read the tree itself");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("reading the CMDB…"), "{s}");
+    app.finish_loads();
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("CMDB ·") && !s.contains("reading the CMDB"), "{s}");
 }

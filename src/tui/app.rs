@@ -230,7 +230,7 @@ impl App {
     pub fn visible_pane(&self) -> Pane {
         match self.pane {
             Pane::Detail if self.detail.view.is_none() => Pane::Queue,
-            Pane::Cmdb if self.cmdb.is_none() => Pane::Queue,
+            Pane::Cmdb if self.cmdb.is_none() && !self.cmdb_loading() => Pane::Queue,
             Pane::Calendar if self.calendar.is_none() => Pane::Queue,
             p => p,
         }

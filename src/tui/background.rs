@@ -50,6 +50,9 @@ pub struct Background {
     suggestions: Option<Suggested>,
     escalator: Option<Escalator>,
     pub(super) writer: super::writer::Writer,
+    /// The CMDB tree being read for its pane, and a CI to find in it once it is in.
+    pub(super) cmdb: Option<Receiver<Result<super::cmdb::CmdbModel, String>>>,
+    pub(super) cmdb_find: Option<String>,
     /// An SLA sweep is under way on the writer: the next tick does not send another.
     sweeping: bool,
 }
@@ -61,6 +64,8 @@ impl Background {
             suggestions: None,
             escalator: Escalator::start(desk),
             writer: super::writer::Writer::start(desk),
+            cmdb: None,
+            cmdb_find: None,
             sweeping: false,
         }
     }
@@ -108,6 +113,7 @@ impl App {
             self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
         }
         changed |= self.poll_cis();
+        changed |= self.poll_cmdb(false);
         changed |= self.poll_suggestions(false);
         changed
     }
@@ -165,7 +171,7 @@ impl App {
 
     /// Waits for background work (tests, and callers that need the full queue).
     pub fn wait_for_background(&mut self) {
-        self.poll_writes(true);
+        self.finish_loads();
         while self.dashboard.loading() {
             self.dashboard.wait();
             if self.pane == Pane::Dashboard {
@@ -178,6 +184,13 @@ impl App {
             self.take_cis(result);
         }
         self.poll_suggestions(true);
+    }
+
+    /// Waits for the writes under way and the pane being read (the CMDB tree): what a key
+    /// sent off, without the slower searches it may have started.
+    pub fn finish_loads(&mut self) {
+        self.poll_writes(true);
+        self.poll_cmdb(true);
     }
 
     fn take_cis(&mut self, result: Result<Vec<(i64, String)>, String>) {

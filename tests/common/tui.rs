@@ -91,7 +91,7 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
 /// on its writer thread; a test reads the outcome after it).
 pub fn key(app: &mut App, code: KeyCode) {
     handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
-    app.finish_writes();
+    app.finish_loads();
 }
 
 pub fn keys(app: &mut App, s: &str) {
@@ -102,16 +102,16 @@ pub fn keys(app: &mut App, s: &str) {
 
 pub fn ctrl(app: &mut App, c: char) {
     handle_key(app, KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
-    app.finish_writes();
+    app.finish_loads();
 }
 
 pub fn with(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
     handle_key(app, KeyEvent::new(code, modifiers));
-    app.finish_writes();
+    app.finish_loads();
 }
 
 /// The once-a-second tick at `at`, waiting for the SLA sweep it sends to the writer.
 pub fn tick(app: &mut App, at: DateTime<Utc>) {
     app.tick(at).expect("tick");
-    app.finish_writes();
+    app.finish_loads();
 }

@@ -16,7 +16,17 @@ use crate::tui::queue::Only;
 use crate::tui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(model) = &app.cmdb else { return };
+    let Some(model) = &app.cmdb else {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(" CMDB ")
+            .border_style(theme.title());
+        frame.render_widget(
+            Paragraph::new("reading the CMDB…").style(theme.dim()).block(block),
+            area,
+        );
+        return;
+    };
     let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -148,16 +158,68 @@ impl App {
         }
     }
 
-    /// Reads the CMDB afresh, keeping the CI under the cursor.
+    /// Reads the CMDB afresh on another thread (a large CMDB takes longer than a frame);
+    /// the tree on screen, if any, stays until the new one is in.
     pub(in crate::tui) fn load_cmdb(&mut self) -> Result<(), DeskError> {
         self.cmdb_stale = false;
-        let keep = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
-        let model = CmdbModel::new(self.desk.cmdb_graph()?);
-        if let Some(id) = keep {
+        if self.background.cmdb.is_none() {
+            self.background.cmdb = Some(crate::tui::background::in_background(&self.desk, |d| {
+                d.cmdb_graph().map(CmdbModel::new)
+            }));
+        }
+        Ok(())
+    }
+
+    /// Whether the tree is being read for the first time.
+    pub fn cmdb_loading(&self) -> bool {
+        self.cmdb.is_none() && self.background.cmdb.is_some()
+    }
+
+    /// Shows CI `name` in the tree: now, or once the tree being read is in.
+    pub(in crate::tui) fn find_ci_when_read(&mut self, name: &str) {
+        if self.cmdb.is_some() {
+            self.find_ci(name);
+        }
+        if self.background.cmdb.is_some() {
+            self.background.cmdb_find = Some(name.to_string());
+        }
+    }
+
+    /// Takes in the tree read off the UI thread, keeping the CI under the cursor (with
+    /// `wait`, waits for it). True when it came.
+    pub(in crate::tui) fn poll_cmdb(&mut self, wait: bool) -> bool {
+        let Some(rx) = &self.background.cmdb else { return false };
+        let got = if wait {
+            rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+        } else {
+            rx.try_recv().ok()
+        };
+        let Some(result) = got else {
+            return false;
+        };
+        self.background.cmdb = None;
+        let model = match result {
+            Ok(m) => m,
+            Err(e) => {
+                self.complain(format!("the CMDB could not be read: {e}"));
+                return true;
+            }
+        };
+        if let Some(id) = self.cmdb.as_ref().and_then(CmdbModel::selected_ci) {
             model.reveal(id);
         }
         self.cmdb = Some(model);
-        self.load_ci_selection()
+        if let Err(e) = self.load_ci_selection() {
+            self.complain(e.to_string());
+        }
+        if let Some(name) = self.background.cmdb_find.take() {
+            self.find_ci(&name);
+        }
+        if self.cmdb_stale && self.pane == Pane::Cmdb {
+            // The desk changed again while it was read.
+            let _ = self.load_cmdb();
+        }
+        true
     }
 
     /// Fills in what the pane shows for the CI under the cursor: its open tickets are those

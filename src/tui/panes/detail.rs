@@ -408,7 +408,7 @@ impl App {
             Followable::Ci(name) => {
                 self.pane = Pane::Cmdb;
                 self.refresh_visible_pane()?;
-                self.find_ci(&name);
+                self.find_ci_when_read(&name);
                 self.trail.push(Back::Ticket(here));
                 Ok(())
             }

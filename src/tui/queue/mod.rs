@@ -141,7 +141,11 @@ pub struct Queue {
     /// When set, only these tickets are shown (whatever the view); see [`Queue::set_only`].
     only: Option<Only>,
     selected: usize,
-    matcher: Matcher,
+    /// One matcher per thread the filter scores rows on.
+    matchers: Vec<Matcher>,
+    /// The last filter and the rows it matched (positions in `ordered`, in that order): a
+    /// filter that only adds to it scores just those rows again.
+    narrowed: Option<(String, Vec<usize>)>,
     /// Bumped whenever the rows or `only` change.
     generation: u64,
     /// The rows the view admits, in its order, and what that was worked out from: the
@@ -243,7 +247,8 @@ impl Queue {
             marks: BTreeSet::new(),
             only: None,
             selected: 0,
-            matcher: Matcher::new(Config::DEFAULT),
+            matchers: (0..filter_threads()).map(|_| Matcher::new(Config::DEFAULT)).collect(),
+            narrowed: None,
             generation: 0,
             ordered: Vec::new(),
             ordered_for: None,
@@ -318,6 +323,8 @@ impl Queue {
     /// Fills in the first CI of each row (loaded after the rows, off the UI thread).
     pub fn set_cis(&mut self, cis: Vec<(i64, String)>, me: &str, now: DateTime<Utc>) {
         let cis: std::collections::HashMap<i64, String> = cis.into_iter().collect();
+        // The filter's text changed under what it matched before.
+        self.narrowed = None;
         for r in &mut self.rows {
             if let Some(ci) = cis.get(&r.row.rowid) {
                 r.set_ci(ci);
@@ -353,26 +360,61 @@ impl Queue {
         if self.ordered_for.as_ref() != Some(&key) {
             self.ordered = self.order(me, now);
             self.ordered_for = Some(key);
+            self.narrowed = None;
         }
-        let mut shown = self.ordered.clone();
-        if !self.filter.trim().is_empty() {
-            let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
-            let rows = &self.rows;
-            let mut scored: Vec<(u32, usize, usize)> = Vec::new();
-            for (order, i) in shown.iter().enumerate() {
-                if let Some(score) = pattern.score(rows[*i].haystack.slice(..), &mut self.matcher) {
-                    scored.push((score, order, *i));
-                }
-            }
-            // Best match first; equal scores keep the view's order.
-            scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            shown = scored.into_iter().map(|(_, _, i)| i).collect();
-        }
+        let shown = if self.filter.trim().is_empty() {
+            self.narrowed = None;
+            self.ordered.clone()
+        } else {
+            self.filtered()
+        };
         self.shown = shown;
         self.selected = 0;
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
         }
+    }
+
+    /// The view's rows that match the filter, best match first (equal scores keep the
+    /// view's order). Typing on narrows: only the rows the filter matched before are
+    /// scored again, on as many threads as there are cores.
+    fn filtered(&mut self) -> Vec<usize> {
+        let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
+        let candidates: Vec<usize> = match self.narrowed.take() {
+            Some((before, hits)) if narrows(&before, &self.filter) => hits,
+            _ => (0..self.ordered.len()).collect(),
+        };
+        let (rows, ordered) = (&self.rows, &self.ordered);
+        let score = |part: &[usize], matcher: &mut Matcher| -> Vec<(u32, usize)> {
+            part.iter()
+                .filter_map(|&at| {
+                    pattern
+                        .score(rows[ordered[at]].haystack.slice(..), matcher)
+                        .map(|s| (s, at))
+                })
+                .collect()
+        };
+        let threads = self.matchers.len().max(1);
+        let mut scored: Vec<(u32, usize)> = if threads == 1 || candidates.len() < PARALLEL_FROM {
+            match self.matchers.first_mut() {
+                Some(m) => score(&candidates, m),
+                None => Vec::new(),
+            }
+        } else {
+            let chunk = candidates.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                let parts: Vec<_> = candidates
+                    .chunks(chunk)
+                    .zip(self.matchers.iter_mut())
+                    .map(|(part, m)| scope.spawn(|| score(part, m)))
+                    .collect();
+                parts.into_iter().flat_map(|p| p.join().unwrap_or_default()).collect()
+            })
+        };
+        // The chunks are in view order, so the hits are too.
+        self.narrowed = Some((self.filter.clone(), scored.iter().map(|&(_, at)| at).collect()));
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.into_iter().map(|(_, at)| ordered[at]).collect()
     }
 
     /// The rows the view admits, in its order. Each row's sort key is worked out once.
@@ -508,6 +550,19 @@ impl Queue {
     pub fn counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
         count(&self.rows, now)
     }
+}
+
+/// Below this many rows the filter scores on one thread.
+const PARALLEL_FROM: usize = 4_096;
+
+fn filter_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+}
+
+/// Whether every row `after` matches also matches `before`: more text typed at the end, with
+/// no negation (`!`) or escape, whose meaning can widen what matches.
+fn narrows(before: &str, after: &str) -> bool {
+    !before.trim().is_empty() && after.starts_with(before) && !after.contains(['!', '\\'])
 }
 
 fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {

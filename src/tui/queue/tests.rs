@@ -264,3 +264,57 @@ fn counts_open_at_risk_and_breached() {
     assert_eq!(q.counts(now()), (5, 0, 1));
     assert_eq!(q.counts(now() + chrono::Duration::hours(2)), (5, 1, 1));
 }
+
+/// A queue big enough to be scored on several threads, with titles that share letters.
+fn big_queue() -> Queue {
+    let words = ["disk", "dns", "mail", "vpn", "db", "printer", "sso", "backup"];
+    let template = row(1, Kind::Incident, 3, 1, None, "");
+    let rows = (1..=5_000)
+        .map(|n| {
+            let mut r = template.clone();
+            r.rowid = n as i64;
+            r.id = TicketId::new(Kind::Incident, n as u64);
+            r.priority = (n % 5 + 1) as u8;
+            r.title = format!("{} {} fault {}", words[n % 8], words[(n / 8) % 8], n % 97);
+            r.ci = None;
+            r
+        })
+        .collect();
+    let mut q = Queue::new(rows);
+    q.refresh("alice", now());
+    q
+}
+
+fn filtered(q: &mut Queue, text: &str) -> Vec<u64> {
+    q.filter = text.into();
+    q.refresh("alice", now());
+    ids(q)
+}
+
+#[test]
+fn typing_on_narrows_to_what_a_fresh_filter_finds() {
+    for typed in ["disk", "db fa", "!dns", "vpn !s", "backup$"] {
+        let mut step = big_queue();
+        let mut seen = Vec::new();
+        for end in 1..=typed.len() {
+            seen = filtered(&mut step, &typed[..end]);
+        }
+        let mut fresh = big_queue();
+        assert_eq!(seen, filtered(&mut fresh, typed), "typed one key at a time: {typed:?}");
+        assert!(!seen.is_empty() || typed == "backup$", "{typed:?} matches something");
+    }
+    // Taking a key back widens again.
+    let mut q = big_queue();
+    let wide = filtered(&mut q, "di");
+    filtered(&mut q, "disk");
+    assert_eq!(filtered(&mut q, "di"), wide);
+}
+
+#[test]
+fn narrowing_forgets_what_it_matched_when_the_ci_names_arrive() {
+    let mut q = big_queue();
+    assert!(filtered(&mut q, "core-sw").is_empty());
+    let rowid = 17;
+    q.set_cis(vec![(rowid, "core-switch-9".into())], "alice", now());
+    assert_eq!(filtered(&mut q, "core-swi"), vec![17]);
+}
