@@ -125,3 +125,82 @@ fn the_cmdb_pane_is_read_off_the_ui_thread_and_shown_when_in() {
     let s = screen(&app, 80, 24);
     assert!(s.contains("CMDB ·") && !s.contains("reading the CMDB"), "{s}");
 }
+
+/// A desk with enough open tickets that the first page is not all of them, their clocks
+/// running, paused and stopped.
+fn larger_desk() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("desk.db");
+    let mut opts = opsdesk::seed::SeedOptions::new(1_500, fixed_now());
+    opts.done_share = 0.5;
+    opsdesk::seed::seed(&path, &opts).expect("seed");
+    (dir, path)
+}
+
+#[test]
+fn the_queue_opens_on_its_first_page_and_the_rest_follows_in_the_same_order() {
+    let (_dir, path) = larger_desk();
+    let open = |p: &std::path::Path| {
+        let desk = opsdesk::desk::Desk::open(p, "alice", opsdesk::config::Config::default()).expect("open");
+        opsdesk::tui::app::App::new(desk, opsdesk::tui::keymap::Keymap::builtin(), fixed_now()).expect("app")
+    };
+    let mut app = open(&path);
+    assert!(app.queue.loading);
+    let first: Vec<_> = app.queue.window(0, usize::MAX).map(|r| r.row.id).collect();
+    assert_eq!(first.len(), 200, "one page is read before the first frame");
+    let s = screen(&app, 120, 40);
+    assert!(
+        s.contains("… open · reading the queue") && s.contains("200 of …"),
+        "{s}"
+    );
+
+    app.finish_loads();
+    assert!(!app.queue.loading);
+    let all: Vec<_> = app.queue.window(0, usize::MAX).map(|r| r.row.id).collect();
+    assert!(all.len() > 200, "{} open", all.len());
+    assert_eq!(
+        &all[..200],
+        &first[..],
+        "the first page is the whole queue's first 200, in its order"
+    );
+    let s = screen(&app, 120, 40);
+    assert!(s.contains(&format!("{} open · ", all.len())), "{s}");
+    let clocks: std::collections::BTreeSet<String> = app
+        .queue
+        .all_rows()
+        .iter()
+        .filter_map(|r| r.clock.map(|c| c.phase.name().to_string()))
+        .collect();
+    assert!(clocks.len() >= 2, "the desk has running and paused clocks: {clocks:?}");
+}
+
+#[test]
+fn back_from_the_closed_view_the_open_rows_come_back_as_they_were_kept() {
+    let (dir, mut app) = seeded();
+    let before = app.queue.len();
+    let closed = app.queue.views.iter().position(|v| v.closed).expect("a closed view");
+    for _ in 0..closed {
+        key(&mut app, KeyCode::Char(']'));
+    }
+    assert!(app.queue.view().closed);
+    // Another operator opens a ticket meanwhile; the kept open rows follow the desk.
+    let draft = opsdesk::domain::rules::Draft {
+        title: "opened while closed tickets showed".into(),
+        ..Default::default()
+    };
+    other(&dir, "bob")
+        .create_ticket(opsdesk::domain::Kind::Incident, draft, &[])
+        .expect("create");
+    app.reload().expect("reload");
+    let views = app.queue.views.len();
+    for _ in closed..views {
+        key(&mut app, KeyCode::Char(']'));
+    }
+    assert_eq!(app.queue.view_index(), 0);
+    assert_eq!(app.queue.len(), before + 1);
+    assert!(
+        app.queue
+            .window(0, usize::MAX)
+            .any(|r| r.row.title == "opened while closed tickets showed")
+    );
+}

@@ -156,6 +156,16 @@ impl ViewSpec {
     }
 
     /// The views every desk has, in the order `]` walks through them.
+    /// Whether the view shows every open ticket (no condition on kind, priority, state,
+    /// assignee or risk).
+    pub fn admits_any_open(&self) -> bool {
+        self.kind.is_none()
+            && self.priority.is_empty()
+            && self.state.is_empty()
+            && self.assignee.is_none()
+            && !self.at_risk
+    }
+
     pub fn builtin() -> Vec<ViewSpec> {
         use crate::domain::Kind;
         let kind = |name: &str, k: Kind| ViewSpec {

@@ -40,7 +40,8 @@ pub use views::{Offer, Prompt, SearchHit, TicketView};
 // What the terminal desk and the CLI show, named here so that neither names the store.
 pub use crate::store::Sharing;
 pub use crate::store::cmdb::Ci;
-pub use crate::store::tickets::{AssigneeFilter, ChangeWindow, Filter, QueueRow};
+pub use crate::store::queue::QueueRow;
+pub use crate::store::tickets::{AssigneeFilter, ChangeWindow, Filter};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::{Actor, Refusal, Role, TicketId};

@@ -10,6 +10,7 @@ use super::{Desk, DeskError, Result, Who};
 use crate::domain::rules;
 use crate::domain::{Actor, Ticket, TicketId};
 use crate::store::cmdb::{self as store_cmdb, Ci};
+use crate::store::queue as store_queue;
 use crate::store::tickets::{self as store_tickets, Event, Filter, Link};
 use crate::store::{self, operators as store_ops};
 
@@ -127,25 +128,36 @@ impl Desk {
     }
 
     /// Every open ticket as the queue shows it.
-    pub fn queue_open(&mut self) -> Result<Vec<store_tickets::QueueRow>> {
-        self.store.read(|tx| Ok(store_tickets::queue_open(tx)?))
+    pub fn queue_open(&mut self) -> Result<Vec<store_queue::QueueRow>> {
+        self.store.read(|tx| Ok(store_queue::queue_open(tx)?))
+    }
+
+    /// The first `limit` open tickets by time to breach (the queue's first view and order),
+    /// with their first CI: what the terminal desk shows while it reads the rest.
+    pub fn queue_open_first(&mut self, limit: usize) -> Result<Vec<store_queue::QueueRow>> {
+        self.store.read(|tx| Ok(store_queue::queue_open_first(tx, limit)?))
+    }
+
+    /// When the newest change on the desk was made.
+    pub fn newest_change(&mut self) -> Result<Option<chrono::DateTime<Utc>>> {
+        self.store.read(|tx| Ok(store_queue::newest_change(tx)?))
     }
 
     /// The first CI of every open ticket, by ticket row id (slower: run it off the UI thread).
     pub fn open_ci_names(&mut self) -> Result<Vec<(i64, String)>> {
-        self.store.read(|tx| Ok(store_tickets::open_ci_names(tx)?))
+        self.store.read(|tx| Ok(store_queue::open_ci_names(tx)?))
     }
 
     /// Tickets changed at or after `since`, open or not.
-    pub fn queue_changed_since(&mut self, since: chrono::DateTime<Utc>) -> Result<Vec<store_tickets::QueueRow>> {
-        self.store.read(|tx| Ok(store_tickets::queue_changed_since(tx, since)?))
+    pub fn queue_changed_since(&mut self, since: chrono::DateTime<Utc>) -> Result<Vec<store_queue::QueueRow>> {
+        self.store.read(|tx| Ok(store_queue::queue_changed_since(tx, since)?))
     }
 
     /// Tickets finished in the last `days` days, newest first (at most 1,000).
-    pub fn queue_recently_closed(&mut self, days: i64) -> Result<Vec<store_tickets::QueueRow>> {
+    pub fn queue_recently_closed(&mut self, days: i64) -> Result<Vec<store_queue::QueueRow>> {
         let since = Utc::now() - chrono::Duration::days(days);
         self.store
-            .read(|tx| Ok(store_tickets::queue_recently_closed(tx, since, 1_000)?))
+            .read(|tx| Ok(store_queue::queue_recently_closed(tx, since, 1_000)?))
     }
 
     /// Changes whose planned window overlaps `[from, to)`, by start (cancelled ones left out).

@@ -15,6 +15,7 @@ pub mod imports;
 pub mod kpi;
 pub mod operators;
 pub mod policy;
+pub mod queue;
 pub mod replay;
 pub mod search;
 pub mod sla;

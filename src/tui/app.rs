@@ -151,6 +151,10 @@ pub enum Back {
     Ticket(TicketId),
 }
 
+/// How many rows of the open queue are read before the first frame (more than any screen
+/// shows); the rest follow off the UI thread.
+const FIRST_PAGE: usize = 200;
+
 pub struct App {
     pub desk: Desk,
     pub keymap: Keymap,
@@ -193,12 +197,26 @@ pub struct App {
 impl App {
     pub fn new(mut desk: Desk, keymap: Keymap, now: DateTime<Utc>) -> Result<App, DeskError> {
         let data_version = desk.data_version()?;
-        let rows = desk.queue_open()?;
-        let seen_until = rows.iter().map(|r| r.updated_at).max().unwrap_or(now);
-        let background = Background::start(&desk);
-        let mut queue = Queue::new(rows);
+        let seen_until = desk.newest_change()?.unwrap_or(now);
+        let mut queue = Queue::new(Vec::new());
         queue.views = desk.config().views.clone();
-        queue.refresh(desk.user(), now);
+        // The first view in its first order is the open queue by time to breach: its first
+        // page is read at once and the rest off this thread. Another first view (a desk's
+        // own) is read whole.
+        let quick = queue.view().admits_any_open() && !queue.view().closed;
+        let rows = if quick {
+            desk.queue_open_first(FIRST_PAGE)?
+        } else {
+            desk.queue_open()?
+        };
+        let mut background = Background::start(&desk);
+        if quick {
+            background.load_queue(&desk, seen_until);
+        } else {
+            background.load_cis(&desk);
+        }
+        queue.loading = quick;
+        queue.replace_rows(rows, desk.user(), now);
         Ok(App {
             desk,
             keymap,

@@ -56,6 +56,9 @@ impl App {
         let me = self.desk.user().to_string();
         let rows = if self.queue.view().closed {
             self.desk.queue_recently_closed(7)?
+        } else if self.queue.restore_open(&me, self.now) {
+            // The open rows were kept aside, and kept up to date, while closed ones showed.
+            return Ok(());
         } else {
             self.background.load_cis(&self.desk);
             self.desk.queue_open()?
@@ -65,6 +68,37 @@ impl App {
         }
         self.queue.replace_rows(rows, &me, self.now);
         Ok(())
+    }
+
+    /// Takes in the whole open queue read off the UI thread (with `wait`, waits for it):
+    /// it replaces the first page, keeping the selection, then what changed while it was
+    /// read is merged, and the CI names are read next. True when it came.
+    pub(super) fn poll_queue(&mut self, wait: bool) -> bool {
+        let Some((rx, _)) = &self.background.queue else {
+            return false;
+        };
+        let got = if wait {
+            rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+        } else {
+            rx.try_recv().ok()
+        };
+        let Some(result) = got else { return false };
+        let since = self.background.queue.take().map_or(self.seen_until, |(_, since)| since);
+        let me = self.desk.user().to_string();
+        self.queue.loading = false;
+        match result {
+            Ok(rows) => self.queue.take_loaded(rows, &me, self.now),
+            Err(e) => {
+                self.complain(format!("the open queue could not be read: {e}"));
+                return true;
+            }
+        }
+        match self.desk.queue_changed_since(since - REFRESH_OVERLAP) {
+            Ok(changed) => self.queue.merge(changed, &me, self.now),
+            Err(e) => self.complain(e.to_string()),
+        }
+        self.background.load_cis(&self.desk);
+        true
     }
 
     /// Called about once a second: moves the clock on and picks up other operators' writes.

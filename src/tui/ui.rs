@@ -122,7 +122,11 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let who = crate::text::inert(app.desk.user(), false);
-    let counts = format!("{open} open · {risk} at risk · {breached} breached");
+    let counts = if app.queue.loading {
+        "… open · reading the queue".to_string()
+    } else {
+        format!("{open} open · {risk} at risk · {breached} breached")
+    };
     // Narrow, the counts come first and the desk's name goes.
     let text = if area.width < 70 {
         format!(" {who} │ {counts}")

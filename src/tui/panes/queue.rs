@@ -31,12 +31,16 @@ fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     let q = &app.queue;
+    let total = if q.loading {
+        "…".to_string()
+    } else {
+        q.total().to_string()
+    };
     let mut title = format!(
-        " {}{} · {} of {} · sort {}{} ",
+        " {}{} · {} of {total} · sort {}{} ",
         theme.focus_mark(focused),
         q.view().name,
         q.len(),
-        q.total(),
         q.sort.name(),
         if q.reverse { " ↓" } else { "" }
     );

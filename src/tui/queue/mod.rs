@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
 use crate::desk::QueueRow;
@@ -152,6 +151,8 @@ pub struct Queue {
     /// filter only narrows this, so a keystroke in it does not sort the whole queue again.
     ordered: Vec<usize>,
     ordered_for: Option<OrderKey>,
+    /// Only the first page of the open queue is in; the rest is being read.
+    pub loading: bool,
 }
 
 /// Everything the view's order depends on.
@@ -247,11 +248,12 @@ impl Queue {
             marks: BTreeSet::new(),
             only: None,
             selected: 0,
-            matchers: (0..filter_threads()).map(|_| Matcher::new(Config::DEFAULT)).collect(),
+            matchers: (0..filter::threads()).map(|_| Matcher::new(Config::DEFAULT)).collect(),
             narrowed: None,
             generation: 0,
             ordered: Vec::new(),
             ordered_for: None,
+            loading: false,
         };
         q.rows = rows.into_iter().map(Row::new).collect();
         q
@@ -260,21 +262,61 @@ impl Queue {
     /// Replaces the rows (after a reload), keeping the selected ticket selected if it is
     /// still shown and the marks of tickets that still exist.
     pub fn replace_rows(&mut self, rows: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
-        let keep = self.selected_row().map(|r| r.row.rowid);
-        // `shown` indexes the old rows: drop it before anything looks through it.
-        self.shown.clear();
-        self.generation += 1;
-        let old = std::mem::replace(&mut self.rows, rows.into_iter().map(Row::new).collect());
+        let old = self.swap_rows(rows.into_iter().map(Row::new).collect(), me, now);
         if !self.view().closed {
             self.stash.clear();
         } else if self.stash.is_empty() && old.iter().all(|r| r.row.is_open) {
             self.stash = old;
         }
+    }
+
+    /// Puts `rows` in place of the rows, keeping the selected ticket selected if it is still
+    /// shown and the marks of tickets still there; gives back the rows it replaced.
+    fn swap_rows(&mut self, rows: Vec<Row>, me: &str, now: DateTime<Utc>) -> Vec<Row> {
+        let keep = self.selected_row().map(|r| r.row.rowid);
+        // `shown` indexes the old rows: drop it before anything looks through it.
+        self.shown.clear();
+        self.generation += 1;
+        let old = std::mem::replace(&mut self.rows, rows);
         let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
         self.marks.retain(|m| ids.contains(m));
         self.refresh(me, now);
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
+        }
+        old
+    }
+
+    /// Back from a view of closed tickets: the open rows kept aside (and merged into while
+    /// they were) come back without being read again. False when there are none.
+    pub fn restore_open(&mut self, me: &str, now: DateTime<Utc>) -> bool {
+        if self.stash.is_empty() || self.view().closed {
+            return false;
+        }
+        let open = std::mem::take(&mut self.stash);
+        self.swap_rows(open, me, now);
+        true
+    }
+
+    /// The whole open queue, read after its first page: replaces the rows (keeping the
+    /// selected ticket and the marks, and the CI names the first page had until the
+    /// queue's own are read). Under a view of closed tickets it waits aside for the header.
+    pub fn take_loaded(&mut self, mut rows: Vec<Row>, me: &str, now: DateTime<Utc>) {
+        let cis: std::collections::HashMap<i64, String> = self
+            .rows
+            .iter()
+            .chain(&self.stash)
+            .filter_map(|r| r.row.ci.clone().map(|c| (r.row.rowid, c)))
+            .collect();
+        for r in rows.iter_mut().filter(|r| r.row.ci.is_none()) {
+            if let Some(ci) = cis.get(&r.row.rowid) {
+                r.set_ci(ci);
+            }
+        }
+        if self.view().closed {
+            self.stash = rows;
+        } else {
+            self.swap_rows(rows, me, now);
         }
     }
 
@@ -373,48 +415,6 @@ impl Queue {
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
         }
-    }
-
-    /// The view's rows that match the filter, best match first (equal scores keep the
-    /// view's order). Typing on narrows: only the rows the filter matched before are
-    /// scored again, on as many threads as there are cores.
-    fn filtered(&mut self) -> Vec<usize> {
-        let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
-        let candidates: Vec<usize> = match self.narrowed.take() {
-            Some((before, hits)) if narrows(&before, &self.filter) => hits,
-            _ => (0..self.ordered.len()).collect(),
-        };
-        let (rows, ordered) = (&self.rows, &self.ordered);
-        let score = |part: &[usize], matcher: &mut Matcher| -> Vec<(u32, usize)> {
-            part.iter()
-                .filter_map(|&at| {
-                    pattern
-                        .score(rows[ordered[at]].haystack.slice(..), matcher)
-                        .map(|s| (s, at))
-                })
-                .collect()
-        };
-        let threads = self.matchers.len().max(1);
-        let mut scored: Vec<(u32, usize)> = if threads == 1 || candidates.len() < PARALLEL_FROM {
-            match self.matchers.first_mut() {
-                Some(m) => score(&candidates, m),
-                None => Vec::new(),
-            }
-        } else {
-            let chunk = candidates.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let parts: Vec<_> = candidates
-                    .chunks(chunk)
-                    .zip(self.matchers.iter_mut())
-                    .map(|(part, m)| scope.spawn(|| score(part, m)))
-                    .collect();
-                parts.into_iter().flat_map(|p| p.join().unwrap_or_default()).collect()
-            })
-        };
-        // The chunks are in view order, so the hits are too.
-        self.narrowed = Some((self.filter.clone(), scored.iter().map(|&(_, at)| at).collect()));
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, at)| ordered[at]).collect()
     }
 
     /// The rows the view admits, in its order. Each row's sort key is worked out once.
@@ -552,19 +552,6 @@ impl Queue {
     }
 }
 
-/// Below this many rows the filter scores on one thread.
-const PARALLEL_FROM: usize = 4_096;
-
-fn filter_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-}
-
-/// Whether every row `after` matches also matches `before`: more text typed at the end, with
-/// no negation (`!`) or escape, whose meaning can widen what matches.
-fn narrows(before: &str, after: &str) -> bool {
-    !before.trim().is_empty() && after.starts_with(before) && !after.contains(['!', '\\'])
-}
-
 fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
     let mut c = (0, 0, 0);
     for r in rows.iter().filter(|r| r.row.is_open) {
@@ -578,5 +565,6 @@ fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
     c
 }
 
+mod filter;
 #[cfg(test)]
 mod tests;
