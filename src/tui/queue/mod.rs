@@ -81,13 +81,36 @@ pub struct Row {
     /// What the fuzzy filter matches against: id, title, assignee and CI, kept in the
     /// matcher's own form so a keystroke does not convert every row again.
     haystack: Utf32String,
+    /// The title as the title sort compares it (lowercase), worked out once, and its first
+    /// 16 bytes as a number.
+    title_key: String,
+    title_prefix: u128,
+    /// Priority, then creation time, in one number: how rows tie in every order.
+    tie: u64,
 }
 
 impl Row {
     pub fn new(row: QueueRow) -> Row {
         let clock = row.clocks.watched().copied().filter(|_| row.is_open);
         let haystack = Row::haystack_of(&row);
-        Row { row, clock, haystack }
+        let title_key = row.title.to_lowercase();
+        let mut first = [0u8; 16];
+        for (slot, b) in first.iter_mut().zip(title_key.bytes()) {
+            *slot = b;
+        }
+        let title_prefix = u128::from_be_bytes(first);
+        // 8 bits of priority over 56 of milliseconds since 1970 (good for two million years;
+        // an earlier time counts as 1970).
+        let created = u64::try_from(row.created_at.timestamp_millis()).unwrap_or(0) & ((1 << 56) - 1);
+        let tie = (u64::from(row.priority) << 56) | created;
+        Row {
+            row,
+            clock,
+            haystack,
+            title_key,
+            title_prefix,
+            tie,
+        }
     }
 
     fn haystack_of(row: &QueueRow) -> Utf32String {
@@ -426,19 +449,38 @@ impl Queue {
             .filter(|&i| admits(view, &rows[i], me, now))
             .filter(|&i| only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)))
             .collect();
-        // Ties: priority, then age, then the row (unique), so the order is total.
-        let tie = |i: usize| (rows[i].row.priority, rows[i].row.created_at, rows[i].row.rowid);
+        // Ties: priority, then age, then the row (unique), so the order is total and an
+        // unstable sort gives the same order as a stable one.
+        let tie = |i: usize| (rows[i].tie, rows[i].row.rowid);
         if view.closed && self.sort == SortBy::Due {
-            shown.sort_by_cached_key(|&i| std::cmp::Reverse(rows[i].row.updated_at));
+            by_key(&mut shown, |i| {
+                (std::cmp::Reverse(rows[i].row.updated_at), rows[i].row.rowid)
+            });
         } else {
             match self.sort {
-                SortBy::Priority => shown.sort_by_cached_key(|&i| tie(i)),
-                SortBy::Due => shown.sort_by_cached_key(|&i| (rows[i].breach_key(), tie(i))),
-                SortBy::Id => shown.sort_by_cached_key(|&i| ((rows[i].row.id.kind, rows[i].row.id.number), tie(i))),
-                SortBy::State => shown.sort_by_cached_key(|&i| (rows[i].row.state.clone(), tie(i))),
-                SortBy::Assignee => shown.sort_by_cached_key(|&i| (rows[i].row.assignee.clone(), tie(i))),
-                SortBy::Age => shown.sort_by_cached_key(|&i| (rows[i].row.created_at, tie(i))),
-                SortBy::Title => shown.sort_by_cached_key(|&i| (rows[i].row.title.to_lowercase(), tie(i))),
+                SortBy::Priority => by_key(&mut shown, tie),
+                SortBy::Due => by_key(&mut shown, |i| (rows[i].breach_key(), tie(i))),
+                SortBy::Id => by_key(&mut shown, |i| ((rows[i].row.id.kind, rows[i].row.id.number), tie(i))),
+                SortBy::State => {
+                    let rank = ranks(rows.len(), &shown, |i| Some(rows[i].row.state.as_str()));
+                    by_key(&mut shown, |i| (rank[i], tie(i)));
+                }
+                SortBy::Assignee => {
+                    let rank = ranks(rows.len(), &shown, |i| rows[i].row.assignee.as_deref());
+                    by_key(&mut shown, |i| (rank[i], tie(i)));
+                }
+                SortBy::Age => by_key(&mut shown, |i| (rows[i].row.created_at.timestamp_millis(), tie(i))),
+                SortBy::Title => {
+                    // Most titles differ in their first 16 bytes: compare those as a number
+                    // and the rest of the text only when they are the same.
+                    let mut keyed: Vec<(u128, usize)> = shown.iter().map(|&i| (rows[i].title_prefix, i)).collect();
+                    keyed.sort_unstable_by(|a, b| {
+                        a.0.cmp(&b.0)
+                            .then_with(|| rows[a.1].title_key.cmp(&rows[b.1].title_key))
+                            .then_with(|| tie(a.1).cmp(&tie(b.1)))
+                    });
+                    shown = keyed.into_iter().map(|(_, i)| i).collect();
+                }
             }
         }
         if self.reverse {
@@ -549,6 +591,33 @@ impl Queue {
     /// Open, at risk and breached counts over every open row.
     pub fn counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
         count(&self.rows, now)
+    }
+}
+
+/// Each row's place among the distinct values of a text column over the shown rows (None
+/// first), by row index: sorting by it compares numbers, not text.
+fn ranks<'a>(len: usize, shown: &[usize], value: impl Fn(usize) -> Option<&'a str>) -> Vec<u32> {
+    let mut distinct: std::collections::BTreeMap<Option<&str>, u32> = std::collections::BTreeMap::new();
+    for &i in shown {
+        distinct.entry(value(i)).or_insert(0);
+    }
+    for (rank, r) in distinct.values_mut().enumerate() {
+        *r = u32::try_from(rank).unwrap_or(u32::MAX);
+    }
+    let mut rank = vec![0; len];
+    for &i in shown {
+        rank[i] = distinct.get(&value(i)).copied().unwrap_or(0);
+    }
+    rank
+}
+
+/// Sorts row indexes by a key worked out once per row (the key ends in the row, so it is
+/// unique and an unstable sort is exact).
+fn by_key<K: Ord>(shown: &mut [usize], key: impl Fn(usize) -> K) {
+    let mut keyed: Vec<(K, usize)> = shown.iter().map(|&i| (key(i), i)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (slot, (_, i)) in shown.iter_mut().zip(keyed) {
+        *slot = i;
     }
 }
 
