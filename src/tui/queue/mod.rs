@@ -343,48 +343,6 @@ impl Queue {
         }
     }
 
-    /// Merges rows that changed: updated ones replace theirs, new ones join, and rows that
-    /// no longer belong (closed, for the open queue; reopened, for the closed view) leave.
-    pub fn merge(&mut self, changed: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
-        if changed.is_empty() {
-            return;
-        }
-        let keep_open = !self.view().closed;
-        if !keep_open {
-            // The open rows aside follow the desk too, for the header's counts.
-            let open: std::collections::HashMap<i64, &QueueRow> = changed.iter().map(|r| (r.rowid, r)).collect();
-            self.stash.retain(|r| !open.contains_key(&r.row.rowid));
-            self.stash
-                .extend(changed.iter().filter(|r| r.is_open).cloned().map(Row::new));
-        }
-        let keep = self.selected_row().map(|r| r.row.rowid);
-        let mut incoming: std::collections::HashMap<i64, QueueRow> =
-            changed.into_iter().map(|r| (r.rowid, r)).collect();
-        self.shown.clear();
-        self.generation += 1;
-        let old = std::mem::take(&mut self.rows);
-        for r in old {
-            match incoming.remove(&r.row.rowid) {
-                None => self.rows.push(r),
-                Some(mut new) if new.is_open == keep_open => {
-                    if new.ci.is_none() {
-                        new.ci = r.row.ci;
-                    }
-                    self.rows.push(Row::new(new));
-                }
-                Some(_) => {
-                    self.marks.remove(&r.row.rowid);
-                }
-            }
-        }
-        self.rows
-            .extend(incoming.into_values().filter(|r| r.is_open == keep_open).map(Row::new));
-        self.refresh(me, now);
-        if let Some(rowid) = keep {
-            self.select_rowid(rowid);
-        }
-    }
-
     /// Fills in the first CI of each row (loaded after the rows, off the UI thread).
     pub fn set_cis(&mut self, cis: Vec<(i64, String)>, me: &str, now: DateTime<Utc>) {
         let cis: std::collections::HashMap<i64, String> = cis.into_iter().collect();
@@ -438,55 +396,6 @@ impl Queue {
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
         }
-    }
-
-    /// The rows the view admits, in its order. Each row's sort key is worked out once.
-    fn order(&self, me: &str, now: DateTime<Utc>) -> Vec<usize> {
-        let view = self.view();
-        let only = self.only.as_ref();
-        let rows = &self.rows;
-        let mut shown: Vec<usize> = (0..rows.len())
-            .filter(|&i| admits(view, &rows[i], me, now))
-            .filter(|&i| only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)))
-            .collect();
-        // Ties: priority, then age, then the row (unique), so the order is total and an
-        // unstable sort gives the same order as a stable one.
-        let tie = |i: usize| (rows[i].tie, rows[i].row.rowid);
-        if view.closed && self.sort == SortBy::Due {
-            by_key(&mut shown, |i| {
-                (std::cmp::Reverse(rows[i].row.updated_at), rows[i].row.rowid)
-            });
-        } else {
-            match self.sort {
-                SortBy::Priority => by_key(&mut shown, tie),
-                SortBy::Due => by_key(&mut shown, |i| (rows[i].breach_key(), tie(i))),
-                SortBy::Id => by_key(&mut shown, |i| ((rows[i].row.id.kind, rows[i].row.id.number), tie(i))),
-                SortBy::State => {
-                    let rank = ranks(rows.len(), &shown, |i| Some(rows[i].row.state.as_str()));
-                    by_key(&mut shown, |i| (rank[i], tie(i)));
-                }
-                SortBy::Assignee => {
-                    let rank = ranks(rows.len(), &shown, |i| rows[i].row.assignee.as_deref());
-                    by_key(&mut shown, |i| (rank[i], tie(i)));
-                }
-                SortBy::Age => by_key(&mut shown, |i| (rows[i].row.created_at.timestamp_millis(), tie(i))),
-                SortBy::Title => {
-                    // Most titles differ in their first 16 bytes: compare those as a number
-                    // and the rest of the text only when they are the same.
-                    let mut keyed: Vec<(u128, usize)> = shown.iter().map(|&i| (rows[i].title_prefix, i)).collect();
-                    keyed.sort_unstable_by(|a, b| {
-                        a.0.cmp(&b.0)
-                            .then_with(|| rows[a.1].title_key.cmp(&rows[b.1].title_key))
-                            .then_with(|| tie(a.1).cmp(&tie(b.1)))
-                    });
-                    shown = keyed.into_iter().map(|(_, i)| i).collect();
-                }
-            }
-        }
-        if self.reverse {
-            shown.reverse();
-        }
-        shown
     }
 
     fn select_rowid(&mut self, rowid: i64) {
@@ -594,33 +503,6 @@ impl Queue {
     }
 }
 
-/// Each row's place among the distinct values of a text column over the shown rows (None
-/// first), by row index: sorting by it compares numbers, not text.
-fn ranks<'a>(len: usize, shown: &[usize], value: impl Fn(usize) -> Option<&'a str>) -> Vec<u32> {
-    let mut distinct: std::collections::BTreeMap<Option<&str>, u32> = std::collections::BTreeMap::new();
-    for &i in shown {
-        distinct.entry(value(i)).or_insert(0);
-    }
-    for (rank, r) in distinct.values_mut().enumerate() {
-        *r = u32::try_from(rank).unwrap_or(u32::MAX);
-    }
-    let mut rank = vec![0; len];
-    for &i in shown {
-        rank[i] = distinct.get(&value(i)).copied().unwrap_or(0);
-    }
-    rank
-}
-
-/// Sorts row indexes by a key worked out once per row (the key ends in the row, so it is
-/// unique and an unstable sort is exact).
-fn by_key<K: Ord>(shown: &mut [usize], key: impl Fn(usize) -> K) {
-    let mut keyed: Vec<(K, usize)> = shown.iter().map(|&i| (key(i), i)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (slot, (_, i)) in shown.iter_mut().zip(keyed) {
-        *slot = i;
-    }
-}
-
 fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
     let mut c = (0, 0, 0);
     for r in rows.iter().filter(|r| r.row.is_open) {
@@ -635,5 +517,6 @@ fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
 }
 
 mod filter;
+mod order;
 #[cfg(test)]
 mod tests;

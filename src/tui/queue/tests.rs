@@ -318,3 +318,67 @@ fn narrowing_forgets_what_it_matched_when_the_ci_names_arrive() {
     q.set_cis(vec![(rowid, "core-switch-9".into())], "alice", now());
     assert_eq!(filtered(&mut q, "core-swi"), vec![17]);
 }
+
+/// Every row shown, by row id, in order.
+fn all_shown(q: &Queue) -> Vec<i64> {
+    q.window(0, usize::MAX).map(|r| r.row.rowid).collect()
+}
+
+#[test]
+fn a_merge_places_changed_rows_where_a_fresh_sort_would() {
+    let mut rng = fastrand::Rng::with_seed(17);
+    let states = ["new", "assigned", "in_progress", "pending"];
+    let names = [None, Some("alice"), Some("bob"), Some("carol")];
+    let template = row(1, Kind::Incident, 3, 1, None, "");
+    let make = |n: i64, rng: &mut fastrand::Rng| {
+        let mut r = template.clone();
+        r.rowid = n;
+        r.id = TicketId::new(Kind::Incident, n as u64);
+        r.priority = rng.u8(1..=5);
+        r.created_at = now() - chrono::Duration::minutes(rng.i64(0..5000));
+        r.state = states[rng.usize(..states.len())].into();
+        r.assignee = names[rng.usize(..names.len())].map(String::from);
+        r.title = format!(
+            "{} fault {}",
+            ["disk", "Mail", "vpn", "db"][rng.usize(..4)],
+            rng.u8(0..9)
+        );
+        r
+    };
+    for sort in SortBy::ALL {
+        for reverse in [false, true] {
+            let rows: Vec<QueueRow> = (1..=300).map(|n| make(n, &mut rng)).collect();
+            let mut q = Queue::new(rows.clone());
+            q.sort = sort;
+            q.reverse = reverse;
+            q.refresh("alice", now());
+            let mut desk: std::collections::BTreeMap<i64, QueueRow> = rows.into_iter().map(|r| (r.rowid, r)).collect();
+            for round in 0..5 {
+                let mut changed = Vec::new();
+                for _ in 0..12 {
+                    let rowid = rng.i64(1..=330);
+                    let mut r = make(rowid, &mut rng);
+                    r.is_open = rng.u8(0..5) > 0;
+                    changed.push(r);
+                }
+                for r in &changed {
+                    if r.is_open {
+                        desk.insert(r.rowid, r.clone());
+                    } else {
+                        desk.remove(&r.rowid);
+                    }
+                }
+                q.merge(changed, "alice", now());
+                let mut fresh = Queue::new(desk.values().cloned().collect());
+                fresh.sort = sort;
+                fresh.reverse = reverse;
+                fresh.refresh("alice", now());
+                assert_eq!(
+                    all_shown(&q),
+                    all_shown(&fresh),
+                    "{sort:?} reverse {reverse}, round {round}"
+                );
+            }
+        }
+    }
+}
