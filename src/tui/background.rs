@@ -57,6 +57,9 @@ pub struct Background {
     pub(super) writer: super::writer::Writer,
     /// The CMDB tree being read for its pane, and a CI to find in it once it is in.
     pub(super) cmdb: Option<Receiver<Result<super::cmdb::CmdbModel, String>>>,
+    /// When the last read of the tree began and how long it took: a tree that is slow to
+    /// read is read again, when the desk changes, at most once in ten times that.
+    pub(super) cmdb_read: Option<(std::time::Instant, std::time::Duration)>,
     pub(super) cmdb_find: Option<String>,
     /// An SLA sweep is under way on the writer: the next tick does not send another.
     sweeping: bool,
@@ -71,6 +74,7 @@ impl Background {
             escalator: Escalator::start(desk),
             writer: super::writer::Writer::start(desk),
             cmdb: None,
+            cmdb_read: None,
             cmdb_find: None,
             sweeping: false,
         }

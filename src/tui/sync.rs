@@ -112,6 +112,9 @@ impl App {
         }
         if self.desk.data_version()? != self.data_version {
             self.reload()?;
+        } else if self.pane == Pane::Cmdb && self.cmdb_stale {
+            // A change the tree on screen was not read again for yet.
+            self.refresh_visible_pane()?;
         } else if self.dashboard.data.as_ref().is_some_and(|d| now >= d.until) {
             // Past midnight the period moves on a day, even on a quiet desk.
             self.dashboard.invalidate();

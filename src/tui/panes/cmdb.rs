@@ -161,13 +161,24 @@ impl App {
     /// Reads the CMDB afresh on another thread (a large CMDB takes longer than a frame);
     /// the tree on screen, if any, stays until the new one is in.
     pub(in crate::tui) fn load_cmdb(&mut self) -> Result<(), DeskError> {
-        self.cmdb_stale = false;
-        if self.background.cmdb.is_none() {
-            self.background.cmdb = Some(crate::tui::background::in_background(&self.desk, |d| {
-                d.cmdb_graph().map(CmdbModel::new)
-            }));
+        if self.background.cmdb.is_some() || (self.cmdb.is_some() && self.cmdb_read_lately()) {
+            // Under way, or read a moment ago: the next tick looks again.
+            return Ok(());
         }
+        self.cmdb_stale = false;
+        self.background.cmdb_read = Some((std::time::Instant::now(), std::time::Duration::ZERO));
+        self.background.cmdb = Some(crate::tui::background::in_background(&self.desk, |d| {
+            d.cmdb_graph().map(CmdbModel::new)
+        }));
         Ok(())
+    }
+
+    /// Whether a slow read of the tree (over 50 ms: a large CMDB) began less than ten times
+    /// its length ago.
+    fn cmdb_read_lately(&self) -> bool {
+        self.background
+            .cmdb_read
+            .is_some_and(|(began, took)| took > std::time::Duration::from_millis(50) && began.elapsed() < took * 10)
     }
 
     /// Whether the tree is being read for the first time.
@@ -198,6 +209,9 @@ impl App {
             return false;
         };
         self.background.cmdb = None;
+        if let Some((began, took)) = &mut self.background.cmdb_read {
+            *took = began.elapsed();
+        }
         let model = match result {
             Ok(m) => m,
             Err(e) => {

@@ -176,7 +176,18 @@ pub struct Queue {
     ordered_for: Option<OrderKey>,
     /// Only the first page of the open queue is in; the rest is being read.
     pub loading: bool,
+    /// Bumped whenever rows come, go or change: what the header's counts were made from.
+    edits: u64,
+    /// The header's counts, the edits and time they were counted at, and over which rows
+    /// (closed view: the open rows kept aside): every frame shows them, a tick moves them.
+    tallied: std::cell::Cell<Option<Tally>>,
 }
+
+/// Open, at risk and breached.
+type Counts = (usize, usize, usize);
+
+/// Counts, with the edits, time and rows (the open rows kept aside or not) they are of.
+type Tally = (u64, DateTime<Utc>, bool, Counts);
 
 /// Everything the view's order depends on.
 #[derive(Debug, Clone, PartialEq)]
@@ -277,6 +288,8 @@ impl Queue {
             ordered: Vec::new(),
             ordered_for: None,
             loading: false,
+            edits: 0,
+            tallied: std::cell::Cell::new(None),
         };
         q.rows = rows.into_iter().map(Row::new).collect();
         q
@@ -290,6 +303,7 @@ impl Queue {
             self.stash.clear();
         } else if self.stash.is_empty() && old.iter().all(|r| r.row.is_open) {
             self.stash = old;
+            self.edits += 1;
         }
     }
 
@@ -300,6 +314,7 @@ impl Queue {
         // `shown` indexes the old rows: drop it before anything looks through it.
         self.shown.clear();
         self.generation += 1;
+        self.edits += 1;
         let old = std::mem::replace(&mut self.rows, rows);
         let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
         self.marks.retain(|m| ids.contains(m));
@@ -338,6 +353,7 @@ impl Queue {
         }
         if self.view().closed {
             self.stash = rows;
+            self.edits += 1;
         } else {
             self.swap_rows(rows, me, now);
         }
@@ -490,11 +506,22 @@ impl Queue {
     }
 
     /// Open, at risk and breached over the whole desk's open tickets, whatever the view.
-    pub fn desk_counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
-        if self.view().closed {
-            return count(&self.stash, now);
+    pub fn desk_counts(&self, now: DateTime<Utc>) -> Counts {
+        let closed = self.view().closed;
+        if let Some((edits, at, over, counts)) = self.tallied.get()
+            && edits == self.edits
+            && at == now
+            && over == closed
+        {
+            return counts;
         }
-        self.counts(now)
+        let counts = if closed {
+            count(&self.stash, now)
+        } else {
+            self.counts(now)
+        };
+        self.tallied.set(Some((self.edits, now, closed, counts)));
+        counts
     }
 
     /// Open, at risk and breached counts over every open row.

@@ -13,6 +13,7 @@ impl Queue {
         if changed.is_empty() {
             return;
         }
+        self.edits += 1;
         let keep_open = !self.view().closed;
         if !keep_open {
             // The open rows aside follow the desk too, for the header's counts.

@@ -382,3 +382,21 @@ fn a_merge_places_changed_rows_where_a_fresh_sort_would() {
         }
     }
 }
+
+#[test]
+fn the_header_counts_kept_between_frames_follow_every_change() {
+    let mut q = queue();
+    let before = q.desk_counts(now());
+    assert_eq!(q.desk_counts(now()), before, "the same frame, the same counts");
+    let mut closed = q.all_rows()[0].row.clone();
+    closed.is_open = false;
+    q.merge(vec![closed], "alice", now());
+    assert_eq!(q.desk_counts(now()).0, before.0 - 1, "a ticket closed elsewhere leaves the count");
+    let mut new = q.all_rows()[0].row.clone();
+    new.rowid = 99;
+    q.merge(vec![new], "alice", now());
+    assert_eq!(q.desk_counts(now()).0, before.0);
+    // Later, clocks may have crossed their thresholds: counted again.
+    let later = q.desk_counts(now() + chrono::Duration::days(30));
+    assert!(later.2 >= before.2);
+}
