@@ -42,6 +42,9 @@ impl Escalator {
 /// The first CI of each open ticket, by row id, as a background load delivers it.
 type CiNames = Receiver<Result<Vec<(i64, String)>, String>>;
 
+/// How long an incident stays in view before its suggestions are looked for.
+const SUGGEST_AFTER: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// An incident's suggestions, as a background search delivers them.
 type Suggested = (TicketId, Receiver<Result<crate::desk::Suggestions, String>>);
 
@@ -53,6 +56,9 @@ pub struct Background {
     /// The open queue being read, and the newest change the desk had when it began.
     pub(super) queue: Option<(QueueRows, DateTime<Utc>)>,
     suggestions: Option<Suggested>,
+    /// An incident whose suggestions are to be looked for once it has stayed in view a
+    /// moment (flipping through tickets starts no search for each).
+    suggest_later: Option<(TicketId, std::time::Instant)>,
     escalator: Option<Escalator>,
     pub(super) writer: super::writer::Writer,
     /// The CMDB tree being read for its pane, and a CI to find in it once it is in.
@@ -71,6 +77,7 @@ impl Background {
             cis: None,
             queue: None,
             suggestions: None,
+            suggest_later: None,
             escalator: Escalator::start(desk),
             writer: super::writer::Writer::start(desk),
             cmdb: None,
@@ -96,11 +103,28 @@ impl Background {
         self.cis = Some(in_background(desk, Desk::open_ci_names));
     }
 
-    /// Looks for an incident's known errors and look-alikes on another thread: its detail
-    /// is shown at once, and they join it when found. A search for another ticket still
-    /// under way is forgotten.
-    pub fn suggest(&mut self, desk: &Desk, id: TicketId) {
-        self.suggestions = Some((id, in_background(desk, move |d| d.suggestions(id))));
+    /// Looks for an incident's known errors and look-alikes on another thread, once it has
+    /// stayed in view for [`SUGGEST_AFTER`]: its detail is shown at once, and they join it
+    /// when found. A search for another ticket, under way or put off, is forgotten.
+    pub fn suggest(&mut self, id: TicketId) {
+        self.suggestions = None;
+        self.suggest_later = Some((id, std::time::Instant::now() + SUGGEST_AFTER));
+    }
+
+    /// Starts the search put off by [`Background::suggest`] if its time has come (with
+    /// `now_anyway`, at once).
+    fn start_suggesting(&mut self, desk: &Desk, now_anyway: bool) {
+        let Some((id, due)) = self.suggest_later else { return };
+        if now_anyway || std::time::Instant::now() >= due {
+            self.suggest_later = None;
+            self.suggestions = Some((id, in_background(desk, move |d| d.suggestions(id))));
+        }
+    }
+
+    /// How long until background work put off must start, if any is.
+    pub fn next_start(&self) -> Option<std::time::Duration> {
+        self.suggest_later
+            .map(|(_, due)| due.saturating_duration_since(std::time::Instant::now()))
     }
 }
 
@@ -124,6 +148,12 @@ pub(super) fn in_background<T: Send + 'static>(
 }
 
 impl App {
+    /// How long until background work that was put off is to start (the event loop wakes
+    /// for it).
+    pub fn background_starts_in(&self) -> Option<std::time::Duration> {
+        self.background.next_start()
+    }
+
     /// Takes in what background work has finished; true when something changed.
     pub fn poll_background(&mut self) -> bool {
         let mut changed = self.poll_writes(false);
@@ -135,6 +165,7 @@ impl App {
         changed |= self.poll_queue(false);
         changed |= self.poll_cis();
         changed |= self.poll_cmdb(false);
+        self.background.start_suggesting(&self.desk, false);
         changed |= self.poll_suggestions(false);
         changed
     }
@@ -204,6 +235,7 @@ impl App {
         {
             self.take_cis(result);
         }
+        self.background.start_suggesting(&self.desk, true);
         self.poll_suggestions(true);
     }
 

@@ -102,6 +102,9 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
         if app.writes_pending() {
             sleep = sleep.min(SPINNER_FRAME);
         }
+        if let Some(start) = app.background_starts_in() {
+            sleep = sleep.min(start);
+        }
         match events.next(sleep)? {
             Some(events::Wake::Terminal(event)) => match event {
                 Event::Key(key) if handle_key(app, key) == Effect::Editor => {

@@ -135,7 +135,7 @@ impl App {
         };
         self.detail.show(view, kept, &me);
         if id.kind == crate::domain::Kind::Incident {
-            self.background.suggest(&self.desk, id);
+            self.background.suggest(id);
         }
         Ok(())
     }

@@ -391,7 +391,11 @@ fn the_header_counts_kept_between_frames_follow_every_change() {
     let mut closed = q.all_rows()[0].row.clone();
     closed.is_open = false;
     q.merge(vec![closed], "alice", now());
-    assert_eq!(q.desk_counts(now()).0, before.0 - 1, "a ticket closed elsewhere leaves the count");
+    assert_eq!(
+        q.desk_counts(now()).0,
+        before.0 - 1,
+        "a ticket closed elsewhere leaves the count"
+    );
     let mut new = q.all_rows()[0].row.clone();
     new.rowid = 99;
     q.merge(vec![new], "alice", now());
