@@ -42,16 +42,45 @@ pub fn is_risky(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_format(c)
 }
 
+/// Whether any character of `s` is [`is_risky`]. Printable ASCII, nearly all of what a desk holds, is skipped a
+/// byte at a time; only the rest is decoded and asked.
+pub fn has_risky(s: &str) -> bool {
+    first_risky(s, is_risky).is_some()
+}
+
+/// The byte offset of the first character of `s` for which `risky` holds, asking `risky`
+/// only about characters that are not printable ASCII (a printable ASCII character is never
+/// risky: callers' rules all agree on that).
+fn first_risky(s: &str, risky: impl Fn(char) -> bool) -> Option<usize> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if (0x20..0x7f).contains(&b) {
+            i += 1;
+            continue;
+        }
+        let c = s[i..].chars().next()?;
+        if risky(c) {
+            return Some(i);
+        }
+        i += c.len_utf8();
+    }
+    None
+}
+
 /// Text that is safe to show: each risky character (see [`is_risky`]) becomes a visible
 /// stand-in (U+FFFD), so nothing disappears silently. Newlines and tabs are kept (a tab as
 /// four spaces, a CR only right before a newline) only when `multiline`; otherwise they,
 /// and carriage returns, become spaces.
 pub fn inert(s: &str, multiline: bool) -> String {
-    if !s.chars().any(is_risky) {
+    // A newline stays a newline in multiline text: only what changes starts the slow way.
+    let Some(first) = first_risky(s, |c| is_risky(c) && !(multiline && c == '\n')) else {
         return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..first]);
+    let mut chars = s[first..].chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\n' if multiline => out.push('\n'),
@@ -69,7 +98,7 @@ pub fn inert(s: &str, multiline: bool) -> String {
 /// Whether a name (an operator, a CI, a class, a freeze window) may be stored: printable,
 /// on one line, with nothing [`is_risky`] in it. The CLI, imports and restores all ask this.
 pub fn printable_name(s: &str) -> bool {
-    !s.trim().is_empty() && !s.chars().any(is_risky)
+    !s.trim().is_empty() && !has_risky(s)
 }
 
 /// JSON that is safe to print on a terminal and means the same: serde_json escapes the C0
@@ -80,7 +109,7 @@ pub fn printable_name(s: &str) -> bool {
 pub fn json_safe(json: String) -> String {
     // serde_json escapes the C0 controls (below U+0020) and leaves the rest as it is.
     let risky = |c: char| is_risky(c) && c >= ' ';
-    if !json.contains(risky) {
+    if first_risky(&json, risky).is_none() {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -122,6 +151,60 @@ mod tests {
         assert!(safe.contains('é') && safe.contains('✓'), "ordinary text stays as it is");
         let back: String = serde_json::from_str(&safe).expect("parses");
         assert_eq!(back, raw);
+    }
+
+    #[test]
+    fn the_fast_scan_agrees_with_asking_every_character() {
+        let alphabet = [
+            'a',
+            ' ',
+            '~',
+            '\u{7f}',
+            '\n',
+            '\t',
+            '\r',
+            '\u{1b}',
+            'é',
+            '✓',
+            '\u{9b}',
+            '\u{202e}',
+            '\u{200b}',
+            '\u{2028}',
+            '\u{E0041}',
+            '\u{AD}',
+            '😀',
+        ];
+        let mut rng = fastrand::Rng::with_seed(17);
+        for _ in 0..5_000 {
+            let s: String = (0..rng.usize(0..12))
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            assert_eq!(has_risky(&s), s.chars().any(is_risky), "{s:?}");
+            for multiline in [false, true] {
+                let slow = slow_inert(&s, multiline);
+                assert_eq!(inert(&s, multiline), slow, "{s:?}");
+            }
+            let json = serde_json::to_string(&s).expect("json");
+            let back: String = serde_json::from_str(&json_safe(json)).expect("parses");
+            assert_eq!(back, s);
+        }
+    }
+
+    /// What [`inert`] does, a character at a time.
+    fn slow_inert(s: &str, multiline: bool) -> String {
+        let mut out = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' if multiline => out.push('\n'),
+                '\t' if multiline => out.push_str("    "),
+                '\r' if multiline && chars.peek() == Some(&'\n') => out.push('\r'),
+                '\n' | '\r' | '\t' => out.push(' '),
+                c if is_risky(c) => out.push('\u{FFFD}'),
+                c => out.push(c),
+            }
+        }
+        out
     }
 
     #[test]

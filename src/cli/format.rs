@@ -202,3 +202,111 @@ pub fn suggestions(s: &crate::desk::Suggestions) -> String {
     }
     out
 }
+
+/// Prints a JSON array whose items come one at a time from `produce` (which stops when the
+/// sink it is given answers false), byte for byte as [`super::Output::json`] prints the whole
+/// list, through the same sanitiser (`text::json_safe`). Batches of items are turned into
+/// text on two threads, taking turns, and written in order by a third while `produce` reads
+/// on: a listing of the whole desk costs little more than reading it, and is never held in
+/// memory as text. What was printed is already on standard output: the `Output` returned is
+/// empty.
+pub fn stream_json<T: serde::Serialize + Send>(
+    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<(), super::Failure>,
+) -> Result<super::Output, super::Failure> {
+    use std::sync::mpsc::sync_channel;
+    const BATCH: usize = 1024;
+    const FORMATTERS: usize = 2;
+    std::thread::scope(|scope| {
+        let (to_formatters, from_formatters): (Vec<_>, Vec<_>) = (0..FORMATTERS)
+            .map(|_| {
+                let (send_items, items) = sync_channel::<Vec<T>>(2);
+                let (send_text, text) = sync_channel::<Vec<u8>>(2);
+                scope.spawn(move || {
+                    for batch in items {
+                        if send_text.send(json_lines(&batch)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                (send_items, text)
+            })
+            .unzip();
+        let printer = scope.spawn(move || print_in_turn(&from_formatters));
+        let mut batch = Vec::with_capacity(BATCH);
+        let mut listening = true;
+        let mut sent = 0;
+        let mut send = |batch: Vec<T>| {
+            let ok = to_formatters[sent % FORMATTERS].send(batch).is_ok();
+            sent += 1;
+            ok
+        };
+        let produced = produce(&mut |item| {
+            batch.push(item);
+            if batch.len() == BATCH {
+                listening = send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+            listening
+        });
+        if listening && !batch.is_empty() {
+            send(batch);
+        }
+        drop(to_formatters);
+        let printed = printer.join();
+        produced?;
+        match printed {
+            Ok(Ok(())) => Ok(super::Output(String::new())),
+            // A reader that stopped early (`| head`) wanted no more.
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(super::Output(String::new())),
+            Ok(Err(e)) => Err(super::Failure::new(format!("cannot print: {e}"))),
+            Err(_) => Err(super::Failure::new("cannot print: the printer stopped")),
+        }
+    })
+}
+
+/// The items as elements of a pretty JSON list: each preceded by `,` and a new line and
+/// indented as `serde_json::to_string_pretty` indents the elements of a list.
+fn json_lines<T: serde::Serialize>(items: &[T]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(items.len() * 512);
+    for item in items {
+        let json = match serde_json::to_string_pretty(item) {
+            Ok(json) => crate::text::json_safe(json),
+            // Tickets always serialise; were one not to, the list stays valid JSON.
+            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
+        };
+        out.extend_from_slice(b",\n  ");
+        // JSON text has no newline inside its strings: each one starts a line to indent.
+        for (i, line) in json.split('\n').enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"\n  ");
+            }
+            out.extend_from_slice(line.as_bytes());
+        }
+    }
+    out
+}
+
+/// Writes the formatters' text on standard output as one list, taking from each in turn
+/// (the order the batches were handed out in).
+fn print_in_turn(formatters: &[std::sync::mpsc::Receiver<Vec<u8>>]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut first = true;
+    out.write_all(b"[")?;
+    'turns: loop {
+        for formatter in formatters {
+            let Ok(text) = formatter.recv() else {
+                break 'turns;
+            };
+            // The first element has no comma before it.
+            out.write_all(if first {
+                text.get(1..).unwrap_or_default()
+            } else {
+                &text
+            })?;
+            first = false;
+        }
+    }
+    out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
+    out.flush()
+}

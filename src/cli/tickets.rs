@@ -315,10 +315,10 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
                 limit: a.limit,
                 after: None,
             };
-            let tickets = desk.list(&filter)?;
             if json {
-                return Output::json(&tickets);
+                return format::stream_json(|sink| Ok(desk.list_each(&filter, sink)?));
             }
+            let tickets = desk.list(&filter)?;
             Ok(Output(format::ticket_table(&tickets, chrono::Utc::now())))
         }
         TicketCommand::Show { id } => {

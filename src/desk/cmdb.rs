@@ -140,12 +140,7 @@ impl Desk {
             limit,
             ..Filter::default()
         };
-        self.store.read(|tx| {
-            Ok(store_tickets::list(tx, &filter)?
-                .into_iter()
-                .map(|s| s.ticket)
-                .collect())
-        })
+        self.store.read(|tx| Ok(store_tickets::list(tx, &filter)?))
     }
 
     /// Adds a CI. Names are unique without regard to case.
@@ -261,10 +256,7 @@ impl Desk {
                 limit: 200,
                 ..Filter::default()
             };
-            let open_tickets = store_tickets::list(tx, &filter)?
-                .into_iter()
-                .map(|s| s.ticket)
-                .collect();
+            let open_tickets = store_tickets::list(tx, &filter)?;
             Ok(CiView {
                 ci,
                 relations_out,

@@ -117,8 +117,13 @@ impl Desk {
 
     /// A page of tickets, by priority and then oldest first.
     pub fn list(&mut self, filter: &Filter) -> Result<Vec<Ticket>> {
-        self.store
-            .read(|tx| Ok(store_tickets::list(tx, filter)?.into_iter().map(|s| s.ticket).collect()))
+        self.store.read(|tx| Ok(store_tickets::list(tx, filter)?))
+    }
+
+    /// [`Desk::list`]'s tickets handed to `each` as they are read, until it answers false:
+    /// for listings of the whole desk, which need not be held in memory.
+    pub fn list_each(&mut self, filter: &Filter, each: impl FnMut(Ticket) -> bool) -> Result<()> {
+        self.store.read(|tx| Ok(store_tickets::list_each(tx, filter, each)?))
     }
 
     /// These tickets as they stand now (no timeline), in one read: what a screen needs

@@ -49,7 +49,7 @@ pub fn check_ci_name(name: &str) -> Result<(), String> {
 
 /// A CI's attribute, owner team or environment: one line of printable text, not too long.
 pub fn check_value(what: &str, value: &str) -> Result<(), String> {
-    if value.len() > 1000 || value.chars().any(crate::text::is_risky) {
+    if value.len() > 1000 || crate::text::has_risky(value) {
         return Err(format!(
             "`{}` is not a CI {what}: use at most 1000 printable characters on one line",
             crate::text::inert(value, false)

@@ -21,7 +21,7 @@ pub const SIDE_BY_SIDE: u16 = 120;
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     draw_screen(frame, app, theme);
     for cell in frame.buffer_mut().content.iter_mut() {
-        if cell.symbol().chars().any(crate::text::is_risky) {
+        if crate::text::has_risky(cell.symbol()) {
             cell.set_symbol(if theme.ascii { "?" } else { "\u{FFFD}" });
         } else if theme.ascii && !cell.symbol().is_ascii() {
             // A console without the glyph gets its ASCII stand-in, one cell for one cell.
