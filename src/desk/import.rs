@@ -124,10 +124,11 @@ impl Desk {
         let lifecycles = &policy.lifecycles;
         let matrix = &policy.matrix;
         let path = self.store.path().to_path_buf();
+        self.store.begin_large_writes()?;
         let store = &mut self.store;
         // One core replays the next batch (pure work, plus reading the tickets earlier imports
         // made, on a connection of its own) while the other writes the last one.
-        std::thread::scope(|scope| -> Result<()> {
+        let replayed = std::thread::scope(|scope| -> Result<()> {
             let (send, receive) = std::sync::mpsc::sync_channel::<Result<Replays>>(2);
             let groups = &groups;
             let keys = &keys;
@@ -226,7 +227,9 @@ impl Desk {
                 progress(done, rows);
             }
             Ok(())
-        })?;
+        });
+        self.store.end_large_writes()?;
+        replayed?;
         report.rejected.sort_by_key(|r| r.line);
         for r in &report.rejected {
             *report.not_taken.entry(r.cause).or_default() += 1;
