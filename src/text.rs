@@ -107,11 +107,10 @@ pub fn printable_name(s: &str) -> bool {
 /// the line and paragraph separators — as `\uXXXX`. Outside strings JSON is plain ASCII, so
 /// only string contents change, and they parse back to exactly what they were.
 pub fn json_safe(json: String) -> String {
-    // serde_json escapes the C0 controls (below U+0020) and leaves the rest as it is.
-    let risky = |c: char| is_risky(c) && c >= ' ';
-    if first_risky(&json, risky).is_none() {
+    if json_is_safe(&json) {
         return json;
     }
+    let risky = |c: char| is_risky(c) && c >= ' ';
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if risky(c) {
@@ -124,6 +123,12 @@ pub fn json_safe(json: String) -> String {
         }
     }
     out
+}
+
+/// Whether [`json_safe`] would leave this JSON as it is.
+pub fn json_is_safe(json: &str) -> bool {
+    // serde_json escapes the C0 controls (below U+0020) and leaves the rest as it is.
+    first_risky(json, |c| is_risky(c) && c >= ' ').is_none()
 }
 
 /// One line of at most `max` characters, with `…` where it was cut.

@@ -98,6 +98,13 @@ fn the_cli_prints_hostile_text_inert_and_json_keeps_it_raw() {
         !raw.chars().any(obeyed),
         "JSON printed on a terminal must not carry them raw"
     );
+    // Listings, short (the index's order) and long (read in the table's order), alike.
+    for args in [&["list", "--json"][..], &["list", "--limit", "5000", "--json"]] {
+        let raw = env.ok(args);
+        assert!(!raw.chars().any(obeyed), "{args:?} must not carry them raw");
+        let v: serde_json::Value = serde_json::from_str(&raw).expect("parses");
+        assert_eq!(v[0]["title"], title.as_str(), "{args:?} keeps the title as typed");
+    }
 }
 
 /// What no human output may carry, by this test's own reckoning (not the sanitiser's): bytes

@@ -203,45 +203,53 @@ pub fn suggestions(s: &crate::desk::Suggestions) -> String {
     out
 }
 
-/// Prints a JSON array whose items come one at a time from `produce` (which stops when the
-/// sink it is given answers false), byte for byte as [`super::Output::json`] prints the whole
-/// list, through the same sanitiser (`text::json_safe`). Batches of items are turned into
-/// text on two threads, taking turns, and written in order by a third while `produce` reads
-/// on: a listing of the whole desk costs little more than reading it, and is never held in
-/// memory as text. What was printed is already on standard output: the `Output` returned is
-/// empty.
-pub fn stream_json<T: serde::Serialize + Send>(
-    produce: impl FnOnce(&mut dyn FnMut(T) -> bool) -> Result<(), super::Failure>,
+/// Prints a JSON array of the items `produce` hands over (until the sink it is given answers
+/// false), each with a key, in the order of their keys: byte for byte what
+/// [`super::Output::json`] prints for the sorted list, through the same sanitiser
+/// (`text::json_safe`). Batches of items are turned into text on two threads, taking turns,
+/// while `produce` reads on; the texts are then put in order and written. What was printed is
+/// already on standard output: the `Output` returned is empty.
+pub fn json_in_key_order<K: Ord + Send, T: serde::Serialize + Send>(
+    produce: impl FnOnce(&mut dyn FnMut(K, T) -> bool) -> Result<(), super::Failure>,
 ) -> Result<super::Output, super::Failure> {
     use std::sync::mpsc::sync_channel;
-    const BATCH: usize = 1024;
+    const BATCH: usize = 512;
     const FORMATTERS: usize = 2;
-    std::thread::scope(|scope| {
-        let (to_formatters, from_formatters): (Vec<_>, Vec<_>) = (0..FORMATTERS)
+    let (send_text, texts) = sync_channel::<JsonBatch<K>>(2 * FORMATTERS);
+    let (produced, printed) = std::thread::scope(|scope| {
+        let to_formatters: Vec<_> = (0..FORMATTERS)
             .map(|_| {
-                let (send_items, items) = sync_channel::<Vec<T>>(2);
-                let (send_text, text) = sync_channel::<Vec<u8>>(2);
+                let (send_items, items) = sync_channel::<Vec<(K, T)>>(2);
+                let send_text = send_text.clone();
                 scope.spawn(move || {
                     for batch in items {
-                        if send_text.send(json_lines(&batch)).is_err() {
+                        if send_text.send(JsonBatch::of(batch)).is_err() {
                             break;
                         }
                     }
                 });
-                (send_items, text)
+                send_items
             })
-            .unzip();
-        let printer = scope.spawn(move || print_in_turn(&from_formatters));
+            .collect();
+        drop(send_text);
+        let printer = scope.spawn(move || {
+            let batches: Vec<JsonBatch<K>> = texts.into_iter().collect();
+            let mut order: Vec<(&K, &[u8])> = batches.iter().flat_map(JsonBatch::elements).collect();
+            order.sort_by(|a, b| a.0.cmp(b.0));
+            print_json_elements(order.into_iter().map(|(_, text)| text))
+        });
         let mut batch = Vec::with_capacity(BATCH);
-        let mut listening = true;
         let mut sent = 0;
-        let mut send = |batch: Vec<T>| {
+        // Owns the formatters' channels: dropping it tells them (and so the printer) that
+        // nothing more comes.
+        let mut send = move |batch: Vec<(K, T)>| {
             let ok = to_formatters[sent % FORMATTERS].send(batch).is_ok();
             sent += 1;
             ok
         };
-        let produced = produce(&mut |item| {
-            batch.push(item);
+        let mut listening = true;
+        let produced = produce(&mut |key, item| {
+            batch.push((key, item));
             if batch.len() == BATCH {
                 listening = send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
             }
@@ -250,62 +258,71 @@ pub fn stream_json<T: serde::Serialize + Send>(
         if listening && !batch.is_empty() {
             send(batch);
         }
-        drop(to_formatters);
-        let printed = printer.join();
-        produced?;
-        match printed {
-            Ok(Ok(())) => Ok(super::Output(String::new())),
-            // A reader that stopped early (`| head`) wanted no more.
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(super::Output(String::new())),
-            Ok(Err(e)) => Err(super::Failure::new(format!("cannot print: {e}"))),
-            Err(_) => Err(super::Failure::new("cannot print: the printer stopped")),
-        }
-    })
-}
-
-/// The items as elements of a pretty JSON list: each preceded by `,` and a new line and
-/// indented as `serde_json::to_string_pretty` indents the elements of a list.
-fn json_lines<T: serde::Serialize>(items: &[T]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(items.len() * 512);
-    for item in items {
-        let json = match serde_json::to_string_pretty(item) {
-            Ok(json) => crate::text::json_safe(json),
-            // Tickets always serialise; were one not to, the list stays valid JSON.
-            Err(e) => serde_json::json!({ "error": e.to_string() }).to_string(),
-        };
-        out.extend_from_slice(b",\n  ");
-        // JSON text has no newline inside its strings: each one starts a line to indent.
-        for (i, line) in json.split('\n').enumerate() {
-            if i > 0 {
-                out.extend_from_slice(b"\n  ");
-            }
-            out.extend_from_slice(line.as_bytes());
-        }
+        drop(send);
+        (produced, printer.join())
+    });
+    produced?;
+    match printed {
+        Ok(Ok(())) => Ok(super::Output(String::new())),
+        // A reader that stopped early (`| head`) wanted no more.
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(super::Output(String::new())),
+        Ok(Err(e)) => Err(super::Failure::new(format!("cannot print: {e}"))),
+        Err(_) => Err(super::Failure::new("cannot print: the printer stopped")),
     }
-    out
 }
 
-/// Writes the formatters' text on standard output as one list, taking from each in turn
-/// (the order the batches were handed out in).
-fn print_in_turn(formatters: &[std::sync::mpsc::Receiver<Vec<u8>>]) -> std::io::Result<()> {
+/// A batch of items as elements of a pretty JSON list, one after another in one buffer,
+/// each with its key and where it lies.
+struct JsonBatch<K> {
+    text: Vec<u8>,
+    spans: Vec<(K, std::ops::Range<usize>)>,
+}
+
+impl<K> JsonBatch<K> {
+    fn of<T: serde::Serialize>(items: Vec<(K, T)>) -> Self {
+        let mut text = Vec::with_capacity(items.len() * 640);
+        let mut spans = Vec::with_capacity(items.len());
+        for (key, item) in items {
+            let start = text.len();
+            // A list of one, pretty: "[\n  " + the element, indented as the elements of a
+            // pretty list are + "\n]". Only the element is kept.
+            let mut element = match serde_json::to_writer_pretty(&mut text, &[item]) {
+                Ok(()) => (start + 4)..(text.len() - 2),
+                // Tickets always serialise; were one not to, the list stays valid JSON.
+                Err(e) => {
+                    text.truncate(start);
+                    text.extend_from_slice(serde_json::json!({ "error": e.to_string() }).to_string().as_bytes());
+                    start..text.len()
+                }
+            };
+            let json = std::str::from_utf8(&text[element.clone()]).unwrap_or_default();
+            if !crate::text::json_is_safe(json) {
+                // Text a terminal might obey: through the sanitiser, the slow way.
+                let safe = crate::text::json_safe(json.to_string());
+                text.truncate(start);
+                text.extend_from_slice(safe.as_bytes());
+                element = start..text.len();
+            }
+            spans.push((key, element));
+        }
+        JsonBatch { text, spans }
+    }
+
+    fn elements(&self) -> impl Iterator<Item = (&K, &[u8])> {
+        self.spans.iter().map(|(key, span)| (key, &self.text[span.clone()]))
+    }
+}
+/// Writes the elements on standard output as one pretty JSON list.
+fn print_json_elements<'a>(elements: impl Iterator<Item = &'a [u8]>) -> std::io::Result<()> {
     use std::io::Write as _;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut first = true;
     out.write_all(b"[")?;
-    'turns: loop {
-        for formatter in formatters {
-            let Ok(text) = formatter.recv() else {
-                break 'turns;
-            };
-            // The first element has no comma before it.
-            out.write_all(if first {
-                text.get(1..).unwrap_or_default()
-            } else {
-                &text
-            })?;
-            first = false;
-        }
+    for element in elements {
+        out.write_all(if first { b"\n  " } else { b",\n  " })?;
+        out.write_all(element)?;
+        first = false;
     }
     out.write_all(if first { b"]\n" } else { b"\n]\n" })?;
     out.flush()

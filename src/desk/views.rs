@@ -126,6 +126,17 @@ impl Desk {
         self.store.read(|tx| Ok(store_tickets::list_each(tx, filter, each)?))
     }
 
+    /// [`Desk::list`]'s tickets with the key that orders them, handed to `each` until it
+    /// answers false; a long listing comes in no particular order (the fastest way to read
+    /// the whole desk), so the caller sorts by key.
+    pub fn list_keyed(
+        &mut self,
+        filter: &Filter,
+        each: impl FnMut(store_tickets::ListKey, Ticket) -> bool,
+    ) -> Result<()> {
+        self.store.read(|tx| Ok(store_tickets::list_keyed(tx, filter, each)?))
+    }
+
     /// These tickets as they stand now (no timeline), in one read: what a screen needs
     /// before it acts on many at once (their versions, holders and states).
     pub fn tickets_now(&mut self, ids: &[TicketId]) -> Result<Vec<Ticket>> {

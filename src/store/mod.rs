@@ -13,6 +13,7 @@ pub mod events;
 pub mod files;
 pub mod imports;
 pub mod kpi;
+pub mod listing;
 pub mod operators;
 pub mod policy;
 pub mod queue;

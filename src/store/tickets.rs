@@ -51,6 +51,10 @@ const EXTRA: [&str; 17] = [
 ];
 
 pub use super::events::*;
+pub use super::listing::{AssigneeFilter, Filter, ListKey, list, list_each, list_keyed};
+
+/// The columns [`ticket_from_row`] reads.
+pub(super) const TICKET_COLUMNS: &str = ticket_columns!();
 
 /// A ticket with its row id, which links and events point at.
 #[derive(Debug, Clone)]
@@ -81,7 +85,7 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
 }
 
 /// The ticket of a row that starts with the columns of `ticket_columns!`.
-fn ticket_from_row(r: &Row) -> rusqlite::Result<Ticket> {
+pub(super) fn ticket_from_row(r: &Row) -> rusqlite::Result<Ticket> {
     let kind_name: rusqlite::types::ValueRef = r.get_ref(1)?;
     let kind: Kind = kind_name
         .as_str()?
@@ -345,116 +349,6 @@ pub fn links(conn: &Connection, rowid: i64) -> Result<Vec<Link>> {
     out.sort_by_key(|l| l.id);
     Ok(out)
 }
-
-/// Which tickets a listing wants.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub kind: Option<Kind>,
-    pub state: Option<String>,
-    pub open_only: bool,
-    pub assignee: AssigneeFilter,
-    pub priority: Option<u8>,
-    /// The CI's row id.
-    pub ci: Option<i64>,
-    pub limit: usize,
-    /// Keyset pagination: the (priority, created_at ms, row id) of the last row already shown.
-    pub after: Option<(u8, i64, i64)>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum AssigneeFilter {
-    #[default]
-    Any,
-    Unassigned,
-    Is(String),
-}
-
-/// A page of tickets, by priority and then oldest first. Open-only listings are served by
-/// the partial index `tickets_open_queue`, so the first page costs the same at any desk size.
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Ticket>> {
-    let mut out = Vec::new();
-    list_each(conn, f, |t| {
-        out.push(t);
-        true
-    })?;
-    Ok(out)
-}
-
-/// [`list`]'s tickets handed to `each` one at a time as they are read, until it answers
-/// false: a listing of the whole desk never holds it all in memory.
-pub fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool) -> Result<()> {
-    let mut sql = concat!("SELECT ", ticket_columns!(), " FROM tickets WHERE 1 = 1").to_string();
-    let mut args: Vec<SqlValue> = Vec::new();
-    // Each condition is a fixed fragment; only the values travel as parameters.
-    if f.open_only {
-        sql.push_str(" AND is_open = 1");
-    }
-    if let Some(k) = f.kind {
-        sql.push_str(" AND kind = ?");
-        args.push(SqlValue::Text(k.name().into()));
-    }
-    if let Some(s) = &f.state {
-        sql.push_str(" AND state = ?");
-        args.push(SqlValue::Text(s.clone()));
-    }
-    match &f.assignee {
-        AssigneeFilter::Any => {}
-        AssigneeFilter::Unassigned => sql.push_str(" AND assignee IS NULL"),
-        AssigneeFilter::Is(who) => {
-            sql.push_str(" AND assignee = ? COLLATE NOCASE");
-            args.push(SqlValue::Text(who.clone()));
-        }
-    }
-    if let Some(p) = f.priority {
-        sql.push_str(" AND priority = ?");
-        args.push(SqlValue::Integer(p.into()));
-    }
-    if let Some(ci) = f.ci {
-        sql.push_str(" AND id IN (SELECT ticket_id FROM ticket_cis WHERE ci_id = ?)");
-        args.push(SqlValue::Integer(ci));
-    }
-    if let Some((p, at, id)) = f.after {
-        sql.push_str(" AND (priority, created_at, id) > (?, ?, ?)");
-        args.extend([
-            SqlValue::Integer(p.into()),
-            SqlValue::Integer(at),
-            SqlValue::Integer(id),
-        ]);
-    }
-    if f.limit > SORTED_IN_MEMORY_OVER {
-        // Row after row in the table's own order, then sorted here: for a long listing this
-        // is half the time of fetching each row the index names, one lookup at a time.
-        sql.push_str(" ORDER BY id");
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
-        let mut all = Vec::new();
-        while let Some(row) = rows.next()? {
-            let key: (i64, i64) = (row.get(28)?, row.get(0)?);
-            all.push((key, ticket_from_row(row)?));
-        }
-        all.sort_unstable_by_key(|((created, rowid), t)| (t.priority, *created, *rowid));
-        for (_, t) in all.into_iter().take(f.limit) {
-            if !each(t) {
-                break;
-            }
-        }
-        return Ok(());
-    }
-    sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
-    args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(args))?;
-    while let Some(row) = rows.next()? {
-        if !each(ticket_from_row(row)?) {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Listings of more tickets than this are sorted in memory (see [`list_each`]); shorter
-/// ones walk the index and stop at their limit, the same cost at any desk size.
-const SORTED_IN_MEMORY_OVER: usize = 1_000;
 
 /// A change as the calendar shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
