@@ -4,12 +4,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// mimalloc instead of the system allocator: a listing of the whole desk makes and frees
-/// hundreds of thousands of small strings, and glibc's allocator spent half the time of
-/// `list --open --json` consolidating freed blocks (docs/PERFORMANCE.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = match opsdesk::cli::Cli::try_parse() {
         Ok(cli) => cli,
