@@ -206,6 +206,7 @@ impl Desk {
                                     source: &mapping.source,
                                     key,
                                     file: &file_name,
+                                    sla: &policy.sla,
                                 };
                                 write.replayed(tx, lifecycles, *base, r, &mut next, &mut count)?;
                             }
@@ -327,6 +328,7 @@ struct Write<'a> {
     source: &'a str,
     key: &'a str,
     file: &'a str,
+    sla: &'a crate::domain::sla::Policy,
 }
 
 impl Write<'_> {
@@ -369,8 +371,8 @@ impl Write<'_> {
                     None => store_tickets::max_number(tx, kind)?,
                 } + 1;
                 next.insert(kind.name(), n);
-                let (rowid, _) =
-                    store_tickets::insert_numbered(tx, &r.ticket, n, open, &r.milestones, &Default::default())?;
+                let clocks = self.clocks(lifecycles, r);
+                let (rowid, _) = store_tickets::insert_numbered(tx, &r.ticket, n, open, &r.milestones, &clocks)?;
                 count.created += 1;
                 rowid
             }
@@ -382,6 +384,37 @@ impl Write<'_> {
         count.written.push(rowid);
         Ok(())
     }
+    /// The SLA clocks of a ticket new to the desk, from its replayed moves as
+    /// `store::sla::refresh` works them out from its timeline: written with the ticket, the
+    /// refresh after the batch finds them right and need not write the row a second time.
+    fn clocks(&self, lifecycles: &crate::domain::Lifecycles, r: &Replayed) -> crate::domain::sla::Clocks {
+        use chrono::SubsecRound;
+        // Times as the desk keeps them, to the millisecond.
+        let ms = |t: chrono::DateTime<Utc>| t.trunc_subsecs(3);
+        let moves = r
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Moved {
+                    at,
+                    transition: Some((_, from, to)),
+                    ..
+                } => Some((ms(*at), from.clone(), to.clone())),
+                _ => None,
+            })
+            .collect();
+        let t = &r.ticket;
+        let history = crate::domain::sla::History::of_moves(
+            t.kind,
+            t.priority,
+            ms(t.created_at),
+            &t.state,
+            moves,
+            r.milestones.first_assigned.map(ms),
+        );
+        self.sla.clocks(lifecycles.get(t.kind), &history)
+    }
+
     /// Writes one entry of a record's timeline (or a relation between CIs) for ticket `rowid`.
     fn entry(
         &self,

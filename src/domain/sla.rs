@@ -291,6 +291,32 @@ pub struct History {
 }
 
 impl History {
+    /// The history of a ticket in `state` from its moves, each (time, from, to), in order;
+    /// a ticket whose state no move explains (a lifecycle changed under it) is taken as
+    /// having been in its state since creation.
+    pub fn of_moves(
+        kind: Kind,
+        priority: u8,
+        created: DateTime<Utc>,
+        state: &str,
+        moves: Vec<(DateTime<Utc>, String, String)>,
+        first_assigned: Option<DateTime<Utc>>,
+    ) -> History {
+        let explained = moves.last().is_some_and(|(_, _, to)| to == state);
+        let (first_state, moves) = match moves.first() {
+            Some((_, from, _)) if explained => (from.clone(), moves.into_iter().map(|(at, _, to)| (at, to)).collect()),
+            _ => (state.to_string(), Vec::new()),
+        };
+        History {
+            kind,
+            priority,
+            created,
+            first_state,
+            moves,
+            first_assigned,
+        }
+    }
+
     /// The spans of the history: (from, to or open-ended, state).
     fn spans(&self) -> impl Iterator<Item = (DateTime<Utc>, Option<DateTime<Utc>>, &str)> {
         let starts = std::iter::once((self.created, self.first_state.as_str()))

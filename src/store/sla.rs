@@ -55,7 +55,6 @@ fn clock_values(c: Option<&Clock>) -> [SqlValue; 4] {
 struct Basis {
     rowid: i64,
     history: History,
-    state: String,
     stored: Clocks,
     flags: i64,
 }
@@ -105,18 +104,9 @@ pub fn refresh(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, lo: 
             let (rowid, kind, priority, created, state, first_assigned, flags, stored) = row?;
             let Ok(kind) = kind.parse::<Kind>() else { continue };
             let ms = moves.remove(&rowid).unwrap_or_default();
-            let first_state = ms.first().map_or_else(|| state.clone(), |(_, from, _)| from.clone());
             tickets.push(Basis {
                 rowid,
-                history: History {
-                    kind,
-                    priority,
-                    created,
-                    first_state,
-                    moves: ms.into_iter().map(|(at, _, to)| (at, to)).collect(),
-                    first_assigned,
-                },
-                state,
+                history: History::of_moves(kind, priority, created, &state, ms, first_assigned),
                 stored,
                 flags,
             });
@@ -125,17 +115,7 @@ pub fn refresh(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, lo: 
     let mut changed = 0;
     for b in tickets {
         let lifecycle = lifecycles.get(b.history.kind);
-        // A ticket whose state no transition explains (a lifecycle file changed under it)
-        // is taken as having been in its state since creation.
-        let mut history = b.history;
-        if history
-            .moves
-            .last()
-            .map_or(history.first_state != b.state, |(_, s)| *s != b.state)
-        {
-            history.first_state = b.state.clone();
-            history.moves.clear();
-        }
+        let history = b.history;
         let clocks = policy.clocks(lifecycle, &history);
         if clocks == b.stored {
             continue;
