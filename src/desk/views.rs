@@ -120,12 +120,6 @@ impl Desk {
         self.store.read(|tx| Ok(store_tickets::list(tx, filter)?))
     }
 
-    /// [`Desk::list`]'s tickets handed to `each` as they are read, until it answers false:
-    /// for listings of the whole desk, which need not be held in memory.
-    pub fn list_each(&mut self, filter: &Filter, each: impl FnMut(Ticket) -> bool) -> Result<()> {
-        self.store.read(|tx| Ok(store_tickets::list_each(tx, filter, each)?))
-    }
-
     /// [`Desk::list`]'s tickets with the key that orders them, handed to `each` until it
     /// answers false; a long listing comes in no particular order (the fastest way to read
     /// the whole desk), so the caller sorts by key.

@@ -51,7 +51,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Ticket>> {
 }
 
 /// [`list`]'s tickets handed to `each` in order, until it answers false.
-pub fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool) -> Result<()> {
+fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool) -> Result<()> {
     let mut keyed = Vec::new();
     let mut sorted = true;
     list_keyed(conn, f, |key, t| {

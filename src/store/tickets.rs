@@ -51,7 +51,7 @@ const EXTRA: [&str; 17] = [
 ];
 
 pub use super::events::*;
-pub use super::listing::{AssigneeFilter, Filter, ListKey, list, list_each, list_keyed};
+pub use super::listing::{AssigneeFilter, Filter, ListKey, list, list_keyed};
 
 /// The columns [`ticket_from_row`] reads.
 pub(super) const TICKET_COLUMNS: &str = ticket_columns!();
