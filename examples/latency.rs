@@ -6,7 +6,8 @@
 //! Desks are the benchmarks' (`target/bench-desks/desk-N.db`), seeded on first use. For each
 //! desk and size it launches the desk (to its first queue frame) and sends at least `--keys`
 //! of each kind of key: move, page, filter per character, clear filter, open, back, pane
-//! switch, sort and view switch. It prints median, p99 and max of each as a Markdown table.
+//! switch, sort and view switch (and for the filter, also the time until its matches show).
+//! It prints median, p99 and max of each as a Markdown table.
 //!
 //! A key's time runs from `tmux send-keys` returning to the first `capture-pane` that shows a
 //! different screen, so it includes tmux's own few milliseconds and the polling (each capture
@@ -66,6 +67,11 @@ fn shows(text: &str, since: Instant) -> Option<Duration> {
 
 /// Sends one key and times the screen's change.
 fn press(key: &str) -> Option<Duration> {
+    press_at(key).1
+}
+
+/// Sends one key: when it was sent, and how long until the screen changed.
+fn press_at(key: &str) -> (Instant, Option<Duration>) {
     let before = screen();
     let t = Instant::now();
     if key.chars().count() == 1 {
@@ -73,7 +79,21 @@ fn press(key: &str) -> Option<Duration> {
     } else {
         tmux(&["send-keys", "-t", SESSION, key]);
     }
-    changed_from(&before, t)
+    (t, changed_from(&before, t))
+}
+
+/// Waits (at most 5 s) until the screen (its text) no longer shows `text`.
+fn stops_showing(text: &str, since: Instant) -> Option<Duration> {
+    let deadline = since + Duration::from_secs(5);
+    loop {
+        if !tmux(&["capture-pane", "-p", "-t", SESSION]).contains(text) {
+            return Some(since.elapsed());
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(LOOK_EVERY);
+    }
 }
 
 /// Waits until the screen has stopped changing for 600 ms (background work landed).
@@ -178,7 +198,7 @@ fn run(binary: &Path, n: usize, size: &str, keys: usize) -> Vec<String> {
             s.take(press(if i % 2 == 0 { "PageDown" } else { "PageUp" }));
         }
     });
-    let mut clear = Samples::default();
+    let (mut clear, mut matched) = (Samples::default(), Samples::default());
     measure("filter, per character", &mut rows, &mut |s| {
         let words = ["disk", "mail", "slow", "vpn"];
         let mut typed = 0;
@@ -186,13 +206,18 @@ fn run(binary: &Path, n: usize, size: &str, keys: usize) -> Vec<String> {
         while typed < keys || clear.times.len() < keys.min(20) {
             press("/");
             for c in words[i % words.len()].chars() {
-                s.take(press(&c.to_string()));
+                let (sent, echoed) = press_at(&c.to_string());
+                s.take(echoed);
+                // A long view is matched off the UI thread: the prompt answers at once and
+                // says "matching…" until the rows that match replace those shown.
+                matched.take(stops_showing("matching…", sent));
                 typed += 1;
             }
             clear.take(press("Escape"));
             i += 1;
         }
     });
+    rows.push(matched.row("filter, per character, until its matches show"));
     rows.push(clear.row("clear filter (`esc`)"));
     settle();
     let mut back = Samples::default();
@@ -215,11 +240,16 @@ fn run(binary: &Path, n: usize, size: &str, keys: usize) -> Vec<String> {
             s.take(press("s"));
         }
     });
+    let mut read = Samples::default();
     measure("view switch (`]`)", &mut rows, &mut |s| {
         for _ in 0..keys {
-            s.take(press("]"));
+            let (sent, changed) = press_at("]");
+            s.take(changed);
+            // A view of closed tickets is read off the UI thread, and says so meanwhile.
+            read.take(stops_showing("Reading the tickets", sent));
         }
     });
+    rows.push(read.row("view switch, until its rows show"));
     tmux(&["kill-session", "-t", SESSION]);
     rows
 }

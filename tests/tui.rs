@@ -330,3 +330,32 @@ fn hostile_text_is_drawn_inert() {
         assert!(s.contains("evil"));
     }
 }
+
+#[test]
+fn a_view_of_closed_tickets_is_read_off_the_ui_thread() {
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+    let (_d, mut app) = seeded();
+    let header = |app: &opsdesk::tui::app::App| screen(app, 80, 24).lines().next().unwrap_or("").to_string();
+    let open = header(&app);
+    let press = |app: &mut opsdesk::tui::app::App| {
+        opsdesk::tui::input::handle_key(app, KeyEvent::new(KeyCode::Char(']'), KeyModifiers::NONE))
+    };
+    while app.queue.view().name != "recently closed" {
+        press(&mut app);
+    }
+    // The key is answered before the rows are read (nothing here takes them in yet): the
+    // view says so, and the header goes on counting the open queue.
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Reading the tickets of this view"), "{s}");
+    assert_eq!(header(&app), open);
+    app.finish_loads();
+    assert!(!screen(&app, 80, 24).contains("Reading the tickets"));
+    let closed = app.desk.queue_recently_closed(7).expect("closed");
+    assert_eq!(app.queue.len(), closed.len());
+    // Back to the open views: the open rows come back from aside, with nothing to read.
+    while app.queue.view().closed {
+        press(&mut app);
+    }
+    assert!(!app.queue.reading && !app.queue.loading);
+    assert_eq!(app.queue.len(), app.desk.queue_open().expect("open").len());
+}

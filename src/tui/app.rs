@@ -295,8 +295,8 @@ impl App {
 
     /// The filter changed: show what it matches, from the top.
     pub fn refilter(&mut self) {
-        self.refresh_view();
-        self.queue.select(0);
+        let me = self.desk.user().to_string();
+        self.queue.refilter(&me, self.now);
     }
 
     pub fn update(&mut self, action: Action) {

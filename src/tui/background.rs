@@ -49,12 +49,14 @@ const SUGGEST_AFTER: std::time::Duration = std::time::Duration::from_millis(150)
 type Suggested = (TicketId, Receiver<Result<crate::desk::Suggestions, String>>);
 
 /// The whole open queue, read and made into rows off the UI thread.
-type QueueRows = Receiver<Result<Vec<super::queue::Row>, String>>;
+type QueueRows = Receiver<Result<super::queue::Loaded, String>>;
 
 pub struct Background {
     cis: Option<CiNames>,
     /// The open queue being read, and the newest change the desk had when it began.
     pub(super) queue: Option<(QueueRows, DateTime<Utc>)>,
+    /// A view of closed tickets being read, the same way.
+    pub(super) closed: Option<(QueueRows, DateTime<Utc>)>,
     suggestions: Option<Suggested>,
     /// An incident whose suggestions are to be looked for once it has stayed in view a
     /// moment (flipping through tickets starts no search for each).
@@ -76,6 +78,7 @@ impl Background {
         Background {
             cis: None,
             queue: None,
+            closed: None,
             suggestions: None,
             suggest_later: None,
             escalator: Escalator::start(desk),
@@ -90,11 +93,16 @@ impl Background {
     /// Reads the whole open queue on another thread (a million-ticket desk has a tenth of a
     /// second of it); `since` is the newest change the desk had when this began.
     pub fn load_queue(&mut self, desk: &Desk, since: DateTime<Utc>) {
-        let rows = in_background(desk, |d| {
-            d.queue_open()
-                .map(|rows| rows.into_iter().map(super::queue::Row::new).collect())
-        });
+        // The rows are made, and sorted every way, there too.
+        let rows = in_background(desk, |d| d.queue_open().map(super::queue::Loaded::of));
         self.queue = Some((rows, since));
+    }
+
+    /// Reads the recently closed tickets on another thread (tens of thousands on a
+    /// million-ticket desk); `since` as for [`Background::load_queue`].
+    pub fn load_closed(&mut self, desk: &Desk, since: DateTime<Utc>) {
+        let rows = in_background(desk, |d| d.queue_recently_closed(7).map(super::queue::Loaded::closed));
+        self.closed = Some((rows, since));
     }
 
     /// Loads the open queue's CI names on another thread: the queue can be shown and used
@@ -163,6 +171,8 @@ impl App {
             self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
         }
         changed |= self.poll_queue(false);
+        changed |= self.poll_closed(false);
+        changed |= self.queue.poll_matches();
         changed |= self.poll_cis();
         changed |= self.poll_cmdb(false);
         self.background.start_suggesting(&self.desk, false);
@@ -243,8 +253,10 @@ impl App {
     /// sent off, without the slower searches it may have started.
     pub fn finish_loads(&mut self) {
         self.poll_queue(true);
+        self.poll_closed(true);
         self.poll_writes(true);
         self.poll_cmdb(true);
+        self.queue.finish_matching();
     }
 
     fn take_cis(&mut self, result: Result<Vec<(i64, String)>, String>) {

@@ -50,23 +50,27 @@ impl App {
         }
     }
 
-    /// Reads the rows of the current view afresh: the open queue, or the recently closed.
+    /// Reads the rows of the current view afresh, off the UI thread: the open queue, or the
+    /// recently closed (the open rows wait aside for the header's counts, or come back from
+    /// there without being read).
     pub(super) fn load_view(&mut self) -> Result<(), DeskError> {
         self.data_version = self.desk.data_version()?;
         let me = self.desk.user().to_string();
-        let rows = if self.queue.view().closed {
-            self.desk.queue_recently_closed(7)?
-        } else if self.queue.restore_open(&me, self.now) {
-            // The open rows were kept aside, and kept up to date, while closed ones showed.
+        if self.queue.view().closed {
+            self.queue.replace_rows(Vec::new(), &me, self.now);
+            self.queue.reading = true;
+            self.background.load_closed(&self.desk, self.seen_until);
             return Ok(());
-        } else {
-            self.background.load_cis(&self.desk);
-            self.desk.queue_open()?
-        };
-        if let Some(newest) = rows.iter().map(|r| r.updated_at).max() {
-            self.seen_until = self.seen_until.max(newest);
         }
-        self.queue.replace_rows(rows, &me, self.now);
+        // A read of closed rows under way is of no use now.
+        self.background.closed = None;
+        self.queue.reading = false;
+        if self.queue.restore_open(&me, self.now) {
+            return Ok(());
+        }
+        self.queue.replace_rows(Vec::new(), &me, self.now);
+        (self.queue.loading, self.queue.reading) = (true, true);
+        self.background.load_queue(&self.desk, self.seen_until);
         Ok(())
     }
 
@@ -74,18 +78,11 @@ impl App {
     /// it replaces the first page, keeping the selection, then what changed while it was
     /// read is merged, and the CI names are read next. True when it came.
     pub(super) fn poll_queue(&mut self, wait: bool) -> bool {
-        let Some((rx, _)) = &self.background.queue else {
+        let Some((result, since)) = arrived(&mut self.background.queue, wait) else {
             return false;
         };
-        let got = if wait {
-            rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
-        } else {
-            rx.try_recv().ok()
-        };
-        let Some(result) = got else { return false };
-        let since = self.background.queue.take().map_or(self.seen_until, |(_, since)| since);
         let me = self.desk.user().to_string();
-        self.queue.loading = false;
+        (self.queue.loading, self.queue.reading) = (false, false);
         match result {
             Ok(rows) => self.queue.take_loaded(rows, &me, self.now),
             Err(e) => {
@@ -93,12 +90,41 @@ impl App {
                 return true;
             }
         }
-        match self.desk.queue_changed_since(since - REFRESH_OVERLAP) {
-            Ok(changed) => self.queue.merge(changed, &me, self.now),
-            Err(e) => self.complain(e.to_string()),
-        }
+        self.merge_since(since);
         self.background.load_cis(&self.desk);
         true
+    }
+
+    /// Takes in the recently closed tickets read off the UI thread, as [`App::poll_queue`].
+    pub(super) fn poll_closed(&mut self, wait: bool) -> bool {
+        let Some((result, since)) = arrived(&mut self.background.closed, wait) else {
+            return false;
+        };
+        let me = self.desk.user().to_string();
+        self.queue.reading = false;
+        match result {
+            Ok(rows) => self.queue.take_closed(rows, &me, self.now),
+            Err(e) => {
+                self.complain(format!("the closed tickets could not be read: {e}"));
+                return true;
+            }
+        }
+        self.merge_since(since);
+        true
+    }
+
+    /// Merges what changed on the desk since `since` (with the overlap).
+    fn merge_since(&mut self, since: DateTime<Utc>) {
+        let me = self.desk.user().to_string();
+        match self.desk.queue_changed_since(since - REFRESH_OVERLAP) {
+            Ok(changed) => {
+                if let Some(newest) = changed.iter().map(|r| r.updated_at).max() {
+                    self.seen_until = self.seen_until.max(newest);
+                }
+                self.queue.merge(changed, &me, self.now)
+            }
+            Err(e) => self.complain(e.to_string()),
+        }
     }
 
     /// Called about once a second: moves the clock on and picks up other operators' writes.
@@ -139,4 +165,22 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// A read off the UI thread, and the newest change the desk had when it began.
+type Read<T> = (std::sync::mpsc::Receiver<Result<T, String>>, DateTime<Utc>);
+
+/// What a read off the UI thread delivered, and the newest change the desk had when it
+/// began, if it has come (with `wait`, waiting for it); the slot is then free.
+fn arrived<T>(slot: &mut Option<Read<T>>, wait: bool) -> Option<(Result<T, String>, DateTime<Utc>)> {
+    let (rx, since) = slot.as_ref()?;
+    let got = if wait {
+        rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+    } else {
+        rx.try_recv().ok()
+    };
+    let since = *since;
+    let result = got?;
+    *slot = None;
+    Some((result, since))
 }

@@ -31,7 +31,7 @@ fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bool) {
     let q = &app.queue;
-    let total = if q.loading {
+    let total = if q.loading || q.reading {
         "…".to_string()
     } else {
         q.total().to_string()
@@ -50,6 +50,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
     }
     if !q.filter.is_empty() {
         title.push_str(&format!("· /{} ", inert(&q.filter, false)));
+        if q.matching() {
+            title.push_str("· matching… ");
+        }
     }
     if !q.marks.is_empty() {
         title.push_str(&format!("· {} marked ", q.marks.len()));
@@ -65,7 +68,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
                 .key_name(Layer::Queue, a)
                 .unwrap_or_else(|| "the palette".into())
         };
-        let text = if q.total() == 0 && q.filter.is_empty() {
+        let text = if q.reading {
+            "Reading the tickets of this view…".to_string()
+        } else if q.total() == 0 && q.filter.is_empty() {
             format!(
                 "Your desk is empty. Press {} to open the first ticket.\n\n\
                  Add the services and machines you look after from a shell, e.g.\n  \
@@ -76,6 +81,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, focused: bo
                 key(Action::Quit),
                 key(Action::Help)
             )
+        } else if q.matching() {
+            format!("Matching /{}…", inert(&q.filter, false))
         } else if !q.filter.is_empty() {
             format!(
                 "No ticket in this view matches /{}. {} clears the filter.",

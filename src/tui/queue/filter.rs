@@ -1,58 +1,281 @@
 //! The queue's fuzzy filter: every row of the view scored against what is typed, best
-//! first; typing on narrows to what the shorter filter matched, and a large queue is scored
-//! on as many threads as there are cores.
+//! first; typing on narrows to what the shorter filter matched. A view of more rows than a
+//! frame can score is matched on the filter's own thread, fzf-style: the key is answered at
+//! once (the prompt shows what was typed and that matching goes on), and what matched
+//! replaces the rows shown when it is in; a newer filter stops an older one half-way.
 
-use nucleo_matcher::Matcher;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 use super::Queue;
 
+/// Rows the UI thread scores itself at most (a few milliseconds of work); a view with more
+/// rows to score is matched on the filter's thread.
+pub(super) const ON_THE_SPOT: usize = 12_000;
+
+/// Below this many rows the filter scores on one thread.
+const PARALLEL_FROM: usize = 4_096;
+
+/// What the filter matches a row against, shared with the filter's thread.
+pub(super) type Hay = Arc<Utf32String>;
+
+/// The filter's thread: filters to match go in, what they matched comes out.
+#[derive(Debug)]
+pub(super) struct Worker {
+    jobs: Sender<Job>,
+    done: Receiver<Matched>,
+    /// The newest filter sent: the thread drops or stops any older one.
+    latest: Arc<AtomicU64>,
+}
+
+#[derive(Debug)]
+struct Job {
+    serial: u64,
+    filter: String,
+    /// Positions in the view's order to score, and the text of every row in that order.
+    candidates: Vec<usize>,
+    hay: Arc<Vec<Hay>>,
+}
+
+#[derive(Debug)]
+struct Matched {
+    serial: u64,
+    /// Positions that matched, in the view's order, and best match first.
+    hits: Vec<usize>,
+    best: Vec<usize>,
+}
+
+/// A filter being matched on the filter's thread.
+#[derive(Debug)]
+pub(super) struct Pending {
+    serial: u64,
+    filter: String,
+    /// The view's order it was sent for.
+    order_serial: u64,
+    /// Whether the selection goes to the first match when it is in (the filter changed), or
+    /// stays on its ticket (the rows changed under the same filter).
+    pub(super) top: bool,
+}
+
+impl Worker {
+    fn start() -> Worker {
+        let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
+        let (report, done) = std::sync::mpsc::channel();
+        let latest = Arc::new(AtomicU64::new(0));
+        let newest = latest.clone();
+        std::thread::spawn(move || {
+            // One core fewer than the filter on the spot uses: the UI thread keeps one to
+            // answer keys with while this matches.
+            let cores = threads().saturating_sub(1).max(1);
+            let mut matchers: Vec<Matcher> = (0..cores).map(|_| Matcher::new(Config::DEFAULT)).collect();
+            while let Ok(mut job) = inbox.recv() {
+                while let Ok(newer) = inbox.try_recv() {
+                    job = newer;
+                }
+                let stale = || newest.load(Ordering::Acquire) != job.serial;
+                if stale() {
+                    continue;
+                }
+                let pattern = Pattern::parse(&job.filter, CaseMatching::Ignore, Normalization::Smart);
+                let hay = |at: usize| job.hay[at].slice(..);
+                let Some(scored) = score(&pattern, &job.candidates, &hay, &mut matchers, &stale) else {
+                    continue;
+                };
+                let (hits, best) = ranked(scored);
+                if report
+                    .send(Matched {
+                        serial: job.serial,
+                        hits,
+                        best,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+                crate::tui::events::wake();
+            }
+        });
+        Worker { jobs, done, latest }
+    }
+}
+
 impl Queue {
     /// The view's rows that match the filter, best match first (equal scores keep the
-    /// view's order). Typing on narrows: only the rows the filter matched before are
-    /// scored again, on as many threads as there are cores.
-    pub(super) fn filtered(&mut self) -> Vec<usize> {
-        let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
+    /// view's order); None when they are being matched on the filter's thread (see
+    /// [`Queue::poll_matches`]). Typing on narrows: only the rows the filter matched before
+    /// are scored again.
+    pub(super) fn filtered(&mut self) -> Option<Vec<usize>> {
         let candidates: Vec<usize> = match self.narrowed.take() {
             Some((before, hits)) if narrows(&before, &self.filter) => hits,
             _ => (0..self.ordered.len()).collect(),
         };
+        if candidates.len() > self.on_the_spot {
+            self.send_to_worker(candidates);
+            return None;
+        }
+        self.pending = None;
+        let pattern = Pattern::parse(&self.filter, CaseMatching::Ignore, Normalization::Smart);
         let (rows, ordered) = (&self.rows, &self.ordered);
-        let score = |part: &[usize], matcher: &mut Matcher| -> Vec<(u32, usize)> {
-            part.iter()
-                .filter_map(|&at| {
-                    pattern
-                        .score(rows[ordered[at]].haystack.slice(..), matcher)
-                        .map(|s| (s, at))
-                })
-                .collect()
-        };
-        let threads = self.matchers.len().max(1);
-        let mut scored: Vec<(u32, usize)> = if threads == 1 || candidates.len() < PARALLEL_FROM {
-            match self.matchers.first_mut() {
-                Some(m) => score(&candidates, m),
-                None => Vec::new(),
+        let hay = |at: usize| rows[ordered[at]].haystack.slice(..);
+        let scored = score(&pattern, &candidates, &hay, &mut self.matchers, &|| false).unwrap_or_default();
+        let (hits, best) = ranked(scored);
+        self.narrowed = Some((self.filter.clone(), hits));
+        Some(best.into_iter().map(|at| self.ordered[at]).collect())
+    }
+
+    fn send_to_worker(&mut self, candidates: Vec<usize>) {
+        let hay = match &self.hay {
+            Some((serial, hay)) if *serial == self.order_serial => hay.clone(),
+            _ => {
+                let hay: Arc<Vec<Hay>> =
+                    Arc::new(self.ordered.iter().map(|&i| self.rows[i].haystack.clone()).collect());
+                self.hay = Some((self.order_serial, hay.clone()));
+                hay
             }
-        } else {
-            let chunk = candidates.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let parts: Vec<_> = candidates
-                    .chunks(chunk)
-                    .zip(self.matchers.iter_mut())
-                    .map(|(part, m)| scope.spawn(|| score(part, m)))
-                    .collect();
-                parts.into_iter().flat_map(|p| p.join().unwrap_or_default()).collect()
-            })
         };
-        // The chunks are in view order, so the hits are too.
-        self.narrowed = Some((self.filter.clone(), scored.iter().map(|&(_, at)| at).collect()));
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        scored.into_iter().map(|(_, at)| ordered[at]).collect()
+        let worker = self.worker.get_or_insert_with(Worker::start);
+        self.serial += 1;
+        worker.latest.store(self.serial, Ordering::Release);
+        let job = Job {
+            serial: self.serial,
+            filter: self.filter.clone(),
+            candidates,
+            hay,
+        };
+        if worker.jobs.send(job).is_err() {
+            // The thread is gone (it cannot be, short of a panic in the matcher): start
+            // another next time.
+            self.worker = None;
+            return;
+        }
+        let top = self.pending.as_ref().is_some_and(|p| p.top);
+        self.pending = Some(Pending {
+            serial: self.serial,
+            filter: self.filter.clone(),
+            order_serial: self.order_serial,
+            top,
+        });
+    }
+
+    /// Whether a filter is being matched on the filter's thread.
+    pub fn matching(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Stops waiting for a filter being matched (it was cleared or matched here).
+    pub(super) fn forget_matching(&mut self) {
+        if self.pending.take().is_some()
+            && let Some(w) = &self.worker
+        {
+            self.serial += 1;
+            w.latest.store(self.serial, Ordering::Release);
+        }
+    }
+
+    /// Takes in what the filter's thread matched, if it is in (with `wait`, waits for it);
+    /// true when the rows shown changed.
+    pub fn poll_matches(&mut self) -> bool {
+        self.take_matches(false)
+    }
+
+    /// Waits for the filter being matched, if one is (tests, and callers that need it).
+    pub fn finish_matching(&mut self) -> bool {
+        self.take_matches(true)
+    }
+
+    fn take_matches(&mut self, wait: bool) -> bool {
+        let (Some(worker), Some(pending)) = (&self.worker, &self.pending) else {
+            return false;
+        };
+        let matched = loop {
+            let got = if wait {
+                worker.done.recv_timeout(std::time::Duration::from_secs(30)).ok()
+            } else {
+                worker.done.try_recv().ok()
+            };
+            match got {
+                Some(m) if m.serial == pending.serial => break m,
+                Some(_) => continue,
+                None => return false,
+            }
+        };
+        let Some(pending) = self.pending.take() else {
+            return false;
+        };
+        if pending.order_serial != self.order_serial || pending.filter != self.filter {
+            return false;
+        }
+        let keep = self.selected_row().map(|r| r.row.rowid);
+        self.shown = matched.best.into_iter().map(|at| self.ordered[at]).collect();
+        self.narrowed = Some((pending.filter, matched.hits));
+        self.selected = 0;
+        if !pending.top
+            && let Some(rowid) = keep
+        {
+            self.select_rowid(rowid);
+        }
+        true
     }
 }
 
-/// Below this many rows the filter scores on one thread.
-const PARALLEL_FROM: usize = 4_096;
+/// Scores the rows at `candidates` (positions, each read through `hay`) on as many threads
+/// as there are matchers; None when `stop` said to stop. The scores come in the order of
+/// `candidates`.
+fn score<'h>(
+    pattern: &Pattern,
+    candidates: &[usize],
+    hay: &(dyn Fn(usize) -> Utf32Str<'h> + Sync),
+    matchers: &mut [Matcher],
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<(u32, usize)>> {
+    let part = |part: &[usize], matcher: &mut Matcher| -> Option<Vec<(u32, usize)>> {
+        let mut out = Vec::new();
+        for chunk in part.chunks(2_048) {
+            if stop() {
+                return None;
+            }
+            out.extend(
+                chunk
+                    .iter()
+                    .filter_map(|&at| pattern.score(hay(at), matcher).map(|s| (s, at))),
+            );
+        }
+        Some(out)
+    };
+    let threads = matchers.len().max(1);
+    if threads == 1 || candidates.len() < PARALLEL_FROM {
+        return match matchers.first_mut() {
+            Some(m) => part(candidates, m),
+            None => Some(Vec::new()),
+        };
+    }
+    let chunk = candidates.len().div_ceil(threads);
+    let part = &part;
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = candidates
+            .chunks(chunk)
+            .zip(matchers.iter_mut())
+            .map(|(c, m)| scope.spawn(move || part(c, m)))
+            .collect();
+        let mut all = Vec::with_capacity(candidates.len());
+        for p in parts {
+            all.extend(p.join().ok()??);
+        }
+        Some(all)
+    })
+}
+
+/// The positions that matched in view order, and best first (equal scores keep the view's
+/// order).
+fn ranked(mut scored: Vec<(u32, usize)>) -> (Vec<usize>, Vec<usize>) {
+    let hits = scored.iter().map(|&(_, at)| at).collect();
+    scored.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    (hits, scored.into_iter().map(|(_, at)| at).collect())
+}
 
 pub(super) fn threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(4))

@@ -6,6 +6,9 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
+pub use order::Loaded;
+use order::Orders;
+
 use crate::desk::QueueRow;
 use crate::domain::sla::{Clock, Phase, Standing};
 
@@ -26,7 +29,7 @@ fn admits(v: &ViewSpec, r: &Row, me: &str, now: DateTime<Utc>) -> bool {
 }
 
 /// The columns a queue can be sorted by, in the order `s` cycles through them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortBy {
     Priority,
     Due,
@@ -79,8 +82,9 @@ pub struct Row {
     /// for open tickets that have one.
     pub clock: Option<Clock>,
     /// What the fuzzy filter matches against: id, title, assignee and CI, kept in the
-    /// matcher's own form so a keystroke does not convert every row again.
-    haystack: Utf32String,
+    /// matcher's own form so a keystroke does not convert every row again (shared with the
+    /// filter's thread).
+    haystack: filter::Hay,
     /// The title as the title sort compares it (lowercase), worked out once, and its first
     /// 16 bytes as a number.
     title_key: String,
@@ -113,14 +117,14 @@ impl Row {
         }
     }
 
-    fn haystack_of(row: &QueueRow) -> Utf32String {
-        Utf32String::from(format!(
+    fn haystack_of(row: &QueueRow) -> filter::Hay {
+        std::sync::Arc::new(Utf32String::from(format!(
             "{} {} {} {}",
             row.id,
             row.title,
             row.assignee.as_deref().unwrap_or(""),
             row.ci.as_deref().unwrap_or("")
-        ))
+        )))
     }
 
     /// Sets the first CI, which only the filter's text depends on.
@@ -174,8 +178,23 @@ pub struct Queue {
     /// filter only narrows this, so a keystroke in it does not sort the whole queue again.
     ordered: Vec<usize>,
     ordered_for: Option<OrderKey>,
+    /// Bumped whenever `ordered` changes: what a filter being matched elsewhere was for.
+    order_serial: u64,
+    /// Every row in each sort order worked out so far.
+    orders: Orders,
+    /// The filter's thread (started by the first filter too long to score here), the filter
+    /// it is matching, the last filter sent to it, and the rows' text in the view's order
+    /// as it was sent (and for which `ordered`).
+    worker: Option<filter::Worker>,
+    pending: Option<filter::Pending>,
+    serial: u64,
+    hay: Option<(u64, std::sync::Arc<Vec<filter::Hay>>)>,
+    /// Rows the UI thread scores itself at most ([`filter::ON_THE_SPOT`]; tests lower it).
+    on_the_spot: usize,
     /// Only the first page of the open queue is in; the rest is being read.
     pub loading: bool,
+    /// The rows of the view shown (recently closed tickets) are being read.
+    pub reading: bool,
     /// Bumped whenever rows come, go or change: what the header's counts were made from.
     edits: u64,
     /// The header's counts, the edits and time they were counted at, and over which rows
@@ -287,7 +306,15 @@ impl Queue {
             generation: 0,
             ordered: Vec::new(),
             ordered_for: None,
+            order_serial: 0,
+            orders: Orders::default(),
+            worker: None,
+            pending: None,
+            serial: 0,
+            hay: None,
+            on_the_spot: filter::ON_THE_SPOT,
             loading: false,
+            reading: false,
             edits: 0,
             tallied: std::cell::Cell::new(None),
         };
@@ -298,7 +325,7 @@ impl Queue {
     /// Replaces the rows (after a reload), keeping the selected ticket selected if it is
     /// still shown and the marks of tickets that still exist.
     pub fn replace_rows(&mut self, rows: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
-        let old = self.swap_rows(rows.into_iter().map(Row::new).collect(), me, now);
+        let old = self.swap_rows(rows.into_iter().map(Row::new).collect(), Orders::default(), me, now);
         if !self.view().closed {
             self.stash.clear();
         } else if self.stash.is_empty() && old.iter().all(|r| r.row.is_open) {
@@ -309,13 +336,14 @@ impl Queue {
 
     /// Puts `rows` in place of the rows, keeping the selected ticket selected if it is still
     /// shown and the marks of tickets still there; gives back the rows it replaced.
-    fn swap_rows(&mut self, rows: Vec<Row>, me: &str, now: DateTime<Utc>) -> Vec<Row> {
+    fn swap_rows(&mut self, rows: Vec<Row>, orders: Orders, me: &str, now: DateTime<Utc>) -> Vec<Row> {
         let keep = self.selected_row().map(|r| r.row.rowid);
         // `shown` indexes the old rows: drop it before anything looks through it.
         self.shown.clear();
         self.generation += 1;
         self.edits += 1;
         let old = std::mem::replace(&mut self.rows, rows);
+        self.orders = orders;
         let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
         self.marks.retain(|m| ids.contains(m));
         self.refresh(me, now);
@@ -332,14 +360,15 @@ impl Queue {
             return false;
         }
         let open = std::mem::take(&mut self.stash);
-        self.swap_rows(open, me, now);
+        self.swap_rows(open, Orders::default(), me, now);
         true
     }
 
     /// The whole open queue, read after its first page: replaces the rows (keeping the
     /// selected ticket and the marks, and the CI names the first page had until the
     /// queue's own are read). Under a view of closed tickets it waits aside for the header.
-    pub fn take_loaded(&mut self, mut rows: Vec<Row>, me: &str, now: DateTime<Utc>) {
+    pub fn take_loaded(&mut self, loaded: Loaded, me: &str, now: DateTime<Utc>) {
+        let (mut rows, orders) = loaded.into_parts();
         let cis: std::collections::HashMap<i64, String> = self
             .rows
             .iter()
@@ -355,7 +384,16 @@ impl Queue {
             self.stash = rows;
             self.edits += 1;
         } else {
-            self.swap_rows(rows, me, now);
+            self.swap_rows(rows, orders, me, now);
+        }
+    }
+
+    /// The rows of a view of closed tickets, read off the UI thread; dropped if the view
+    /// shown is no longer one.
+    pub fn take_closed(&mut self, loaded: Loaded, me: &str, now: DateTime<Utc>) {
+        if self.view().closed {
+            let (rows, orders) = loaded.into_parts();
+            self.swap_rows(rows, orders, me, now);
         }
     }
 
@@ -364,6 +402,7 @@ impl Queue {
         let cis: std::collections::HashMap<i64, String> = cis.into_iter().collect();
         // The filter's text changed under what it matched before.
         self.narrowed = None;
+        self.hay = None;
         for r in &mut self.rows {
             if let Some(ci) = cis.get(&r.row.rowid) {
                 r.set_ci(ci);
@@ -399,18 +438,34 @@ impl Queue {
         if self.ordered_for.as_ref() != Some(&key) {
             self.ordered = self.order(me, now);
             self.ordered_for = Some(key);
+            self.order_serial += 1;
             self.narrowed = None;
         }
         let shown = if self.filter.trim().is_empty() {
             self.narrowed = None;
+            self.forget_matching();
             self.ordered.clone()
         } else {
-            self.filtered()
+            match self.filtered() {
+                Some(shown) => shown,
+                // Matched on the filter's thread: what shows stays until that is in.
+                None => return,
+            }
         };
         self.shown = shown;
         self.selected = 0;
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
+        }
+    }
+
+    /// The filter changed: shows what it matches, from the first match (once it is in, when
+    /// it is matched on the filter's thread).
+    pub fn refilter(&mut self, me: &str, now: DateTime<Utc>) {
+        self.refresh(me, now);
+        self.select(0);
+        if let Some(p) = &mut self.pending {
+            p.top = true;
         }
     }
 

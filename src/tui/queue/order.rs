@@ -1,10 +1,74 @@
 //! The view's order: rows sorted by what the queue is sorted by (keys worked out once per
 //! row), and kept in order as other operators' changes merge in, each changed row placed
 //! where a fresh sort would put it rather than the whole view sorted again.
+//!
+//! Each order is a permutation of every row, worked out once (those of the open queue off
+//! the UI thread, as it is read) and kept: a view in that order is the permutation with the
+//! rows it does not admit left out, so a sort or a view switch on a large queue sorts
+//! nothing.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Queue, QueueRow, Row, SortBy, ViewSpec, admits};
+use super::{Queue, QueueRow, Row, SortBy, admits};
+
+/// Which order a permutation is: the sort, and whether it is the closed view's "most
+/// recently updated first", which stands for time to breach there.
+type OrderOf = (SortBy, bool);
+
+/// Every row, in each order asked for so far (indexes into the rows, first first).
+#[derive(Debug, Default)]
+pub struct Orders(HashMap<OrderOf, Vec<usize>>);
+
+impl Orders {
+    /// Every order of the open queue's rows.
+    fn all(rows: &[Row]) -> Orders {
+        Orders(
+            SortBy::ALL
+                .iter()
+                .map(|&s| ((s, false), sorted(rows, (s, false))))
+                .collect(),
+        )
+    }
+
+    /// After a merge: rows that stay move to their new index (`kept`, None for rows that left
+    /// or changed), and rows `fresh` (changed or new) join where they belong.
+    fn patch(&mut self, rows: &[Row], kept: impl Fn(usize) -> Option<usize>, fresh: &[usize]) {
+        for (&of, perm) in &mut self.0 {
+            let base: Vec<usize> = perm.iter().filter_map(|&i| kept(i)).collect();
+            *perm = merge_in(base, fresh.to_vec(), |a, b| compare(rows, of, a, b));
+        }
+    }
+}
+
+/// The open queue as read off the UI thread: its rows, and their orders worked out there.
+#[derive(Debug)]
+pub struct Loaded {
+    rows: Vec<Row>,
+    orders: Orders,
+}
+
+impl Loaded {
+    pub fn of(rows: Vec<QueueRow>) -> Loaded {
+        let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+        let orders = Orders::all(&rows);
+        Loaded { rows, orders }
+    }
+
+    /// Rows of a view of closed tickets, in its first order (most recently updated first).
+    pub fn closed(rows: Vec<QueueRow>) -> Loaded {
+        let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+        let first = (SortBy::Due, true);
+        let orders = Orders(HashMap::from([(first, sorted(&rows, first))]));
+        Loaded { rows, orders }
+    }
+
+    pub fn into_parts(self) -> (Vec<Row>, Orders) {
+        (self.rows, self.orders)
+    }
+}
 
 impl Queue {
     /// Merges rows that changed: updated ones replace theirs, new ones join, and rows that
@@ -17,19 +81,18 @@ impl Queue {
         let keep_open = !self.view().closed;
         if !keep_open {
             // The open rows aside follow the desk too, for the header's counts.
-            let open: std::collections::HashMap<i64, &QueueRow> = changed.iter().map(|r| (r.rowid, r)).collect();
+            let open: HashMap<i64, &QueueRow> = changed.iter().map(|r| (r.rowid, r)).collect();
             self.stash.retain(|r| !open.contains_key(&r.row.rowid));
             self.stash
                 .extend(changed.iter().filter(|r| r.is_open).cloned().map(Row::new));
         }
         let keep = self.selected_row().map(|r| r.row.rowid);
-        let mut incoming: std::collections::HashMap<i64, QueueRow> =
-            changed.into_iter().map(|r| (r.rowid, r)).collect();
-        // Rows changed in place, rows that leave, rows that join: the view's order is
-        // patched for them alone (a million-ticket desk has 77,000 open rows to sort).
+        let mut incoming: HashMap<i64, QueueRow> = changed.into_iter().map(|r| (r.rowid, r)).collect();
+        // Rows changed in place, rows that leave, rows that join: the orders are patched for
+        // them alone (a million-ticket desk has 77,000 open rows to sort).
         let n = self.rows.len();
         let mut gone = vec![false; n];
-        let mut touched = Vec::new();
+        let mut touched = vec![false; n];
         for (i, r) in self.rows.iter_mut().enumerate() {
             let Some(mut new) = incoming.remove(&r.row.rowid) else {
                 continue;
@@ -39,7 +102,7 @@ impl Queue {
                     new.ci = r.row.ci.take();
                 }
                 *r = Row::new(new);
-                touched.push(i);
+                touched[i] = true;
             } else {
                 gone[i] = true;
                 self.marks.remove(&r.row.rowid);
@@ -64,23 +127,23 @@ impl Queue {
             i += 1;
             !gone[i - 1]
         });
-        let was_touched: std::collections::HashSet<usize> = touched.iter().copied().collect();
-        let mut fresh: Vec<usize> = touched.iter().map(|&i| moved_to[i]).collect();
+        let mut fresh: Vec<usize> = (0..n).filter(|&i| touched[i]).map(|i| moved_to[i]).collect();
         let first_new = self.rows.len();
         fresh.extend(first_new..first_new + joining.len());
         self.rows.extend(joining);
         self.shown.clear();
         self.narrowed = None;
-        let patchable = fresh.len() <= PATCH_AT_MOST && self.ordered_for.is_some();
-        if patchable {
-            let ordered = std::mem::take(&mut self.ordered);
-            self.ordered = ordered
-                .into_iter()
-                .filter(|&i| !gone[i] && !was_touched.contains(&i))
-                .map(|i| moved_to[i])
-                .collect();
-            self.place(&fresh, me, now);
+        let kept = |i: usize| (!gone[i] && !touched[i]).then(|| moved_to[i]);
+        if fresh.len() <= PATCH_AT_MOST {
+            self.orders.patch(&self.rows, kept, &fresh);
+            if self.ordered_for.is_some() {
+                let ordered = std::mem::take(&mut self.ordered);
+                let base = ordered.into_iter().filter_map(kept).collect();
+                self.ordered = self.place(base, &fresh, me, now);
+                self.order_serial += 1;
+            }
         } else {
+            self.orders = Orders::default();
             self.generation += 1;
         }
         self.refresh(me, now);
@@ -89,92 +152,44 @@ impl Queue {
         }
     }
 
-    /// Puts rows `fresh` into the view's order where they belong (those the view admits).
-    fn place(&mut self, fresh: &[usize], me: &str, now: DateTime<Utc>) {
-        let view = self.view().clone();
-        for &i in fresh {
-            let row = &self.rows[i];
-            let only = self.only.as_ref().is_none_or(|o| o.rowids.contains(&row.row.rowid));
-            if !only || !admits(&view, row, me, now) {
-                continue;
-            }
-            let at = self
-                .ordered
-                .partition_point(|&j| self.before(j, i, &view) == std::cmp::Ordering::Less);
-            self.ordered.insert(at, i);
+    /// The view's order `base` with the rows `fresh` it admits put where they belong.
+    fn place(&self, base: Vec<usize>, fresh: &[usize], me: &str, now: DateTime<Utc>) -> Vec<usize> {
+        let view = self.view();
+        let admitted: Vec<usize> = fresh
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let row = &self.rows[i];
+                self.only.as_ref().is_none_or(|o| o.rowids.contains(&row.row.rowid)) && admits(view, row, me, now)
+            })
+            .collect();
+        let of = self.order_of();
+        let reverse = self.reverse;
+        merge_in(base, admitted, |a, b| {
+            let order = compare(&self.rows, of, a, b);
+            if reverse { order.reverse() } else { order }
+        })
+    }
+
+    /// The order the view is in (before any reversal).
+    fn order_of(&self) -> OrderOf {
+        (self.sort, self.view().closed && self.sort == SortBy::Due)
+    }
+
+    /// The rows the view admits, in its order, from the permutation of every row in that
+    /// order (sorted once and kept).
+    pub(super) fn order(&mut self, me: &str, now: DateTime<Utc>) -> Vec<usize> {
+        let of = self.order_of();
+        if !self.orders.0.contains_key(&of) {
+            let perm = sorted(&self.rows, of);
+            self.orders.0.insert(of, perm);
         }
-    }
-
-    /// How rows `a` and `b` compare in the view's order: the order [`Queue::order`] sorts
-    /// by, one pair at a time.
-    fn before(&self, a: usize, b: usize, view: &ViewSpec) -> std::cmp::Ordering {
-        let (x, y) = (&self.rows[a], &self.rows[b]);
-        let tie = |r: &Row| (r.tie, r.row.rowid);
-        let order = if view.closed && self.sort == SortBy::Due {
-            (std::cmp::Reverse(x.row.updated_at), x.row.rowid).cmp(&(std::cmp::Reverse(y.row.updated_at), y.row.rowid))
-        } else {
-            match self.sort {
-                SortBy::Priority => tie(x).cmp(&tie(y)),
-                SortBy::Due => (x.breach_key(), tie(x)).cmp(&(y.breach_key(), tie(y))),
-                SortBy::Id => {
-                    ((x.row.id.kind, x.row.id.number), tie(x)).cmp(&((y.row.id.kind, y.row.id.number), tie(y)))
-                }
-                SortBy::State => (x.row.state.as_str(), tie(x)).cmp(&(y.row.state.as_str(), tie(y))),
-                SortBy::Assignee => (x.row.assignee.as_deref(), tie(x)).cmp(&(y.row.assignee.as_deref(), tie(y))),
-                SortBy::Age => {
-                    (x.row.created_at.timestamp_millis(), tie(x)).cmp(&(y.row.created_at.timestamp_millis(), tie(y)))
-                }
-                SortBy::Title => {
-                    (x.title_prefix, x.title_key.as_str(), tie(x)).cmp(&(y.title_prefix, y.title_key.as_str(), tie(y)))
-                }
-            }
-        };
-        if self.reverse { order.reverse() } else { order }
-    }
-
-    /// The rows the view admits, in its order. Each row's sort key is worked out once.
-    pub(super) fn order(&self, me: &str, now: DateTime<Utc>) -> Vec<usize> {
         let view = self.view();
         let only = self.only.as_ref();
         let rows = &self.rows;
-        let mut shown: Vec<usize> = (0..rows.len())
-            .filter(|&i| admits(view, &rows[i], me, now))
-            .filter(|&i| only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)))
-            .collect();
-        // Ties: priority, then age, then the row (unique), so the order is total and an
-        // unstable sort gives the same order as a stable one.
-        let tie = |i: usize| (rows[i].tie, rows[i].row.rowid);
-        if view.closed && self.sort == SortBy::Due {
-            by_key(&mut shown, |i| {
-                (std::cmp::Reverse(rows[i].row.updated_at), rows[i].row.rowid)
-            });
-        } else {
-            match self.sort {
-                SortBy::Priority => by_key(&mut shown, tie),
-                SortBy::Due => by_key(&mut shown, |i| (rows[i].breach_key(), tie(i))),
-                SortBy::Id => by_key(&mut shown, |i| ((rows[i].row.id.kind, rows[i].row.id.number), tie(i))),
-                SortBy::State => {
-                    let rank = ranks(rows.len(), &shown, |i| Some(rows[i].row.state.as_str()));
-                    by_key(&mut shown, |i| (rank[i], tie(i)));
-                }
-                SortBy::Assignee => {
-                    let rank = ranks(rows.len(), &shown, |i| rows[i].row.assignee.as_deref());
-                    by_key(&mut shown, |i| (rank[i], tie(i)));
-                }
-                SortBy::Age => by_key(&mut shown, |i| (rows[i].row.created_at.timestamp_millis(), tie(i))),
-                SortBy::Title => {
-                    // Most titles differ in their first 16 bytes: compare those as a number
-                    // and the rest of the text only when they are the same.
-                    let mut keyed: Vec<(u128, usize)> = shown.iter().map(|&i| (rows[i].title_prefix, i)).collect();
-                    keyed.sort_unstable_by(|a, b| {
-                        a.0.cmp(&b.0)
-                            .then_with(|| rows[a.1].title_key.cmp(&rows[b.1].title_key))
-                            .then_with(|| tie(a.1).cmp(&tie(b.1)))
-                    });
-                    shown = keyed.into_iter().map(|(_, i)| i).collect();
-                }
-            }
-        }
+        let mut shown: Vec<usize> = self.orders.0.get(&of).map_or(&[][..], Vec::as_slice).to_vec();
+        shown
+            .retain(|&i| admits(view, &rows[i], me, now) && only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)));
         if self.reverse {
             shown.reverse();
         }
@@ -182,21 +197,107 @@ impl Queue {
     }
 }
 
-/// A merge of more rows than this sorts the view again rather than placing each.
+/// How rows `a` and `b` compare in an order. Ties: priority, then age, then the row
+/// (unique), so the order is total.
+fn compare(rows: &[Row], of: OrderOf, a: usize, b: usize) -> Ordering {
+    let (x, y) = (&rows[a], &rows[b]);
+    let tie = |r: &Row| (r.tie, r.row.rowid);
+    if of.1 {
+        return (std::cmp::Reverse(x.row.updated_at), x.row.rowid)
+            .cmp(&(std::cmp::Reverse(y.row.updated_at), y.row.rowid));
+    }
+    match of.0 {
+        SortBy::Priority => tie(x).cmp(&tie(y)),
+        SortBy::Due => (x.breach_key(), tie(x)).cmp(&(y.breach_key(), tie(y))),
+        SortBy::Id => ((x.row.id.kind, x.row.id.number), tie(x)).cmp(&((y.row.id.kind, y.row.id.number), tie(y))),
+        SortBy::State => (x.row.state.as_str(), tie(x)).cmp(&(y.row.state.as_str(), tie(y))),
+        SortBy::Assignee => (x.row.assignee.as_deref(), tie(x)).cmp(&(y.row.assignee.as_deref(), tie(y))),
+        SortBy::Age => {
+            (x.row.created_at.timestamp_millis(), tie(x)).cmp(&(y.row.created_at.timestamp_millis(), tie(y)))
+        }
+        SortBy::Title => {
+            (x.title_prefix, x.title_key.as_str(), tie(x)).cmp(&(y.title_prefix, y.title_key.as_str(), tie(y)))
+        }
+    }
+}
+
+/// Every row in order `of`; each row's sort key is worked out once (the same order as
+/// [`compare`], faster).
+fn sorted(rows: &[Row], of: OrderOf) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..rows.len()).collect();
+    let tie = |i: usize| (rows[i].tie, rows[i].row.rowid);
+    if of.1 {
+        by_key(&mut all, |i| {
+            (std::cmp::Reverse(rows[i].row.updated_at), rows[i].row.rowid)
+        });
+        return all;
+    }
+    match of.0 {
+        SortBy::Priority => by_key(&mut all, tie),
+        SortBy::Due => by_key(&mut all, |i| (rows[i].breach_key(), tie(i))),
+        SortBy::Id => by_key(&mut all, |i| ((rows[i].row.id.kind, rows[i].row.id.number), tie(i))),
+        SortBy::State => {
+            let rank = ranks(&all, |i| Some(rows[i].row.state.as_str()));
+            by_key(&mut all, |i| (rank[i], tie(i)));
+        }
+        SortBy::Assignee => {
+            let rank = ranks(&all, |i| rows[i].row.assignee.as_deref());
+            by_key(&mut all, |i| (rank[i], tie(i)));
+        }
+        SortBy::Age => by_key(&mut all, |i| (rows[i].row.created_at.timestamp_millis(), tie(i))),
+        SortBy::Title => {
+            // Most titles differ in their first 16 bytes: compare those as a number and the
+            // rest of the text only when they are the same.
+            let mut keyed: Vec<(u128, usize)> = all.iter().map(|&i| (rows[i].title_prefix, i)).collect();
+            keyed.sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| rows[a.1].title_key.cmp(&rows[b.1].title_key))
+                    .then_with(|| tie(a.1).cmp(&tie(b.1)))
+            });
+            all = keyed.into_iter().map(|(_, i)| i).collect();
+        }
+    }
+    all
+}
+
+/// `base` (in order) with `fresh` put in where they belong, in one pass.
+fn merge_in(base: Vec<usize>, mut fresh: Vec<usize>, cmp: impl Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    if fresh.is_empty() {
+        return base;
+    }
+    fresh.sort_unstable_by(|&a, &b| cmp(a, b));
+    let mut out = Vec::with_capacity(base.len() + fresh.len());
+    let mut fresh = fresh.into_iter().peekable();
+    for i in base {
+        while let Some(&f) = fresh.peek() {
+            if cmp(f, i) == Ordering::Less {
+                out.push(f);
+                fresh.next();
+            } else {
+                break;
+            }
+        }
+        out.push(i);
+    }
+    out.extend(fresh);
+    out
+}
+
+/// A merge of more rows than this sorts again rather than placing each.
 const PATCH_AT_MOST: usize = 2_000;
 
-/// Each row's place among the distinct values of a text column over the shown rows (None
-/// first), by row index: sorting by it compares numbers, not text.
-fn ranks<'a>(len: usize, shown: &[usize], value: impl Fn(usize) -> Option<&'a str>) -> Vec<u32> {
+/// Each row's place among the distinct values of a text column (None first), by row index:
+/// sorting by it compares numbers, not text.
+fn ranks<'a>(all: &[usize], value: impl Fn(usize) -> Option<&'a str>) -> Vec<u32> {
     let mut distinct: std::collections::BTreeMap<Option<&str>, u32> = std::collections::BTreeMap::new();
-    for &i in shown {
+    for &i in all {
         distinct.entry(value(i)).or_insert(0);
     }
     for (rank, r) in distinct.values_mut().enumerate() {
         *r = u32::try_from(rank).unwrap_or(u32::MAX);
     }
-    let mut rank = vec![0; len];
-    for &i in shown {
+    let mut rank = vec![0; all.len()];
+    for &i in all {
         rank[i] = distinct.get(&value(i)).copied().unwrap_or(0);
     }
     rank

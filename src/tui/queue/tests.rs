@@ -404,3 +404,100 @@ fn the_header_counts_kept_between_frames_follow_every_change() {
     let later = q.desk_counts(now() + chrono::Duration::days(30));
     assert!(later.2 >= before.2);
 }
+
+/// Sets the filter as typing does, and shows what the queue shows then.
+fn typed(q: &mut Queue, text: &str) -> Vec<u64> {
+    q.filter = text.into();
+    q.refilter("alice", now());
+    ids(q)
+}
+
+#[test]
+fn a_long_view_is_matched_off_the_ui_thread_and_replaces_the_rows_when_in() {
+    let expect = |text: &str| filtered(&mut big_queue(), text);
+    let mut q = big_queue();
+    q.on_the_spot = 0;
+    let all = ids(&q);
+    q.select(5);
+    assert_eq!(typed(&mut q, "disk"), all, "what shows stays until the matches are in");
+    assert!(q.matching());
+    assert!(q.finish_matching());
+    assert!(!q.matching());
+    assert_eq!(ids(&q), expect("disk"));
+    assert_eq!(q.selected(), 0, "a new filter shows from its first match");
+
+    // Typed faster than it is matched: only the newest filter's matches show.
+    for text in ["m", "ma", "mai"] {
+        typed(&mut q, text);
+    }
+    q.finish_matching();
+    assert_eq!(ids(&q), expect("mai"));
+
+    // Cleared while matching: every row again, and the late matches are not taken.
+    typed(&mut q, "vpn");
+    q.filter.clear();
+    q.refilter("alice", now());
+    assert!(!q.matching());
+    assert!(!q.finish_matching());
+    assert_eq!(ids(&q), all);
+
+    // The rows change while a filter is matched: it is matched again over the new rows,
+    // and the text of CI names read later counts.
+    typed(&mut q, "core-sw");
+    q.set_cis(vec![(17, "core-switch-9".into())], "alice", now());
+    let mut changed = q.all_rows()[41].row.clone();
+    changed.title = "core-sw uplink flaps".into();
+    q.merge(vec![changed], "alice", now());
+    q.finish_matching();
+    let mut shown = ids(&q);
+    shown.sort();
+    assert_eq!(shown, vec![17, 42]);
+}
+
+#[test]
+fn every_order_kept_for_the_loaded_queue_follows_merges() {
+    let mut rng = fastrand::Rng::with_seed(5);
+    let make = |n: i64, rng: &mut fastrand::Rng| {
+        let mut r = row(n, Kind::Incident, rng.u8(1..=5), rng.i64(0..80), None, "");
+        r.state = ["new", "assigned", "pending"][rng.usize(..3)].into();
+        r.assignee = [None, Some("alice"), Some("bob")][rng.usize(..3)].map(String::from);
+        r.title = format!("{} fault {}", ["disk", "Mail", "vpn"][rng.usize(..3)], rng.u8(0..9));
+        r
+    };
+    let rows: Vec<QueueRow> = (1..=200).map(|n| make(n, &mut rng)).collect();
+    let mut desk: std::collections::BTreeMap<i64, QueueRow> = rows.iter().map(|r| (r.rowid, r.clone())).collect();
+    let mut q = Queue::new(Vec::new());
+    q.take_loaded(Loaded::of(rows), "alice", now());
+    for round in 0..4 {
+        let changed: Vec<QueueRow> = (0..15)
+            .map(|_| {
+                let mut r = make(rng.i64(1..=230), &mut rng);
+                r.is_open = rng.u8(0..4) > 0;
+                r
+            })
+            .collect();
+        for r in &changed {
+            if r.is_open {
+                desk.insert(r.rowid, r.clone());
+            } else {
+                desk.remove(&r.rowid);
+            }
+        }
+        q.merge(changed, "alice", now());
+        for sort in SortBy::ALL {
+            for reverse in [false, true] {
+                let mut fresh = Queue::new(desk.values().cloned().collect());
+                for one in [&mut q, &mut fresh] {
+                    one.sort = sort;
+                    one.reverse = reverse;
+                    one.refresh("alice", now());
+                }
+                assert_eq!(
+                    all_shown(&q),
+                    all_shown(&fresh),
+                    "{sort:?} reverse {reverse}, round {round}"
+                );
+            }
+        }
+    }
+}
