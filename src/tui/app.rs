@@ -210,11 +210,9 @@ impl App {
             desk.queue_open()?
         };
         let mut background = Background::start(&desk);
-        if quick {
-            background.load_queue(&desk, seen_until);
-        } else {
-            background.load_cis(&desk);
-        }
+        // Read once the first frame is out: on two cores a read of the whole queue beside
+        // it would take the CPU that frame needs.
+        background.after_first_frame = Some(quick.then_some(seen_until));
         queue.loading = quick;
         queue.replace_rows(rows, desk.user(), now);
         Ok(App {

@@ -71,6 +71,10 @@ pub struct Background {
     pub(super) cmdb_find: Option<String>,
     /// An SLA sweep is under way on the writer: the next tick does not send another.
     sweeping: bool,
+    /// What is read once the first frame is drawn: the rest of the open queue (the newest
+    /// change the desk had when its first page was read), or the CI names of a queue read
+    /// whole.
+    pub(super) after_first_frame: Option<Option<DateTime<Utc>>>,
 }
 
 impl Background {
@@ -87,6 +91,16 @@ impl Background {
             cmdb_read: None,
             cmdb_find: None,
             sweeping: false,
+            after_first_frame: None,
+        }
+    }
+
+    /// Starts the reads put off until the first frame was drawn (once).
+    pub fn start_after_first_frame(&mut self, desk: &Desk) {
+        match self.after_first_frame.take() {
+            Some(Some(since)) => self.load_queue(desk, since),
+            Some(None) => self.load_cis(desk),
+            None => {}
         }
     }
 
@@ -162,8 +176,14 @@ impl App {
         self.background.next_start()
     }
 
+    /// Starts the background reads put off until the first frame was drawn.
+    pub fn start_background(&mut self) {
+        self.background.start_after_first_frame(&self.desk);
+    }
+
     /// Takes in what background work has finished; true when something changed.
     pub fn poll_background(&mut self) -> bool {
+        self.background.start_after_first_frame(&self.desk);
         let mut changed = self.poll_writes(false);
         changed |= self.dashboard.poll();
         if self.pane == Pane::Dashboard {
@@ -252,6 +272,7 @@ impl App {
     /// Waits for the writes under way and the pane being read (the CMDB tree): what a key
     /// sent off, without the slower searches it may have started.
     pub fn finish_loads(&mut self) {
+        self.background.start_after_first_frame(&self.desk);
         self.poll_queue(true);
         self.poll_closed(true);
         self.poll_writes(true);

@@ -90,6 +90,7 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
     let mut last_tick = Instant::now();
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app, theme))?;
+        app.start_background();
         // Debug builds only: lets the end-to-end test prove that a panic gives the terminal
         // back before its message is printed. Release builds have no such switch.
         #[cfg(debug_assertions)]
