@@ -205,6 +205,26 @@ fn an_import_cut_short_resumes_to_the_same_desk() {
     let whole = Env::new();
     import(&whole, &fixture(), &[]);
     assert_eq!(timelines(&env.db), timelines(&whole.db));
+    clocks_are_what_the_timelines_give(&env.db);
+    clocks_are_what_the_timelines_give(&whole.db);
+}
+
+/// The SLA clocks an import wrote with each ticket are the ones the desk works out from
+/// the ticket's timeline: working them all out again changes no row.
+fn clocks_are_what_the_timelines_give(db: &Path) {
+    let policy = opsdesk::domain::Policy::shipped();
+    let mut store = opsdesk::store::Store::open(db).expect("open");
+    let changed = store
+        .write(|tx| -> Result<usize, opsdesk::store::StoreError> {
+            let ids: Vec<i64> = tx
+                .prepare("SELECT id FROM tickets")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            assert!(ids.len() > 100, "{} tickets", ids.len());
+            opsdesk::store::sla::refresh_rows(tx, &policy.sla, &policy.lifecycles, &ids)
+        })
+        .expect("refresh");
+    assert_eq!(changed, 0, "tickets whose clocks the import got wrong");
 }
 
 #[test]

@@ -213,7 +213,7 @@ impl Desk {
                         }
                     }
                     store::search::index_tickets(tx, &count.written)?;
-                    store::sla::refresh_rows(tx, &policy.sla, lifecycles, &count.written)?;
+                    store::sla::refresh_rows(tx, &policy.sla, lifecycles, &count.grown)?;
                     Ok(count)
                 };
                 let count = if dry_run {
@@ -280,6 +280,9 @@ struct BatchCount {
     rejected: Vec<Rejected>,
     /// Row ids of the tickets written, for the search index.
     written: Vec<i64>,
+    /// Row ids of tickets that were on the desk before: their SLA clocks are worked out
+    /// again from their whole timeline (a new ticket's are written with it).
+    grown: Vec<i64>,
 }
 
 impl ImportReport {
@@ -363,6 +366,7 @@ impl Write<'_> {
                 }
                 store_tickets::set_milestones(tx, rowid, &r.milestones)?;
                 count.updated += 1;
+                count.grown.push(rowid);
                 rowid
             }
             None => {
@@ -385,8 +389,8 @@ impl Write<'_> {
         Ok(())
     }
     /// The SLA clocks of a ticket new to the desk, from its replayed moves as
-    /// `store::sla::refresh` works them out from its timeline: written with the ticket, the
-    /// refresh after the batch finds them right and need not write the row a second time.
+    /// `store::sla::refresh` works them out from its timeline (a test holds the two to the
+    /// same clocks): written with the ticket, it needs no refresh after the batch.
     fn clocks(&self, lifecycles: &crate::domain::Lifecycles, r: &Replayed) -> crate::domain::sla::Clocks {
         use chrono::SubsecRound;
         // Times as the desk keeps them, to the millisecond.
