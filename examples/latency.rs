@@ -1,7 +1,7 @@
 //! Keystroke latency as a user feels it: the real release binary in a real terminal (tmux),
 //! the time from a key sent to the screen changing, on seeded desks.
 //!
-//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50]
+//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--only pane,sort]
 //!
 //! Desks are the benchmarks' (`target/bench-desks/desk-N.db`), seeded on first use. For each
 //! desk and size it launches the desk (to its first queue frame) and sends at least `--keys`
@@ -168,7 +168,7 @@ fn launch(binary: &Path, db: &Path, home: &Path, w: &str, h: &str) -> (Option<Du
     (first, whole)
 }
 
-fn run(binary: &Path, n: usize, size: &str, keys: usize) -> Vec<String> {
+fn run(binary: &Path, n: usize, size: &str, keys: usize, only: &[String]) -> Vec<String> {
     let db = desk(n);
     let (w, h) = size.split_once('x').expect("a size such as 120x40");
     let home = tempfile::tempdir().expect("home");
@@ -184,6 +184,9 @@ fn run(binary: &Path, n: usize, size: &str, keys: usize) -> Vec<String> {
         whole.row("launch to the whole queue read (header counts)"),
     ];
     let measure = |what: &str, rows: &mut Vec<String>, f: &mut dyn FnMut(&mut Samples)| {
+        if !only.is_empty() && !only.iter().any(|o| what.contains(o.as_str())) {
+            return;
+        }
         let mut s = Samples::default();
         f(&mut s);
         rows.push(s.row(what));
@@ -258,6 +261,7 @@ fn main() {
     let mut tickets = vec![100_000, 1_000_000];
     let mut sizes = vec!["80x24".to_string(), "120x40".to_string()];
     let mut keys = 50;
+    let mut only: Vec<String> = Vec::new();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -266,8 +270,9 @@ fn main() {
             "--tickets" => tickets = v.split(',').filter_map(|x| x.replace('_', "").parse().ok()).collect(),
             "--size" => sizes = v.split(',').map(str::to_string).collect(),
             "--keys" => keys = v.parse().unwrap_or(50),
+            "--only" => only = v.split(',').map(str::to_string).collect(),
             other => {
-                eprintln!("unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K");
+                eprintln!("unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --only pane,sort");
                 std::process::exit(2);
             }
         }
@@ -284,7 +289,11 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for &n in &tickets {
         for size in &sizes {
-            for row in run(&binary, n, size, keys) {
+            for row in run(&binary, n, size, keys, &only) {
+                // Keys left out by --only leave rows of nothing.
+                if row.contains(" | 0 | – |") {
+                    continue;
+                }
                 println!("{row}");
             }
         }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_tree_widget::Tree;
 
-use crate::desk::DeskError;
+use crate::desk::{Desk, DeskError};
 use crate::text::{clip, inert};
 use crate::tui::action::{Action, Layer};
 use crate::tui::app::{App, Back, Mode, Pane};
@@ -167,8 +167,16 @@ impl App {
         }
         self.cmdb_stale = false;
         self.background.cmdb_read = Some((std::time::Instant::now(), std::time::Duration::ZERO));
-        self.background.cmdb = Some(crate::tui::background::in_background(&self.desk, |d| {
-            d.cmdb_graph().map(CmdbModel::new)
+        // The CI under the cursor is found in the new tree, and what the pane shows of it
+        // is read, on that thread too.
+        let at = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
+        self.background.cmdb = Some(crate::tui::background::in_background(&self.desk, move |d| {
+            let mut model = CmdbModel::new(d.cmdb_graph()?);
+            if let Some(id) = at {
+                model.reveal(id);
+            }
+            model.selected = selection(d, &model)?;
+            Ok(model)
         }));
         Ok(())
     }
@@ -240,40 +248,15 @@ impl App {
     /// on it and on everything below it in the tree.
     pub fn load_ci_selection(&mut self) -> Result<(), DeskError> {
         let Some(model) = &self.cmdb else { return Ok(()) };
-        let Some(id) = model.selected_ci() else {
-            if let Some(m) = &mut self.cmdb {
-                m.selected = None;
-            }
-            return Ok(());
-        };
-        if model.selected.as_ref().is_some_and(|s| s.ci.rowid == id) {
+        if model
+            .selected_ci()
+            .is_some_and(|id| model.selected.as_ref().is_some_and(|s| s.ci.rowid == id))
+        {
             return Ok(());
         }
-        let Some(ci) = model.cis.get(&id).cloned() else {
-            return Ok(());
-        };
-        let impacted = model.impacted_services(id);
-        let (hits, needs) = model.reach(id);
-        let below = model.below(id);
-        let mut open_tickets = Vec::new();
-        for ci in std::iter::once(id).chain(below) {
-            for t in self.desk.open_tickets_on_ci(ci, 50)? {
-                if open_tickets.len() < 50 && !open_tickets.iter().any(|o: &crate::domain::Ticket| o.id == t.id) {
-                    open_tickets.push(t);
-                }
-            }
-            if open_tickets.len() >= 50 {
-                break;
-            }
-        }
+        let selected = selection(&mut self.desk, model)?;
         if let Some(m) = &mut self.cmdb {
-            m.selected = Some(Selected {
-                ci,
-                impacted,
-                hits,
-                needs,
-                open_tickets,
-            });
+            m.selected = selected;
         }
         Ok(())
     }
@@ -303,4 +286,34 @@ impl App {
         self.pane = Pane::Queue;
         Ok(())
     }
+}
+
+/// What the pane shows for the CI under the cursor of `model`: the services it reaches,
+/// what it needs, and the open tickets on it and on everything below it in the tree.
+fn selection(desk: &mut Desk, model: &CmdbModel) -> Result<Option<Selected>, DeskError> {
+    let Some(id) = model.selected_ci() else { return Ok(None) };
+    let Some(ci) = model.cis.get(&id).cloned() else {
+        return Ok(None);
+    };
+    let impacted = model.impacted_services(id);
+    let (hits, needs) = model.reach(id);
+    let below = model.below(id);
+    let mut open_tickets = Vec::new();
+    for ci in std::iter::once(id).chain(below) {
+        for t in desk.open_tickets_on_ci(ci, 50)? {
+            if open_tickets.len() < 50 && !open_tickets.iter().any(|o: &crate::domain::Ticket| o.id == t.id) {
+                open_tickets.push(t);
+            }
+        }
+        if open_tickets.len() >= 50 {
+            break;
+        }
+    }
+    Ok(Some(Selected {
+        ci,
+        impacted,
+        hits,
+        needs,
+        open_tickets,
+    }))
 }
