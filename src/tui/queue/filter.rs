@@ -1,6 +1,6 @@
 //! The queue's fuzzy filter: every row of the view scored against what is typed, best
 //! first; typing on narrows to what the shorter filter matched. A view of more rows than a
-//! frame can score is matched on the filter's own thread, fzf-style: the key is answered at
+//! frame can score is matched on a thread of its own, fzf-style: the key is answered at
 //! once (the prompt shows what was typed and that matching goes on), and what matched
 //! replaces the rows shown when it is in; a newer filter stops an older one half-way.
 
@@ -23,12 +23,14 @@ const PARALLEL_FROM: usize = 4_096;
 /// What the filter matches a row against, shared with the filter's thread.
 pub(super) type Hay = Arc<Utf32String>;
 
-/// The filter's thread: filters to match go in, what they matched comes out.
+/// Where filters too long to score here are matched: each on a thread of its own that ends
+/// when it is done (a thread kept waiting would keep the heap it freed into to itself), what
+/// they matched coming back on one channel.
 #[derive(Debug)]
 pub(super) struct Worker {
-    jobs: Sender<Job>,
+    report: Sender<Matched>,
     done: Receiver<Matched>,
-    /// The newest filter sent: the thread drops or stops any older one.
+    /// The newest filter sent: an older one still being matched stops.
     latest: Arc<AtomicU64>,
 }
 
@@ -63,43 +65,42 @@ pub(super) struct Pending {
 
 impl Worker {
     fn start() -> Worker {
-        let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
         let (report, done) = std::sync::mpsc::channel();
-        let latest = Arc::new(AtomicU64::new(0));
-        let newest = latest.clone();
+        Worker {
+            report,
+            done,
+            latest: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Matches `job` on a thread of its own; the result comes on `done` unless a newer job
+    /// was sent meanwhile.
+    fn run(&self, job: Job) {
+        let (report, newest) = (self.report.clone(), self.latest.clone());
         std::thread::spawn(move || {
+            let stale = || newest.load(Ordering::Acquire) != job.serial;
+            if stale() {
+                return;
+            }
             // One core fewer than the filter on the spot uses: the UI thread keeps one to
             // answer keys with while this matches.
             let cores = threads().saturating_sub(1).max(1);
             let mut matchers: Vec<Matcher> = (0..cores).map(|_| Matcher::new(Config::DEFAULT)).collect();
-            while let Ok(mut job) = inbox.recv() {
-                while let Ok(newer) = inbox.try_recv() {
-                    job = newer;
-                }
-                let stale = || newest.load(Ordering::Acquire) != job.serial;
-                if stale() {
-                    continue;
-                }
-                let pattern = Pattern::parse(&job.filter, CaseMatching::Ignore, Normalization::Smart);
-                let hay = |at: usize| job.hay[at].slice(..);
-                let Some(scored) = score(&pattern, &job.candidates, &hay, &mut matchers, &stale) else {
-                    continue;
-                };
-                let (hits, best) = ranked(scored);
-                if report
-                    .send(Matched {
-                        serial: job.serial,
-                        hits,
-                        best,
-                    })
-                    .is_err()
-                {
-                    return;
-                }
+            let pattern = Pattern::parse(&job.filter, CaseMatching::Ignore, Normalization::Smart);
+            let hay = |at: usize| job.hay[at].slice(..);
+            let Some(scored) = score(&pattern, &job.candidates, &hay, &mut matchers, &stale) else {
+                return;
+            };
+            let (hits, best) = ranked(scored);
+            let matched = Matched {
+                serial: job.serial,
+                hits,
+                best,
+            };
+            if report.send(matched).is_ok() {
                 crate::tui::events::wake();
             }
         });
-        Worker { jobs, done, latest }
     }
 }
 
@@ -146,12 +147,7 @@ impl Queue {
             candidates,
             hay,
         };
-        if worker.jobs.send(job).is_err() {
-            // The thread is gone (it cannot be, short of a panic in the matcher): start
-            // another next time.
-            self.worker = None;
-            return;
-        }
+        worker.run(job);
         let top = self.pending.as_ref().is_some_and(|p| p.top);
         self.pending = Some(Pending {
             serial: self.serial,

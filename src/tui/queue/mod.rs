@@ -182,8 +182,8 @@ pub struct Queue {
     order_serial: u64,
     /// Every row in each sort order worked out so far.
     orders: Orders,
-    /// The filter's thread (started by the first filter too long to score here), the filter
-    /// it is matching, the last filter sent to it, and the rows' text in the view's order
+    /// Where long filters are matched (a thread per filter; made by the first filter too long
+    /// to score here), the filter being matched, the last filter sent to it, and the rows' text in the view's order
     /// as it was sent (and for which `ordered`).
     worker: Option<filter::Worker>,
     pending: Option<filter::Pending>,
