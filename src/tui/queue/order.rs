@@ -187,9 +187,15 @@ impl Queue {
         let view = self.view();
         let only = self.only.as_ref();
         let rows = &self.rows;
-        let mut shown: Vec<usize> = self.orders.0.get(&of).map_or(&[][..], Vec::as_slice).to_vec();
-        shown
-            .retain(|&i| admits(view, &rows[i], me, now) && only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)));
+        let mut shown: Vec<usize> = self
+            .orders
+            .0
+            .get(&of)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .copied()
+            .filter(|&i| admits(view, &rows[i], me, now) && only.is_none_or(|o| o.rowids.contains(&rows[i].row.rowid)))
+            .collect();
         if self.reverse {
             shown.reverse();
         }
