@@ -7,6 +7,7 @@ mod changes;
 mod cmdb;
 mod format;
 mod import;
+mod json_listing;
 mod operators;
 mod policy;
 mod report;

@@ -41,7 +41,7 @@ pub use views::{Offer, Prompt, SearchHit, TicketView};
 pub use crate::store::Sharing;
 pub use crate::store::cmdb::Ci;
 pub use crate::store::queue::QueueRow;
-pub use crate::store::tickets::{AssigneeFilter, ChangeWindow, Filter};
+pub use crate::store::tickets::{AssigneeFilter, ChangeWindow, Filter, ListKey};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::{Actor, Refusal, Role, TicketId};

@@ -126,7 +126,7 @@ impl Desk {
     pub fn list_keyed(
         &mut self,
         filter: &Filter,
-        each: impl FnMut(store_tickets::ListKey, Ticket) -> bool,
+        each: impl FnMut(super::ListKey, crate::domain::ticket_ref::TicketRef<'_>) -> bool,
     ) -> Result<()> {
         self.store.read(|tx| Ok(store_tickets::list_keyed(tx, filter, each)?))
     }

@@ -13,6 +13,7 @@ pub mod rules;
 pub mod schedule;
 pub mod sla;
 pub mod ticket;
+pub mod ticket_ref;
 
 pub use lifecycle::{Lifecycle, LifecycleError, Lifecycles, Parties, Transition};
 pub use operator::{Actor, Role};

@@ -4,8 +4,9 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
 use super::Result;
-use super::tickets::{TICKET_COLUMNS, ticket_from_row};
+use super::tickets::{TICKET_COLUMNS, ticket_ref_from_row};
 use crate::domain::ticket::{Kind, Ticket};
+use crate::domain::ticket_ref::TicketRef;
 
 /// Which tickets a listing wants.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +57,7 @@ fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool
     let mut sorted = true;
     list_keyed(conn, f, |key, t| {
         sorted &= keyed.last().is_none_or(|(last, _)| *last < key);
-        keyed.push((key, t));
+        keyed.push((key, t.to_ticket()));
         true
     })?;
     if !sorted {
@@ -70,12 +71,13 @@ fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool
     Ok(())
 }
 
-/// [`list`]'s tickets, each with its [`ListKey`], handed to `each` until it answers false —
+/// [`list`]'s tickets, each with its [`ListKey`] and its text borrowed from the row read,
+/// handed to `each` until it answers false —
 /// in the listing's order when it is short, in no particular order when it is long (the
 /// caller sorts by key). A long listing is read row after row in the table's own order,
 /// about half the time of fetching each row the index names one lookup at a time, after
 /// finding from the index alone the key of the last row within the limit.
-pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, Ticket) -> bool) -> Result<()> {
+pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<()> {
     let (mut sql, mut args) = conditions(f);
     if f.limit > READ_IN_TABLE_ORDER_OVER {
         // The key of the limit-th row, if there are that many: nothing after it is wanted.
@@ -108,7 +110,7 @@ pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, T
     let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1{sql}"))?;
     let mut rows = stmt.query(params_from_iter(args))?;
     while let Some(row) = rows.next()? {
-        let t = ticket_from_row(row)?;
+        let t = ticket_ref_from_row(row)?;
         let key = (t.priority, row.get(28)?, row.get(0)?);
         if !each(key, t) {
             break;

@@ -1,7 +1,5 @@
 //! Tickets, their timeline, comments and links.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Offset, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
@@ -10,6 +8,7 @@ use serde::Serialize;
 use super::{Result, from_millis, to_millis};
 use crate::domain::kpi::Milestones;
 use crate::domain::ticket::{Kind, Ticket, TicketId};
+use crate::domain::ticket_ref::{Optional, TicketRef};
 
 /// The columns of a ticket as such, in the order [`ticket_from_row`] reads them.
 macro_rules! ticket_columns {
@@ -30,25 +29,7 @@ const COLUMNS: &str = concat!(
 );
 
 /// The optional fields stored in their own columns, in [`COLUMNS`] order from `team`.
-const EXTRA: [&str; 17] = [
-    "team",
-    "category",
-    "pending_reason",
-    "resolution_code",
-    "resolution_note",
-    "root_cause",
-    "workaround",
-    "change_type",
-    "risk",
-    "implementation_plan",
-    "backout_plan",
-    "planned_start",
-    "planned_end",
-    "actual_start",
-    "actual_end",
-    "close_code",
-    "review_note",
-];
+const EXTRA: [&str; 17] = crate::domain::ticket_ref::OPTIONAL;
 
 pub use super::events::*;
 pub use super::listing::{AssigneeFilter, Filter, ListKey, list, list_keyed};
@@ -86,29 +67,31 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
 
 /// The ticket of a row that starts with the columns of `ticket_columns!`.
 pub(super) fn ticket_from_row(r: &Row) -> rusqlite::Result<Ticket> {
-    let kind_name: rusqlite::types::ValueRef = r.get_ref(1)?;
-    let kind: Kind = kind_name
-        .as_str()?
+    Ok(ticket_ref_from_row(r)?.to_ticket())
+}
+
+/// [`ticket_from_row`]'s ticket, its text borrowed from the row.
+pub(super) fn ticket_ref_from_row<'r>(r: &'r Row) -> rusqlite::Result<TicketRef<'r>> {
+    let text = |i: usize| -> rusqlite::Result<&'r str> { Ok(r.get_ref(i)?.as_str()?) };
+    let kind: Kind = text(1)?
         .parse()
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
     let number: i64 = r.get(2)?;
-    let mut fields = BTreeMap::new();
-    for (i, name) in EXTRA.iter().enumerate() {
-        if let Some(v) = r.get::<_, Option<String>>(11 + i)? {
-            fields.insert((*name).to_string(), v);
-        }
+    let mut fields = Optional::default();
+    for (i, slot) in fields.0.iter_mut().enumerate() {
+        *slot = r.get_ref(11 + i)?.as_str_or_null()?;
     }
-    Ok(Ticket {
+    Ok(TicketRef {
         id: TicketId::new(kind, number.max(0) as u64),
         kind,
-        state: r.get(3)?,
-        title: r.get(4)?,
-        description: r.get(5)?,
+        state: text(3)?,
+        title: text(4)?,
+        description: text(5)?,
         impact: r.get(6)?,
         urgency: r.get(7)?,
         priority: r.get(8)?,
-        requester: r.get(9)?,
-        assignee: r.get(10)?,
+        requester: text(9)?,
+        assignee: r.get_ref(10)?.as_str_or_null()?,
         fields,
         created_at: from_millis(r.get(28)?),
         updated_at: from_millis(r.get(29)?),
