@@ -8,11 +8,12 @@
 //! object) each, into an empty desk and an empty taskwarrior.
 //!
 //!     sudo apt-get install taskwarrior
-//!     cargo run --release --example vs_taskwarrior [-- --items 100000 --runs 11 --done-share 0.2]
+//!     cargo run --release --example vs_taskwarrior [-- --items 100000 --runs 11 --done-share 0.2 --only JSON,import]
 //!
 //! `--done-share S`: of items older than two weeks, the share finished (by default 0.2: most
 //! of the desk is open, the case where listing everything costs most). Both programs are run
-//! as a user runs them, one process per command, output to a pipe.
+//! as a user runs them, one process per command, output to a pipe. `--only W,W`: only the
+//! operations whose names hold one of the words.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -24,6 +25,8 @@ struct Args {
     items: usize,
     runs: usize,
     done_share: f64,
+    /// Only the operations whose names hold one of these words.
+    only: Vec<String>,
 }
 
 fn args() -> Result<Args, String> {
@@ -31,10 +34,15 @@ fn args() -> Result<Args, String> {
         items: 100_000,
         runs: 11,
         done_share: 0.2,
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        if flag == "--only" {
+            a.only = value.split(',').map(str::to_string).collect();
+            continue;
+        }
         let n: f64 = value
             .parse()
             .map_err(|_| format!("{flag}: `{value}` is not a number"))?;
@@ -42,7 +50,11 @@ fn args() -> Result<Args, String> {
             "--items" => a.items = n as usize,
             "--runs" => a.runs = (n as usize).max(1),
             "--done-share" if (0.0..=1.0).contains(&n) => a.done_share = n,
-            _ => return Err(format!("unknown option {flag} (--items N, --runs N, --done-share S)")),
+            _ => {
+                return Err(format!(
+                    "unknown option {flag} (--items N, --runs N, --done-share S, --only WORD,WORD)"
+                ));
+            }
         }
     }
     Ok(a)
@@ -218,19 +230,36 @@ fn write_taskwarrior(
     Ok((p, c, files))
 }
 
-/// Runs a command to completion, reading all it prints; returns the wall time and the bytes.
+/// Runs a command to completion, reading all it prints into one reused buffer (so that the
+/// reading costs each tool the same, and little); returns the wall time and the bytes.
 fn timed(cmd: &mut Command) -> Result<(Duration, usize), Box<dyn std::error::Error>> {
+    use std::io::{Read, Seek};
+    let mut errors = tempfile::tempfile()?;
     let start = Instant::now();
-    let out = cmd
+    let mut child = cmd
         .stdin(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(errors.try_clone()?)
         .stdout(Stdio::piped())
-        .output()?;
-    let took = start.elapsed();
-    if !out.status.success() {
-        return Err(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
+        .spawn()?;
+    let mut bytes = 0;
+    if let Some(mut out) = child.stdout.take() {
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match out.read(&mut buf)? {
+                0 => break,
+                n => bytes += n,
+            }
+        }
     }
-    Ok((took, out.stdout.len()))
+    let status = child.wait()?;
+    let took = start.elapsed();
+    if !status.success() {
+        let mut text = String::new();
+        errors.rewind()?;
+        errors.read_to_string(&mut text)?;
+        return Err(format!("{cmd:?} failed: {text}").into());
+    }
+    Ok((took, bytes))
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -418,7 +447,10 @@ fn run(a: &Args) -> Result<(), Box<dyn std::error::Error>> {
     ];
     println!("| command | opsdesk (median) | taskwarrior (median) | taskwarrior / opsdesk |");
     println!("|---|---|---|---|");
-    for case in &cases {
+    for case in cases
+        .iter()
+        .filter(|c| a.only.is_empty() || a.only.iter().any(|w| c.name.contains(w.as_str())))
+    {
         // One run each to warm the page cache, then alternate.
         (case.prepare)(0)?;
         timed(&mut (case.ours)(0))?;

@@ -67,15 +67,20 @@ fn first_risky(s: &str, risky: impl Fn(char) -> bool) -> Option<usize> {
 /// How many of the first bytes are printable ASCII, looked at sixteen at a time (a loop the
 /// compiler turns into vector instructions).
 fn printable_ascii_run(bytes: &[u8]) -> usize {
-    let printable = |b: u8| b.wrapping_sub(0x20) < 0x5f;
+    run_of(bytes, |b| b.wrapping_sub(0x20) < 0x5f)
+}
+
+/// How many of the first bytes `ok` takes, sixteen at a time while it takes them all.
+#[inline(always)]
+fn run_of(bytes: &[u8], ok: impl Fn(u8) -> bool) -> usize {
     let mut run = 0;
     for chunk in bytes.chunks_exact(16) {
-        if !chunk.iter().fold(true, |all, &b| all & printable(b)) {
+        if !chunk.iter().fold(true, |all, &b| all & ok(b)) {
             break;
         }
         run += 16;
     }
-    run + bytes[run..].iter().take_while(|&&b| printable(b)).count()
+    run + bytes[run..].iter().take_while(|&&b| ok(b)).count()
 }
 
 /// Text that is safe to show: each risky character (see [`is_risky`]) becomes a visible
@@ -143,17 +148,11 @@ pub fn json_is_safe(json: &str) -> bool {
 /// [`json_is_safe`] of JSON as serde_json writes it, in bytes: no bytes that are not UTF-8
 /// are safe. JSON of ASCII text (nearly every ticket) is never decoded.
 pub fn json_bytes_are_safe(json: &[u8]) -> bool {
-    let mut i = 0;
-    loop {
-        i += printable_ascii_run(&json[i..]);
-        match json.get(i) {
-            None => return true,
-            // The lines of pretty JSON.
-            Some(b'\n') => i += 1,
-            // Everything before was ASCII, so `i` starts a character.
-            Some(_) => return std::str::from_utf8(&json[i..]).is_ok_and(json_is_safe),
-        }
-    }
+    // Printable ASCII and the line breaks of pretty JSON (inside its strings a newline is
+    // escaped) are safe.
+    let ascii = run_of(json, |b| b.wrapping_sub(0x20) < 0x5f || b == b'\n');
+    // Everything before was ASCII, so the rest starts a character.
+    ascii == json.len() || std::str::from_utf8(&json[ascii..]).is_ok_and(json_is_safe)
 }
 
 /// One line of at most `max` characters, with `…` where it was cut.

@@ -105,3 +105,88 @@ fn a_reader_that_stops_early_is_not_an_error() {
     assert!(out.status.success(), "{out:?}");
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The row ids part `part` of `parts` of a long listing reads, in small pieces.
+fn part_ids(store: &mut opsdesk::store::Store, filter: &Filter, part: i64, parts: i64) -> Vec<i64> {
+    use opsdesk::store::tickets::LongListing;
+    store
+        .read(|tx| {
+            let plan = LongListing::plan(tx, filter)?.in_pieces_of(64);
+            let mut ids = Vec::new();
+            plan.read_part(tx, filter, part, parts, |(_, _, id), _| {
+                ids.push(id);
+                true
+            })?;
+            Ok::<_, opsdesk::store::StoreError>(ids)
+        })
+        .expect("read")
+}
+
+#[test]
+fn a_long_listing_read_in_parts_reads_each_ticket_once_and_stops_at_its_limit() {
+    let env = busy_desk();
+    let mut store = opsdesk::store::Store::open(&env.db).expect("store");
+    for limit in [100_000, 1_500] {
+        let filter = Filter {
+            open_only: true,
+            limit,
+            ..Filter::default()
+        };
+        let whole = part_ids(&mut store, &filter, 0, 1);
+        let (one, two) = (part_ids(&mut store, &filter, 0, 2), part_ids(&mut store, &filter, 1, 2));
+        assert!(!one.is_empty() && !two.is_empty(), "both parts have tickets");
+        assert!(
+            one.len().abs_diff(two.len()) < whole.len() / 4,
+            "{} and {}",
+            one.len(),
+            two.len()
+        );
+        let mut both: Vec<i64> = one.iter().chain(&two).copied().collect();
+        both.sort_unstable();
+        let mut expected = whole.clone();
+        expected.sort_unstable();
+        assert_eq!(both, expected, "no ticket in both parts, none missed (limit {limit})");
+        let mut desk = opsdesk::desk::Desk::open(&env.db, "alice", opsdesk::config::Config::default()).expect("desk");
+        assert_eq!(whole.len(), desk.list(&filter).expect("list").len().min(limit));
+    }
+}
+
+#[test]
+fn two_readers_see_one_desk_even_when_someone_commits_as_they_start() {
+    let env = busy_desk();
+    let mut store = opsdesk::store::Store::open(&env.db).expect("store");
+    let other = rusqlite::Connection::open(&env.db).expect("other connection");
+    let probes = |tx: &rusqlite::Connection| -> Result<i64, opsdesk::store::StoreError> {
+        Ok(tx.query_row("SELECT count(*) FROM meta WHERE key LIKE 'probe-%'", [], |r| r.get(0))?)
+    };
+    let (planned, (first, second)) = {
+        let mut planned = -1;
+        let parts = store
+            .read_in_two(
+                |tx| {
+                    // This snapshot has begun; then someone else commits.
+                    planned = probes(tx)?;
+                    opsdesk::store::set_meta(&other, "probe-1", "x")?;
+                    Ok::<_, opsdesk::store::StoreError>(())
+                },
+                |tx, ()| probes(tx),
+                |tx, ()| probes(tx),
+            )
+            .expect("read");
+        (planned, parts)
+    };
+    assert_eq!(
+        (first, second),
+        (planned, planned),
+        "both parts read the snapshot the plan read"
+    );
+    // And with nobody committing, the second part is read beside the first, as it stands.
+    let (first, second) = store
+        .read_in_two(
+            |_| Ok::<_, opsdesk::store::StoreError>(()),
+            |tx, ()| probes(tx),
+            |tx, ()| probes(tx),
+        )
+        .expect("read");
+    assert_eq!((first, second), (planned + 1, planned + 1));
+}

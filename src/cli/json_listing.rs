@@ -2,63 +2,49 @@
 //! list of tickets, through the same sanitiser (`text::json_safe`), written while the desk
 //! is read.
 //!
-//! The thread reading the desk copies each row's text into a batch — one buffer per few
-//! hundred tickets, not a string per field — and hands full batches to a formatter thread,
-//! which writes each ticket as JSON into a buffer of its own (a second formatter was slower
-//! on two cores); the printer puts the texts in key order and writes them. No ticket is
-//! allocated field by field, and nothing one thread allocated ticket by ticket is freed by
-//! another (glibc's arenas then fight over their locks: that was most of the time this took).
+//! Each thread reading the desk writes the tickets it reads as JSON straight from the rows
+//! (no ticket is copied or allocated field by field) into batches, one buffer per few
+//! hundred tickets; the printer puts the texts in key order and writes them in large writes.
+//! Formatting on the reading threads, not on one of its own, was 8 % faster on two cores;
+//! large writes instead of gathered writes of small pieces, a fifth faster into a pipe.
 
 use std::ops::Range;
 use std::sync::mpsc::sync_channel;
 
-use chrono::{DateTime, Utc};
-
 use super::{Failure, Output};
 use crate::desk::ListKey;
-use crate::domain::ticket::{Kind, TicketId};
-use crate::domain::ticket_ref::{Optional, TicketRef};
+use crate::domain::ticket_ref::TicketRef;
 
 /// Tickets per batch, and text per batch past which it is sent before it is full.
 const BATCH: usize = 512;
 const BATCH_TEXT: usize = 1 << 22;
 
-/// Prints the tickets `produce` hands over (until the sink it is given answers false) as a
-/// pretty JSON list in the order of their keys. What was printed is already on standard
-/// output: the `Output` returned is empty.
+/// A sink for the tickets of a listing: answers false when no more are wanted.
+pub type Sink<'s> = dyn FnMut(ListKey, TicketRef<'_>) -> bool + Send + 's;
+
+/// Prints the tickets `produce` hands over to either of the two sinks it is given (each
+/// until it answers false; one may be fed on another thread) as a pretty JSON list in the
+/// order of their keys. What was printed is already on standard output: the `Output`
+/// returned is empty.
 pub fn tickets_in_key_order(
-    produce: impl FnOnce(&mut dyn FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<(), Failure>,
+    produce: impl FnOnce(&mut Sink<'_>, &mut Sink<'_>) -> Result<(), Failure>,
 ) -> Result<Output, Failure> {
-    let (send_text, texts) = sync_channel::<JsonBatch>(2);
-    let (send_rows, rows) = sync_channel::<Packed>(2);
+    let (send_text, texts) = sync_channel::<JsonBatch>(4);
     let (produced, printed) = std::thread::scope(|scope| {
-        scope.spawn(move || {
-            for batch in rows {
-                if send_text.send(JsonBatch::of(&batch)).is_err() {
-                    break;
-                }
-            }
-        });
         let printer = scope.spawn(move || {
             let batches: Vec<JsonBatch> = texts.into_iter().collect();
             let mut order: Vec<(&ListKey, &[u8])> = batches.iter().flat_map(JsonBatch::elements).collect();
             order.sort_unstable_by(|a, b| a.0.cmp(b.0));
             print_json_elements(order.into_iter().map(|(_, text)| text))
         });
-        let mut batch = Packed::default();
-        let mut listening = true;
-        let produced = produce(&mut |key, ticket| {
-            batch.push(key, &ticket);
-            if batch.rows.len() == BATCH || batch.text.len() >= BATCH_TEXT {
-                listening = send_rows.send(std::mem::take(&mut batch)).is_ok();
-            }
-            listening
+        // Each sink fills batches of its own; the printer learns that nothing more comes
+        // when both are dropped.
+        let (mut one, mut two) = (Batcher::new(send_text.clone()), Batcher::new(send_text));
+        let produced = produce(&mut |key, ticket| one.take(key, &ticket), &mut |key, ticket| {
+            two.take(key, &ticket)
         });
-        if listening && !batch.rows.is_empty() {
-            let _ = send_rows.send(batch);
-        }
-        // Tells the formatter (and so the printer) that nothing more comes.
-        drop(send_rows);
+        one.finish();
+        two.finish();
         (produced, printer.join())
     });
     produced?;
@@ -71,88 +57,36 @@ pub fn tickets_in_key_order(
     }
 }
 
-/// Where a text lies in a batch's buffer; [`ABSENT`] for none.
-type Span = (u32, u32);
-const ABSENT: Span = (u32::MAX, u32::MAX);
-/// State, title, description, requester, assignee, then the optional fields.
-const TEXTS: usize = 5 + 17;
-
-/// Tickets copied out of the rows read: their text in one buffer.
-#[derive(Default)]
-struct Packed {
-    text: String,
-    rows: Vec<PackedRow>,
+/// Writes tickets into batches and sends each when it is full.
+struct Batcher {
+    batch: JsonBatch,
+    send: std::sync::mpsc::SyncSender<JsonBatch>,
+    listening: bool,
 }
 
-struct PackedRow {
-    key: ListKey,
-    id: TicketId,
-    kind: Kind,
-    levels: [u8; 3],
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    version: i64,
-    texts: [Span; TEXTS],
-}
-
-impl Packed {
-    fn push(&mut self, key: ListKey, t: &TicketRef<'_>) {
-        let mut texts = [ABSENT; TEXTS];
-        let values = [
-            Some(t.state),
-            Some(t.title),
-            Some(t.description),
-            Some(t.requester),
-            t.assignee,
-        ];
-        for (span, value) in texts.iter_mut().zip(values.into_iter().chain(t.fields.0)) {
-            if let Some(value) = value {
-                let start = self.text.len();
-                self.text.push_str(value);
-                // A batch is sent once its text passes a few MiB, and SQLite keeps no text
-                // past 1 GiB: the offsets fit.
-                *span = (
-                    u32::try_from(start).unwrap_or(u32::MAX),
-                    u32::try_from(self.text.len()).unwrap_or(u32::MAX),
-                );
-            }
+impl Batcher {
+    fn new(send: std::sync::mpsc::SyncSender<JsonBatch>) -> Self {
+        Batcher {
+            batch: JsonBatch::new(),
+            send,
+            listening: true,
         }
-        self.rows.push(PackedRow {
-            key,
-            id: t.id,
-            kind: t.kind,
-            levels: [t.impact, t.urgency, t.priority],
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            version: t.version,
-            texts,
-        });
     }
 
-    fn ticket(&self, row: &PackedRow) -> TicketRef<'_> {
-        let text = |i: usize| -> Option<&str> {
-            let (start, end) = row.texts[i];
-            (row.texts[i] != ABSENT).then(|| self.text.get(start as usize..end as usize).unwrap_or_default())
-        };
-        let mut fields = Optional::default();
-        for (i, slot) in fields.0.iter_mut().enumerate() {
-            *slot = text(5 + i);
+    fn take(&mut self, key: ListKey, ticket: &TicketRef<'_>) -> bool {
+        self.batch.push(key, ticket);
+        if self.batch.spans.len() == BATCH || self.batch.text.len() >= BATCH_TEXT {
+            self.listening = self
+                .send
+                .send(std::mem::replace(&mut self.batch, JsonBatch::new()))
+                .is_ok();
         }
-        TicketRef {
-            id: row.id,
-            kind: row.kind,
-            state: text(0).unwrap_or_default(),
-            title: text(1).unwrap_or_default(),
-            description: text(2).unwrap_or_default(),
-            impact: row.levels[0],
-            urgency: row.levels[1],
-            priority: row.levels[2],
-            requester: text(3).unwrap_or_default(),
-            assignee: text(4),
-            fields,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            version: row.version,
+        self.listening
+    }
+
+    fn finish(self) {
+        if self.listening && !self.batch.spans.is_empty() {
+            let _ = self.send.send(self.batch);
         }
     }
 }
@@ -165,32 +99,26 @@ struct JsonBatch {
 }
 
 impl JsonBatch {
-    fn of(batch: &Packed) -> Self {
-        let mut text = Vec::with_capacity(batch.rows.len() * 520 + batch.text.len() * 5 / 4);
-        let mut spans = Vec::with_capacity(batch.rows.len());
-        for row in &batch.rows {
-            let start = text.len();
-            // A list of one, pretty: "[\n  " + the element, indented as the elements of a
-            // pretty list are + "\n]". Only the element is kept.
-            let mut element = match serde_json::to_writer_pretty(&mut text, &[batch.ticket(row)]) {
-                Ok(()) => (start + 4)..(text.len() - 2),
-                // Tickets always serialise; were one not to, the list stays valid JSON.
-                Err(e) => {
-                    text.truncate(start);
-                    text.extend_from_slice(serde_json::json!({ "error": e.to_string() }).to_string().as_bytes());
-                    start..text.len()
-                }
-            };
-            if !crate::text::json_bytes_are_safe(&text[element.clone()]) {
-                // Text a terminal might obey: through the sanitiser, the slow way.
-                let safe = crate::text::json_safe(String::from_utf8_lossy(&text[element.clone()]).into_owned());
-                text.truncate(start);
-                text.extend_from_slice(safe.as_bytes());
-                element = start..text.len();
-            }
-            spans.push((row.key, element));
+    fn new() -> Self {
+        JsonBatch {
+            text: Vec::with_capacity(BATCH * 640),
+            spans: Vec::with_capacity(BATCH),
         }
-        JsonBatch { text, spans }
+    }
+
+    fn push(&mut self, key: ListKey, ticket: &TicketRef<'_>) {
+        let text = &mut self.text;
+        let start = text.len();
+        ticket.write_json(text);
+        let mut element = start..text.len();
+        if !crate::text::json_bytes_are_safe(&text[element.clone()]) {
+            // Text a terminal might obey: through the sanitiser, the slow way.
+            let safe = crate::text::json_safe(String::from_utf8_lossy(&text[element.clone()]).into_owned());
+            text.truncate(start);
+            text.extend_from_slice(safe.as_bytes());
+            element = start..text.len();
+        }
+        self.spans.push((key, element));
     }
 
     fn elements(&self) -> impl Iterator<Item = (&ListKey, &[u8])> {
@@ -198,40 +126,29 @@ impl JsonBatch {
     }
 }
 
-/// Writes the elements on standard output as one pretty JSON list, many at a time, each
-/// from where it lies (no copy into a buffer first).
+/// Writes the elements on standard output as one pretty JSON list, gathered into large
+/// writes straight to the descriptor (not through stdout's line buffer, which looks for
+/// every newline).
 fn print_json_elements<'a>(elements: impl Iterator<Item = &'a [u8]>) -> std::io::Result<()> {
-    use std::io::{IoSlice, Write as _};
-    const AT_ONCE: usize = 512;
+    use std::io::Write as _;
+    use std::os::fd::AsFd as _;
+    const AT_ONCE: usize = 1 << 18;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(AT_ONCE);
+    out.flush()?;
+    let mut file = std::fs::File::from(out.as_fd().try_clone_to_owned()?);
+    let mut buf: Vec<u8> = Vec::with_capacity(AT_ONCE + (1 << 16));
     let mut first = true;
-    slices.push(IoSlice::new(b"["));
+    buf.push(b'[');
     for element in elements {
-        slices.push(IoSlice::new(if first { b"\n  " } else { b",\n  " }));
-        slices.push(IoSlice::new(element));
+        buf.extend_from_slice(if first { b"\n  " } else { b",\n  " });
+        buf.extend_from_slice(element);
         first = false;
-        if slices.len() >= AT_ONCE {
-            write_all_vectored(&mut out, &mut slices)?;
+        if buf.len() >= AT_ONCE {
+            file.write_all(&buf)?;
+            buf.clear();
         }
     }
-    slices.push(IoSlice::new(if first { b"]\n" } else { b"\n]\n" }));
-    write_all_vectored(&mut out, &mut slices)?;
-    out.flush()
-}
-
-/// Writes every slice, however much each write takes, and empties the list.
-fn write_all_vectored(out: &mut impl std::io::Write, slices: &mut Vec<std::io::IoSlice<'_>>) -> std::io::Result<()> {
-    let mut rest = &mut slices[..];
-    while !rest.is_empty() {
-        match out.write_vectored(rest) {
-            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Ok(n) => std::io::IoSlice::advance_slices(&mut rest, n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    slices.clear();
-    Ok(())
+    buf.extend_from_slice(if first { b"]\n" } else { b"\n]\n" });
+    file.write_all(&buf)
 }

@@ -316,7 +316,9 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
                 after: None,
             };
             if json {
-                return super::json_listing::tickets_in_key_order(|sink| Ok(desk.list_keyed(&filter, sink)?));
+                return super::json_listing::tickets_in_key_order(|one, two| {
+                    Ok(desk.list_keyed_in_two(&filter, one, two)?)
+                });
             }
             let tickets = desk.list(&filter)?;
             Ok(Output(format::ticket_table(&tickets, chrono::Utc::now())))

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::tickets::{ci_by_name, load};
 use super::{Desk, DeskError, Result, Who};
 use crate::domain::rules;
+use crate::domain::ticket_ref::TicketRef;
 use crate::domain::{Actor, Ticket, TicketId};
 use crate::store::cmdb::{self as store_cmdb, Ci};
 use crate::store::queue as store_queue;
@@ -126,9 +127,30 @@ impl Desk {
     pub fn list_keyed(
         &mut self,
         filter: &Filter,
-        each: impl FnMut(super::ListKey, crate::domain::ticket_ref::TicketRef<'_>) -> bool,
+        each: impl FnMut(super::ListKey, TicketRef<'_>) -> bool,
     ) -> Result<()> {
         self.store.read(|tx| Ok(store_tickets::list_keyed(tx, filter, each)?))
+    }
+
+    /// [`Desk::list_keyed`]'s tickets, a long listing read in two parts at once (one desk
+    /// snapshot): `first` hears one part on this thread, `second` the other, on another
+    /// thread when it can (see [`crate::store::Store::read_in_two`]). A short listing all
+    /// goes to `first`, in order.
+    pub fn list_keyed_in_two(
+        &mut self,
+        filter: &Filter,
+        first: impl FnMut(super::ListKey, TicketRef<'_>) -> bool,
+        second: impl FnMut(super::ListKey, TicketRef<'_>) -> bool + Send,
+    ) -> Result<()> {
+        if filter.limit <= store_tickets::READ_IN_TABLE_ORDER_OVER {
+            return self.list_keyed(filter, first);
+        }
+        self.store.read_in_two(
+            |tx| Ok::<_, DeskError>(store_tickets::LongListing::plan(tx, filter)?),
+            |tx, plan| Ok(plan.read_part(tx, filter, 0, 2, first)?),
+            |tx, plan| Ok(plan.read_part(tx, filter, 1, 2, second)?),
+        )?;
+        Ok(())
     }
 
     /// These tickets as they stand now (no timeline), in one read: what a screen needs

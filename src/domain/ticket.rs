@@ -108,8 +108,16 @@ impl FromStr for TicketId {
 }
 
 impl Serialize for TicketId {
+    /// As it is shown (`INC-42`), written without the formatting machinery: a long listing
+    /// writes one per ticket.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        let mut text = [0u8; 24];
+        text[..3].copy_from_slice(self.kind.prefix().as_bytes());
+        text[3] = b'-';
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(self.number).as_bytes();
+        text[4..4 + digits.len()].copy_from_slice(digits);
+        s.serialize_str(std::str::from_utf8(&text[..4 + digits.len()]).unwrap_or_default())
     }
 }
 

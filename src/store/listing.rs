@@ -38,7 +38,7 @@ pub type ListKey = (u8, i64, i64);
 /// Listings of more tickets than this are read in the table's own order (see
 /// [`list_keyed`]); shorter ones walk the index and stop at their limit, the same cost at any
 /// desk size.
-const READ_IN_TABLE_ORDER_OVER: usize = 1_000;
+pub const READ_IN_TABLE_ORDER_OVER: usize = 1_000;
 
 /// A page of tickets, by priority and then oldest first. Open-only listings are served by
 /// the partial index `tickets_open_queue`, so the first page costs the same at any desk size.
@@ -72,15 +72,49 @@ fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool
 }
 
 /// [`list`]'s tickets, each with its [`ListKey`] and its text borrowed from the row read,
-/// handed to `each` until it answers false —
-/// in the listing's order when it is short, in no particular order when it is long (the
-/// caller sorts by key). A long listing is read row after row in the table's own order,
-/// about half the time of fetching each row the index names one lookup at a time, after
-/// finding from the index alone the key of the last row within the limit.
+/// handed to `each` until it answers false — in the listing's order when it is short, in no
+/// particular order when it is long (the caller sorts by key; see [`LongListing`]).
 pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<()> {
-    let (mut sql, mut args) = conditions(f);
     if f.limit > READ_IN_TABLE_ORDER_OVER {
-        // The key of the limit-th row, if there are that many: nothing after it is wanted.
+        let plan = LongListing::plan(conn, f)?;
+        return plan.read_part(conn, f, 0, 1, each);
+    }
+    let (mut sql, mut args) = conditions(f);
+    sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
+    args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));
+    let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1{sql}"))?;
+    let mut rows = stmt.query(params_from_iter(args))?;
+    while let Some(row) = rows.next()? {
+        let t = ticket_ref_from_row(row)?;
+        let key = (t.priority, row.get(28)?, row.get(0)?);
+        if !each(key, t) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Row ids per piece of a long listing read in parts.
+const PIECE: i64 = 8_192;
+
+/// A long listing (more than [`READ_IN_TABLE_ORDER_OVER`]) is read row after row in the
+/// table's own order, about half the time of fetching each row the index names one lookup
+/// at a time, after finding from the index alone the key of the last row within the limit.
+/// It can be read in parts at once, on connections that see the same snapshot: each part
+/// takes every so many pieces of [`PIECE`] row ids, so the parts are alike in size however
+/// the tickets it wants lie in the table.
+pub struct LongListing {
+    /// The key of the limit-th row, if there are that many: nothing after it is wanted.
+    last: Option<ListKey>,
+    /// The first and last row id of the table.
+    ids: Option<(i64, i64)>,
+    /// Row ids per piece.
+    piece: i64,
+}
+
+impl LongListing {
+    pub fn plan(conn: &Connection, f: &Filter) -> Result<LongListing> {
+        let (sql, args) = conditions(f);
         let last: Option<ListKey> = conn
             .prepare_cached(&format!(
                 "SELECT priority, created_at, id FROM tickets WHERE 1 = 1{sql} \
@@ -94,7 +128,40 @@ pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, T
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        if let Some((p, at, id)) = last {
+        let ids: (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(LongListing {
+            last,
+            ids: ids.0.zip(ids.1),
+            piece: PIECE,
+        })
+    }
+
+    /// The same listing read in pieces of `ids` row ids (at least one): smaller pieces let
+    /// a small desk be read in parts that each have tickets.
+    pub fn in_pieces_of(self, ids: i64) -> LongListing {
+        LongListing {
+            piece: ids.max(1),
+            ..self
+        }
+    }
+
+    /// The tickets of part `part` of `parts` (from 0), handed to `each` until it answers
+    /// false.
+    pub fn read_part(
+        &self,
+        conn: &Connection,
+        f: &Filter,
+        part: i64,
+        parts: i64,
+        mut each: impl FnMut(ListKey, TicketRef<'_>) -> bool,
+    ) -> Result<()> {
+        let Some((first, last_id)) = self.ids else {
+            return Ok(());
+        };
+        let (mut sql, mut args) = conditions(f);
+        if let Some((p, at, id)) = self.last {
             sql.push_str(" AND (priority, created_at, id) <= (?, ?, ?)");
             args.extend([
                 SqlValue::Integer(p.into()),
@@ -102,21 +169,28 @@ pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, T
                 SqlValue::Integer(id),
             ]);
         }
-        sql.push_str(" ORDER BY id");
-    } else {
-        sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
-        args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));
-    }
-    let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1{sql}"))?;
-    let mut rows = stmt.query(params_from_iter(args))?;
-    while let Some(row) = rows.next()? {
-        let t = ticket_ref_from_row(row)?;
-        let key = (t.priority, row.get(28)?, row.get(0)?);
-        if !each(key, t) {
-            break;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id BETWEEN ? AND ?{sql} ORDER BY id"
+        ))?;
+        let mut start = first.saturating_add(part.saturating_mul(self.piece));
+        while start <= last_id {
+            let end = start.saturating_add(self.piece - 1);
+            let piece = [SqlValue::Integer(start), SqlValue::Integer(end)];
+            let mut rows = stmt.query(params_from_iter(piece.iter().chain(&args)))?;
+            while let Some(row) = rows.next()? {
+                let t = ticket_ref_from_row(row)?;
+                let key = (t.priority, row.get(28)?, row.get(0)?);
+                if !each(key, t) {
+                    return Ok(());
+                }
+            }
+            match start.checked_add(parts.max(1).saturating_mul(self.piece)) {
+                Some(next) if end < last_id => start = next,
+                _ => break,
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The filter's conditions as SQL to follow `WHERE 1 = 1`, and their values. Each condition

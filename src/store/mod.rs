@@ -339,6 +339,49 @@ impl Store {
         Ok(out)
     }
 
+    /// One consistent snapshot of the desk read in two parts at once, for long reads on two
+    /// cores: `plan` reads first (its answer is what both parts share), then `first` reads on
+    /// this connection while `second` reads on a second connection on another thread. Two
+    /// connections see the same desk only if nobody committed between their starting, so
+    /// the second asks SQLite's `data_version` before this one starts and again once it has
+    /// started itself: when someone did commit in between, `second` reads here after `first`
+    /// instead. Either way both parts read the snapshot `plan` read.
+    pub fn read_in_two<P: Sync, A, B: Send, E: From<StoreError> + Send>(
+        &mut self,
+        plan: impl FnOnce(&Transaction) -> Result<P, E>,
+        first: impl FnOnce(&Transaction, &P) -> Result<A, E>,
+        second: impl FnOnce(&Transaction, &P) -> Result<B, E> + Send,
+    ) -> Result<(A, B), E> {
+        let mut reader = self.reader()?;
+        let before = data_version(&reader)?;
+        self.read(|tx| {
+            let plan = plan(tx)?;
+            let plan = &plan;
+            // `second` goes to the other thread and comes back if that one may not read.
+            let (first, second) = std::thread::scope(|scope| {
+                let other = scope.spawn(move || -> Result<std::result::Result<B, _>, E> {
+                    let theirs = reader.transaction().map_err(StoreError::from)?;
+                    if data_version(&theirs)? != before {
+                        return Ok(Err(second));
+                    }
+                    let out = second(&theirs, plan)?;
+                    theirs.finish().map_err(StoreError::from)?;
+                    Ok(Ok(out))
+                });
+                let first = first(tx, plan);
+                // A panic there is a bug here: it goes on as one.
+                let second = other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (first, second)
+            });
+            let first = first?;
+            let second = match second? {
+                Ok(done) => done,
+                Err(second) => second(tx, plan)?,
+            };
+            Ok((first, second))
+        })
+    }
+
     /// For writing a whole new desk nobody else uses yet (seed, demo): a 256 MiB page cache
     /// so the load does not spill pages mid-transaction, and no fsync, since a load cut short
     /// by a crash is simply run again. Back to normal with [`Store::end_bulk_load`].
@@ -413,7 +456,7 @@ impl Store {
 
     /// Changes whenever another connection commits: cheap to poll.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+        data_version(&self.conn)
     }
 
     /// The connection, for the store's own modules and for tests that inspect the file.
@@ -455,6 +498,13 @@ pub fn to_millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
 
 pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// SQLite's count of the commits other connections made, as this connection sees it: the
+/// same twice only if nobody committed in between (read inside a transaction, as of its
+/// snapshot).
+fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 #[cfg(test)]

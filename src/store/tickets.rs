@@ -32,7 +32,7 @@ const COLUMNS: &str = concat!(
 const EXTRA: [&str; 17] = crate::domain::ticket_ref::OPTIONAL;
 
 pub use super::events::*;
-pub use super::listing::{AssigneeFilter, Filter, ListKey, list, list_keyed};
+pub use super::listing::{AssigneeFilter, Filter, ListKey, LongListing, READ_IN_TABLE_ORDER_OVER, list, list_keyed};
 
 /// The columns [`ticket_from_row`] reads.
 pub(super) const TICKET_COLUMNS: &str = ticket_columns!();
