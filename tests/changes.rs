@@ -522,3 +522,41 @@ fn a_change_that_began_long_before_the_range_is_on_its_calendar_with_its_conflic
     );
     assert_eq!(s.as_array().map(Vec::len), Some(0), "{s}");
 }
+
+#[test]
+fn a_change_planned_as_it_is_opened_sets_how_far_back_the_calendar_looks() {
+    let env = desk();
+    // Planned over four months as it is opened (the ticket's insert, not a later update).
+    let long = env
+        .ok_as(
+            "bob",
+            &[
+                "new",
+                "change",
+                "--title",
+                "migrate",
+                "--ci",
+                "db",
+                "-f",
+                "planned_start=2026-06-01T00:00:00Z",
+                "-f",
+                "planned_end=2026-10-01T00:00:00Z",
+            ],
+        )
+        .trim()
+        .to_string();
+    let span = || -> f64 {
+        let conn = rusqlite::Connection::open(&env.db).expect("open");
+        conn.query_row("SELECT longest FROM change_span", [], |r| r.get(0))
+            .expect("span")
+    };
+    assert!((span() - 122.0).abs() < 1e-6, "{}", span());
+    // The calendar looks back that far for changes that overlap a range.
+    let conn = rusqlite::Connection::open(&env.db).expect("open");
+    let back = opsdesk::store::tickets::longest_window(&conn).expect("look-back");
+    assert_eq!(
+        back,
+        chrono::Duration::days(122) + chrono::Duration::seconds(1),
+        "{long}"
+    );
+}

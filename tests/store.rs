@@ -48,6 +48,32 @@ fn the_timeline_is_append_only() {
 }
 
 #[test]
+fn a_desk_of_schema_14_keeps_its_longest_change_window_and_loses_the_triggers() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("v14.db");
+    {
+        let conn = store::create_at_version(&path, 14).expect("v14 desk");
+        conn.execute_batch(
+            "INSERT INTO tickets (kind, number, state, is_open, title, impact, urgency, priority, requester, created_at, updated_at, version, planned_start, planned_end)
+             VALUES ('change', 1, 'new', 1, 'Long migration', 3, 3, 5, 'alice', 0, 0, 1, '2026-06-01T00:00:00Z', '2026-06-11T00:00:00Z');",
+        )
+        .expect("v14 data");
+    }
+    let desk = Desk::open(&path, "alice", Config::default()).expect("open upgrades");
+    let conn = desk.store().connection();
+    let triggers: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'change_span%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(triggers, 0);
+    let back = store::tickets::longest_window(conn).expect("look-back");
+    assert_eq!(back, chrono::Duration::days(10) + chrono::Duration::seconds(1));
+}
+
+#[test]
 fn a_desk_of_an_older_schema_upgrades_on_open() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("old.db");

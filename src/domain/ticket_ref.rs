@@ -124,10 +124,12 @@ fn string(out: &mut Vec<u8>, s: &str) {
 /// millennium to the millisecond (what the desk stores); any other time as chrono does.
 fn time(out: &mut Vec<u8>, at: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
+    // Once, not in each accessor (a `DateTime`'s adds its offset every time).
+    let at = at.naive_utc();
     let nanos = at.nanosecond();
     let year = u32::try_from(at.year()).unwrap_or(u32::MAX);
     if year > 9999 || !nanos.is_multiple_of(1_000_000) || nanos >= 1_000_000_000 {
-        let _ = serde_json::to_writer(out, &at);
+        let _ = serde_json::to_writer(out, &at.and_utc());
         return;
     }
     let mut text = *b"\"0000-00-00T00:00:00.000Z\"";

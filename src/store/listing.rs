@@ -114,6 +114,21 @@ pub struct LongListing {
 
 impl LongListing {
     pub fn plan(conn: &Connection, f: &Filter) -> Result<LongListing> {
+        let ids: (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        let ids = ids.0.zip(ids.1);
+        // A limit past the table's every row id cuts nothing: no need to walk the index to it.
+        let cuts = ids.is_some_and(|(first, last)| {
+            i64::try_from(f.limit).is_ok_and(|limit| limit <= last.saturating_sub(first).saturating_add(1))
+        });
+        if !cuts {
+            return Ok(LongListing {
+                last: None,
+                ids,
+                piece: PIECE,
+            });
+        }
         let (sql, args) = conditions(f);
         let last: Option<ListKey> = conn
             .prepare_cached(&format!(
@@ -121,19 +136,15 @@ impl LongListing {
                  ORDER BY priority, created_at, id LIMIT 1 OFFSET ?"
             ))?
             .query_row(
-                params_from_iter(
-                    args.iter()
-                        .chain([&SqlValue::Integer(i64::try_from(f.limit - 1).unwrap_or(i64::MAX))]),
-                ),
+                params_from_iter(args.iter().chain([&SqlValue::Integer(
+                    i64::try_from(f.limit.saturating_sub(1)).unwrap_or(i64::MAX),
+                )])),
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let ids: (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
         Ok(LongListing {
             last,
-            ids: ids.0.zip(ids.1),
+            ids,
             piece: PIECE,
         })
     }

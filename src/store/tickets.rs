@@ -172,7 +172,26 @@ pub fn insert_numbered(
          ?41, ?42, ?43, ?44, ?45, ?46)",
     )?;
     stmt.execute(params_from_iter(values))?;
-    Ok((tx.last_insert_rowid(), TicketId::new(t.kind, number.max(0) as u64)))
+    let rowid = tx.last_insert_rowid();
+    raise_change_span(tx, t)?;
+    Ok((rowid, TicketId::new(t.kind, number.max(0) as u64)))
+}
+
+/// Keeps `change_span` (see [`longest_window`]) at least as long as this change's planned
+/// window. Every write of a ticket's plan comes through here: the insert and the update
+/// below are the only statements that set `planned_start` and `planned_end`.
+fn raise_change_span(tx: &Connection, t: &Ticket) -> Result<()> {
+    let (Some(start), Some(end)) = (t.fields.get("planned_start"), t.fields.get("planned_end")) else {
+        return Ok(());
+    };
+    if t.kind != Kind::Change {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "UPDATE change_span SET longest = MAX(longest, coalesce(julianday(?2) - julianday(?1), 0)) WHERE id = 1",
+    )?
+    .execute([start, end])?;
+    Ok(())
 }
 
 /// Writes a ticket's new state if it is still at `expected_version`. Returns false, writing
@@ -195,6 +214,9 @@ pub fn update(tx: &Transaction, rowid: i64, t: &Ticket, expected_version: i64, i
          version = ?28 WHERE id = ?29 AND version = ?30",
         )?
         .execute(params_from_iter(values))?;
+    if n == 1 {
+        raise_change_span(tx, t)?;
+    }
     Ok(n == 1)
 }
 
