@@ -204,3 +204,37 @@ fn back_from_the_closed_view_the_open_rows_come_back_as_they_were_kept() {
             .any(|r| r.row.title == "opened while closed tickets showed")
     );
 }
+
+#[test]
+fn what_others_write_is_read_off_the_ui_thread_and_shown_when_it_has_come() {
+    let (dir, mut app) = fresh();
+    let first = add_incident(&mut app, "printer jams", None);
+    select(&mut app, first);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.detail.id(), Some(first));
+    let shown = app.detail.version();
+    // In another terminal, a comment on the ticket open here, and another ticket.
+    let mut elsewhere = other(&dir, "alice");
+    elsewhere.comment(first, "toner replaced", false).expect("comment");
+    let draft = opsdesk::domain::rules::Draft {
+        title: "scanner too".into(),
+        ..Default::default()
+    };
+    elsewhere
+        .create_ticket(opsdesk::domain::Kind::Incident, draft, &[])
+        .expect("create");
+    // The tick only starts the read: nothing is read or merged on this thread.
+    app.tick(chrono::Utc::now()).expect("tick");
+    assert_eq!(app.queue.total(), 1);
+    assert_eq!(app.detail.version(), shown);
+    // Once it has come, the queue and the open ticket show both.
+    app.finish_loads();
+    assert_eq!(app.queue.total(), 2);
+    assert_eq!(app.detail.id(), Some(first));
+    assert!(
+        app.detail.version() > shown,
+        "{:?} after {shown:?}",
+        app.detail.version()
+    );
+    assert!(screen(&app, 100, 30).contains("toner replaced"));
+}

@@ -57,6 +57,8 @@ pub struct Background {
     pub(super) queue: Option<(QueueRows, DateTime<Utc>)>,
     /// A view of closed tickets being read, the same way.
     pub(super) closed: Option<(QueueRows, DateTime<Utc>)>,
+    /// What others changed on the desk, being read for a refresh (see `App::tick`).
+    pub(super) changes: Option<super::sync::Read<super::sync::Changes>>,
     suggestions: Option<Suggested>,
     /// An incident whose suggestions are to be looked for once it has stayed in view a
     /// moment (flipping through tickets starts no search for each).
@@ -83,6 +85,7 @@ impl Background {
             cis: None,
             queue: None,
             closed: None,
+            changes: None,
             suggestions: None,
             suggest_later: None,
             escalator: Escalator::start(desk),
@@ -192,6 +195,7 @@ impl App {
         }
         changed |= self.poll_queue(false);
         changed |= self.poll_closed(false);
+        changed |= self.poll_changes(false);
         changed |= self.queue.poll_matches();
         changed |= self.poll_cis();
         changed |= self.poll_cmdb(false);
@@ -275,6 +279,7 @@ impl App {
         self.background.start_after_first_frame(&self.desk);
         self.poll_queue(true);
         self.poll_closed(true);
+        self.poll_changes(true);
         self.poll_writes(true);
         self.poll_cmdb(true);
         self.queue.finish_matching();

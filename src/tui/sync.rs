@@ -14,17 +14,72 @@ const REFRESH_OVERLAP: chrono::Duration = chrono::Duration::seconds(2);
 impl App {
     /// Brings the queue (and the open ticket) up to date with the desk, keeping selection,
     /// marks and forms: reads only the tickets changed since the last look.
+    /// This reads on the UI thread, for the callers that need the desk as it is now (after
+    /// one's own write); what others write is picked up off it, by [`App::tick`].
     pub fn reload(&mut self) -> Result<(), DeskError> {
+        // What this reads is newer than a refresh being read aside: that one is of no use.
+        self.background.changes = None;
         self.data_version = self.desk.data_version()?;
         let changed = self.desk.queue_changed_since(self.seen_until - REFRESH_OVERLAP)?;
+        self.merge_changed(changed);
+        if let Some(id) = self.detail.id() {
+            self.load_detail(id)?;
+        }
+        self.changed_elsewhere()
+    }
+
+    /// Starts reading what changed on the desk off the UI thread (the queue's changed rows
+    /// and the open ticket); [`App::poll_changes`] takes it in when it has come.
+    fn reload_aside(&mut self) -> Result<(), DeskError> {
+        self.data_version = self.desk.data_version()?;
+        let since = self.seen_until - REFRESH_OVERLAP;
+        let id = self.detail.id();
+        let read = super::background::in_background(&self.desk, move |d| {
+            Ok(Changes {
+                rows: d.queue_changed_since(since)?,
+                detail: id.map(|id| d.ticket(id)).transpose()?,
+            })
+        });
+        self.background.changes = Some((read, since));
+        Ok(())
+    }
+
+    /// Takes in what [`App::reload_aside`] read, if it has come (with `wait`, waits for it).
+    pub(super) fn poll_changes(&mut self, wait: bool) -> bool {
+        let Some((result, _)) = arrived(&mut self.background.changes, wait) else {
+            return false;
+        };
+        let changes = match result {
+            Ok(changes) => changes,
+            Err(e) => {
+                self.complain(format!("the desk could not be read again: {e}"));
+                return true;
+            }
+        };
+        self.merge_changed(changes.rows);
+        // The ticket on screen, unless another is by now, or the same one read since.
+        if let Some(view) = changes.detail
+            && self.detail.id() == Some(view.ticket.id)
+            && self.detail.version().is_none_or(|shown| shown <= view.ticket.version)
+        {
+            self.show_detail(view);
+        }
+        if let Err(e) = self.changed_elsewhere() {
+            self.complain(e.to_string());
+        }
+        true
+    }
+
+    fn merge_changed(&mut self, changed: Vec<crate::store::queue::QueueRow>) {
         if let Some(newest) = changed.iter().map(|r| r.updated_at).max() {
             self.seen_until = self.seen_until.max(newest);
         }
         let me = self.desk.user().to_string();
         self.queue.merge(changed, &me, self.now);
-        if let Some(id) = self.detail.id() {
-            self.load_detail(id)?;
-        }
+    }
+
+    /// What follows a change on the desk besides the queue and the open ticket.
+    fn changed_elsewhere(&mut self) -> Result<(), DeskError> {
         // The CMDB and the calendar are read again when they are on screen; otherwise when
         // they next are (a busy desk changes every second; nobody is looking at them).
         if self.cmdb.is_some() {
@@ -115,14 +170,13 @@ impl App {
 
     /// Merges what changed on the desk since `since` (with the overlap).
     fn merge_since(&mut self, since: DateTime<Utc>) {
-        let me = self.desk.user().to_string();
+        if self.background.changes.take().is_some() {
+            // Rows read aside before these would undo them: forgotten, and read again (with
+            // the open ticket) at the next tick.
+            self.data_version = i64::MIN;
+        }
         match self.desk.queue_changed_since(since - REFRESH_OVERLAP) {
-            Ok(changed) => {
-                if let Some(newest) = changed.iter().map(|r| r.updated_at).max() {
-                    self.seen_until = self.seen_until.max(newest);
-                }
-                self.queue.merge(changed, &me, self.now)
-            }
+            Ok(changed) => self.merge_changed(changed),
             Err(e) => self.complain(e.to_string()),
         }
     }
@@ -136,8 +190,11 @@ impl App {
         if !failed.is_empty() {
             self.complain(failed.join(" · "));
         }
-        if self.desk.data_version()? != self.data_version {
-            self.reload()?;
+        // What others wrote is read aside; one read at a time (the next tick sees what came
+        // in meanwhile).
+        let reading = self.background.changes.is_some();
+        if !reading && self.desk.data_version()? != self.data_version {
+            self.reload_aside()?;
         } else if self.pane == Pane::Cmdb && self.cmdb_stale {
             // A change the tree on screen was not read again for yet.
             self.refresh_visible_pane()?;
@@ -151,6 +208,13 @@ impl App {
 
     pub(super) fn load_detail(&mut self, id: TicketId) -> Result<(), DeskError> {
         let view = self.desk.ticket(id)?;
+        self.show_detail(view);
+        Ok(())
+    }
+
+    /// Shows a ticket as read, keeping what was suggested for it if it is the one shown.
+    fn show_detail(&mut self, view: crate::desk::TicketView) {
+        let id = view.ticket.id;
         let me = self.desk.user().to_string();
         // The same ticket again keeps what was suggested for it until the new search is in;
         // suggestions are a ranked search over the whole desk, so they come off this thread.
@@ -163,24 +227,38 @@ impl App {
         if id.kind == crate::domain::Kind::Incident {
             self.background.suggest(id);
         }
-        Ok(())
     }
 }
 
+/// What changed on the desk, read off the UI thread by [`App::reload_aside`].
+pub(super) struct Changes {
+    rows: Vec<crate::store::queue::QueueRow>,
+    /// The ticket that was open when the read began, afresh.
+    detail: Option<crate::desk::TicketView>,
+}
+
 /// A read off the UI thread, and the newest change the desk had when it began.
-type Read<T> = (std::sync::mpsc::Receiver<Result<T, String>>, DateTime<Utc>);
+pub(super) type Read<T> = (std::sync::mpsc::Receiver<Result<T, String>>, DateTime<Utc>);
 
 /// What a read off the UI thread delivered, and the newest change the desk had when it
-/// began, if it has come (with `wait`, waiting for it); the slot is then free.
+/// began, if it has come (with `wait`, waiting for it); the slot is then free (also when
+/// the read's thread went away without an answer).
 fn arrived<T>(slot: &mut Option<Read<T>>, wait: bool) -> Option<(Result<T, String>, DateTime<Utc>)> {
     let (rx, since) = slot.as_ref()?;
-    let got = if wait {
-        rx.recv_timeout(std::time::Duration::from_secs(60)).ok()
+    let (got, gone) = if wait {
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(got) => (Some(got), false),
+            Err(e) => (None, e == std::sync::mpsc::RecvTimeoutError::Disconnected),
+        }
     } else {
-        rx.try_recv().ok()
+        match rx.try_recv() {
+            Ok(got) => (Some(got), false),
+            Err(e) => (None, e == std::sync::mpsc::TryRecvError::Disconnected),
+        }
     };
     let since = *since;
-    let result = got?;
-    *slot = None;
-    Some((result, since))
+    if got.is_some() || gone {
+        *slot = None;
+    }
+    Some((got?, since))
 }

@@ -58,6 +58,11 @@ impl DetailPane {
         self.view.as_ref().map(|v| v.ticket.id)
     }
 
+    /// The version of the ticket shown.
+    pub fn version(&self) -> Option<i64> {
+        self.view.as_ref().map(|v| v.ticket.version)
+    }
+
     /// Shows `view`: a new ticket from its top; the same one again keeps the place and says
     /// what someone else changed.
     pub fn show(&mut self, view: TicketView, suggestions: crate::desk::Suggestions, me: &str) {
