@@ -13,9 +13,11 @@ use nucleo_matcher::{Config, Matcher, Utf32Str, Utf32String};
 
 use super::Queue;
 
-/// Rows the UI thread scores itself at most (a few milliseconds of work); a view with more
-/// rows to score is matched on the filter's thread.
-pub(super) const ON_THE_SPOT: usize = 12_000;
+/// Rows the UI thread scores itself at most (about a millisecond, on one core); a view with
+/// more rows to score is matched on the filter's thread. At 12,000 the first letters typed
+/// over a 100,000-ticket desk's 7,700 open rows were scored before the key was answered:
+/// 6.9 ms median against 4.5 for a move; matched aside, 4.9 ms, the matches in 7.1.
+pub(super) const ON_THE_SPOT: usize = 4_096;
 
 /// Below this many rows the filter scores on one thread.
 const PARALLEL_FROM: usize = 4_096;
