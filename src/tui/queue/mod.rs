@@ -155,6 +155,8 @@ pub struct Queue {
     /// The open rows, kept aside while a view of closed tickets shows: the header counts
     /// the whole desk's open work in every view.
     stash: Vec<Row>,
+    /// The stash's orders, kept while nothing is merged into it: back, it is not sorted again.
+    stash_orders: Orders,
     /// Indexes into `rows`, in display order.
     shown: Vec<usize>,
     /// The views `]` and `[` walk through, and which one is shown.
@@ -292,6 +294,7 @@ impl Queue {
         let mut q = Queue {
             rows: Vec::new(),
             stash: Vec::new(),
+            stash_orders: Orders::default(),
             shown: Vec::new(),
             views: ViewSpec::builtin(),
             view: 0,
@@ -325,32 +328,36 @@ impl Queue {
     /// Replaces the rows (after a reload), keeping the selected ticket selected if it is
     /// still shown and the marks of tickets that still exist.
     pub fn replace_rows(&mut self, rows: Vec<QueueRow>, me: &str, now: DateTime<Utc>) {
-        let old = self.swap_rows(rows.into_iter().map(Row::new).collect(), Orders::default(), me, now);
+        let (old, orders) = self.swap_rows(rows.into_iter().map(Row::new).collect(), Orders::default(), me, now);
         if !self.view().closed {
             self.stash.clear();
+            self.stash_orders = Orders::default();
         } else if self.stash.is_empty() && old.iter().all(|r| r.row.is_open) {
-            self.stash = old;
+            (self.stash, self.stash_orders) = (old, orders);
             self.edits += 1;
         }
     }
 
     /// Puts `rows` in place of the rows, keeping the selected ticket selected if it is still
-    /// shown and the marks of tickets still there; gives back the rows it replaced.
-    fn swap_rows(&mut self, rows: Vec<Row>, orders: Orders, me: &str, now: DateTime<Utc>) -> Vec<Row> {
+    /// shown and the marks of tickets still there; gives back the rows it replaced and their
+    /// orders.
+    fn swap_rows(&mut self, rows: Vec<Row>, orders: Orders, me: &str, now: DateTime<Utc>) -> (Vec<Row>, Orders) {
         let keep = self.selected_row().map(|r| r.row.rowid);
         // `shown` indexes the old rows: drop it before anything looks through it.
         self.shown.clear();
         self.generation += 1;
         self.edits += 1;
         let old = std::mem::replace(&mut self.rows, rows);
-        self.orders = orders;
-        let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
-        self.marks.retain(|m| ids.contains(m));
+        let old_orders = std::mem::replace(&mut self.orders, orders);
+        if !self.marks.is_empty() {
+            let ids: BTreeSet<i64> = self.rows.iter().map(|r| r.row.rowid).collect();
+            self.marks.retain(|m| ids.contains(m));
+        }
         self.refresh(me, now);
         if let Some(rowid) = keep {
             self.select_rowid(rowid);
         }
-        old
+        (old, old_orders)
     }
 
     /// Back from a view of closed tickets: the open rows kept aside (and merged into while
@@ -359,8 +366,8 @@ impl Queue {
         if self.stash.is_empty() || self.view().closed {
             return false;
         }
-        let open = std::mem::take(&mut self.stash);
-        self.swap_rows(open, Orders::default(), me, now);
+        let (open, orders) = (std::mem::take(&mut self.stash), std::mem::take(&mut self.stash_orders));
+        self.swap_rows(open, orders, me, now);
         true
     }
 
@@ -381,7 +388,7 @@ impl Queue {
             }
         }
         if self.view().closed {
-            self.stash = rows;
+            (self.stash, self.stash_orders) = (rows, orders);
             self.edits += 1;
         } else {
             self.swap_rows(rows, orders, me, now);
@@ -559,45 +566,9 @@ impl Queue {
             .map(|r| r.row.id)
             .collect()
     }
-
-    /// Open, at risk and breached over the whole desk's open tickets, whatever the view.
-    pub fn desk_counts(&self, now: DateTime<Utc>) -> Counts {
-        let closed = self.view().closed;
-        if let Some((edits, at, over, counts)) = self.tallied.get()
-            && edits == self.edits
-            && at == now
-            && over == closed
-        {
-            return counts;
-        }
-        let counts = if closed {
-            count(&self.stash, now)
-        } else {
-            self.counts(now)
-        };
-        self.tallied.set(Some((self.edits, now, closed, counts)));
-        counts
-    }
-
-    /// Open, at risk and breached counts over every open row.
-    pub fn counts(&self, now: DateTime<Utc>) -> (usize, usize, usize) {
-        count(&self.rows, now)
-    }
 }
 
-fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
-    let mut c = (0, 0, 0);
-    for r in rows.iter().filter(|r| r.row.is_open) {
-        c.0 += 1;
-        match r.standing(now) {
-            Some(Standing::AtRisk) => c.1 += 1,
-            Some(Standing::Breached) => c.2 += 1,
-            _ => {}
-        }
-    }
-    c
-}
-
+mod counts;
 mod filter;
 mod order;
 #[cfg(test)]

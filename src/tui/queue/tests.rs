@@ -504,3 +504,45 @@ fn every_order_kept_for_the_loaded_queue_follows_merges() {
         }
     }
 }
+
+/// Goes to the view of closed tickets with `closed` as its rows, and back.
+fn to_closed_and_back(q: &mut Queue, closed: Vec<QueueRow>, while_away: Option<Vec<QueueRow>>) {
+    let open_views = q.view_index();
+    let closed_view = q.views.iter().position(|v| v.closed).expect("a closed view");
+    q.set_view(closed_view);
+    q.replace_rows(closed, "alice", now());
+    if let Some(changed) = while_away {
+        q.merge(changed, "alice", now());
+    }
+    q.set_view(open_views);
+    assert!(q.restore_open("alice", now()), "the open rows come back");
+}
+
+#[test]
+fn open_rows_back_from_the_closed_view_are_in_the_order_a_fresh_sort_gives() {
+    let mut done = row(9, Kind::Incident, 2, 3, None, "Old fault");
+    done.is_open = false;
+    for while_away in [false, true] {
+        for sort in SortBy::ALL {
+            let mut q = big_queue();
+            q.sort = sort;
+            q.refresh("alice", now());
+            // Away, one ticket is reprioritised and one new (the stash's order no longer holds).
+            let mut changed = row(42, Kind::Incident, 1, 0, Some("alice"), "disk now urgent");
+            changed.id = TicketId::new(Kind::Incident, 42);
+            let fresh = row(6_001, Kind::Request, 5, 0, None, "zz new request");
+            let merged = while_away.then(|| vec![changed.clone(), fresh.clone()]);
+            to_closed_and_back(&mut q, vec![done.clone()], merged);
+            let mut expected = big_queue();
+            if while_away {
+                expected.merge(vec![changed, fresh], "alice", now());
+            }
+            expected.orders = Orders::default();
+            expected.sort = sort;
+            expected.refresh("alice", now());
+            assert_eq!(q.total(), expected.total(), "{sort:?}, merged away: {while_away}");
+            let all = |q: &Queue| q.window(0, q.len()).map(|r| r.row.id.number).collect::<Vec<_>>();
+            assert_eq!(all(&q), all(&expected), "{sort:?}, merged away: {while_away}");
+        }
+    }
+}
