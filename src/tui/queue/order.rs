@@ -80,67 +80,30 @@ impl Queue {
         self.edits += 1;
         let keep_open = !self.view().closed;
         if !keep_open {
-            // The open rows aside follow the desk too, for the header's counts.
-            let open: HashMap<i64, &QueueRow> = changed.iter().map(|r| (r.rowid, r)).collect();
-            self.stash.retain(|r| !open.contains_key(&r.row.rowid));
-            self.stash_orders = Orders::default();
-            self.stash
-                .extend(changed.iter().filter(|r| r.is_open).cloned().map(Row::new));
+            // The open rows aside follow the desk too, for the header's counts, and their
+            // orders with them (they come back without being sorted again).
+            let incoming = changed.iter().map(|r| (r.rowid, r.clone())).collect();
+            let placed = merge_rows(&mut self.stash, incoming, true, None);
+            if placed.fresh.len() <= PATCH_AT_MOST {
+                self.stash_orders.patch(&self.stash, |i| placed.kept[i], &placed.fresh);
+            } else {
+                self.stash_orders = Orders::default();
+            }
         }
         let keep = self.selected_row().map(|r| r.row.rowid);
-        let mut incoming: HashMap<i64, QueueRow> = changed.into_iter().map(|r| (r.rowid, r)).collect();
+        let incoming = changed.into_iter().map(|r| (r.rowid, r)).collect();
         // Rows changed in place, rows that leave, rows that join: the orders are patched for
         // them alone (a million-ticket desk has 77,000 open rows to sort).
-        let n = self.rows.len();
-        let mut gone = vec![false; n];
-        let mut touched = vec![false; n];
-        for (i, r) in self.rows.iter_mut().enumerate() {
-            let Some(mut new) = incoming.remove(&r.row.rowid) else {
-                continue;
-            };
-            if new.is_open == keep_open {
-                if new.ci.is_none() {
-                    new.ci = r.row.ci.take();
-                }
-                *r = Row::new(new);
-                touched[i] = true;
-            } else {
-                gone[i] = true;
-                self.marks.remove(&r.row.rowid);
-            }
-        }
-        let joining: Vec<Row> = incoming
-            .into_values()
-            .filter(|r| r.is_open == keep_open)
-            .map(Row::new)
-            .collect();
-        // Where each row that stays is once the rows that leave are gone.
-        let mut moved_to = vec![usize::MAX; n];
-        let mut next = 0;
-        for (i, slot) in moved_to.iter_mut().enumerate() {
-            if !gone[i] {
-                *slot = next;
-                next += 1;
-            }
-        }
-        let mut i = 0;
-        self.rows.retain(|_| {
-            i += 1;
-            !gone[i - 1]
-        });
-        let mut fresh: Vec<usize> = (0..n).filter(|&i| touched[i]).map(|i| moved_to[i]).collect();
-        let first_new = self.rows.len();
-        fresh.extend(first_new..first_new + joining.len());
-        self.rows.extend(joining);
+        let placed = merge_rows(&mut self.rows, incoming, keep_open, Some(&mut self.marks));
         self.shown.clear();
         self.narrowed = None;
-        let kept = |i: usize| (!gone[i] && !touched[i]).then(|| moved_to[i]);
-        if fresh.len() <= PATCH_AT_MOST {
-            self.orders.patch(&self.rows, kept, &fresh);
+        let kept = |i: usize| placed.kept[i];
+        if placed.fresh.len() <= PATCH_AT_MOST {
+            self.orders.patch(&self.rows, kept, &placed.fresh);
             if self.ordered_for.is_some() {
                 let ordered = std::mem::take(&mut self.ordered);
                 let base = ordered.into_iter().filter_map(kept).collect();
-                self.ordered = self.place(base, &fresh, me, now);
+                self.ordered = self.place(base, &placed.fresh, me, now);
                 self.order_serial += 1;
             }
         } else {
@@ -272,6 +235,68 @@ fn sorted(rows: &[Row], of: OrderOf) -> Vec<usize> {
         }
     }
     all
+}
+
+/// Where the rows of a merge went: for each row that was there, its place now if it stayed
+/// as it was (None if it left or changed), and the places of the rows changed or new.
+struct Placed {
+    kept: Vec<Option<usize>>,
+    fresh: Vec<usize>,
+}
+
+/// Merges rows that changed into `rows`: those whose `is_open` is `keep_open` replace theirs
+/// or join at the end, the others leave (and lose their marks, when given).
+fn merge_rows(
+    rows: &mut Vec<Row>,
+    mut incoming: HashMap<i64, QueueRow>,
+    keep_open: bool,
+    mut marks: Option<&mut std::collections::BTreeSet<i64>>,
+) -> Placed {
+    let n = rows.len();
+    let mut gone = vec![false; n];
+    let mut touched = vec![false; n];
+    for (i, r) in rows.iter_mut().enumerate() {
+        let Some(mut new) = incoming.remove(&r.row.rowid) else {
+            continue;
+        };
+        if new.is_open == keep_open {
+            if new.ci.is_none() {
+                new.ci = r.row.ci.take();
+            }
+            *r = Row::new(new);
+            touched[i] = true;
+        } else {
+            gone[i] = true;
+            if let Some(marks) = marks.as_deref_mut() {
+                marks.remove(&r.row.rowid);
+            }
+        }
+    }
+    let joining: Vec<Row> = incoming
+        .into_values()
+        .filter(|r| r.is_open == keep_open)
+        .map(Row::new)
+        .collect();
+    // Where each row that stays is once the rows that leave are gone.
+    let mut moved_to = vec![usize::MAX; n];
+    let mut next = 0;
+    for (i, slot) in moved_to.iter_mut().enumerate() {
+        if !gone[i] {
+            *slot = next;
+            next += 1;
+        }
+    }
+    let mut i = 0;
+    rows.retain(|_| {
+        i += 1;
+        !gone[i - 1]
+    });
+    let mut fresh: Vec<usize> = (0..n).filter(|&i| touched[i]).map(|i| moved_to[i]).collect();
+    let first_new = rows.len();
+    fresh.extend(first_new..first_new + joining.len());
+    rows.extend(joining);
+    let kept = (0..n).map(|i| (!gone[i] && !touched[i]).then(|| moved_to[i])).collect();
+    Placed { kept, fresh }
 }
 
 /// `base` (in order) with `fresh` put in where they belong, in one pass.
