@@ -3,7 +3,7 @@
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::{Desk, DeskError, Result};
+use super::{Desk, Result};
 use crate::domain::kpi::{Backlog, Day, GroupBy, Kpis, Tallies, per_day};
 use crate::store;
 
@@ -54,13 +54,9 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<Report> {
         let from = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
-        let reader = self.store.reader()?;
-        let (tallies, days) = self.store.read(|tx| {
-            let tallies = tally(tx, reader, from, until, by, now)?;
-            let Some(zone) = daily else {
-                return Ok::<_, DeskError>((tallies, None));
-            };
-            Ok((tallies, Some(read_days(tx, from, until, zone)?)))
+        let (tallies, days) = self.tally(from, until, by, now, |tx| match daily {
+            Some(zone) => Ok(Some(read_days(tx, from, until, zone)?)),
+            None => Ok(None),
         })?;
         let (all, groups) = tallies.finish();
         Ok(Report {
@@ -87,11 +83,8 @@ impl Desk {
         );
         // Today whole: what was opened a moment after `now` counts too.
         let until = midnight(today.succ_opt(), now);
-        let reader = self.store.reader()?;
-        let (tallies, backlog, daily) = self.store.read(|tx| {
-            let tallies = tally(tx, reader, since, until, None, now)?;
-            let backlog = store::kpi::backlog(tx, now)?;
-            Ok::<_, DeskError>((tallies, backlog, read_days(tx, since, until, zone)?))
+        let (tallies, (backlog, daily)) = self.tally(since, until, None, now, |tx| {
+            Ok((store::kpi::backlog(tx, now)?, read_days(tx, since, until, zone)?))
         })?;
         Ok(Dashboard {
             days,
@@ -104,40 +97,39 @@ impl Desk {
     }
 }
 
-/// The tallies of the tickets created in `[since, until)`: the later half of the period is
-/// read on another thread through `reader` (a second connection to the desk) while this one
-/// reads the first, so a report over a million tickets uses both cores.
-fn tally(
-    tx: &rusqlite::Transaction,
-    mut reader: rusqlite::Connection,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-    by: Option<GroupBy>,
-    now: DateTime<Utc>,
-) -> Result<Tallies> {
-    let label = by.and_then(GroupBy::label_column);
-    let cis = store::kpi::CiLinks::read(tx)?;
-    let Some(mid) = store::kpi::midpoint(tx, since, until)? else {
-        let mut all = Tallies::new(by);
-        store::kpi::facts(tx, &cis, since, until, label, |f| all.add(f, now))?;
-        return Ok(all);
-    };
-    let cis = &cis;
-    std::thread::scope(|scope| {
-        let later = scope.spawn(move || -> Result<Tallies> {
-            let tx = reader.transaction()?;
-            let mut later = Tallies::new(by);
-            store::kpi::facts(&tx, cis, mid, until, label, |f| later.add(f, now))?;
-            Ok(later)
-        });
-        let mut first = Tallies::new(by);
-        store::kpi::facts(tx, cis, since, mid, label, |f| first.add(f, now))?;
-        let later = later
-            .join()
-            .map_err(|_| DeskError::Invalid("the report's second reader stopped".into()))??;
-        first.merge(later);
-        Ok(first)
-    })
+impl Desk {
+    /// The tallies of the tickets created in `[since, until)`, and what `more` reads, all as
+    /// of one snapshot of the desk: the later half of the period is read on a second
+    /// connection on another thread while this one reads the first half and `more` (see
+    /// `Store::read_in_two`, which makes sure both connections see the same desk).
+    fn tally<T>(
+        &mut self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        by: Option<GroupBy>,
+        now: DateTime<Utc>,
+        more: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+    ) -> Result<(Tallies, T)> {
+        let label = by.and_then(GroupBy::label_column);
+        let ((mut first, extra), later) = self.store.read_in_two(
+            |tx| -> Result<_> { Ok((store::kpi::CiLinks::read(tx)?, store::kpi::midpoint(tx, since, until)?)) },
+            |tx, (cis, mid)| -> Result<_> {
+                let mut first = Tallies::new(by);
+                store::kpi::facts(tx, cis, since, mid.unwrap_or(until), label, |f| first.add(f, now))?;
+                Ok((first, more(tx)?))
+            },
+            |tx, (cis, mid)| -> Result<_> {
+                let Some(mid) = *mid else { return Ok(None) };
+                let mut later = Tallies::new(by);
+                store::kpi::facts(tx, cis, mid, until, label, |f| later.add(f, now))?;
+                Ok(Some(later))
+            },
+        )?;
+        if let Some(later) = later {
+            first.merge(later);
+        }
+        Ok((first, extra))
+    }
 }
 
 /// Opened and resolved per day of `[since, until)` in `zone`; an open start begins at the
