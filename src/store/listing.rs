@@ -83,15 +83,20 @@ pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, T
     sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
     args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));
     let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1{sql}"))?;
-    let mut rows = stmt.query(params_from_iter(args))?;
+    hand_out(stmt.query(params_from_iter(args))?, &mut each)?;
+    Ok(())
+}
+
+/// Hands each row to `each` as a ticket with its key; false once `each` wanted no more.
+fn hand_out(mut rows: rusqlite::Rows<'_>, each: &mut impl FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<bool> {
     while let Some(row) = rows.next()? {
         let t = ticket_ref_from_row(row)?;
         let key = (t.priority, row.get(28)?, row.get(0)?);
         if !each(key, t) {
-            break;
+            return Ok(false);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Row ids per piece of a long listing read in parts.
@@ -187,13 +192,8 @@ impl LongListing {
         while start <= last_id {
             let end = start.saturating_add(self.piece - 1);
             let piece = [SqlValue::Integer(start), SqlValue::Integer(end)];
-            let mut rows = stmt.query(params_from_iter(piece.iter().chain(&args)))?;
-            while let Some(row) = rows.next()? {
-                let t = ticket_ref_from_row(row)?;
-                let key = (t.priority, row.get(28)?, row.get(0)?);
-                if !each(key, t) {
-                    return Ok(());
-                }
+            if !hand_out(stmt.query(params_from_iter(piece.iter().chain(&args)))?, &mut each)? {
+                return Ok(());
             }
             match start.checked_add(parts.max(1).saturating_mul(self.piece)) {
                 Some(next) if end < last_id => start = next,
