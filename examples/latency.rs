@@ -1,7 +1,7 @@
 //! Keystroke latency as a user feels it: the real release binary in a real terminal (tmux),
 //! the time from a key sent to the screen changing, on seeded desks.
 //!
-//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--only pane,sort]
+//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--only pane,sort] [--binary A,B]
 //!
 //! Desks are the benchmarks' (`target/bench-desks/desk-N.db`), seeded on first use and swept
 //! (`opsdesk sla sweep`) before they are measured, as a desk in use is every second. For each
@@ -10,12 +10,20 @@
 //! switch, sort and view switch (and for the filter, also the time until its matches show).
 //! It prints median, p99 and max of each as a Markdown table.
 //!
-//! A key's time runs from `tmux send-keys` returning to the first `capture-pane` that shows a
-//! different screen, so it includes tmux's own few milliseconds and the polling (each capture
-//! is a process, ~1-2 ms, with half a millisecond between). Needs tmux.
+//! A key's time runs from the key sent to the desk's answer reaching the terminal: the keys go
+//! through a tmux client in control mode (`tmux -C`), which also tells, as `%output`, each
+//! time the desk writes to its terminal; the first output after the key that leaves a
+//! different screen (one `capture-pane` checks) ends the key's time. So it includes tmux's
+//! delivery of the key and of the answer, and none of the polling: looking at the screen
+//! every half millisecond with `capture-pane` (a process each, 1-2 ms) took most of a core
+//! of the two the desk is measured on, and put the floor of a move's p99 at 7-9 ms. The
+//! times until a view's rows or a filter's matches show still look at the screen. Needs tmux.
 
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 const SESSION: &str = "opsdesk-latency";
@@ -44,21 +52,6 @@ fn screen() -> String {
 /// without a pause would take a core of the two this is measured on from the desk.
 const LOOK_EVERY: Duration = Duration::from_micros(500);
 
-/// Waits (at most 5 s) until the screen is not `before`; the time it took, or `None`.
-fn changed_from(before: &str, since: Instant) -> Option<Duration> {
-    let deadline = since + Duration::from_secs(5);
-    loop {
-        let now = screen();
-        if now != before {
-            return Some(since.elapsed());
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(LOOK_EVERY);
-    }
-}
-
 /// Waits (at most 30 s) until the screen (its text, without styles) shows `text`.
 fn shows(text: &str, since: Instant) -> Option<Duration> {
     let deadline = since + Duration::from_secs(30);
@@ -78,29 +71,97 @@ fn press(key: &str) -> Option<Duration> {
     press_at(key).1
 }
 
-/// Sends one key: when it was sent, and how long until the screen changed.
+/// A tmux client in control mode attached to the session: keys are sent through it, and it
+/// tells when the desk wrote to its terminal (each `%output` line, stamped as it is read).
+struct Control {
+    child: Child,
+    commands: ChildStdin,
+    outputs: Receiver<Instant>,
+}
+
+static CONTROL: Mutex<Option<Control>> = Mutex::new(None);
+
+/// Attaches the control client to the session just started (the one before, if any, ended
+/// with its session). A control client does not size the window.
+fn attach() {
+    let mut child = Command::new("tmux")
+        .args(["-L", SOCKET, "-C", "attach-session", "-t", SESSION])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tmux runs in control mode");
+    let (commands, out) = (child.stdin.take().expect("stdin"), child.stdout.take().expect("stdout"));
+    let (tx, outputs) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Bytes, not text: the desk's output comes as it is, and a frame may end inside a
+        // character.
+        let mut out = std::io::BufReader::new(out);
+        let mut line = Vec::new();
+        while out.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            if line.starts_with(b"%output ") && tx.send(Instant::now()).is_err() {
+                break;
+            }
+            line.clear();
+        }
+    });
+    let old = CONTROL.lock().expect("control").replace(Control {
+        child,
+        commands,
+        outputs,
+    });
+    if let Some(mut old) = old {
+        let _ = old.child.kill();
+        let _ = old.child.wait();
+    }
+}
+
+/// Sends one key: when it was sent, and how long until the desk's answer reached the
+/// terminal (the first output after it that leaves a different screen).
 fn press_at(key: &str) -> (Instant, Option<Duration>) {
     let before = screen();
+    let mut guard = CONTROL.lock().expect("control");
+    let control = guard.as_mut().expect("a control client is attached");
+    while control.outputs.try_recv().is_ok() {}
+    let literal = if key.chars().count() == 1 { "-l " } else { "" };
+    let command = format!("send-keys -t {SESSION} {literal}'{key}'\n");
     let t = Instant::now();
-    if key.chars().count() == 1 {
-        tmux(&["send-keys", "-t", SESSION, "-l", key]);
-    } else {
-        tmux(&["send-keys", "-t", SESSION, key]);
+    control.commands.write_all(command.as_bytes()).expect("send a key");
+    control.commands.flush().expect("send a key");
+    let deadline = t + Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match control.outputs.recv_timeout(left) {
+            Ok(at) if screen() != before => return (t, Some(at.duration_since(t))),
+            Ok(_) => continue,
+            Err(_) => return (t, None),
+        }
     }
-    (t, changed_from(&before, t))
 }
 
 /// Waits (at most 5 s) until the screen (its text) no longer shows `text`.
 fn stops_showing(text: &str, since: Instant) -> Option<Duration> {
     let deadline = since + Duration::from_secs(5);
+    let gone = || !tmux(&["capture-pane", "-p", "-t", SESSION]).contains(text);
+    let mut guard = CONTROL.lock().expect("control");
+    let control = guard.as_mut().expect("a control client is attached");
     loop {
-        if !tmux(&["capture-pane", "-p", "-t", SESSION]).contains(text) {
-            return Some(since.elapsed());
+        // Looked at after each output of the desk (the latest of those come meanwhile), and
+        // every 50 ms in case it came before this began to wait.
+        let left = deadline.saturating_duration_since(Instant::now());
+        match control.outputs.recv_timeout(left.min(Duration::from_millis(50))) {
+            Ok(mut at) => {
+                while let Ok(later) = control.outputs.try_recv() {
+                    at = later;
+                }
+                if gone() {
+                    return Some(at.duration_since(since));
+                }
+            }
+            Err(_) if gone() => return Some(since.elapsed()),
+            Err(_) if left.is_zero() => return None,
+            Err(_) => {}
         }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(LOOK_EVERY);
     }
 }
 
@@ -191,6 +252,7 @@ fn launch(binary: &Path, db: &Path, home: &Path, w: &str, h: &str) -> (Option<Du
     tmux(&["new-session", "-d", "-s", SESSION, "-x", w, "-y", h, &command]);
     let first = shows(" open · ", t);
     let whole = shows(" at risk · ", t);
+    attach();
     if whole.is_none() {
         eprintln!("a launch did not show its queue within 30 s; the screen:\n{}", screen());
     }
@@ -292,6 +354,7 @@ fn main() {
     let mut sizes = vec!["80x24".to_string(), "120x40".to_string()];
     let mut keys = 50;
     let mut only: Vec<String> = Vec::new();
+    let mut binaries: Vec<PathBuf> = Vec::new();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -301,31 +364,45 @@ fn main() {
             "--size" => sizes = v.split(',').map(str::to_string).collect(),
             "--keys" => keys = v.parse().unwrap_or(50),
             "--only" => only = v.split(',').map(str::to_string).collect(),
+            "--binary" => binaries = v.split(',').map(PathBuf::from).collect(),
             other => {
-                eprintln!("unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --only pane,sort");
+                eprintln!(
+                    "unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --only pane,sort --binary A[,B]"
+                );
                 std::process::exit(2);
             }
         }
     }
-    // The release binary, built now so that what is measured is this source.
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--bin", "opsdesk"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "the release binary did not build");
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdesk");
+    if binaries.is_empty() {
+        // The release binary, built now so that what is measured is this source.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "--release", "--bin", "opsdesk"])
+            .status()
+            .expect("cargo build");
+        assert!(built.success(), "the release binary did not build");
+        binaries.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdesk"));
+    }
+    // A server left by a run cut short would answer nothing.
+    tmux(&["kill-server"]);
     tmux(&["new-session", "-d", "-s", KEEPER, "sleep 86400"]);
     println!("| key | n | median ms | p99 ms | max ms | no change seen |");
     println!("|---|---|---|---|---|---|");
+    // Given several binaries (--binary A,B), each desk and size is measured with each in
+    // turn, so that they are compared in one run on the same machine's moment.
     for &n in &tickets {
         for size in &sizes {
-            for row in run(&binary, n, size, keys, &only) {
-                // Keys left out by --only leave rows of nothing.
-                if row.contains(" | 0 | – |") {
-                    continue;
+            for binary in &binaries {
+                if binaries.len() > 1 {
+                    println!("| **{}** | | | | | |", binary.display());
                 }
-                println!("{row}");
+                for row in run(binary, n, size, keys, &only) {
+                    // Keys left out by --only leave rows of nothing.
+                    if row.contains(" | 0 | – |") {
+                        continue;
+                    }
+                    println!("{row}");
+                }
             }
         }
     }

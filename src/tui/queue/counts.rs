@@ -15,10 +15,14 @@ impl Queue {
         {
             return counts;
         }
-        let counts = if closed {
-            count(&self.stash, now)
+        let (rows, orders) = if closed {
+            (&self.stash, &self.stash_orders)
         } else {
-            self.counts(now)
+            (&self.rows, &self.orders)
+        };
+        let counts = match orders.known_facts(rows.len()) {
+            Some(facts) => facts.counts(now),
+            None => count(rows, now),
         };
         self.tallied.set(Some((self.edits, now, closed, counts)));
         counts
@@ -30,7 +34,7 @@ impl Queue {
     }
 }
 
-fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
+pub(super) fn count(rows: &[Row], now: DateTime<Utc>) -> (usize, usize, usize) {
     let mut c = (0, 0, 0);
     for r in rows.iter().filter(|r| r.row.is_open) {
         c.0 += 1;

@@ -28,6 +28,12 @@ fn admits(v: &ViewSpec, r: &Row, me: &str, now: DateTime<Utc>) -> bool {
         && (!v.at_risk || r.standing(now).is_some_and(|s| s >= Standing::AtRisk))
 }
 
+/// View `index` of `views`, or "all open" when there is none.
+fn view_at(views: &[ViewSpec], index: usize) -> &ViewSpec {
+    static ALL_OPEN: std::sync::LazyLock<ViewSpec> = std::sync::LazyLock::new(|| ViewSpec::named("all open"));
+    views.get(index).unwrap_or(&ALL_OPEN)
+}
+
 /// The columns a queue can be sorted by, in the order `s` cycles through them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortBy {
@@ -477,7 +483,13 @@ impl Queue {
     }
 
     fn select_rowid(&mut self, rowid: i64) {
-        if let Some(pos) = self.shown.iter().position(|&i| self.rows[i].row.rowid == rowid) {
+        // Found through the facts, a walk over a few bytes a row: through the rows, a view
+        // switch from a ticket the new view does not show read all of them.
+        let index = match self.orders.known_facts(self.rows.len()) {
+            Some(facts) => facts.index_of(rowid),
+            None => self.rows.iter().position(|r| r.row.rowid == rowid),
+        };
+        if let Some(pos) = index.and_then(|index| self.shown.iter().position(|&i| i == index)) {
             self.selected = pos;
         } else {
             self.selected = self.selected.min(self.shown.len().saturating_sub(1));
@@ -486,8 +498,7 @@ impl Queue {
 
     /// The view shown.
     pub fn view(&self) -> &ViewSpec {
-        static ALL_OPEN: std::sync::LazyLock<ViewSpec> = std::sync::LazyLock::new(|| ViewSpec::named("all open"));
-        self.views.get(self.view).unwrap_or(&ALL_OPEN)
+        view_at(&self.views, self.view)
     }
 
     /// Shows view `index` (wrapping), returning whether it reads other rows than the last
@@ -569,6 +580,7 @@ impl Queue {
 }
 
 mod counts;
+mod facts;
 mod filter;
 mod order;
 #[cfg(test)]

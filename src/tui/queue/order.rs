@@ -12,34 +12,57 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use super::facts::Facts;
 use super::{Queue, QueueRow, Row, SortBy, admits};
 
 /// Which order a permutation is: the sort, and whether it is the closed view's "most
 /// recently updated first", which stands for time to breach there.
 type OrderOf = (SortBy, bool);
 
-/// Every row, in each order asked for so far (indexes into the rows, first first).
+/// Every row, in each order asked for so far (indexes into the rows, first first), and
+/// what the views ask of each row ([`Facts`], when worked out).
 #[derive(Debug, Default)]
-pub struct Orders(HashMap<OrderOf, Vec<usize>>);
+pub struct Orders {
+    perms: HashMap<OrderOf, Vec<usize>>,
+    facts: Option<Facts>,
+}
 
 impl Orders {
-    /// Every order of the open queue's rows.
+    /// Every order of the open queue's rows, and their facts.
     fn all(rows: &[Row]) -> Orders {
-        Orders(
-            SortBy::ALL
+        Orders {
+            perms: SortBy::ALL
                 .iter()
                 .map(|&s| ((s, false), sorted(rows, (s, false))))
                 .collect(),
-        )
+            facts: Some(Facts::of(rows)),
+        }
     }
 
     /// After a merge: rows that stay move to their new index (`kept`, None for rows that left
     /// or changed), and rows `fresh` (changed or new) join where they belong.
     fn patch(&mut self, rows: &[Row], kept: impl Fn(usize) -> Option<usize>, fresh: &[usize]) {
-        for (&of, perm) in &mut self.0 {
+        for (&of, perm) in &mut self.perms {
             let base: Vec<usize> = perm.iter().filter_map(|&i| kept(i)).collect();
             *perm = merge_in(base, fresh.to_vec(), |a, b| compare(rows, of, a, b));
         }
+        if let Some(facts) = &mut self.facts {
+            facts.patch(rows, &kept, fresh);
+        }
+    }
+
+    /// The rows' facts, worked out now if they were not (they are only if `rows` are the
+    /// rows these orders are of).
+    pub(super) fn facts(&mut self, rows: &[Row]) -> &Facts {
+        if self.facts.as_ref().is_none_or(|f| f.len() != rows.len()) {
+            self.facts = Some(Facts::of(rows));
+        }
+        self.facts.get_or_insert_with(|| Facts::of(rows))
+    }
+
+    /// The rows' facts if worked out.
+    pub(super) fn known_facts(&self, rows: usize) -> Option<&Facts> {
+        self.facts.as_ref().filter(|f| f.len() == rows)
     }
 }
 
@@ -61,7 +84,10 @@ impl Loaded {
     pub fn closed(rows: Vec<QueueRow>) -> Loaded {
         let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
         let first = (SortBy::Due, true);
-        let orders = Orders(HashMap::from([(first, sorted(&rows, first))]));
+        let orders = Orders {
+            perms: HashMap::from([(first, sorted(&rows, first))]),
+            facts: Some(Facts::of(&rows)),
+        };
         Loaded { rows, orders }
     }
 
@@ -144,23 +170,19 @@ impl Queue {
     /// order (sorted once and kept).
     pub(super) fn order(&mut self, me: &str, now: DateTime<Utc>) -> Vec<usize> {
         let of = self.order_of();
-        if !self.orders.0.contains_key(&of) {
+        if !self.orders.perms.contains_key(&of) {
             let perm = sorted(&self.rows, of);
-            self.orders.0.insert(of, perm);
+            self.orders.perms.insert(of, perm);
         }
-        let view = self.view();
-        let only = self.only.as_ref();
-        // Each row is asked in the order the rows lie, then the permutation picks through the
-        // answers: asking in the permutation's order reached every row at random, a cache
-        // miss each (most of a view switch over 77,000 rows).
-        let admitted: Vec<bool> = self
-            .rows
-            .iter()
-            .map(|r| admits(view, r, me, now) && only.is_none_or(|o| o.rowids.contains(&r.row.rowid)))
-            .collect();
+        let view = super::view_at(&self.views, self.view);
+        let only = self.only.as_ref().map(|o| &o.rowids);
+        // Each row's facts are asked in the order the rows lie, then the permutation picks
+        // through the answers: asking the rows themselves in the permutation's order reached
+        // every row at random, a cache miss each (most of a view switch over 77,000 rows).
+        let admitted = self.orders.facts(&self.rows).admitted(view, only, me, now);
         let mut shown: Vec<usize> = self
             .orders
-            .0
+            .perms
             .get(&of)
             .map_or(&[][..], Vec::as_slice)
             .iter()

@@ -502,6 +502,18 @@ fn every_order_kept_for_the_loaded_queue_follows_merges() {
                 );
             }
         }
+        // Every open view, asked through facts patched by the merges.
+        let open_views: Vec<usize> = (0..q.views.len()).filter(|&v| !q.views[v].closed).collect();
+        for v in open_views {
+            let mut fresh = Queue::new(desk.values().cloned().collect());
+            for one in [&mut q, &mut fresh] {
+                (one.sort, one.reverse) = (SortBy::Due, false);
+                one.set_view(v);
+                one.refresh("alice", now());
+            }
+            assert_eq!(all_shown(&q), all_shown(&fresh), "view {v}, round {round}");
+        }
+        q.set_view(0);
     }
 }
 
