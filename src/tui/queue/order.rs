@@ -54,8 +54,8 @@ impl Orders {
     /// The rows' facts, worked out now if they were not (they are only if `rows` are the
     /// rows these orders are of).
     pub(super) fn facts(&mut self, rows: &[Row]) -> &Facts {
-        if self.facts.as_ref().is_none_or(|f| f.len() != rows.len()) {
-            self.facts = Some(Facts::of(rows));
+        if self.facts.as_ref().is_some_and(|f| f.len() != rows.len()) {
+            self.facts = None;
         }
         self.facts.get_or_insert_with(|| Facts::of(rows))
     }
