@@ -92,6 +92,20 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
+    for n in [100_000, 1_000_000] {
+        // Another operator changed one ticket: the change merged into the queue (every
+        // order kept, the view's rows placed) and the frame drawn, on the UI thread.
+        let mut app = open_app(n);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let mut row = app.queue.selected_row().expect("a row").row.clone();
+        g.bench_with_input(BenchmarkId::new("merge_one_change", n), &n, |b, _| {
+            b.iter(|| {
+                row.priority = if row.priority == 4 { 2 } else { 4 };
+                app.queue.merge(vec![row.clone()], "alice", app.now);
+                term.draw(|f| ui::draw(f, &app, &THEME)).map(|_| ()).expect("draw")
+            })
+        });
+    }
     // Launch: open the desk, load the queue, draw the first full frame. The CI names that
     // follow in the background are waited for outside the timing.
     g.sample_size(10);

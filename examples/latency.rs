@@ -28,15 +28,38 @@ use std::time::{Duration, Instant};
 
 const SESSION: &str = "opsdesk-latency";
 
-/// A tmux server of its own, kept up by a session that only waits: killing the last session
-/// of a server makes it exit, and a session started at that moment meets a server going
-/// away ("server exited unexpectedly").
-const SOCKET: &str = "opsdesk-latency";
-const KEEPER: &str = "opsdesk-latency-keeper";
+/// A tmux server of its own for each desk and size (its socket a path named by this process
+/// and a count), holding one session for the whole of it: each launch respawns the session's pane.
+/// Killing sessions and starting others on one server crashed tmux 3.3a's server now and
+/// then (a segfault: "server exited unexpectedly", and every launch after it met no server),
+/// and a new session on a server whose last session just ended meets a server going away.
+static SOCKET: Mutex<String> = Mutex::new(String::new());
+
+fn socket() -> String {
+    SOCKET.lock().expect("socket").clone()
+}
+
+/// Moves to a server of its own, ending the one before (and its control client).
+fn new_server() {
+    end_server();
+    static COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("tmux-opsdesk-latency-{}-{n}", std::process::id()));
+    *SOCKET.lock().expect("socket") = path.display().to_string();
+}
+
+/// Ends the server and removes its socket (tmux leaves it behind).
+fn end_server() {
+    detach();
+    if !socket().is_empty() {
+        tmux(&["kill-server"]);
+        let _ = std::fs::remove_file(socket());
+    }
+}
 
 fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux")
-        .args(["-L", SOCKET])
+        .args(["-S", &socket()])
         .args(args)
         .output()
         .expect("tmux runs (is it installed?)");
@@ -81,11 +104,11 @@ struct Control {
 
 static CONTROL: Mutex<Option<Control>> = Mutex::new(None);
 
-/// Attaches the control client to the session just started (the one before, if any, ended
-/// with its session). A control client does not size the window.
+/// Attaches a control client to the session (ending the one before, if any). A control
+/// client does not size the window.
 fn attach() {
     let mut child = Command::new("tmux")
-        .args(["-L", SOCKET, "-C", "attach-session", "-t", SESSION])
+        .args(["-S", &socket(), "-C", "attach-session", "-t", SESSION])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -105,12 +128,16 @@ fn attach() {
             line.clear();
         }
     });
-    let old = CONTROL.lock().expect("control").replace(Control {
+    detach();
+    *CONTROL.lock().expect("control") = Some(Control {
         child,
         commands,
         outputs,
     });
-    if let Some(mut old) = old {
+}
+
+fn detach() {
+    if let Some(mut old) = CONTROL.lock().expect("control").take() {
         let _ = old.child.kill();
         let _ = old.child.wait();
     }
@@ -244,15 +271,23 @@ fn sweep(binary: &Path, db: &Path, home: &Path) {
 }
 
 /// Launches the desk: the time to its first queue frame (the first page of the queue),
-/// and to the whole queue read (the header's counts).
+/// and to the whole queue read (the header's counts). The first launch of a server starts
+/// its session; each after respawns its pane (the desk before ends as with a closed
+/// terminal, and the screen starts empty).
 fn launch(binary: &Path, db: &Path, home: &Path, w: &str, h: &str) -> (Option<Duration>, Option<Duration>) {
-    tmux(&["kill-session", "-t", SESSION]);
     let command = format!("HOME={} {} --db {}", home.display(), binary.display(), db.display());
+    let fresh = CONTROL.lock().expect("control").is_none();
     let t = Instant::now();
-    tmux(&["new-session", "-d", "-s", SESSION, "-x", w, "-y", h, &command]);
+    if fresh {
+        tmux(&["new-session", "-d", "-s", SESSION, "-x", w, "-y", h, &command]);
+    } else {
+        tmux(&["respawn-pane", "-k", "-t", SESSION, &command]);
+    }
     let first = shows(" open · ", t);
     let whole = shows(" at risk · ", t);
-    attach();
+    if fresh {
+        attach();
+    }
     if whole.is_none() {
         eprintln!("a launch did not show its queue within 30 s; the screen:\n{}", screen());
     }
@@ -264,6 +299,7 @@ fn run(binary: &Path, n: usize, size: &str, keys: usize, only: &[String]) -> Vec
     let (w, h) = size.split_once('x').expect("a size such as 120x40");
     let home = tempfile::tempdir().expect("home");
     sweep(binary, &db, home.path());
+    new_server();
     let (mut launches, mut whole) = (Samples::default(), Samples::default());
     for _ in 0..5 {
         let (first, all) = launch(binary, &db, home.path(), w, h);
@@ -345,7 +381,7 @@ fn run(binary: &Path, n: usize, size: &str, keys: usize, only: &[String]) -> Vec
         }
     });
     rows.push(read.row("view switch, until its rows show"));
-    tmux(&["kill-session", "-t", SESSION]);
+    end_server();
     rows
 }
 
@@ -383,9 +419,6 @@ fn main() {
         assert!(built.success(), "the release binary did not build");
         binaries.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/opsdesk"));
     }
-    // A server left by a run cut short would answer nothing.
-    tmux(&["kill-server"]);
-    tmux(&["new-session", "-d", "-s", KEEPER, "sleep 86400"]);
     println!("| key | n | median ms | p99 ms | max ms | no change seen |");
     println!("|---|---|---|---|---|---|");
     // Given several binaries (--binary A,B), each desk and size is measured with each in
@@ -406,5 +439,4 @@ fn main() {
             }
         }
     }
-    tmux(&["kill-server"]);
 }

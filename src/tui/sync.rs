@@ -131,7 +131,7 @@ impl App {
 
     /// Takes in the whole open queue read off the UI thread (with `wait`, waits for it):
     /// it replaces the first page, keeping the selection, then what changed while it was
-    /// read is merged, and the CI names are read next. True when it came.
+    /// read is merged (with their CI names, read there too). True when it came.
     pub(super) fn poll_queue(&mut self, wait: bool) -> bool {
         let Some((result, since)) = arrived(&mut self.background.queue, wait) else {
             return false;
@@ -146,7 +146,6 @@ impl App {
             }
         }
         self.merge_since(since);
-        self.background.load_cis(&self.desk);
         true
     }
 

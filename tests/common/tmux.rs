@@ -9,10 +9,16 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// The server's socket, a path of its own: tmux leaves its sockets behind when the server
+    /// ends, so the test removes it (see `Drop`).
+    fn path(&self) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("tmux-{}", self.socket))
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
+            .arg("-S")
+            .arg(self.path())
             .args(args)
             .output()
             .expect("tmux is installed (apt-get install tmux; .ci/run does it)")
@@ -49,9 +55,11 @@ impl Tmux {
     }
 }
 
+/// Ends the server and removes its socket, which tmux leaves behind.
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.run(&["kill-server"]);
+        let _ = std::fs::remove_file(self.path());
     }
 }
 

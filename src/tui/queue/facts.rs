@@ -92,9 +92,15 @@ impl Facts {
         }
     }
 
-    /// After a merge: rows that stay move to their new index (`kept`, None for rows that
-    /// left or changed), and rows `fresh` (changed or new) are asked again.
-    pub(super) fn patch(&mut self, rows: &[Row], kept: &impl Fn(usize) -> Option<usize>, fresh: &[usize]) {
+    /// The rows' ticket ids, in the rows' order.
+    pub(super) fn rowids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.each.iter().map(|f| f.rowid)
+    }
+
+    /// After a merge: the rows that left (`gone`, by their index before, if any did) leave,
+    /// the others keep their order, and the rows `fresh` (changed, or new at the end) are
+    /// asked again.
+    pub(super) fn patch(&mut self, rows: &[Row], gone: Option<&[bool]>, fresh: &[usize]) {
         let blank = Fact {
             rowid: 0,
             risk_at: None,
@@ -106,21 +112,22 @@ impl Facts {
             priority: 0,
             open: false,
         };
-        let mut each = vec![blank; rows.len()];
-        for (i, f) in self.each.iter().enumerate() {
-            if let Some(slot) = kept(i).and_then(|j| each.get_mut(j)) {
-                *slot = *f;
-            }
+        if let Some(gone) = gone {
+            let mut i = 0;
+            self.each.retain(|_| {
+                i += 1;
+                !gone.get(i - 1).copied().unwrap_or(false)
+            });
         }
+        self.each.resize(rows.len(), blank);
         for &j in fresh {
             if let Some(r) = rows.get(j) {
                 let f = self.fact(r);
-                if let Some(slot) = each.get_mut(j) {
+                if let Some(slot) = self.each.get_mut(j) {
                     *slot = f;
                 }
             }
         }
-        self.each = each;
     }
 
     /// Which rows `view` shows (and `only`, when set), by row index.
@@ -291,18 +298,7 @@ mod tests {
         let mut rows: Vec<Row> = (1..=300).map(|n| any_row(n, &mut rng)).collect();
         let mut facts = Facts::of(&rows);
         // Every fifth row leaves, every seventh changes, and twenty join.
-        let kept_before: Vec<Option<usize>> = {
-            let mut next = 0;
-            (0..rows.len())
-                .map(|i| {
-                    if i % 5 == 0 {
-                        return None;
-                    }
-                    next += 1;
-                    (i % 7 != 0).then_some(next - 1)
-                })
-                .collect()
-        };
+        let gone: Vec<bool> = (0..rows.len()).map(|i| i % 5 == 0).collect();
         let mut i = 0;
         rows.retain(|_| {
             i += 1;
@@ -319,8 +315,27 @@ mod tests {
             fresh.push(rows.len());
             rows.push(any_row(1_000 + n, &mut rng));
         }
-        facts.patch(&rows, &|i| kept_before[i], &fresh);
-        let again = Facts::of(&rows);
+        facts.patch(&rows, Some(&gone), &fresh);
+        same_as_fresh(&facts, &rows);
+        assert_eq!(facts.index_of(1_019), Some(rows.len() - 1));
+        // Then none leaves: rows change in place and more join.
+        let mut fresh = Vec::new();
+        for i in (0..rows.len()).step_by(3) {
+            rows[i] = any_row(rows[i].row.rowid, &mut rng);
+            fresh.push(i);
+        }
+        for n in 0..5 {
+            fresh.push(rows.len());
+            rows.push(any_row(2_000 + n, &mut rng));
+        }
+        facts.patch(&rows, None, &fresh);
+        same_as_fresh(&facts, &rows);
+        assert_eq!(facts.index_of(2_004), Some(rows.len() - 1));
+    }
+
+    /// Facts that admit for every view, and count, what facts made afresh of `rows` do.
+    fn same_as_fresh(facts: &Facts, rows: &[Row]) {
+        let again = Facts::of(rows);
         for view in views() {
             assert_eq!(
                 facts.admitted(&view, None, "alice", now()),
@@ -330,6 +345,5 @@ mod tests {
             );
         }
         assert_eq!(facts.counts(now()), again.counts(now()));
-        assert_eq!(facts.index_of(1_019), Some(rows.len() - 1));
     }
 }
