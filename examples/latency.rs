@@ -1,11 +1,12 @@
 //! Keystroke latency as a user feels it: the real release binary in a real terminal (tmux),
 //! the time from a key sent to the screen changing, on seeded desks.
 //!
-//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--only pane,sort] [--binary A,B]
+//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--launches 50] [--only pane,sort] [--binary A,B]
 //!
 //! Desks are the benchmarks' (`target/bench-desks/desk-N.db`), seeded on first use and swept
 //! (`opsdesk sla sweep`) before they are measured, as a desk in use is every second. For each
-//! desk and size it launches the desk (to its first queue frame) and sends at least `--keys`
+//! desk and size it launches the desk `--launches` times (as many as `--keys` unless told; to
+//! its first queue frame and to the whole queue read) and sends at least `--keys`
 //! of each kind of key: move, page, filter per character, clear filter, open, back, pane
 //! switch, sort and view switch (and for the filter, also the time until its matches show).
 //! It prints median, p99 and max of each as a Markdown table.
@@ -294,14 +295,14 @@ fn launch(binary: &Path, db: &Path, home: &Path, w: &str, h: &str) -> (Option<Du
     (first, whole)
 }
 
-fn run(binary: &Path, n: usize, size: &str, keys: usize, only: &[String]) -> Vec<String> {
+fn run(binary: &Path, n: usize, size: &str, (launches_wanted, keys): (usize, usize), only: &[String]) -> Vec<String> {
     let db = desk(n);
     let (w, h) = size.split_once('x').expect("a size such as 120x40");
     let home = tempfile::tempdir().expect("home");
     sweep(binary, &db, home.path());
     new_server();
     let (mut launches, mut whole) = (Samples::default(), Samples::default());
-    for _ in 0..5 {
+    for _ in 0..launches_wanted {
         let (first, all) = launch(binary, &db, home.path(), w, h);
         launches.take(first);
         whole.take(all);
@@ -389,6 +390,7 @@ fn main() {
     let mut tickets = vec![100_000, 1_000_000];
     let mut sizes = vec!["80x24".to_string(), "120x40".to_string()];
     let mut keys = 50;
+    let mut launches = None;
     let mut only: Vec<String> = Vec::new();
     let mut binaries: Vec<PathBuf> = Vec::new();
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -399,11 +401,12 @@ fn main() {
             "--tickets" => tickets = v.split(',').filter_map(|x| x.replace('_', "").parse().ok()).collect(),
             "--size" => sizes = v.split(',').map(str::to_string).collect(),
             "--keys" => keys = v.parse().unwrap_or(50),
+            "--launches" => launches = v.parse().ok(),
             "--only" => only = v.split(',').map(str::to_string).collect(),
             "--binary" => binaries = v.split(',').map(PathBuf::from).collect(),
             other => {
                 eprintln!(
-                    "unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --only pane,sort --binary A[,B]"
+                    "unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --launches L --only pane,sort --binary A[,B]"
                 );
                 std::process::exit(2);
             }
@@ -429,7 +432,7 @@ fn main() {
                 if binaries.len() > 1 {
                     println!("| **{}** | | | | | |", binary.display());
                 }
-                for row in run(binary, n, size, keys, &only) {
+                for row in run(binary, n, size, (launches.unwrap_or(keys), keys), &only) {
                     // Keys left out by --only leave rows of nothing.
                     if row.contains(" | 0 | – |") {
                         continue;

@@ -172,7 +172,8 @@ fn seeded_sla_clocks_match_the_timeline() {
 fn a_seeded_desk_has_statistics_for_every_index_and_pages_the_queue_by_its_index() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("desk.db");
-    opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(3_000, chrono::Utc::now())).expect("seed");
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 30, 0).single().expect("time");
+    opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(3_000, now)).expect("seed");
     let conn = rusqlite::Connection::open(&path).expect("open");
     let names = |sql: &str| -> Vec<String> {
         let mut stmt = conn.prepare(sql).expect("prepare");
@@ -195,6 +196,25 @@ fn a_seeded_desk_has_statistics_for_every_index_and_pages_the_queue_by_its_index
         plan.contains("tickets_open_queue") && !plan.contains("TEMP B-TREE"),
         "{plan}"
     );
+}
+
+/// The seeder writes a new desk with its journal in memory (each page written once, not to a
+/// log and again to the file); the desk it leaves must be whole and back in WAL mode, so the
+/// operators who open it read while others write.
+#[test]
+fn a_seeded_desk_is_whole_and_left_in_wal_mode() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("desk.db");
+    let now = Utc.with_ymd_and_hms(2026, 12, 1, 0, 30, 0).single().expect("time");
+    opsdesk::seed::seed(&path, &SeedOptions::new(2_000, now)).expect("seed");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let pragma = |sql: &str| -> String { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(pragma("PRAGMA journal_mode"), "wal");
+    assert_eq!(pragma("PRAGMA integrity_check"), "ok");
+    let events: i64 = conn
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .expect("events");
+    assert!(events > 2_000, "{events} events");
 }
 
 /// The demo is made around the `now` it is given, whatever day that is: on the first of a
