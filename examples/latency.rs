@@ -72,22 +72,9 @@ fn screen() -> String {
     tmux(&["capture-pane", "-p", "-e", "-t", SESSION])
 }
 
-/// Between two looks at the screen: the looks themselves are processes, and looking
-/// without a pause would take a core of the two this is measured on from the desk.
-const LOOK_EVERY: Duration = Duration::from_micros(500);
-
 /// Waits (at most 30 s) until the screen (its text, without styles) shows `text`.
 fn shows(text: &str, since: Instant) -> Option<Duration> {
-    let deadline = since + Duration::from_secs(30);
-    loop {
-        if tmux(&["capture-pane", "-p", "-t", SESSION]).contains(text) {
-            return Some(since.elapsed());
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(LOOK_EVERY);
-    }
+    until(since, Duration::from_secs(30), &|screen| screen.contains(text))
 }
 
 /// Sends one key and times the screen's change.
@@ -169,42 +156,43 @@ fn press_at(key: &str) -> (Instant, Option<Duration>) {
 
 /// Waits (at most 5 s) until the screen (its text) no longer shows `text`.
 fn stops_showing(text: &str, since: Instant) -> Option<Duration> {
-    let deadline = since + Duration::from_secs(5);
-    let gone = || !tmux(&["capture-pane", "-p", "-t", SESSION]).contains(text);
+    until(since, Duration::from_secs(5), &|screen| !screen.contains(text))
+}
+
+/// Waits (at most `limit` after `since`) until the screen's text passes `check`: the time
+/// of the desk's output that made it so. The screen is looked at after each output of the
+/// desk (the latest of those that came meanwhile), and every 50 ms in case the output came
+/// before this began to wait, so the looks do not compete with the desk for the cores.
+fn until(since: Instant, limit: Duration, check: &dyn Fn(&str) -> bool) -> Option<Duration> {
+    let deadline = since + limit;
+    let passes = || check(&tmux(&["capture-pane", "-p", "-t", SESSION]));
     let mut guard = CONTROL.lock().expect("control");
     let control = guard.as_mut().expect("a control client is attached");
     loop {
-        // Looked at after each output of the desk (the latest of those come meanwhile), and
-        // every 50 ms in case it came before this began to wait.
         let left = deadline.saturating_duration_since(Instant::now());
         match control.outputs.recv_timeout(left.min(Duration::from_millis(50))) {
             Ok(mut at) => {
                 while let Ok(later) = control.outputs.try_recv() {
                     at = later;
                 }
-                if gone() {
+                if passes() {
                     return Some(at.duration_since(since));
                 }
             }
-            Err(_) if gone() => return Some(since.elapsed()),
+            Err(_) if passes() => return Some(since.elapsed()),
             Err(_) if left.is_zero() => return None,
             Err(_) => {}
         }
     }
 }
 
-/// Waits until the screen has stopped changing for 600 ms (background work landed).
+/// Waits (at most 30 s) until the desk has written nothing to its terminal for 600 ms
+/// (background work landed).
 fn settle() {
-    let mut last = screen();
-    let mut quiet = Instant::now();
+    let mut guard = CONTROL.lock().expect("control");
+    let control = guard.as_mut().expect("a control client is attached");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while quiet.elapsed() < Duration::from_millis(600) && Instant::now() < deadline {
-        let now = screen();
-        if now != last {
-            last = now;
-            quiet = Instant::now();
-        }
-    }
+    while Instant::now() < deadline && control.outputs.recv_timeout(Duration::from_millis(600)).is_ok() {}
 }
 
 #[derive(Default)]
@@ -271,24 +259,36 @@ fn sweep(binary: &Path, db: &Path, home: &Path) {
     );
 }
 
+/// What the session's pane runs between launches: nothing that writes to the terminal.
+const IDLE: &str = "cat";
+
+/// Starts the session of a new server at the size measured, with the pane idle, and
+/// attaches the control client, so that no launch pays for tmux's own start.
+fn start_session(w: &str, h: &str) {
+    new_server();
+    tmux(&["new-session", "-d", "-s", SESSION, "-x", w, "-y", h, IDLE]);
+    attach();
+}
+
 /// Launches the desk: the time to its first queue frame (the first page of the queue),
-/// and to the whole queue read (the header's counts). The first launch of a server starts
-/// its session; each after respawns its pane (the desk before ends as with a closed
-/// terminal, and the screen starts empty).
-fn launch(binary: &Path, db: &Path, home: &Path, w: &str, h: &str) -> (Option<Duration>, Option<Duration>) {
-    let command = format!("HOME={} {} --db {}", home.display(), binary.display(), db.display());
-    let fresh = CONTROL.lock().expect("control").is_none();
-    let t = Instant::now();
-    if fresh {
-        tmux(&["new-session", "-d", "-s", SESSION, "-x", w, "-y", h, &command]);
-    } else {
-        tmux(&["respawn-pane", "-k", "-t", SESSION, &command]);
+/// and to the whole queue read (the header's counts). The desk before is ended first (its
+/// pane respawned idle, as with a closed terminal), so its exit does not count; the screen
+/// starts empty.
+fn launch(binary: &Path, db: &Path, home: &Path) -> (Option<Duration>, Option<Duration>) {
+    let before = tmux(&["display-message", "-p", "-t", SESSION, "#{pane_pid}"]);
+    tmux(&["respawn-pane", "-k", "-t", SESSION, IDLE]);
+    // tmux does not wait for the process it ended: wait until it is gone (freeing a
+    // million-ticket queue takes a while), so it does not share the cores with the launch.
+    let gone = Path::new("/proc").join(before.trim());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !before.trim().is_empty() && gone.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
     }
+    let command = format!("HOME={} {} --db {}", home.display(), binary.display(), db.display());
+    let t = Instant::now();
+    tmux(&["respawn-pane", "-k", "-t", SESSION, &command]);
     let first = shows(" open · ", t);
     let whole = shows(" at risk · ", t);
-    if fresh {
-        attach();
-    }
     if whole.is_none() {
         eprintln!("a launch did not show its queue within 30 s; the screen:\n{}", screen());
     }
@@ -300,10 +300,10 @@ fn run(binary: &Path, n: usize, size: &str, (launches_wanted, keys): (usize, usi
     let (w, h) = size.split_once('x').expect("a size such as 120x40");
     let home = tempfile::tempdir().expect("home");
     sweep(binary, &db, home.path());
-    new_server();
+    start_session(w, h);
     let (mut launches, mut whole) = (Samples::default(), Samples::default());
     for _ in 0..launches_wanted {
-        let (first, all) = launch(binary, &db, home.path(), w, h);
+        let (first, all) = launch(binary, &db, home.path());
         launches.take(first);
         whole.take(all);
     }
