@@ -63,6 +63,19 @@ pub struct CmdbGraph {
     pub open_tickets: BTreeMap<i64, usize>,
 }
 
+impl CmdbGraph {
+    /// A digest of everything the tree pane shows from the graph: the same digest means a
+    /// tree built from it would be the same one.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.cis.hash(&mut h);
+        self.edges.hash(&mut h);
+        self.open_tickets.hash(&mut h);
+        h.finish()
+    }
+}
+
 /// A CI's name and class by row id, for the CIs along a path; `#id` if it has gone.
 fn label_of(names: &BTreeMap<i64, (String, String)>, id: i64) -> (String, String) {
     names

@@ -107,7 +107,7 @@ impl FromStr for Relation {
 }
 
 /// One directed edge `from relation to`, by CI id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Edge {
     pub from: i64,
     pub relation: Relation,

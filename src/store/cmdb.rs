@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::{Result, to_millis};
 use crate::domain::cmdb::{Edge, Relation};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Ci {
     #[serde(skip)]
     pub rowid: i64,

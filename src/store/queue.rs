@@ -61,13 +61,31 @@ fn queue_row(r: &Row) -> rusqlite::Result<QueueRow> {
 /// Every open ticket, most urgent and oldest first, from the covering index alone. The CI
 /// column is left empty: [`open_ci_names`] fills it.
 pub fn queue_open(conn: &Connection) -> Result<Vec<QueueRow>> {
+    let mut rows = Vec::new();
+    queue_open_each(conn, &mut |row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// Hands each row of the open queue to `take` as it is read, so that a caller keeping
+/// something else of each row never holds all of them twice.
+pub fn queue_open_each(conn: &Connection, take: &mut dyn FnMut(QueueRow)) -> Result<()> {
     // `1` rather than the is_open column: the query knows it, and reading the column would
     // cost a table lookup per row that the covering index otherwise avoids.
     let sql =
         format!("SELECT {QUEUE_COLUMNS}, 1 FROM tickets t WHERE t.is_open = 1 ORDER BY t.priority, t.created_at, t.id");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], queue_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    for row in stmt.query_map([], queue_row)? {
+        take(row?);
+    }
+    Ok(())
+}
+
+/// How many tickets are open (from the open queue's index).
+pub fn open_count(conn: &Connection) -> Result<usize> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM tickets INDEXED BY tickets_open_queue WHERE is_open = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// The first CI (by name) of every open ticket that has one, by ticket row id.

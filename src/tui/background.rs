@@ -66,7 +66,8 @@ pub struct Background {
     escalator: Option<Escalator>,
     pub(super) writer: super::writer::Writer,
     /// The CMDB tree being read for its pane, and a CI to find in it once it is in.
-    pub(super) cmdb: Option<Receiver<Result<super::cmdb::CmdbModel, String>>>,
+    /// A tree read afresh; `None` when the graph is the one on screen.
+    pub(super) cmdb: Option<Receiver<Result<Option<super::cmdb::CmdbModel>, String>>>,
     /// When the last read of the tree began and how long it took: a tree that is slow to
     /// read is read again, when the desk changes, at most once in ten times that.
     pub(super) cmdb_read: Option<(std::time::Instant, std::time::Duration)>,
@@ -114,12 +115,8 @@ impl Background {
         // CI name after it was made, a row makes its filter text again (40 ms on the UI
         // thread for the 50,000 rows with a CI of a million-ticket desk).
         let rows = in_background(desk, |d| {
-            let mut rows = d.queue_open()?;
-            let mut cis: std::collections::HashMap<i64, String> = d.open_ci_names()?.into_iter().collect();
-            for r in rows.iter_mut().filter(|r| r.ci.is_none()) {
-                r.ci = cis.remove(&r.rowid);
-            }
-            Ok(super::queue::Loaded::of(rows))
+            let rows = d.queue_open_made(super::queue::Row::new)?;
+            Ok(super::queue::Loaded::of_rows(rows))
         });
         self.queue = Some((rows, since));
     }

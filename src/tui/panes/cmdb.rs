@@ -170,13 +170,21 @@ impl App {
         // The CI under the cursor is found in the new tree, and what the pane shows of it
         // is read, on that thread too.
         let at = self.cmdb.as_ref().and_then(CmdbModel::selected_ci);
+        // A busy desk changes every second, and rarely its CMDB: a graph the same as the
+        // tree's on screen is not built into a tree again (a million-ticket desk's tree is
+        // 22,000 items, and two of them at once were a tenth of the desk's memory).
+        let shown = self.cmdb.as_ref().map(|m| m.fingerprint);
         self.background.cmdb = Some(crate::tui::background::in_background(&self.desk, move |d| {
-            let mut model = CmdbModel::new(d.cmdb_graph()?);
+            let graph = d.cmdb_graph()?;
+            if shown == Some(graph.fingerprint()) {
+                return Ok(None);
+            }
+            let mut model = CmdbModel::new(graph);
             if let Some(id) = at {
                 model.reveal(id);
             }
             model.selected = selection(d, &model)?;
-            Ok(model)
+            Ok(Some(model))
         }));
         Ok(())
     }
@@ -227,10 +235,18 @@ impl App {
                 return true;
             }
         };
-        if let Some(id) = self.cmdb.as_ref().and_then(CmdbModel::selected_ci) {
-            model.reveal(id);
+        match (model, &mut self.cmdb) {
+            (Some(model), shown) => {
+                if let Some(id) = shown.as_ref().and_then(CmdbModel::selected_ci) {
+                    model.reveal(id);
+                }
+                *shown = Some(model);
+            }
+            // The same graph: the tree stays; what is shown of the CI under the cursor (its
+            // open tickets, which may have changed without their count) is read again.
+            (None, Some(shown)) => shown.selected = None,
+            (None, None) => {}
         }
-        self.cmdb = Some(model);
         if let Err(e) = self.load_ci_selection() {
             self.complain(e.to_string());
         }

@@ -16,7 +16,7 @@ use crate::tui::queue::{Effect, Row as QRow};
 use crate::tui::theme::Theme;
 
 fn sla_cell<'a>(r: &QRow, app: &App, theme: &Theme) -> Cell<'a> {
-    let Some(clock) = &r.clock else {
+    let Some(clock) = &r.clock() else {
         return Cell::from(Span::styled("-", theme.dim()));
     };
     let (text, standing) = crate::present::clock_cell(clock, app.now);

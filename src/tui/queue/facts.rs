@@ -79,11 +79,12 @@ impl Facts {
                 *self.assignees.entry(name.to_ascii_lowercase()).or_insert(next)
             }
         };
+        let clock = r.clock();
         Fact {
             rowid: r.row.rowid,
-            risk_at: r.clock.and_then(|c| c.risk_at),
-            due_at: r.clock.and_then(|c| c.due_at),
-            has_clock: r.clock.is_some(),
+            risk_at: clock.and_then(|c| c.risk_at),
+            due_at: clock.and_then(|c| c.due_at),
+            has_clock: clock.is_some(),
             assignee,
             state: u32::try_from(state).unwrap_or(u32::MAX),
             kind: r.row.id.kind,

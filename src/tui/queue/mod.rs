@@ -80,20 +80,18 @@ pub struct Only {
     pub rowids: std::collections::HashSet<i64>,
 }
 
-/// A row with what the queue derives from it once.
+/// A row with what the queue derives from it once. Kept small: a million-ticket desk holds
+/// 77,000 of them (a lowercase copy of each title and a copy of its watched clock were a
+/// tenth of the desk's memory; both are worked out when asked).
 #[derive(Debug, Clone)]
 pub struct Row {
     pub row: QueueRow,
-    /// The SLA clock an operator watches (time to own until owned, then time to resolve),
-    /// for open tickets that have one.
-    pub clock: Option<Clock>,
     /// What the fuzzy filter matches against: id, title, assignee and CI, kept in the
     /// matcher's own form so a keystroke does not convert every row again (shared with the
     /// filter's thread).
     haystack: filter::Hay,
-    /// The title as the title sort compares it (lowercase), worked out once, and its first
-    /// 16 bytes as a number.
-    title_key: String,
+    /// The first 16 bytes of the title as the title sort compares it (lowercase), as a
+    /// number: most titles differ there.
     title_prefix: u128,
     /// Priority, then creation time, in one number: how rows tie in every order.
     tie: u64,
@@ -101,26 +99,24 @@ pub struct Row {
 
 impl Row {
     pub fn new(row: QueueRow) -> Row {
-        let clock = row.clocks.watched().copied().filter(|_| row.is_open);
         let haystack = Row::haystack_of(&row);
-        let title_key = row.title.to_lowercase();
-        let mut first = [0u8; 16];
-        for (slot, b) in first.iter_mut().zip(title_key.bytes()) {
-            *slot = b;
-        }
-        let title_prefix = u128::from_be_bytes(first);
+        let title_prefix = order::title_prefix(&row.title);
         // 8 bits of priority over 56 of milliseconds since 1970 (good for two million years;
         // an earlier time counts as 1970).
         let created = u64::try_from(row.created_at.timestamp_millis()).unwrap_or(0) & ((1 << 56) - 1);
         let tie = (u64::from(row.priority) << 56) | created;
         Row {
             row,
-            clock,
             haystack,
-            title_key,
             title_prefix,
             tie,
         }
+    }
+
+    /// The SLA clock an operator watches (time to own until owned, then time to resolve),
+    /// for open tickets that have one.
+    pub fn clock(&self) -> Option<Clock> {
+        self.row.clocks.watched().copied().filter(|_| self.row.is_open)
     }
 
     fn haystack_of(row: &QueueRow) -> filter::Hay {
@@ -140,13 +136,13 @@ impl Row {
     }
 
     pub fn standing(&self, now: DateTime<Utc>) -> Option<Standing> {
-        self.clock.map(|c| c.standing(now))
+        self.clock().map(|c| c.standing(now))
     }
 
     /// Orders rows by time to breach: running clocks by due time, then paused ones by the
     /// time they have left, then tickets without a clock.
     fn breach_key(&self) -> (u8, i64) {
-        match self.clock {
+        match self.clock() {
             Some(c) if c.phase == Phase::Running => (0, c.due_at.map_or(i64::MAX, |d| d.timestamp_millis())),
             Some(c) if c.phase == Phase::Paused => (1, c.left.num_milliseconds()),
             _ => (2, 0),

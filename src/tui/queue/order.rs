@@ -76,7 +76,11 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn of(rows: Vec<QueueRow>) -> Loaded {
-        let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+        Loaded::of_rows(rows.into_iter().map(Row::new).collect())
+    }
+
+    /// Rows made as they were read (see `Desk::queue_open_made`).
+    pub fn of_rows(rows: Vec<Row>) -> Loaded {
         let orders = Orders::all(&rows);
         Loaded { rows, orders }
     }
@@ -216,10 +220,42 @@ fn compare(rows: &[Row], of: OrderOf, a: usize, b: usize) -> Ordering {
         SortBy::Age => {
             (x.row.created_at.timestamp_millis(), tie(x)).cmp(&(y.row.created_at.timestamp_millis(), tie(y)))
         }
-        SortBy::Title => {
-            (x.title_prefix, x.title_key.as_str(), tie(x)).cmp(&(y.title_prefix, y.title_key.as_str(), tie(y)))
+        SortBy::Title => title_order(x, y).then_with(|| tie(x).cmp(&tie(y))),
+    }
+}
+
+/// A text's characters in lowercase (as `str::to_lowercase`, without its one rule for a
+/// final sigma), without making a lowercase copy.
+fn lowercase(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
+/// The first 16 bytes of a title in lowercase (UTF-8), as a number: most titles differ
+/// there, so the title sort compares these first.
+pub(super) fn title_prefix(title: &str) -> u128 {
+    let mut first = [0u8; 16];
+    let mut at = 0;
+    for c in lowercase(title) {
+        let mut utf8 = [0u8; 4];
+        for &b in c.encode_utf8(&mut utf8).as_bytes() {
+            if let Some(slot) = first.get_mut(at) {
+                *slot = b;
+            }
+            at += 1;
+        }
+        if at >= first.len() {
+            break;
         }
     }
+    u128::from_be_bytes(first)
+}
+
+/// Titles as the title sort orders them: lowercase, character by character (the order of
+/// their lowercase UTF-8 bytes, so the prefixes agree with it).
+fn title_order(x: &Row, y: &Row) -> std::cmp::Ordering {
+    x.title_prefix
+        .cmp(&y.title_prefix)
+        .then_with(|| lowercase(&x.row.title).cmp(lowercase(&y.row.title)))
 }
 
 /// Every row in order `of`; each row's sort key is worked out once (the same order as
@@ -252,7 +288,7 @@ fn sorted(rows: &[Row], of: OrderOf) -> Vec<usize> {
             let mut keyed: Vec<(u128, usize)> = all.iter().map(|&i| (rows[i].title_prefix, i)).collect();
             keyed.sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then_with(|| rows[a.1].title_key.cmp(&rows[b.1].title_key))
+                    .then_with(|| title_order(&rows[a.1], &rows[b.1]))
                     .then_with(|| tie(a.1).cmp(&tie(b.1)))
             });
             all = keyed.into_iter().map(|(_, i)| i).collect();

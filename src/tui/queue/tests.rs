@@ -130,7 +130,7 @@ fn paused_clocks_come_after_running_ones_and_tickets_without_one_last() {
     ]);
     q.refresh("alice", now());
     assert_eq!(ids(&q), vec![1, 6, 4]);
-    let paused = q.window(1, 1).next().and_then(|r| r.clock).expect("a clock");
+    let paused = q.window(1, 1).next().and_then(|r| r.clock()).expect("a clock");
     assert_eq!((paused.phase, paused.left), (Phase::Paused, chrono::Duration::hours(3)));
 }
 
@@ -559,4 +559,39 @@ fn open_rows_back_from_the_closed_view_are_in_the_order_a_fresh_sort_gives() {
             assert_eq!(all(&q), all(&expected), "{sort:?}, merged away: {while_away}");
         }
     }
+}
+
+/// The title order compares the first 16 bytes of each lowercase title as a number and the
+/// rest character by character, without keeping a lowercase copy: it must be the order of
+/// the lowercase titles, whatever their case, shared beginnings or letters beyond ASCII.
+#[test]
+fn the_title_order_is_the_order_of_the_lowercase_titles() {
+    let titles = [
+        "Patch crm-26-db to the current release",
+        "patch CRM-26-db to the current release",
+        "Patch crm-26-db-host to the current release",
+        "Patch crm-2",
+        "",
+        "Ärger mit dem Drucker",
+        "ärger mit dem drucker im 2. Stock",
+        "Zeitüberschreitung",
+        "ÉCHEC de la sauvegarde",
+        "échec",
+        "Über 9000 Fehler im Log",
+        "uber",
+        "Σύστημα εκτός",
+        "σύστημα",
+    ];
+    let rows: Vec<QueueRow> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| row(i as i64 + 1, Kind::Incident, 1 + (i % 3) as u8, i as i64, None, t))
+        .collect();
+    let mut q = Queue::new(rows.clone());
+    q.sort = SortBy::Title;
+    q.refresh("alice", now());
+    let mut expected = rows;
+    expected.sort_by_key(|r| (r.title.to_lowercase(), r.priority, r.created_at, r.rowid));
+    let expected: Vec<i64> = expected.iter().map(|r| r.rowid).collect();
+    assert_eq!(all_shown(&q), expected);
 }
