@@ -9,7 +9,9 @@
 //! its first queue frame and to the whole queue read) and sends at least `--keys`
 //! of each kind of key: move, page, filter per character, clear filter, open, back, pane
 //! switch, sort and view switch (and for the filter, also the time until its matches show).
-//! It prints median, p99 and max of each as a Markdown table.
+//! It prints median, p99 and max of each as a Markdown table, and the desk's resident memory
+//! when it is done (its peak, having read the whole queue, filtered, shown the CMDB pane,
+//! sorted every way and switched through every view).
 //!
 //! A key's time runs from the key sent to the desk's answer reaching the terminal: the keys go
 //! through a tmux client in control mode (`tmux -C`), which also tells, as `%output`, each
@@ -382,8 +384,28 @@ fn run(binary: &Path, n: usize, size: &str, (launches_wanted, keys): (usize, usi
         }
     });
     rows.push(read.row("view switch, until its rows show"));
+    rows.push(memory());
     end_server();
     rows
+}
+
+/// The desk's resident memory after all of it (its peak, and now), as Linux tells it
+/// (`VmHWM`, `VmRSS` in /proc), in MB of 10^6 bytes.
+fn memory() -> String {
+    let pid = tmux(&["display-message", "-p", "-t", SESSION, "#{pane_pid}"]);
+    let status = std::fs::read_to_string(Path::new("/proc").join(pid.trim()).join("status")).unwrap_or_default();
+    let mb = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or("–".to_string(), |kb| format!("{:.1}", kb * 1024.0 / 1e6))
+    };
+    format!(
+        "| resident memory at the end, MB (median: now; max: peak) | 1 | {} | – | {} | 0 |",
+        mb("VmRSS:"),
+        mb("VmHWM:")
+    )
 }
 
 fn main() {
