@@ -337,7 +337,7 @@ fn run(binary: &Path, n: usize, size: &str, (launches_wanted, keys): (usize, usi
         let words = ["disk", "mail", "slow", "vpn"];
         let mut typed = 0;
         let mut i = 0;
-        while typed < keys || clear.times.len() < keys.min(20) {
+        while typed < keys || clear.times.len() < keys {
             press("/");
             for c in words[i % words.len()].chars() {
                 let (sent, echoed) = press_at(&c.to_string());
