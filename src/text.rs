@@ -166,6 +166,12 @@ pub fn clip(s: &str, max: usize) -> String {
     out
 }
 
+/// A text's characters in lowercase (as `str::to_lowercase`, without its one rule for a
+/// final sigma), without making a lowercase copy: for orders that ignore case.
+pub fn lowercase_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,9 +172,7 @@ impl Desk {
             let mut cis: std::collections::HashMap<i64, String> = store_queue::open_ci_names(tx)?.into_iter().collect();
             let mut made = Vec::with_capacity(store_queue::open_count(tx)?);
             store_queue::queue_open_each(tx, &mut |mut row| {
-                if row.ci.is_none() {
-                    row.ci = cis.remove(&row.rowid);
-                }
+                row.ci = cis.remove(&row.rowid);
                 made.push(make(row));
             })?;
             Ok(made)

@@ -14,17 +14,13 @@ use crate::desk::Ci;
 use crate::desk::CmdbGraph;
 use crate::domain::Ticket;
 use crate::domain::cmdb::{self, Edge};
-use crate::text::inert;
+use crate::text::{inert, lowercase_chars};
 
 /// CIs by name, ignoring case (compared character by character, no lowercase copy made);
 /// a CI that has gone comes first.
 fn by_name(a: Option<&Ci>, b: Option<&Ci>) -> std::cmp::Ordering {
     match (a, b) {
-        (Some(a), Some(b)) => a
-            .name
-            .chars()
-            .flat_map(char::to_lowercase)
-            .cmp(b.name.chars().flat_map(char::to_lowercase)),
+        (Some(a), Some(b)) => lowercase_chars(&a.name).cmp(lowercase_chars(&b.name)),
         _ => a.is_some().cmp(&b.is_some()),
     }
 }

@@ -224,18 +224,12 @@ fn compare(rows: &[Row], of: OrderOf, a: usize, b: usize) -> Ordering {
     }
 }
 
-/// A text's characters in lowercase (as `str::to_lowercase`, without its one rule for a
-/// final sigma), without making a lowercase copy.
-fn lowercase(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().flat_map(char::to_lowercase)
-}
-
 /// The first 16 bytes of a title in lowercase (UTF-8), as a number: most titles differ
 /// there, so the title sort compares these first.
 pub(super) fn title_prefix(title: &str) -> u128 {
     let mut first = [0u8; 16];
     let mut at = 0;
-    for c in lowercase(title) {
+    for c in crate::text::lowercase_chars(title) {
         let mut utf8 = [0u8; 4];
         for &b in c.encode_utf8(&mut utf8).as_bytes() {
             if let Some(slot) = first.get_mut(at) {
@@ -253,17 +247,22 @@ pub(super) fn title_prefix(title: &str) -> u128 {
 /// Titles as the title sort orders them: lowercase, character by character (the order of
 /// their lowercase UTF-8 bytes, so the prefixes agree with it).
 fn title_order(x: &Row, y: &Row) -> std::cmp::Ordering {
-    x.title_prefix.cmp(&y.title_prefix).then_with(|| {
-        let (a, b) = (x.row.title.as_bytes(), y.row.title.as_bytes());
-        if a.is_ascii() && b.is_ascii() {
-            // Most titles: byte by byte, without decoding characters (the same order).
-            a.iter()
-                .map(u8::to_ascii_lowercase)
-                .cmp(b.iter().map(u8::to_ascii_lowercase))
-        } else {
-            lowercase(&x.row.title).cmp(lowercase(&y.row.title))
-        }
-    })
+    x.title_prefix
+        .cmp(&y.title_prefix)
+        .then_with(|| whole_title_order(x, y))
+}
+
+/// Titles as [`title_order`] orders them, for titles whose prefixes are the same.
+fn whole_title_order(x: &Row, y: &Row) -> std::cmp::Ordering {
+    let (a, b) = (x.row.title.as_bytes(), y.row.title.as_bytes());
+    if a.is_ascii() && b.is_ascii() {
+        // Most titles: byte by byte, without decoding characters (the same order).
+        a.iter()
+            .map(u8::to_ascii_lowercase)
+            .cmp(b.iter().map(u8::to_ascii_lowercase))
+    } else {
+        crate::text::lowercase_chars(&x.row.title).cmp(crate::text::lowercase_chars(&y.row.title))
+    }
 }
 
 /// Every row in order `of`; each row's sort key is worked out once (the same order as
@@ -296,7 +295,7 @@ fn sorted(rows: &[Row], of: OrderOf) -> Vec<usize> {
             let mut keyed: Vec<(u128, usize)> = all.iter().map(|&i| (rows[i].title_prefix, i)).collect();
             keyed.sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then_with(|| title_order(&rows[a.1], &rows[b.1]))
+                    .then_with(|| whole_title_order(&rows[a.1], &rows[b.1]))
                     .then_with(|| tie(a.1).cmp(&tie(b.1)))
             });
             all = keyed.into_iter().map(|(_, i)| i).collect();
