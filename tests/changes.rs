@@ -553,7 +553,7 @@ fn a_change_planned_as_it_is_opened_sets_how_far_back_the_calendar_looks() {
     assert!((span() - 122.0).abs() < 1e-6, "{}", span());
     // The calendar looks back that far for changes that overlap a range.
     let conn = rusqlite::Connection::open(&env.db).expect("open");
-    let back = opsdesk::store::tickets::longest_window(&conn).expect("look-back");
+    let back = opsdesk::store::tickets::longest_window(&opsdesk::store::Tx::lite(&conn)).expect("look-back");
     assert_eq!(
         back,
         chrono::Duration::days(122) + chrono::Duration::seconds(1),

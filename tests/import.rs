@@ -216,10 +216,7 @@ fn clocks_are_what_the_timelines_give(db: &Path) {
     let mut store = opsdesk::store::Store::open(db).expect("open");
     let changed = store
         .write(|tx| -> Result<usize, opsdesk::store::StoreError> {
-            let ids: Vec<i64> = tx
-                .prepare("SELECT id FROM tickets")?
-                .query_map([], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
+            let ids: Vec<i64> = tx.query_map("SELECT id FROM tickets", (), |r| r.get(0))?;
             assert!(ids.len() > 100, "{} tickets", ids.len());
             opsdesk::store::sla::refresh_rows(tx, &policy.sla, &policy.lifecycles, &ids)
         })

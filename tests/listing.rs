@@ -156,8 +156,8 @@ fn two_readers_see_one_desk_even_when_someone_commits_as_they_start() {
     let env = busy_desk();
     let mut store = opsdesk::store::Store::open(&env.db).expect("store");
     let other = rusqlite::Connection::open(&env.db).expect("other connection");
-    let probes = |tx: &rusqlite::Connection| -> Result<i64, opsdesk::store::StoreError> {
-        Ok(tx.query_row("SELECT count(*) FROM meta WHERE key LIKE 'probe-%'", [], |r| r.get(0))?)
+    let probes = |tx: &opsdesk::store::Tx| -> Result<i64, opsdesk::store::StoreError> {
+        tx.query_row("SELECT count(*) FROM meta WHERE key LIKE 'probe-%'", (), |r| r.get(0))
     };
     let (planned, (first, second)) = {
         let mut planned = -1;
@@ -166,7 +166,7 @@ fn two_readers_see_one_desk_even_when_someone_commits_as_they_start() {
                 |tx| {
                     // This snapshot has begun; then someone else commits.
                     planned = probes(tx)?;
-                    opsdesk::store::set_meta(&other, "probe-1", "x")?;
+                    opsdesk::store::set_meta(&opsdesk::store::Tx::lite(&other), "probe-1", "x")?;
                     Ok::<_, opsdesk::store::StoreError>(())
                 },
                 |tx, ()| probes(tx),

@@ -69,7 +69,7 @@ fn a_desk_of_schema_14_keeps_its_longest_change_window_and_loses_the_triggers() 
         )
         .expect("count");
     assert_eq!(triggers, 0);
-    let back = store::tickets::longest_window(conn).expect("look-back");
+    let back = store::tickets::longest_window(&store::Tx::lite(conn)).expect("look-back");
     assert_eq!(back, chrono::Duration::days(10) + chrono::Duration::seconds(1));
 }
 
@@ -396,13 +396,13 @@ fn a_ticket_view_reads_only_the_cmdb_above_its_cis_and_finds_the_same_services()
         desk.relate_cis(a, r, b).expect("relate");
     }
     let conn = desk.store().connection();
-    let all = store::cmdb::edges(conn).expect("edges");
-    let names = store::cmdb::names(conn).expect("names");
+    let all = store::cmdb::edges(&store::Tx::lite(conn)).expect("edges");
+    let names = store::cmdb::names(&store::Tx::lite(conn)).expect("names");
     let service = |names: &std::collections::BTreeMap<i64, (String, String)>, id: i64| {
         names.get(&id).is_some_and(|(_, c)| c == "business_service")
     };
     for (id, (name, _)) in &names {
-        let (part, part_names) = store::cmdb::impact_part(conn, *id).expect("part");
+        let (part, part_names) = store::cmdb::impact_part(&store::Tx::lite(conn), *id).expect("part");
         let whole = cmdb::impacted_services(&all, *id, |c| service(&names, c));
         let from_part = cmdb::impacted_services(&part, *id, |c| service(&part_names, c));
         assert_eq!(from_part, whole, "{name}");
@@ -414,7 +414,7 @@ fn a_ticket_view_reads_only_the_cmdb_above_its_cis_and_finds_the_same_services()
         .find(|(_, (n, _))| n == "cluster")
         .map(|(id, _)| *id)
         .expect("cluster");
-    let (part, part_names) = store::cmdb::impact_part(conn, cluster).expect("part");
+    let (part, part_names) = store::cmdb::impact_part(&store::Tx::lite(conn), cluster).expect("part");
     let mut hit: Vec<&str> = cmdb::impacted_services(&part, cluster, |c| service(&part_names, c))
         .into_iter()
         .filter_map(|(s, _, _)| part_names.get(&s).map(|(n, _)| n.as_str()))

@@ -2,11 +2,11 @@
 //! written in batches. Each batch is one transaction that also records how far each key was
 //! replayed, so a second run changes nothing and a run cut short resumes where it stopped.
 
+use crate::store::Tx;
 use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::Utc;
-use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::{Desk, DeskError, Result, desk_actor};
@@ -190,7 +190,7 @@ impl Desk {
             });
             for replays in receive {
                 let replays = replays?;
-                let work = |tx: &Transaction| -> Result<BatchCount> {
+                let work = |tx: &Tx| -> Result<BatchCount> {
                     // The search index is brought up to date once for the batch, in this same
                     // transaction (see search::index_tickets).
                     store::search::pause_index(tx)?;
@@ -313,7 +313,7 @@ impl ImportReport {
     }
 }
 
-fn load_existing(tx: &Transaction, rowid: i64, last_order: i64) -> Result<Option<(i64, Existing)>> {
+fn load_existing(tx: &Tx, rowid: i64, last_order: i64) -> Result<Option<(i64, Existing)>> {
     let Some(stored) = store_tickets::get_by_rowid(tx, rowid)? else {
         return Ok(None);
     };
@@ -340,7 +340,7 @@ struct Write<'a> {
 impl Write<'_> {
     fn replayed(
         &self,
-        tx: &Transaction,
+        tx: &Tx,
         lifecycles: &crate::domain::Lifecycles,
         base: Option<Base>,
         r: &Replayed,
@@ -425,7 +425,7 @@ impl Write<'_> {
     /// Writes one entry of a record's timeline (or a relation between CIs) for ticket `rowid`.
     fn entry(
         &self,
-        tx: &Transaction,
+        tx: &Tx,
         lifecycles: &crate::domain::Lifecycles,
         rowid: i64,
         r: &Replayed,
@@ -506,13 +506,7 @@ impl Write<'_> {
 }
 
 /// The CI of this name, created with `class` if the desk has none.
-fn ensure_ci(
-    tx: &Transaction,
-    name: &str,
-    class: &str,
-    at: chrono::DateTime<Utc>,
-    count: &mut BatchCount,
-) -> Result<i64> {
+fn ensure_ci(tx: &Tx, name: &str, class: &str, at: chrono::DateTime<Utc>, count: &mut BatchCount) -> Result<i64> {
     if let Some(c) = store_cmdb::get(tx, name)? {
         return Ok(c.rowid);
     }

@@ -3,6 +3,7 @@
 //! configuration says so, resolves the incident. A whole input is one transaction: all of it
 //! is written, or (on any error) none of it.
 
+use crate::store::Tx;
 use chrono::Utc;
 use serde::Serialize;
 
@@ -145,7 +146,7 @@ impl Desk {
 }
 
 /// The id of the ticket in row `rowid`, which an alert or a message points at.
-fn ticket_of(tx: &rusqlite::Transaction, rowid: i64) -> Result<TicketId> {
+fn ticket_of(tx: &Tx, rowid: i64) -> Result<TicketId> {
     Ok(store::tickets::get_by_rowid(tx, rowid)?
         .ok_or_else(|| DeskError::Invalid(format!("ticket row {rowid} is gone")))?
         .ticket
@@ -155,7 +156,7 @@ fn ticket_of(tx: &rusqlite::Transaction, rowid: i64) -> Result<TicketId> {
 /// Resolves the incident of an alert that ended; a refusal by the lifecycle is reported, not
 /// an error (the note stands).
 fn resolve(
-    tx: &rusqlite::Transaction,
+    tx: &Tx,
     policy: &crate::domain::Policy,
     who: &super::Who,
     id: TicketId,
@@ -212,7 +213,7 @@ pub struct MailOutcome {
 
 /// Whether mail from `address` speaks for someone in `ticket`: its requester, or an
 /// operator of the desk (by the address the desk knows for them).
-fn belongs(tx: &rusqlite::Transaction, ticket: &crate::domain::Ticket, address: &str) -> Result<bool> {
+fn belongs(tx: &Tx, ticket: &crate::domain::Ticket, address: &str) -> Result<bool> {
     let address = address.trim();
     if ticket.requester.trim().eq_ignore_ascii_case(address) {
         return Ok(true);

@@ -18,10 +18,10 @@ mod sla;
 mod tickets;
 mod views;
 
+use crate::store::Tx;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
-use rusqlite::Transaction;
 
 pub use audit::{Audit, BrokenLink, Difference, Head, Trail};
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
@@ -72,12 +72,6 @@ pub enum DeskError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Policy(#[from] crate::domain::policy::PolicyError),
-}
-
-impl From<rusqlite::Error> for DeskError {
-    fn from(e: rusqlite::Error) -> Self {
-        DeskError::Store(StoreError::Sqlite(e))
-    }
 }
 
 pub type Result<T, E = DeskError> = std::result::Result<T, E>;
@@ -154,8 +148,8 @@ impl Desk {
     /// given: only an admin of the desk may act as another operator, and the timeline then
     /// records both.
     pub fn open_as(path: &Path, id: &Identity, config: Config) -> Result<Desk> {
-        let store = Store::open(path)?;
-        let who = Desk::check_identity(&store, id)?;
+        let mut store = Store::open(path)?;
+        let who = Desk::check_identity(&mut store, id)?;
         Desk::opened(store, who, config)
     }
 
@@ -208,13 +202,13 @@ impl Desk {
     /// `act_as` (given by that account at creation) becomes an admin too. An existing desk is
     /// opened as [`Desk::open_as`] would.
     pub fn create_as(path: &Path, id: &Identity, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
-        let (store, fresh) = Store::create(path, sharing)?;
+        let (mut store, fresh) = Store::create(path, sharing)?;
         // Whoever makes a desk may name its first operator; on a desk that exists, only an admin
         // acts as someone else.
         let who = if fresh {
             id.who()
         } else {
-            Desk::check_identity(&store, id)?
+            Desk::check_identity(&mut store, id)?
         };
         Desk::created(store, fresh, who, config)
     }
@@ -261,11 +255,11 @@ impl Desk {
     }
 
     /// Whom `id` may act as on this desk: itself, or (an admin) anyone.
-    fn check_identity(store: &Store, id: &Identity) -> Result<Who> {
+    fn check_identity(store: &mut Store, id: &Identity) -> Result<Who> {
         crate::domain::operator::valid_operator_name(&id.account).map_err(DeskError::Invalid)?;
         let who = id.who();
         if who.via.is_some() {
-            let account = store::operators::get(store.connection(), &id.account)?;
+            let account = store.read(|tx| store::operators::get(tx, &id.account))?;
             if !account.is_some_and(|a| a.roles.contains(&Role::Admin)) {
                 return Err(DeskError::NotYou {
                     account: id.account.clone(),
@@ -277,7 +271,7 @@ impl Desk {
     }
 
     /// Runs `f` in one write transaction, with the desk's policy as it stands in it.
-    fn write<T>(&mut self, f: impl FnOnce(&Transaction, &crate::domain::Policy, &Who) -> Result<T>) -> Result<T> {
+    fn write<T>(&mut self, f: impl FnOnce(&Tx, &crate::domain::Policy, &Who) -> Result<T>) -> Result<T> {
         let (store, rules, who) = (&mut self.store, &mut self.rules, &self.who);
         store.write(|tx| {
             let policy = rules.current(tx)?;
@@ -286,7 +280,7 @@ impl Desk {
     }
 
     /// Runs `f` over one snapshot of the desk, with the policy as it stands in it.
-    fn read<T>(&mut self, f: impl FnOnce(&Transaction, &crate::domain::Policy, &Who) -> Result<T>) -> Result<T> {
+    fn read<T>(&mut self, f: impl FnOnce(&Tx, &crate::domain::Policy, &Who) -> Result<T>) -> Result<T> {
         let (store, rules, who) = (&mut self.store, &mut self.rules, &self.who);
         store.read(|tx| {
             let policy = rules.current(tx)?;
@@ -333,7 +327,7 @@ impl Desk {
 /// The acting operator as the desk knows them. Anyone acting for the first time is
 /// registered as an agent (an entry of the desk's trail); the very first operator of a desk
 /// that has none is its admin.
-fn desk_actor(tx: &Transaction, who: &Who, now: DateTime<Utc>) -> Result<Actor> {
+fn desk_actor(tx: &Tx, who: &Who, now: DateTime<Utc>) -> Result<Actor> {
     if let Some(op) = store::operators::get(tx, &who.name)? {
         let mut actor = Actor::new(op.name, &op.roles);
         actor.via = who.via.clone();

@@ -2,10 +2,10 @@
 //! Every decision reads the policy as it stands in its own transaction, so a rule an admin
 //! changed is the rule from the next action on, in every process working the desk.
 
+use crate::store::Tx;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 
 use super::{Desk, DeskError, Result, Who, desk_actor};
@@ -23,7 +23,7 @@ pub(super) struct Rules {
 impl Rules {
     /// The policy as it stands for this connection's transaction: the newest version in the
     /// desk (the shipped one while the desk has none).
-    pub fn current(&mut self, conn: &Connection) -> Result<Arc<Policy>> {
+    pub fn current(&mut self, conn: &Tx) -> Result<Arc<Policy>> {
         let id = store::policy::current_id(conn)?;
         if let (Some(p), true) = (&self.policy, id == self.entry) {
             return Ok(p.clone());
@@ -251,7 +251,7 @@ impl Desk {
 }
 
 /// Refuses unless the acting operator is an admin.
-pub(super) fn require_admin(tx: &rusqlite::Transaction, who: &Who, now: DateTime<Utc>, what: &str) -> Result<()> {
+pub(super) fn require_admin(tx: &Tx, who: &Who, now: DateTime<Utc>, what: &str) -> Result<()> {
     let actor = desk_actor(tx, who, now)?;
     if actor.has(Role::Admin) {
         Ok(())
@@ -265,7 +265,7 @@ pub(super) fn require_admin(tx: &rusqlite::Transaction, who: &Who, now: DateTime
 
 /// A new policy must have a place for every ticket: each state tickets are in must still be
 /// a state of their kind's lifecycle.
-fn check_states(conn: &Connection, new: &Policy) -> Result<()> {
+fn check_states(conn: &Tx, new: &Policy) -> Result<()> {
     for (kind, state, n) in store::policy::states_in_use(conn)? {
         let Ok(k) = kind.parse::<Kind>() else { continue };
         if !new.lifecycles.get(k).has_state(&state) {

@@ -1,5 +1,6 @@
 //! The desk's numbers: `opsdesk report` and the dashboard pane, read in one transaction.
 
+use crate::store::Tx;
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
@@ -108,7 +109,7 @@ impl Desk {
         until: DateTime<Utc>,
         by: Option<GroupBy>,
         now: DateTime<Utc>,
-        more: impl FnOnce(&rusqlite::Transaction) -> Result<T>,
+        more: impl FnOnce(&Tx) -> Result<T>,
     ) -> Result<(Tallies, T)> {
         let label = by.and_then(GroupBy::label_column);
         let ((mut first, extra), later) = self.store.read_in_two(
@@ -134,12 +135,7 @@ impl Desk {
 
 /// Opened and resolved per day of `[since, until)` in `zone`; an open start begins at the
 /// first day anything was opened or resolved.
-fn read_days(
-    tx: &rusqlite::Transaction,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
-    zone: FixedOffset,
-) -> Result<Vec<Day>> {
+fn read_days(tx: &Tx, since: DateTime<Utc>, until: DateTime<Utc>, zone: FixedOffset) -> Result<Vec<Day>> {
     let (mut opened, mut resolved) = (Vec::new(), Vec::new());
     store::kpi::days(
         tx,

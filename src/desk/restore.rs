@@ -5,6 +5,7 @@
 //! and digest) against what came before, so an export cut short is refused, not restored as
 //! if it were complete.
 
+use crate::store::Tx;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -128,7 +129,7 @@ impl Desk {
         };
         let who = self.who.clone();
         let lifecycles = &policy.lifecycles;
-        let work = |tx: &rusqlite::Transaction| -> Result<()> {
+        let work = |tx: &Tx| -> Result<()> {
             let actor = desk_actor(tx, &who, Utc::now())?;
             if !actor.has(Role::Admin) {
                 return Err(DeskError::NeedsAdmin {

@@ -1,7 +1,7 @@
 //! Actions on tickets: create, move, assign, edit, comment, link; and reading them back.
 
+use crate::store::Tx;
 use chrono::Utc;
-use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::{Desk, DeskError, Result, Who, desk_actor, local_offset, short_time};
@@ -22,16 +22,16 @@ pub struct Created {
     pub notes: Vec<String>,
 }
 
-pub(super) fn load(tx: &Transaction, id: TicketId) -> Result<Stored> {
+pub(super) fn load(tx: &Tx, id: TicketId) -> Result<Stored> {
     store_tickets::get(tx, id)?.ok_or(DeskError::NoTicket(id))
 }
 
-pub(super) fn ci_by_name(tx: &Transaction, name: &str) -> Result<Ci> {
+pub(super) fn ci_by_name(tx: &Tx, name: &str) -> Result<Ci> {
     store_cmdb::get(tx, name.trim())?.ok_or_else(|| DeskError::NoCi(name.trim().to_string()))
 }
 
 /// Refuses a write against a version other than the one the caller saw.
-fn check_version(tx: &Transaction, stored: &Stored, expected: Option<i64>) -> Result<()> {
+fn check_version(tx: &Tx, stored: &Stored, expected: Option<i64>) -> Result<()> {
     match expected {
         Some(v) if v != stored.ticket.version => {
             let (by, at) = store_tickets::last_change(tx, stored.rowid)?
@@ -62,12 +62,7 @@ fn link_relation(a: Kind, b: Kind) -> (bool, &'static str) {
 
 /// The freeze windows a change's window falls in after `out`, for moves that have a freeze
 /// rule; empty otherwise.
-fn freezes_for(
-    tx: &Transaction,
-    lifecycles: &crate::domain::Lifecycles,
-    stored: &Stored,
-    out: &Outcome,
-) -> Result<Vec<String>> {
+fn freezes_for(tx: &Tx, lifecycles: &crate::domain::Lifecycles, stored: &Stored, out: &Outcome) -> Result<Vec<String>> {
     use crate::domain::lifecycle::FreezeRule;
     let Some((name, _, _)) = &out.transition else {
         return Ok(Vec::new());
@@ -91,7 +86,7 @@ fn freezes_for(
 }
 
 /// A change as the schedule sees it, if it has a window.
-fn planned(tx: &Transaction, rowid: i64, t: &Ticket) -> Result<Option<crate::domain::schedule::Planned>> {
+fn planned(tx: &Tx, rowid: i64, t: &Ticket) -> Result<Option<crate::domain::schedule::Planned>> {
     let utc = chrono::Offset::fix(&Utc);
     let (Some(start), Some(end)) = (
         t.fields.get("planned_start").and_then(|s| rules::parse_time(s, utc)),
@@ -107,7 +102,7 @@ fn planned(tx: &Transaction, rowid: i64, t: &Ticket) -> Result<Option<crate::dom
 }
 
 /// After a change is submitted, scheduled or approved: the changes it now conflicts with.
-fn schedule_notes(tx: &Transaction, stored: &Stored, out: &Outcome) -> Result<Vec<String>> {
+fn schedule_notes(tx: &Tx, stored: &Stored, out: &Outcome) -> Result<Vec<String>> {
     use crate::domain::schedule::{LIVE_STATES, Why};
     if out.ticket.kind != Kind::Change || !LIVE_STATES.contains(&out.ticket.state.as_str()) {
         return Ok(Vec::new());
@@ -147,7 +142,7 @@ fn schedule_notes(tx: &Transaction, stored: &Stored, out: &Outcome) -> Result<Ve
 }
 
 impl Desk {
-    pub(super) fn operator_names(tx: &Transaction) -> Result<Vec<String>> {
+    pub(super) fn operator_names(tx: &Tx) -> Result<Vec<String>> {
         Ok(store_ops::list(tx)?.into_iter().map(|o| o.name).collect())
     }
 
@@ -171,7 +166,7 @@ impl Desk {
     /// Writes what a domain decision produced, with its events, if the ticket is still at the
     /// version it was read at.
     fn commit(
-        tx: &Transaction,
+        tx: &Tx,
         lifecycles: &crate::domain::Lifecycles,
         policy: &crate::domain::sla::Policy,
         stored: &Stored,
@@ -332,7 +327,7 @@ impl Desk {
 
 /// Opens a ticket inside a write transaction (see [`Desk::create_ticket`]).
 pub(super) fn create_in(
-    tx: &Transaction,
+    tx: &Tx,
     policy: &Policy,
     who: &Who,
     kind: Kind,
@@ -429,7 +424,7 @@ impl<F> Decide for F where
 
 /// Runs one decision on one ticket inside a write transaction (see `Desk::act`).
 pub(super) fn act_in(
-    tx: &Transaction,
+    tx: &Tx,
     policy: &Policy,
     who: &Who,
     id: TicketId,
@@ -481,13 +476,7 @@ pub(super) fn act_in(
 }
 
 /// Links two tickets inside a write transaction (see [`Desk::link_tickets`]).
-pub(super) fn link_in(
-    tx: &Transaction,
-    who: &Who,
-    a: TicketId,
-    b: TicketId,
-    now: chrono::DateTime<Utc>,
-) -> Result<bool> {
+pub(super) fn link_in(tx: &Tx, who: &Who, a: TicketId, b: TicketId, now: chrono::DateTime<Utc>) -> Result<bool> {
     if a == b {
         return Err(DeskError::Invalid(format!("{a} cannot be linked to itself")));
     }
@@ -524,7 +513,7 @@ pub(super) fn link_in(
 
 /// Adds a comment or work note inside a write transaction (see [`Desk::comment`]).
 pub(super) fn comment_in(
-    tx: &Transaction,
+    tx: &Tx,
     who: &Who,
     id: TicketId,
     text: &str,

@@ -1,8 +1,8 @@
 //! Reading tickets back: one with everything around it and the moves open to the operator
 //! looking, pages and queues of them, and search.
 
+use crate::store::Tx;
 use chrono::Utc;
-use rusqlite::Transaction;
 use serde::Serialize;
 
 use super::tickets::{ci_by_name, load};
@@ -68,7 +68,7 @@ pub struct SearchHit {
 
 /// The operator looking, with the roles the desk gives them (no write: someone not yet
 /// registered looks as an operator without roles).
-fn viewer(tx: &Transaction, who: &Who) -> Result<Actor> {
+fn viewer(tx: &Tx, who: &Who) -> Result<Actor> {
     let roles = store_ops::get(tx, &who.name)?.map(|o| o.roles).unwrap_or_default();
     let mut actor = Actor::new(who.name.clone(), &roles);
     actor.via = who.via.clone();

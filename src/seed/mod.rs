@@ -437,7 +437,7 @@ impl World<'_> {
 }
 
 fn write_life(
-    tx: &rusqlite::Transaction,
+    tx: &crate::store::Tx,
     world: &World,
     life: &Life,
     numbers: &mut [i64; 4],

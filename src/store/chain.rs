@@ -5,7 +5,7 @@
 //! newest events leaves a shorter chain that still holds: compare the head against one noted
 //! earlier (`--expect`) to see that.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::sql::{OptionalExt, Row, Tx, params};
 use sha2::{Digest, Sha256};
 
 use super::Result;
@@ -110,10 +110,11 @@ pub fn hex(b: &[u8]) -> String {
 }
 
 /// The newest event's id and hash: what the next event is chained to.
-pub fn head(conn: &Connection) -> Result<(i64, Vec<u8>)> {
+pub fn head(conn: &Tx) -> Result<(i64, Vec<u8>)> {
     let last = conn
-        .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?)))
+        .query_row("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", (), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
+        })
         .optional()?;
     Ok(match last {
         Some((id, hash)) => (id, hash.unwrap_or_default()),
@@ -122,11 +123,13 @@ pub fn head(conn: &Connection) -> Result<(i64, Vec<u8>)> {
 }
 
 /// A comment's content, for the event that records it.
-pub fn comment(conn: &Connection, id: i64) -> Result<Option<(i64, String, String, bool)>> {
-    Ok(conn
-        .prepare_cached("SELECT at, author, body, internal FROM comments WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .optional()?)
+pub fn comment(conn: &Tx, id: i64) -> Result<Option<(i64, String, String, bool)>> {
+    conn.query_row(
+        "SELECT at, author, body, internal FROM comments WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()
 }
 
 /// Every event with its comment, in chain order, from `after` on (`after` excluded).
@@ -160,7 +163,7 @@ struct Walked {
 }
 
 impl Walked {
-    fn from_row(r: &Row) -> rusqlite::Result<Walked> {
+    fn from_row(r: &Row) -> Result<Walked> {
         let comment = match r.get::<_, Option<i64>>(11)? {
             Some(at) => Some((at, r.get(12)?, r.get(13)?, r.get::<_, i64>(14)? != 0)),
             None => None,
@@ -219,13 +222,10 @@ const PAGE: i64 = 10_000;
 
 /// Gives `each` every event with its comment, in id order, a page at a time, until it
 /// returns false. Every row, whatever its id: one put in by hand at 0 or below too.
-fn in_pages(conn: &Connection, sql: &str, mut each: impl FnMut(&[Walked]) -> Result<bool>) -> Result<()> {
+fn in_pages(conn: &Tx, sql: &str, mut each: impl FnMut(&[Walked]) -> Result<bool>) -> Result<()> {
     let mut after = i64::MIN;
     loop {
-        let page = conn
-            .prepare_cached(sql)?
-            .query_map(params![after, PAGE], Walked::from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let page = conn.query_map(sql, params![after, PAGE], Walked::from_row)?;
         let Some(last) = page.last() else { return Ok(()) };
         after = last.id;
         if !each(&page)? {
@@ -236,7 +236,7 @@ fn in_pages(conn: &Connection, sql: &str, mut each: impl FnMut(&[Walked]) -> Res
 
 /// Walks the chain in id order, calling `each` with an event and the hash its content and
 /// the previous event's stored hash give. Stops early when `each` returns false.
-fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
+fn walk(conn: &Tx, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
     let mut prev = GENESIS.to_vec();
     in_pages(conn, WALK, |page| {
         for w in page {
@@ -252,13 +252,15 @@ fn walk(conn: &Connection, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bo
 
 /// Chains every event that has no hash yet (the desks written before version 9). Runs in the
 /// migration's transaction, with the append-only trigger lifted for it.
-pub fn backfill(conn: &Connection) -> Result<()> {
+pub fn backfill(conn: &Tx) -> Result<()> {
     let mut prev = GENESIS;
     in_pages(conn, WALK_V9, |page| {
-        let mut set = conn.prepare_cached("UPDATE events SET hash = ?1 WHERE id = ?2")?;
         for w in page {
             prev = hash(&prev, &w.content());
-            set.execute(params![prev.as_slice(), w.id])?;
+            conn.execute(
+                "UPDATE events SET hash = ?1 WHERE id = ?2",
+                params![prev.as_slice(), w.id],
+            )?;
         }
         Ok(true)
     })
@@ -300,7 +302,7 @@ pub struct Verdict {
 }
 
 /// Walks the whole chain in one read: every row, whatever its id, in id order.
-pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<Verdict> {
+pub fn verify(conn: &Tx, expect: Option<&[u8]>) -> Result<Verdict> {
     let mut v = Verdict {
         events: 0,
         head: None,

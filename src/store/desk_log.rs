@@ -4,9 +4,9 @@
 //! the rules and who gave whom which role; and replayed, so an `operators` row changed by
 //! hand is named.
 
+use super::sql::{OptionalExt, Row, Tx, params};
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
 
 use super::Result;
@@ -38,31 +38,32 @@ fn hash(prev: &[u8], id: i64, at: i64, by: By, e: &DeskEvent) -> [u8; 32] {
 }
 
 /// Appends an entry to the desk's trail, chained to the newest. Inside a write transaction.
-pub fn append(conn: &Connection, at: chrono::DateTime<chrono::Utc>, by: By, e: &DeskEvent) -> Result<i64> {
+pub fn append(conn: &Tx, at: chrono::DateTime<chrono::Utc>, by: By, e: &DeskEvent) -> Result<i64> {
     let last = conn
-        .prepare_cached("SELECT id, hash FROM desk_events ORDER BY id DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+        .query_row("SELECT id, hash FROM desk_events ORDER BY id DESC LIMIT 1", (), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })
         .optional()?;
     let (last, prev) = last.unwrap_or((0, GENESIS.to_vec()));
     let id = last + 1;
     let at = super::to_millis(at);
     let h = hash(&prev, id, at, by, e);
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO desk_events (id, at, actor, via, kind, subject, old, new, note, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        id,
-        at,
-        by.name,
-        by.via,
-        e.kind,
-        e.subject,
-        e.old,
-        e.new,
-        e.note,
-        h.as_slice()
-    ])?;
+        params![
+            id,
+            at,
+            by.name,
+            by.via,
+            e.kind,
+            e.subject,
+            e.old,
+            e.new,
+            e.note,
+            h.as_slice()
+        ],
+    )?;
     Ok(id)
 }
 
@@ -89,7 +90,7 @@ pub struct Entry {
 
 const COLUMNS: &str = "id, at, actor, via, kind, subject, old, new, note, hash";
 
-fn entry(r: &Row) -> rusqlite::Result<Entry> {
+fn entry(r: &Row) -> Result<Entry> {
     Ok(Entry {
         id: r.get(0)?,
         at: super::from_millis(r.get(1)?),
@@ -105,19 +106,17 @@ fn entry(r: &Row) -> rusqlite::Result<Entry> {
 }
 
 /// The newest entry of this kind.
-pub fn latest(conn: &Connection, kind: &str) -> Result<Option<Entry>> {
+pub fn latest(conn: &Tx, kind: &str) -> Result<Option<Entry>> {
     let sql = format!("SELECT {COLUMNS} FROM desk_events WHERE kind = ?1 ORDER BY id DESC LIMIT 1");
-    Ok(conn.prepare_cached(&sql)?.query_row([kind], entry).optional()?)
+    conn.query_row(&sql, [kind], entry).optional()
 }
 
 /// Every entry of these kinds, oldest first (all kinds when `kinds` is empty).
-pub fn list(conn: &Connection, kinds: &[&str]) -> Result<Vec<Entry>> {
+pub fn list(conn: &Tx, kinds: &[&str]) -> Result<Vec<Entry>> {
     let sql = format!("SELECT {COLUMNS} FROM desk_events ORDER BY id");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([], entry)?;
+    let rows = conn.query_map(&sql, (), entry)?;
     let mut out = Vec::new();
-    for r in rows {
-        let e = r?;
+    for e in rows {
         if kinds.is_empty() || kinds.contains(&e.kind.as_str()) {
             out.push(e);
         }
@@ -126,12 +125,9 @@ pub fn list(conn: &Connection, kinds: &[&str]) -> Result<Vec<Entry>> {
 }
 
 /// The entry of the policy's version `n`.
-pub fn policy_version(conn: &Connection, n: i64) -> Result<Option<Entry>> {
+pub fn policy_version(conn: &Tx, n: i64) -> Result<Option<Entry>> {
     let sql = format!("SELECT {COLUMNS} FROM desk_events WHERE kind = 'policy' AND subject = ?1 ORDER BY id LIMIT 1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([n.to_string()], entry)
-        .optional()?)
+    conn.query_row(&sql, [n.to_string()], entry).optional()
 }
 
 /// What a walk of the desk's trail found: how many entries, the head, the first break, and
@@ -149,14 +145,12 @@ pub struct DeskVerdict {
 }
 
 /// Walks the whole trail in id order, every row whatever its id.
-pub fn verify(conn: &Connection, expect: Option<&[u8]>) -> Result<DeskVerdict> {
+pub fn verify(conn: &Tx, expect: Option<&[u8]>) -> Result<DeskVerdict> {
     let mut v = DeskVerdict::default();
     let sql = format!("SELECT {COLUMNS} FROM desk_events ORDER BY id");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([], entry)?;
+    let rows = conn.query_map(&sql, (), entry)?;
     let (mut before, mut prev) = (0i64, GENESIS.to_vec());
-    for r in rows {
-        let e = r?;
+    for e in rows {
         v.events += 1;
         let by = By {
             name: &e.actor,

@@ -2,8 +2,8 @@
 //! action left), reading it back, comments, and what the timeline tells of who raised and
 //! submitted a ticket.
 
+use super::sql::{OptionalExt, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Result, from_millis, to_millis};
@@ -74,13 +74,7 @@ pub fn snapshot_json(state: &str, assignee: Option<&str>, requester: &str, prior
 
 /// Appends an event, chained to the newest one (see [`super::chain`]). Called inside a
 /// write transaction, so no other writer can come between reading the head and appending.
-pub fn append_event<'a>(
-    conn: &Connection,
-    rowid: i64,
-    at: DateTime<Utc>,
-    by: impl Into<By<'a>>,
-    e: &NewEvent,
-) -> Result<i64> {
+pub fn append_event<'a>(conn: &Tx, rowid: i64, at: DateTime<Utc>, by: impl Into<By<'a>>, e: &NewEvent) -> Result<i64> {
     let by = by.into();
     let (last, prev) = super::chain::head(conn)?;
     let comment = match e.comment_id {
@@ -90,8 +84,7 @@ pub fn append_event<'a>(
     let version = match e.version {
         Some(v) => Some(v),
         None => conn
-            .prepare_cached("SELECT version FROM tickets WHERE id = ?1")?
-            .query_row([rowid], |r| r.get(0))
+            .query_row("SELECT version FROM tickets WHERE id = ?1", [rowid], |r| r.get(0))
             .optional()?,
     };
     let event = NewEvent { version, ..*e };
@@ -113,32 +106,32 @@ pub fn append_event<'a>(
         via: by.via,
     };
     let hash = super::chain::hash(&prev, &content);
-    conn.prepare_cached(
+    conn.execute(
         "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash, via, \
          version, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        id,
-        rowid,
-        content.at,
-        by.name,
-        e.kind,
-        e.field,
-        e.old,
-        e.new,
-        e.note,
-        e.comment_id,
-        hash.as_slice(),
-        by.via,
-        version,
-        e.snapshot
-    ])?;
+        params![
+            id,
+            rowid,
+            content.at,
+            by.name,
+            e.kind,
+            e.field,
+            e.old,
+            e.new,
+            e.note,
+            e.comment_id,
+            hash.as_slice(),
+            by.via,
+            version,
+            e.snapshot
+        ],
+    )?;
     Ok(id)
 }
 
 /// Appends the events of a move or an edit: the transition (with its note), then one
 /// event per changed field (the note goes on the first when there is no transition).
-pub fn record_outcome<'a>(conn: &Connection, rowid: i64, out: &Outcome, actor: impl Into<By<'a>>) -> Result<()> {
+pub fn record_outcome<'a>(conn: &Tx, rowid: i64, out: &Outcome, actor: impl Into<By<'a>>) -> Result<()> {
     let m = Moved {
         at: out.ticket.updated_at,
         transition: out.transition.as_ref(),
@@ -162,7 +155,7 @@ pub struct Moved<'a> {
 }
 
 /// [`record_outcome`] for a move whose resulting ticket is not at hand.
-pub fn record_moved<'a>(conn: &Connection, rowid: i64, m: &Moved, actor: impl Into<By<'a>>) -> Result<()> {
+pub fn record_moved<'a>(conn: &Tx, rowid: i64, m: &Moved, actor: impl Into<By<'a>>) -> Result<()> {
     let actor = actor.into();
     let mut note = m.note;
     if let Some((name, from, to)) = m.transition {
@@ -217,45 +210,46 @@ pub struct Event {
     pub snapshot: Option<String>,
 }
 
-pub fn timeline(conn: &Connection, rowid: i64) -> Result<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(
+pub fn timeline(conn: &Tx, rowid: i64) -> Result<Vec<Event>> {
+    let rows = conn.query_map(
         "SELECT e.id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, c.body, e.via, e.snapshot \
          FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.ticket_id = ?1 ORDER BY e.id",
+        [rowid],
+        |r| {
+            Ok(Event {
+                id: r.get(0)?,
+                at: from_millis(r.get(1)?),
+                actor: r.get(2)?,
+                kind: r.get(3)?,
+                field: r.get(4)?,
+                old: r.get(5)?,
+                new: r.get(6)?,
+                note: r.get(7)?,
+                comment: r.get(8)?,
+                via: r.get(9)?,
+                snapshot: r.get(10)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([rowid], |r| {
-        Ok(Event {
-            id: r.get(0)?,
-            at: from_millis(r.get(1)?),
-            actor: r.get(2)?,
-            kind: r.get(3)?,
-            field: r.get(4)?,
-            old: r.get(5)?,
-            new: r.get(6)?,
-            note: r.get(7)?,
-            comment: r.get(8)?,
-            via: r.get(9)?,
-            snapshot: r.get(10)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Who raised a ticket, and who took its moves since it last entered `initial` (its
 /// lifecycle's first state): the parties an approval must not come from.
-pub fn parties(conn: &Connection, rowid: i64, initial: &str) -> Result<crate::domain::Parties> {
-    let mut stmt = conn.prepare_cached(
+pub fn parties(conn: &Tx, rowid: i64, initial: &str) -> Result<crate::domain::Parties> {
+    let rows = conn.query_map(
         "SELECT kind, actor, new FROM events WHERE ticket_id = ?1 AND kind IN ('created', 'transition') ORDER BY id",
+        [rowid],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        },
     )?;
-    let rows = stmt.query_map([rowid], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-        ))
-    })?;
     let mut p = crate::domain::Parties::default();
-    for row in rows {
-        let (kind, actor, new) = row?;
+    for (kind, actor, new) in rows {
         if kind == "created" {
             p.raised = vec![actor];
             p.submitted.clear();
@@ -269,36 +263,30 @@ pub fn parties(conn: &Connection, rowid: i64, initial: &str) -> Result<crate::do
 }
 
 /// Who last changed the ticket and when: for the message of a refused stale write.
-pub fn last_change(conn: &Connection, rowid: i64) -> Result<Option<(String, DateTime<Utc>)>> {
-    Ok(conn
-        .query_row(
-            "SELECT actor, at FROM events WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1",
-            [rowid],
-            |r| Ok((r.get::<_, String>(0)?, from_millis(r.get(1)?))),
-        )
-        .optional()?)
+pub fn last_change(conn: &Tx, rowid: i64) -> Result<Option<(String, DateTime<Utc>)>> {
+    conn.query_row(
+        "SELECT actor, at FROM events WHERE ticket_id = ?1 ORDER BY id DESC LIMIT 1",
+        [rowid],
+        |r| Ok((r.get::<_, String>(0)?, from_millis(r.get(1)?))),
+    )
+    .optional()
 }
 
 /// Comments that no event records (put in by hand: the timeline never shows them, but
 /// search would find them), the first `limit` by id.
-pub fn unrecorded_comments(conn: &Connection, limit: i64) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare(
+pub fn unrecorded_comments(conn: &Tx, limit: i64) -> Result<Vec<i64>> {
+    let rows = conn.query_map(
         "SELECT id FROM comments EXCEPT SELECT comment_id FROM events WHERE comment_id IS NOT NULL \
          ORDER BY 1 LIMIT ?1",
+        [limit],
+        |r| r.get(0),
     )?;
-    let rows = stmt.query_map([limit], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
-pub fn add_comment(
-    conn: &Connection,
-    rowid: i64,
-    at: DateTime<Utc>,
-    author: &str,
-    body: &str,
-    internal: bool,
-) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO comments (ticket_id, at, author, body, internal) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![rowid, to_millis(at), author, body, internal])?;
-    Ok(conn.last_insert_rowid())
+pub fn add_comment(conn: &Tx, rowid: i64, at: DateTime<Utc>, author: &str, body: &str, internal: bool) -> Result<i64> {
+    conn.insert(
+        "INSERT INTO comments (ticket_id, at, author, body, internal) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![rowid, to_millis(at), author, body, internal],
+    )
 }

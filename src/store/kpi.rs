@@ -1,10 +1,10 @@
 //! The facts KPIs are computed from: one row per ticket, whose milestones were taken from its
 //! timeline as it was written.
 
+use super::sql::{Tx, params};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 
 use super::{Result, from_millis, to_millis};
 use crate::domain::Kind;
@@ -36,42 +36,43 @@ pub struct CiLinks {
 }
 
 impl CiLinks {
-    pub fn read(conn: &Connection) -> Result<CiLinks> {
+    pub fn read(conn: &Tx) -> Result<CiLinks> {
         let mut names: Vec<Option<Arc<str>>> = Vec::new();
-        {
-            let mut stmt = conn.prepare_cached("SELECT id, name FROM cis")?;
-            for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
-                let (id, name) = row?;
-                let Ok(i) = usize::try_from(id) else { continue };
+        conn.each("SELECT id, name FROM cis", (), |r| {
+            let (id, name): (i64, &str) = (r.get(0)?, r.get(1)?);
+            if let Ok(i) = usize::try_from(id) {
                 if names.len() <= i {
                     names.resize(i + 1, None);
                 }
                 names[i] = Some(name.into());
             }
-        }
-        let max_ticket: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", [], |r| r.get(0))?;
+            Ok(())
+        })?;
+        let max_ticket: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM tickets", (), |r| r.get(0))?;
         let slots = usize::try_from(max_ticket).unwrap_or(0) + 2;
         // The table's key is (ticket_id, ci_id): its rows come in ticket order already, so
         // `starts` is built in the same pass as `links`.
         let mut starts = vec![0u32; slots];
         let mut links: Vec<CiTag> = Vec::new();
-        let mut stmt = conn.prepare_cached("SELECT ticket_id, ci_id FROM ticket_cis ORDER BY ticket_id, ci_id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (t, ci): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let Ok(t) = usize::try_from(t) else { continue };
-            if t + 1 >= slots {
-                continue;
-            }
-            starts[t + 1] += 1;
-            links.push(CiTag {
-                id: ci,
-                name: usize::try_from(ci)
-                    .ok()
-                    .and_then(|i| names.get(i).cloned().flatten())
-                    .unwrap_or_else(|| Arc::from("?")),
-            });
-        }
+        conn.each(
+            "SELECT ticket_id, ci_id FROM ticket_cis ORDER BY ticket_id, ci_id",
+            (),
+            |r| {
+                let (t, ci): (i64, i64) = (r.get(0)?, r.get(1)?);
+                let Some(t) = usize::try_from(t).ok().filter(|t| t + 1 < slots) else {
+                    return Ok(());
+                };
+                starts[t + 1] += 1;
+                links.push(CiTag {
+                    id: ci,
+                    name: usize::try_from(ci)
+                        .ok()
+                        .and_then(|i| names.get(i).cloned().flatten())
+                        .unwrap_or_else(|| Arc::from("?")),
+                });
+                Ok(())
+            },
+        )?;
         for i in 1..slots {
             starts[i] += starts[i - 1];
         }
@@ -91,7 +92,7 @@ impl CiLinks {
 /// The creation time halfway between the first and last ticket created in `[since, until)`:
 /// where a report splits its period to read the halves side by side. `None` for fewer than
 /// two distinct times.
-pub fn midpoint(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+pub fn midpoint(conn: &Tx, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
     // Two subqueries: SQLite finds a lone min() or max() with one seek into the index, but
     // both in one SELECT scan the whole range.
     let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
@@ -111,27 +112,25 @@ pub fn midpoint(conn: &Connection, since: DateTime<Utc>, until: DateTime<Utc>) -
 /// Hands `take` the facts of every ticket created in `[since, until)`, one at a time.
 /// `label` names the one text column a grouping needs (`team`, `assignee` or `category`).
 pub fn facts(
-    conn: &Connection,
+    conn: &Tx,
     cis: &CiLinks,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     label: Option<&'static str>,
     mut take: impl FnMut(&Facts),
 ) -> Result<()> {
-    let mut stmt = conn.prepare_cached(&facts_sql(label))?;
     let time = |v: Option<i64>| v.map(from_millis);
-    let mut rows = stmt.query(params![to_millis(since), to_millis(until)])?;
-    while let Some(r) = rows.next()? {
+    conn.each(&facts_sql(label), params![to_millis(since), to_millis(until)], |r| {
         let id: i64 = r.get(0)?;
-        let kind = r.get_ref(1)?.as_str().ok();
+        let kind = r.get::<_, &str>(1).ok();
         let f = Facts {
             kind: Kind::ALL.into_iter().find(|k| Some(k.name()) == kind),
             priority: r.get(2)?,
             open: r.get(3)?,
             created: from_millis(r.get(4)?),
-            label: text(r, 5)?,
-            change_type: text(r, 6)?,
-            close_code: text(r, 7)?,
+            label: r.get(5)?,
+            change_type: r.get(6)?,
+            close_code: r.get(7)?,
             milestones: Milestones {
                 first_assigned: time(r.get(8)?),
                 resolved: time(r.get(9)?),
@@ -145,53 +144,49 @@ pub fn facts(
             resolve_met: r.get(14)?,
         };
         take(&f);
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The open tickets at `now`, by age and priority (from the open queue's index).
-pub fn backlog(conn: &Connection, now: DateTime<Utc>) -> Result<Backlog> {
+pub fn backlog(conn: &Tx, now: DateTime<Utc>) -> Result<Backlog> {
     let mut b = Backlog::default();
-    let mut stmt = conn
-        .prepare_cached("SELECT priority, created_at FROM tickets INDEXED BY tickets_open_queue WHERE is_open = 1")?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        b.add(r.get(0)?, now - from_millis(r.get(1)?));
-    }
+    conn.each(
+        "SELECT priority, created_at FROM tickets INDEXED BY tickets_open_queue WHERE is_open = 1",
+        (),
+        |r| {
+            b.add(r.get(0)?, now - from_millis(r.get(1)?));
+            Ok(())
+        },
+    )?;
     Ok(b)
 }
 
 /// When the tickets created in `[since, until)` were created, and when those resolved in it
 /// (whenever created) were resolved, each handed to `opened` and `resolved`.
 pub fn days(
-    conn: &Connection,
+    conn: &Tx,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     mut opened: impl FnMut(DateTime<Utc>),
     mut resolved: impl FnMut(DateTime<Utc>),
 ) -> Result<()> {
     let range = params![to_millis(since), to_millis(until)];
-    let mut stmt = conn.prepare_cached(
+    conn.each(
         "SELECT created_at FROM tickets INDEXED BY tickets_report WHERE created_at >= ?1 AND created_at < ?2",
+        range,
+        |r| {
+            opened(from_millis(r.get(0)?));
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query(range)?;
-    while let Some(r) = rows.next()? {
-        opened(from_millis(r.get(0)?));
-    }
-    let mut stmt = conn.prepare_cached(
+    conn.each(
         "SELECT resolved_at FROM tickets INDEXED BY tickets_resolved \
          WHERE resolved_at IS NOT NULL AND resolved_at >= ?1 AND resolved_at < ?2",
-    )?;
-    let mut rows = stmt.query(range)?;
-    while let Some(r) = rows.next()? {
-        resolved(from_millis(r.get(0)?));
-    }
-    Ok(())
-}
-
-/// A text column borrowed from its row, or `None` for NULL.
-fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    r.get_ref(i)?
-        .as_str_or_null()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+        range,
+        |r| {
+            resolved(from_millis(r.get(0)?));
+            Ok(())
+        },
+    )
 }

@@ -1,7 +1,7 @@
 //! Listings of tickets: a page of the queue, or every ticket a filter names.
 
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use super::sql::Value as SqlValue;
+use super::sql::{OptionalExt, Tx};
 
 use super::Result;
 use super::tickets::{TICKET_COLUMNS, ticket_ref_from_row};
@@ -42,7 +42,7 @@ pub const READ_IN_TABLE_ORDER_OVER: usize = 1_000;
 
 /// A page of tickets, by priority and then oldest first. Open-only listings are served by
 /// the partial index `tickets_open_queue`, so the first page costs the same at any desk size.
-pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Ticket>> {
+pub fn list(conn: &Tx, f: &Filter) -> Result<Vec<Ticket>> {
     let mut out = Vec::new();
     list_each(conn, f, |t| {
         out.push(t);
@@ -52,7 +52,7 @@ pub fn list(conn: &Connection, f: &Filter) -> Result<Vec<Ticket>> {
 }
 
 /// [`list`]'s tickets handed to `each` in order, until it answers false.
-fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool) -> Result<()> {
+fn list_each(conn: &Tx, f: &Filter, mut each: impl FnMut(Ticket) -> bool) -> Result<()> {
     let mut keyed = Vec::new();
     let mut sorted = true;
     list_keyed(conn, f, |key, t| {
@@ -74,29 +74,34 @@ fn list_each(conn: &Connection, f: &Filter, mut each: impl FnMut(Ticket) -> bool
 /// [`list`]'s tickets, each with its [`ListKey`] and its text borrowed from the row read,
 /// handed to `each` until it answers false — in the listing's order when it is short, in no
 /// particular order when it is long (the caller sorts by key; see [`LongListing`]).
-pub fn list_keyed(conn: &Connection, f: &Filter, mut each: impl FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<()> {
+pub fn list_keyed(conn: &Tx, f: &Filter, mut each: impl FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<()> {
     if f.limit > READ_IN_TABLE_ORDER_OVER {
         let plan = LongListing::plan(conn, f)?;
         return plan.read_part(conn, f, 0, 1, each);
     }
     let (mut sql, mut args) = conditions(f);
     sql.push_str(" ORDER BY priority, created_at, id LIMIT ?");
-    args.push(SqlValue::Integer(i64::try_from(f.limit).unwrap_or(i64::MAX)));
-    let mut stmt = conn.prepare_cached(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1{sql}"))?;
-    hand_out(stmt.query(params_from_iter(args))?, &mut each)?;
+    args.push(SqlValue::Int(i64::try_from(f.limit).unwrap_or(i64::MAX)));
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE 1 = 1{sql}");
+    hand_out(conn, &sql, args, &mut each)?;
     Ok(())
 }
 
 /// Hands each row to `each` as a ticket with its key; false once `each` wanted no more.
-fn hand_out(mut rows: rusqlite::Rows<'_>, each: &mut impl FnMut(ListKey, TicketRef<'_>) -> bool) -> Result<bool> {
-    while let Some(row) = rows.next()? {
+fn hand_out(
+    conn: &Tx,
+    sql: &str,
+    args: Vec<SqlValue<'static>>,
+    each: &mut impl FnMut(ListKey, TicketRef<'_>) -> bool,
+) -> Result<bool> {
+    let mut more = true;
+    conn.each_until(sql, args, &mut |row| {
         let t = ticket_ref_from_row(row)?;
         let key = (t.priority, row.get(28)?, row.get(0)?);
-        if !each(key, t) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+        more = each(key, t);
+        Ok(more)
+    })?;
+    Ok(more)
 }
 
 /// Row ids per piece of a long listing read in parts.
@@ -118,8 +123,8 @@ pub struct LongListing {
 }
 
 impl LongListing {
-    pub fn plan(conn: &Connection, f: &Filter) -> Result<LongListing> {
-        let ids: (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", [], |r| {
+    pub fn plan(conn: &Tx, f: &Filter) -> Result<LongListing> {
+        let ids: (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", (), |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
         let ids = ids.0.zip(ids.1);
@@ -136,14 +141,16 @@ impl LongListing {
         }
         let (sql, args) = conditions(f);
         let last: Option<ListKey> = conn
-            .prepare_cached(&format!(
-                "SELECT priority, created_at, id FROM tickets WHERE 1 = 1{sql} \
-                 ORDER BY priority, created_at, id LIMIT 1 OFFSET ?"
-            ))?
             .query_row(
-                params_from_iter(args.iter().chain([&SqlValue::Integer(
-                    i64::try_from(f.limit.saturating_sub(1)).unwrap_or(i64::MAX),
-                )])),
+                &format!(
+                    "SELECT priority, created_at, id FROM tickets WHERE 1 = 1{sql} \
+                 ORDER BY priority, created_at, id LIMIT 1 OFFSET ?"
+                ),
+                args.into_iter()
+                    .chain([SqlValue::Int(
+                        i64::try_from(f.limit.saturating_sub(1)).unwrap_or(i64::MAX),
+                    )])
+                    .collect::<Vec<_>>(),
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
@@ -167,7 +174,7 @@ impl LongListing {
     /// false.
     pub fn read_part(
         &self,
-        conn: &Connection,
+        conn: &Tx,
         f: &Filter,
         part: i64,
         parts: i64,
@@ -179,20 +186,16 @@ impl LongListing {
         let (mut sql, mut args) = conditions(f);
         if let Some((p, at, id)) = self.last {
             sql.push_str(" AND (priority, created_at, id) <= (?, ?, ?)");
-            args.extend([
-                SqlValue::Integer(p.into()),
-                SqlValue::Integer(at),
-                SqlValue::Integer(id),
-            ]);
+            args.extend([SqlValue::Int(p.into()), SqlValue::Int(at), SqlValue::Int(id)]);
         }
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id BETWEEN ? AND ?{sql} ORDER BY id"
-        ))?;
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id BETWEEN ? AND ?{sql} ORDER BY id");
         let mut start = first.saturating_add(part.saturating_mul(self.piece));
         while start <= last_id {
             let end = start.saturating_add(self.piece - 1);
-            let piece = [SqlValue::Integer(start), SqlValue::Integer(end)];
-            if !hand_out(stmt.query(params_from_iter(piece.iter().chain(&args)))?, &mut each)? {
+            let piece = [SqlValue::Int(start), SqlValue::Int(end)]
+                .into_iter()
+                .chain(args.iter().cloned());
+            if !hand_out(conn, &sql, piece.collect(), &mut each)? {
                 return Ok(());
             }
             match start.checked_add(parts.max(1).saturating_mul(self.piece)) {
@@ -206,43 +209,39 @@ impl LongListing {
 
 /// The filter's conditions as SQL to follow `WHERE 1 = 1`, and their values. Each condition
 /// is a fixed fragment; only the values travel as parameters.
-fn conditions(f: &Filter) -> (String, Vec<SqlValue>) {
+fn conditions(f: &Filter) -> (String, Vec<SqlValue<'static>>) {
     let mut sql = String::new();
-    let mut args: Vec<SqlValue> = Vec::new();
+    let mut args: Vec<SqlValue<'static>> = Vec::new();
     if f.open_only {
         sql.push_str(" AND is_open = 1");
     }
     if let Some(k) = f.kind {
         sql.push_str(" AND kind = ?");
-        args.push(SqlValue::Text(k.name().into()));
+        args.push(SqlValue::text(k.name()));
     }
     if let Some(s) = &f.state {
         sql.push_str(" AND state = ?");
-        args.push(SqlValue::Text(s.clone()));
+        args.push(SqlValue::text(s.clone()));
     }
     match &f.assignee {
         AssigneeFilter::Any => {}
         AssigneeFilter::Unassigned => sql.push_str(" AND assignee IS NULL"),
         AssigneeFilter::Is(who) => {
             sql.push_str(" AND assignee = ? COLLATE NOCASE");
-            args.push(SqlValue::Text(who.clone()));
+            args.push(SqlValue::text(who.clone()));
         }
     }
     if let Some(p) = f.priority {
         sql.push_str(" AND priority = ?");
-        args.push(SqlValue::Integer(p.into()));
+        args.push(SqlValue::Int(p.into()));
     }
     if let Some(ci) = f.ci {
         sql.push_str(" AND id IN (SELECT ticket_id FROM ticket_cis WHERE ci_id = ?)");
-        args.push(SqlValue::Integer(ci));
+        args.push(SqlValue::Int(ci));
     }
     if let Some((p, at, id)) = f.after {
         sql.push_str(" AND (priority, created_at, id) > (?, ?, ?)");
-        args.extend([
-            SqlValue::Integer(p.into()),
-            SqlValue::Integer(at),
-            SqlValue::Integer(id),
-        ]);
+        args.extend([SqlValue::Int(p.into()), SqlValue::Int(at), SqlValue::Int(id)]);
     }
     (sql, args)
 }

@@ -20,7 +20,10 @@ pub mod queue;
 pub mod replay;
 pub mod search;
 pub mod sla;
+pub mod sql;
 pub mod tickets;
+
+pub use sql::{Engine, OptionalExt, Tx, params};
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -46,18 +49,18 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v8.sql")),
         M::up_with_hook(include_str!("schema_v9.sql"), |tx: &Transaction| {
             // About 5 s per million events here: say why a large desk takes a while to open.
-            let events: i64 = tx.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+            let events: i64 = tx.query_row("SELECT count(*) FROM events", (), |r| r.get(0))?;
             if events > 1_000_000 {
                 eprintln!("opsdesk: upgrading the desk: chaining its {events} timeline events (once)…");
             }
-            chain::backfill(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
+            chain::backfill(&Tx::lite(tx)).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
             tx.execute_batch(APPEND_ONLY_EVENTS)?;
             Ok(())
         }),
         M::up(include_str!("schema_v10.sql")),
         M::up(include_str!("schema_v11.sql")),
         M::up_with_hook(include_str!("schema_v12.sql"), |tx: &Transaction| {
-            baseline(tx).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
+            baseline(&Tx::lite(tx)).map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))
         }),
         M::up(include_str!("schema_v13.sql")),
         M::up(include_str!("schema_v14.sql")),
@@ -79,8 +82,8 @@ pub fn schema_version() -> usize {
 /// its state, assignee, requester, priority and version as they are, and the desk's trail a
 /// `baseline` with every operator's roles; both are chained. A new desk has nothing to vouch
 /// for and gets neither.
-fn baseline(tx: &Transaction) -> Result<()> {
-    let tickets: i64 = tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+fn baseline(tx: &Tx) -> Result<()> {
+    let tickets: i64 = tx.query_row("SELECT count(*) FROM tickets", (), |r| r.get(0))?;
     let operators = operators::stored(tx)?;
     if tickets == 0 && operators.is_empty() {
         return Ok(());
@@ -93,10 +96,9 @@ fn baseline(tx: &Transaction) -> Result<()> {
     let mut after = i64::MIN;
     loop {
         let page: Vec<(i64, String, i64)> = tx
-            .prepare_cached(
+            .query_map(
                 "SELECT id, state, assignee, requester, priority, version FROM tickets WHERE id > ?1 ORDER BY id LIMIT 10000",
-            )?
-            .query_map([after], |r| {
+            [after], |r| {
                 let snapshot = tickets::snapshot_json(
                     &r.get::<_, String>(1)?,
                     r.get::<_, Option<String>>(2)?.as_deref(),
@@ -104,8 +106,7 @@ fn baseline(tx: &Transaction) -> Result<()> {
                     r.get(4)?,
                 );
                 Ok((r.get(0)?, snapshot, r.get(5)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+            })?;
         let Some(&(last, _, _)) = page.last() else { break };
         after = last;
         for (rowid, snapshot, version) in &page {
@@ -162,6 +163,33 @@ pub enum StoreError {
     Migration(#[from] rusqlite_migration::Error),
     #[error("desk error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("desk error: {}", pg_message(.0))]
+    Postgres(#[from] postgres::Error),
+    #[error("{url} is not a desk address opsdesk can use: {why}")]
+    BadUrl { url: String, why: String },
+    #[error("cannot reach the desk at {url}: {why}")]
+    Unreachable { url: String, why: String },
+    #[error("the desk answered nothing where a row was expected")]
+    NoRow,
+    #[error("the desk holds {found} where {want} was expected (column {index})")]
+    Column {
+        index: usize,
+        want: &'static str,
+        found: &'static str,
+    },
+    #[error("the desk holds something this build cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// A server's error as its message alone (with its detail), as SQLite's read.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(d) => format!("{} ({d})", db.message()),
+            None => db.message().to_string(),
+        },
+        None => e.to_string(),
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -261,7 +289,7 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(10))?;
         let app_id: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", (), |r| r.get(0))?;
         if app_id != APPLICATION_ID && (tables > 0 || version > 0 || !may_be_empty) {
             return Err(not_a_desk("a SQLite database of another program"));
         }
@@ -307,35 +335,35 @@ impl Store {
 
     /// Runs `f` in one IMMEDIATE transaction: it takes the write lock before reading, so a
     /// read-then-write can never be overtaken; it commits only if `f` returns `Ok`.
-    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        let out = f(&Tx::lite(&tx))?;
         tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
 
     /// Runs `f` like [`Store::write`] but always rolls back: what a write would do, without
     /// doing it (an import's dry run).
-    pub fn rehearse<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+    pub fn rehearse<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        let out = f(&Tx::lite(&tx))?;
         tx.rollback().map_err(StoreError::from)?;
         Ok(out)
     }
 
     /// Runs `f` over one consistent snapshot of the desk.
-    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E> {
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
             .map_err(StoreError::from)?;
-        let out = f(&tx)?;
+        let out = f(&Tx::lite(&tx))?;
         tx.finish().map_err(StoreError::from)?;
         Ok(out)
     }
@@ -349,9 +377,9 @@ impl Store {
     /// instead. Either way both parts read the snapshot `plan` read.
     pub fn read_in_two<P: Sync, A, B: Send, E: From<StoreError> + Send>(
         &mut self,
-        plan: impl FnOnce(&Transaction) -> Result<P, E>,
-        first: impl FnOnce(&Transaction, &P) -> Result<A, E>,
-        second: impl FnOnce(&Transaction, &P) -> Result<B, E> + Send,
+        plan: impl FnOnce(&Tx) -> Result<P, E>,
+        first: impl FnOnce(&Tx, &P) -> Result<A, E>,
+        second: impl FnOnce(&Tx, &P) -> Result<B, E> + Send,
     ) -> Result<(A, B), E> {
         let mut reader = self.reader()?;
         let before = data_version(&reader)?;
@@ -365,7 +393,7 @@ impl Store {
                     if data_version(&theirs)? != before {
                         return Ok(Err(second));
                     }
-                    let out = second(&theirs, plan)?;
+                    let out = second(&Tx::lite(&theirs), plan)?;
                     theirs.finish().map_err(StoreError::from)?;
                     Ok(Ok(out))
                 });
@@ -420,14 +448,12 @@ impl Store {
     /// and gives back the SQL that makes them again. Building an index once over a million
     /// rows is much cheaper than keeping it up to date at every insert.
     pub fn drop_ticket_indexes(&self) -> Result<Vec<String>> {
-        let indexes: Vec<(String, String)> = self
-            .conn
-            .prepare(
-                "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tickets' \
-                 AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+        let indexes: Vec<(String, String)> = Tx::lite(&self.conn).query_map(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tickets' \
+             AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+            (),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         for (name, _) in &indexes {
             self.conn
                 .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
@@ -481,7 +507,7 @@ impl Store {
     }
 }
 
-pub fn set_meta(tx: &Connection, key: &str, value: &str) -> Result<()> {
+pub fn set_meta(tx: &Tx, key: &str, value: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
@@ -512,7 +538,7 @@ pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
 /// same twice only if nobody committed in between (read inside a transaction, as of its
 /// snapshot).
 fn data_version(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    Ok(conn.query_row("PRAGMA data_version", (), |r| r.get(0))?)
 }
 
 #[cfg(test)]

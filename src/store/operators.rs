@@ -1,8 +1,8 @@
 //! Operators, their roles and mail addresses. Every change is also an entry of the desk's
 //! trail ([`super::desk_log`]), in the same transaction, so the trail and this table agree.
 
+use super::sql::{OptionalExt, Row, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::desk_log::{self, DeskEvent};
@@ -32,7 +32,7 @@ pub fn join_roles(roles: &[Role]) -> String {
     roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(",")
 }
 
-fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Operator> {
+fn from_row(r: &Row) -> Result<Operator> {
     Ok(Operator {
         name: r.get(0)?,
         roles: parse_roles(&r.get::<_, String>(1)?),
@@ -40,26 +40,32 @@ fn from_row(r: &rusqlite::Row) -> rusqlite::Result<Operator> {
     })
 }
 
-pub fn get(conn: &Connection, name: &str) -> Result<Option<Operator>> {
-    Ok(conn
-        .prepare_cached("SELECT name, roles, email FROM operators WHERE name = ?1")?
-        .query_row([name], from_row)
-        .optional()?)
+pub fn get(conn: &Tx, name: &str) -> Result<Option<Operator>> {
+    conn.query_row(
+        "SELECT name, roles, email FROM operators WHERE name = ?1",
+        [name],
+        from_row,
+    )
+    .optional()
 }
 
 /// The operator whose mail address this is (addresses compare without case).
-pub fn by_email(conn: &Connection, address: &str) -> Result<Option<Operator>> {
-    Ok(conn
-        .prepare_cached("SELECT name, roles, email FROM operators WHERE email = ?1")?
-        .query_row([address.trim()], from_row)
-        .optional()?)
+pub fn by_email(conn: &Tx, address: &str) -> Result<Option<Operator>> {
+    conn.query_row(
+        "SELECT name, roles, email FROM operators WHERE email = ?1",
+        [address.trim()],
+        from_row,
+    )
+    .optional()
 }
 
 /// Adds an operator; `by` is who added them (themselves, when first acting on the desk).
-pub fn insert(conn: &Connection, name: &str, roles: &[Role], at: DateTime<Utc>, by: By) -> Result<()> {
+pub fn insert(conn: &Tx, name: &str, roles: &[Role], at: DateTime<Utc>, by: By) -> Result<()> {
     let roles = join_roles(roles);
-    conn.prepare_cached("INSERT INTO operators (name, roles, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![name, roles, to_millis(at)])?;
+    conn.execute(
+        "INSERT INTO operators (name, roles, created_at) VALUES (?1, ?2, ?3)",
+        params![name, roles, to_millis(at)],
+    )?;
     let e = DeskEvent {
         kind: "operator_added",
         subject: Some(name),
@@ -71,7 +77,7 @@ pub fn insert(conn: &Connection, name: &str, roles: &[Role], at: DateTime<Utc>, 
 }
 
 /// Gives an operator exactly these roles, recording the change in the desk's trail.
-pub fn set_roles(conn: &Connection, name: &str, roles: &[Role], at: DateTime<Utc>, by: By) -> Result<()> {
+pub fn set_roles(conn: &Tx, name: &str, roles: &[Role], at: DateTime<Utc>, by: By) -> Result<()> {
     let old = get(conn, name)?.map(|o| join_roles(&o.roles));
     let roles = join_roles(roles);
     if old.as_deref() == Some(roles.as_str()) {
@@ -90,7 +96,7 @@ pub fn set_roles(conn: &Connection, name: &str, roles: &[Role], at: DateTime<Utc
 }
 
 /// Sets (or, with None, clears) an operator's mail address.
-pub fn set_email(conn: &Connection, name: &str, email: Option<&str>, at: DateTime<Utc>, by: By) -> Result<()> {
+pub fn set_email(conn: &Tx, name: &str, email: Option<&str>, at: DateTime<Utc>, by: By) -> Result<()> {
     let old = get(conn, name)?.and_then(|o| o.email);
     if old.as_deref() == email {
         return Ok(());
@@ -107,25 +113,23 @@ pub fn set_email(conn: &Connection, name: &str, email: Option<&str>, at: DateTim
     Ok(())
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<Operator>> {
-    let mut stmt = conn.prepare_cached("SELECT name, roles, email FROM operators ORDER BY name")?;
-    let rows = stmt.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn list(conn: &Tx) -> Result<Vec<Operator>> {
+    let rows = conn.query_map("SELECT name, roles, email FROM operators ORDER BY name", (), from_row)?;
+    Ok(rows)
 }
 
 /// Every operator's roles as stored (comma-joined) and mail address, by lower-cased name:
 /// what `audit verify` holds against the desk's trail.
-pub fn stored(conn: &Connection) -> Result<std::collections::BTreeMap<String, (String, Option<String>)>> {
-    let mut stmt = conn.prepare("SELECT name, roles, email FROM operators")?;
-    let rows = stmt.query_map([], |r| {
+pub fn stored(conn: &Tx) -> Result<std::collections::BTreeMap<String, (String, Option<String>)>> {
+    let rows = conn.query_map("SELECT name, roles, email FROM operators", (), |r| {
         Ok((
             r.get::<_, String>(0)?.to_lowercase(),
             (r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?),
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
-pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM operators", [], |r| r.get(0))?)
+pub fn count(conn: &Tx) -> Result<i64> {
+    conn.query_row("SELECT count(*) FROM operators", (), |r| r.get(0))
 }

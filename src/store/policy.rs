@@ -2,36 +2,30 @@
 //! (`desk_events`, kind `policy`, subject the version number), so the trail proves who set
 //! which rules when. The current policy is the newest entry.
 
+use super::sql::{OptionalExt, Tx, params};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::Result;
 use super::desk_log::{self, DeskEvent, Entry};
 use super::tickets::By;
 
 /// The newest policy entry's id: what a cached policy is checked against, cheaply.
-pub fn current_id(conn: &Connection) -> Result<Option<i64>> {
+pub fn current_id(conn: &Tx) -> Result<Option<i64>> {
     Ok(conn
-        .prepare_cached("SELECT max(id) FROM desk_events WHERE kind = 'policy'")?
-        .query_row([], |r| r.get(0))
+        .query_row("SELECT max(id) FROM desk_events WHERE kind = 'policy'", (), |r| {
+            r.get(0)
+        })
         .optional()?
         .flatten())
 }
 
 /// The current policy's entry (its source in `new`), if the desk has one yet.
-pub fn current(conn: &Connection) -> Result<Option<Entry>> {
+pub fn current(conn: &Tx) -> Result<Option<Entry>> {
     desk_log::latest(conn, "policy")
 }
 
 /// Records version `version` of the policy: `source` whole, `diff` from the one before.
-pub fn record(
-    conn: &Connection,
-    version: i64,
-    source: &str,
-    diff: Option<&str>,
-    at: DateTime<Utc>,
-    by: By,
-) -> Result<i64> {
+pub fn record(conn: &Tx, version: i64, source: &str, diff: Option<&str>, at: DateTime<Utc>, by: By) -> Result<i64> {
     let v = version.to_string();
     let e = DeskEvent {
         kind: "policy",
@@ -44,17 +38,19 @@ pub fn record(
 }
 
 /// How many tickets of each kind are in each state now.
-pub fn states_in_use(conn: &Connection) -> Result<Vec<(String, String, i64)>> {
-    let mut stmt =
-        conn.prepare("SELECT kind, state, count(*) FROM tickets GROUP BY kind, state ORDER BY kind, state")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn states_in_use(conn: &Tx) -> Result<Vec<(String, String, i64)>> {
+    let rows = conn.query_map(
+        "SELECT kind, state, count(*) FROM tickets GROUP BY kind, state ORDER BY kind, state",
+        (),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(rows)
 }
 
 /// Marks the tickets of a kind in a state open or not (when the lifecycles change).
-pub fn set_open(conn: &Connection, kind: &str, state: &str, open: bool) -> Result<usize> {
-    Ok(conn.execute(
+pub fn set_open(conn: &Tx, kind: &str, state: &str, open: bool) -> Result<usize> {
+    conn.execute(
         "UPDATE tickets SET is_open = ?1 WHERE kind = ?2 AND state = ?3 AND is_open <> ?1",
         params![open, kind, state],
-    )?)
+    )
 }

@@ -5,7 +5,7 @@
 //! result against the row, so a state, assignee, requester, priority or version changed by
 //! hand is named with its ticket and field.
 
-use rusqlite::Connection;
+use super::sql::Tx;
 use serde::Deserialize;
 
 use super::Result;
@@ -138,80 +138,103 @@ fn compare(v: &mut ReplayVerdict, row: &Row, fold: &Fold) {
     }
 }
 
-type EventRow = (
-    i64,
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-);
+/// The tickets in row order, read a page at a time as [`check`] walks the timeline.
+struct Tickets<'a, 'c> {
+    conn: &'a Tx<'c>,
+    page: std::collections::VecDeque<Row>,
+    after: i64,
+}
 
-/// Replays every ticket's timeline against its row, in one read: tickets and events are
-/// both read in ticket order (events by the timeline's index), a ticket at a time.
-pub fn check(conn: &Connection) -> Result<ReplayVerdict> {
-    let mut v = ReplayVerdict::default();
-    let mut tickets =
-        conn.prepare("SELECT id, state, assignee, requester, priority, version FROM tickets ORDER BY id")?;
-    let mut rows = tickets
-        .query_map([], |r| {
-            Ok(Row {
-                id: r.get(0)?,
-                state: r.get(1)?,
-                assignee: r.get(2)?,
-                requester: r.get(3)?,
-                priority: r.get(4)?,
-                version: r.get(5)?,
-            })
-        })?
-        .peekable();
-    let mut events =
-        conn.prepare("SELECT ticket_id, id, kind, field, new, version, snapshot FROM events ORDER BY ticket_id, id")?;
-    let mut events = events
-        .query_map([], |r| -> rusqlite::Result<EventRow> {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })?
-        .peekable();
-    while let Some(row) = rows.next().transpose()? {
-        v.tickets += 1;
-        // Events of tickets that have no row come before this one in ticket order.
-        while let Some(Ok(e)) = events.peek() {
-            if e.0 >= row.id {
-                break;
-            }
-            v.orphan_events.push(e.1);
-            events.next();
+impl Tickets<'_, '_> {
+    fn next(&mut self) -> Result<Option<Row>> {
+        if self.page.is_empty() {
+            self.page = self
+                .conn
+                .query_map(
+                    "SELECT id, state, assignee, requester, priority, version FROM tickets \
+                     WHERE id > ?1 ORDER BY id LIMIT 10000",
+                    [self.after],
+                    |r| {
+                        Ok(Row {
+                            id: r.get(0)?,
+                            state: r.get(1)?,
+                            assignee: r.get(2)?,
+                            requester: r.get(3)?,
+                            priority: r.get(4)?,
+                            version: r.get(5)?,
+                        })
+                    },
+                )?
+                .into();
         }
-        let mut fold = Fold::default();
-        let mut any = false;
-        while let Some(Ok(e)) = events.peek() {
-            if e.0 != row.id {
-                break;
-            }
-            let Some(e) = events.next().transpose()? else { break };
-            any = true;
-            fold.take(&e.2, e.3.as_deref(), e.4, e.5, e.6.as_deref());
+        let row = self.page.pop_front();
+        if let Some(r) = &row {
+            self.after = r.id;
         }
-        if let Some(Err(_)) = events.peek() {
-            events.next().transpose()?;
-        }
-        if !any {
-            v.without_timeline.push(row.id);
-            continue;
-        }
-        compare(&mut v, &row, &fold);
+        Ok(row)
     }
-    for e in events {
-        v.orphan_events.push(e?.1);
+}
+
+/// A ticket being replayed: its row, what its timeline says so far, and whether it has one.
+struct Replaying {
+    row: Row,
+    fold: Fold,
+    any: bool,
+}
+
+impl Replaying {
+    fn of(row: Option<Row>) -> Option<Replaying> {
+        row.map(|row| Replaying {
+            row,
+            fold: Fold::default(),
+            any: false,
+        })
+    }
+
+    fn finish(self, v: &mut ReplayVerdict) {
+        v.tickets += 1;
+        if self.any {
+            compare(v, &self.row, &self.fold);
+        } else {
+            v.without_timeline.push(self.row.id);
+        }
+    }
+}
+
+/// Replays every ticket's timeline against its row, in one pass over the timeline in
+/// ticket order (by its index), with the tickets read beside it in the same order.
+pub fn check(conn: &Tx) -> Result<ReplayVerdict> {
+    let mut v = ReplayVerdict::default();
+    let mut tickets = Tickets {
+        conn,
+        page: Default::default(),
+        after: i64::MIN,
+    };
+    let mut current = Replaying::of(tickets.next()?);
+    conn.each(
+        "SELECT ticket_id, id, kind, field, new, version, snapshot FROM events ORDER BY ticket_id, id",
+        (),
+        |r| {
+            let (ticket, id): (i64, i64) = (r.get(0)?, r.get(1)?);
+            // Tickets before this event's had all their events.
+            while let Some(t) = current.take_if(|t| t.row.id < ticket) {
+                t.finish(&mut v);
+                current = Replaying::of(tickets.next()?);
+            }
+            match &mut current {
+                Some(t) if t.row.id == ticket => {
+                    t.any = true;
+                    t.fold.take(r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?);
+                }
+                // No ticket has this row id.
+                _ => v.orphan_events.push(id),
+            }
+            Ok(())
+        },
+    )?;
+    while let Some(t) = current.take() {
+        t.finish(&mut v);
+        current = Replaying::of(tickets.next()?);
     }
     Ok(v)
 }

@@ -1,6 +1,6 @@
 //! Full-text search over titles, descriptions and comments (FTS5, ranked by BM25).
 
-use rusqlite::Connection;
+use super::sql::{OptionalExt, Tx, params};
 
 use super::Result;
 
@@ -38,7 +38,7 @@ pub const RANK_WINDOW: i64 = 2_000;
 /// Stops keeping the search index current, for a bulk load into a desk nobody else is
 /// using: FTS5 flushes its pending terms at every statement savepoint, so a trigger per row
 /// makes a large load several times slower than building the index once at the end.
-pub fn pause_index(conn: &Connection) -> Result<()> {
+pub fn pause_index(conn: &Tx) -> Result<()> {
     conn.execute_batch(
         "DROP TRIGGER IF EXISTS ticket_search_on_insert;
          DROP TRIGGER IF EXISTS ticket_search_on_update;
@@ -56,7 +56,7 @@ fn triggers() -> &'static str {
 /// Indexes these tickets (new, or changed while the index was paused) in one statement and
 /// restores the triggers. Run in the transaction that paused the index, a writer keeps the
 /// index current at the cost of one FTS5 flush instead of one per statement.
-pub fn index_tickets(conn: &Connection, rowids: &[i64]) -> Result<()> {
+pub fn index_tickets(conn: &Tx, rowids: &[i64]) -> Result<()> {
     let ids = serde_json::to_string(rowids).unwrap_or_else(|_| "[]".into());
     conn.execute(
         "DELETE FROM ticket_search WHERE rowid IN (SELECT value FROM json_each(?1))",
@@ -74,7 +74,7 @@ pub fn index_tickets(conn: &Connection, rowids: &[i64]) -> Result<()> {
 }
 
 /// Rebuilds the search index from tickets and comments and restores its triggers.
-pub fn resume_index(conn: &Connection) -> Result<()> {
+pub fn resume_index(conn: &Tx) -> Result<()> {
     pause_index(conn)?;
     conn.execute_batch("INSERT INTO ticket_search (ticket_search) VALUES ('delete-all');")?;
     conn.execute_batch(include_str!("search_index.sql"))?;
@@ -83,22 +83,23 @@ pub fn resume_index(conn: &Connection) -> Result<()> {
 
 /// Row ids of the best `limit` matches among the [`RANK_WINDOW`] most recent, best first.
 /// Title hits weigh most, then the description, then comments (BM25).
-pub fn search(conn: &Connection, query: &str, limit: usize) -> Result<Vec<(i64, f64)>> {
-    use rusqlite::OptionalExtension;
+pub fn search(conn: &Tx, query: &str, limit: usize) -> Result<Vec<(i64, f64)>> {
     let floor: i64 = conn
-        .prepare_cached(
+        .query_row(
             "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
-        )?
-        .query_row(rusqlite::params![query, RANK_WINDOW - 1], |r| r.get(0))
+            params![query, RANK_WINDOW - 1],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or(i64::MIN);
-    let mut stmt = conn.prepare_cached(
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = conn.query_map(
         "SELECT rowid, bm25(ticket_search, 10.0, 3.0, 1.0) AS score FROM ticket_search \
          WHERE ticket_search MATCH ?1 AND rowid >= ?2 ORDER BY score LIMIT ?3",
+        params![query, floor, limit],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows = stmt.query_map(rusqlite::params![query, floor, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! SLA clocks on the ticket rows: worked out again from a ticket's transitions whenever it
 //! is written, for every ticket when the policy changes, and the escalations due.
 
+use super::sql::Value as SqlValue;
+use super::sql::{Row, Tx, params};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, Row, params};
 
 use super::{Result, from_millis, set_meta, to_millis};
 use crate::domain::sla::{Clock, Clocks, History, Phase, Policy};
@@ -19,8 +19,8 @@ pub const CLOCK_COLUMNS: &str =
 pub const POLICY_KEY: &str = "sla_policy";
 
 /// Reads the eight columns of [`CLOCK_COLUMNS`] starting at column `first`.
-pub fn clocks_from(r: &Row, first: usize) -> rusqlite::Result<Clocks> {
-    let clock = |i: usize| -> rusqlite::Result<Option<Clock>> {
+pub fn clocks_from(r: &Row, first: usize) -> Result<Clocks> {
+    let clock = |i: usize| -> Result<Option<Clock>> {
         let Some(phase) = r.get::<_, Option<String>>(i)?.as_deref().and_then(Phase::parse) else {
             return Ok(None);
         };
@@ -38,15 +38,15 @@ pub fn clocks_from(r: &Row, first: usize) -> rusqlite::Result<Clocks> {
     })
 }
 
-fn clock_values(c: Option<&Clock>) -> [SqlValue; 4] {
-    let time = |t: Option<DateTime<Utc>>| t.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t)));
+fn clock_values(c: Option<&Clock>) -> [SqlValue<'static>; 4] {
+    let time = |t: Option<DateTime<Utc>>| t.map_or(SqlValue::Null, |t| SqlValue::Int(to_millis(t)));
     match c {
         None => [SqlValue::Null, SqlValue::Null, SqlValue::Null, SqlValue::Null],
         Some(c) => [
-            SqlValue::Text(c.phase.name().into()),
+            SqlValue::text(c.phase.name()),
             time(c.risk_at),
             time(c.due_at),
-            SqlValue::Integer(c.left.num_milliseconds()),
+            SqlValue::Int(c.left.num_milliseconds()),
         ],
     }
 }
@@ -61,47 +61,49 @@ struct Basis {
 
 /// Works the clocks of the tickets with row ids in `lo..=hi` out again under `policy` and
 /// stores those that changed. Returns how many changed.
-pub fn refresh(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, lo: i64, hi: i64) -> Result<usize> {
+pub fn refresh(conn: &Tx, policy: &Policy, lifecycles: &Lifecycles, lo: i64, hi: i64) -> Result<usize> {
     let mut moves: HashMap<i64, Vec<(DateTime<Utc>, String, String)>> = HashMap::new();
     {
-        let mut stmt = conn.prepare_cached(
+        let rows = conn.query_map(
             "SELECT ticket_id, at, old, new FROM events \
              WHERE ticket_id BETWEEN ?1 AND ?2 AND kind = 'transition' ORDER BY ticket_id, id",
+            params![lo, hi],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    from_millis(r.get(1)?),
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                ))
+            },
         )?;
-        let rows = stmt.query_map(params![lo, hi], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                from_millis(r.get(1)?),
-                r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                r.get::<_, Option<String>>(3)?.unwrap_or_default(),
-            ))
-        })?;
-        for row in rows {
-            let (t, at, from, to) = row?;
+        for (t, at, from, to) in rows {
             moves.entry(t).or_default().push((at, from, to));
         }
     }
     let mut tickets = Vec::new();
     {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT id, kind, priority, created_at, state, first_assigned_at, sla_flags, {CLOCK_COLUMNS} \
+        let rows = conn.query_map(
+            &format!(
+                "SELECT id, kind, priority, created_at, state, first_assigned_at, sla_flags, {CLOCK_COLUMNS} \
              FROM tickets WHERE id BETWEEN ?1 AND ?2"
-        ))?;
-        let rows = stmt.query_map(params![lo, hi], |r| {
-            let kind: String = r.get(1)?;
-            Ok((
-                r.get::<_, i64>(0)?,
-                kind,
-                r.get::<_, u8>(2)?,
-                from_millis(r.get(3)?),
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<i64>>(5)?.map(from_millis),
-                r.get::<_, i64>(6)?,
-                clocks_from(r, 7)?,
-            ))
-        })?;
-        for row in rows {
-            let (rowid, kind, priority, created, state, first_assigned, flags, stored) = row?;
+            ),
+            params![lo, hi],
+            |r| {
+                let kind: String = r.get(1)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    kind,
+                    r.get::<_, u8>(2)?,
+                    from_millis(r.get(3)?),
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?.map(from_millis),
+                    r.get::<_, i64>(6)?,
+                    clocks_from(r, 7)?,
+                ))
+            },
+        )?;
+        for (rowid, kind, priority, created, state, first_assigned, flags, stored) in rows {
             let Ok(kind) = kind.parse::<Kind>() else { continue };
             let ms = moves.remove(&rowid).unwrap_or_default();
             tickets.push(Basis {
@@ -128,29 +130,29 @@ pub fn refresh(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, lo: 
 
 /// The values of [`CLOCK_COLUMNS`] and then `sla_next` (the next escalation still to be
 /// recorded per `flags`).
-pub fn clock_row(clocks: &Clocks, flags: i64) -> [SqlValue; 9] {
+pub fn clock_row(clocks: &Clocks, flags: i64) -> [SqlValue<'static>; 9] {
     let [a, b, c, d] = clock_values(clocks.own.as_ref());
     let [e, f, g, h] = clock_values(clocks.resolve.as_ref());
     let next = clocks
         .next_escalation(flags)
-        .map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t)));
+        .map_or(SqlValue::Null, |t| SqlValue::Int(to_millis(t)));
     [a, b, c, d, e, f, g, h, next]
 }
 
 /// Stores a ticket's clocks, and when its next escalation (per `flags`) falls due.
-pub fn write(conn: &Connection, rowid: i64, clocks: &Clocks, flags: i64) -> Result<()> {
+pub fn write(conn: &Tx, rowid: i64, clocks: &Clocks, flags: i64) -> Result<()> {
     let mut values = clock_row(clocks, flags).to_vec();
-    values.push(SqlValue::Integer(rowid));
-    conn.prepare_cached(
+    values.push(SqlValue::Int(rowid));
+    conn.execute(
         "UPDATE tickets SET tto_phase = ?1, tto_risk_at = ?2, tto_due_at = ?3, tto_left = ?4, \
          ttr_phase = ?5, ttr_risk_at = ?6, ttr_due_at = ?7, ttr_left = ?8, sla_next = ?9 WHERE id = ?10",
-    )?
-    .execute(rusqlite::params_from_iter(values))?;
+        values,
+    )?;
     Ok(())
 }
 
 /// [`refresh`] for a set of row ids: each run of nearby ids is read in one range.
-pub fn refresh_rows(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles, rowids: &[i64]) -> Result<usize> {
+pub fn refresh_rows(conn: &Tx, policy: &Policy, lifecycles: &Lifecycles, rowids: &[i64]) -> Result<usize> {
     let mut ids = rowids.to_vec();
     ids.sort_unstable();
     let mut changed = 0;
@@ -177,16 +179,15 @@ pub fn clock_fingerprint(policy: &Policy, lifecycles: &Lifecycles) -> String {
     format!("{:016x}", h.finish())
 }
 
-pub fn refresh_if_policy_changed(conn: &Connection, policy: &Policy, lifecycles: &Lifecycles) -> Result<bool> {
+pub fn refresh_if_policy_changed(conn: &Tx, policy: &Policy, lifecycles: &Lifecycles) -> Result<bool> {
     let print = clock_fingerprint(policy, lifecycles);
     let stored: Option<String> = conn
-        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-        .query_row([POLICY_KEY], |r| r.get(0))
+        .query_row("SELECT value FROM meta WHERE key = ?1", [POLICY_KEY], |r| r.get(0))
         .ok();
     if stored.as_deref() == Some(print.as_str()) {
         return Ok(false);
     }
-    let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", [], |r| {
+    let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row("SELECT min(id), max(id) FROM tickets", (), |r| {
         Ok((r.get(0)?, r.get(1)?))
     })?;
     if let (Some(lo), Some(hi)) = (lo, hi) {
@@ -210,23 +211,24 @@ pub struct Due {
 }
 
 /// The tickets whose next unrecorded threshold has come by `now`.
-pub fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Due>> {
-    let mut stmt = conn.prepare_cached(&format!(
+pub fn due(conn: &Tx, now: DateTime<Utc>) -> Result<Vec<Due>> {
+    let rows = conn.query_map(&format!(
         "SELECT id, sla_flags, {CLOCK_COLUMNS} FROM tickets WHERE sla_next IS NOT NULL AND sla_next <= ?1 ORDER BY sla_next"
-    ))?;
-    let rows = stmt.query_map([to_millis(now)], |r| {
+    ), [to_millis(now)], |r| {
         Ok(Due {
             rowid: r.get(0)?,
             flags: r.get(1)?,
             clocks: clocks_from(r, 2)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Records which escalations have been made, and when the next is due.
-pub fn set_flags(conn: &Connection, rowid: i64, flags: i64, next: Option<DateTime<Utc>>) -> Result<()> {
-    conn.prepare_cached("UPDATE tickets SET sla_flags = ?1, sla_next = ?2 WHERE id = ?3")?
-        .execute(params![flags, next.map(to_millis), rowid])?;
+pub fn set_flags(conn: &Tx, rowid: i64, flags: i64, next: Option<DateTime<Utc>>) -> Result<()> {
+    conn.execute(
+        "UPDATE tickets SET sla_flags = ?1, sla_next = ?2 WHERE id = ?3",
+        params![flags, next.map(to_millis), rowid],
+    )?;
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! Tickets, their timeline, comments and links.
 
+use super::sql::Value as SqlValue;
+use super::sql::{OptionalExt, Row, Tx, params};
 use chrono::{DateTime, Offset, Utc};
-use rusqlite::types::Value as SqlValue;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
 use serde::Serialize;
 
-use super::{Result, from_millis, to_millis};
+use super::{Result, StoreError, from_millis, to_millis};
 use crate::domain::kpi::Milestones;
 use crate::domain::ticket::{Kind, Ticket, TicketId};
 use crate::domain::ticket_ref::{Optional, TicketRef};
@@ -48,7 +48,7 @@ pub struct Stored {
     pub sla_flags: i64,
 }
 
-fn from_row(r: &Row) -> rusqlite::Result<Stored> {
+fn from_row(r: &Row) -> Result<Stored> {
     Ok(Stored {
         rowid: r.get(0)?,
         ticket: ticket_from_row(r)?,
@@ -66,20 +66,18 @@ fn from_row(r: &Row) -> rusqlite::Result<Stored> {
 }
 
 /// The ticket of a row that starts with the columns of `ticket_columns!`.
-pub(super) fn ticket_from_row(r: &Row) -> rusqlite::Result<Ticket> {
+pub(super) fn ticket_from_row(r: &Row) -> Result<Ticket> {
     Ok(ticket_ref_from_row(r)?.to_ticket())
 }
 
 /// [`ticket_from_row`]'s ticket, its text borrowed from the row.
-pub(super) fn ticket_ref_from_row<'r>(r: &'r Row) -> rusqlite::Result<TicketRef<'r>> {
-    let text = |i: usize| -> rusqlite::Result<&'r str> { Ok(r.get_ref(i)?.as_str()?) };
-    let kind: Kind = text(1)?
-        .parse()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e)))?;
+pub(super) fn ticket_ref_from_row<'r>(r: &Row<'r>) -> Result<TicketRef<'r>> {
+    let text = |i: usize| -> Result<&'r str> { r.get(i) };
+    let kind: Kind = text(1)?.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?;
     let number: i64 = r.get(2)?;
     let mut fields = Optional::default();
     for (i, slot) in fields.0.iter_mut().enumerate() {
-        *slot = r.get_ref(11 + i)?.as_str_or_null()?;
+        *slot = r.get(11 + i)?;
     }
     Ok(TicketRef {
         id: TicketId::new(kind, number.max(0) as u64),
@@ -91,7 +89,7 @@ pub(super) fn ticket_ref_from_row<'r>(r: &'r Row) -> rusqlite::Result<TicketRef<
         urgency: r.get(7)?,
         priority: r.get(8)?,
         requester: text(9)?,
-        assignee: r.get_ref(10)?.as_str_or_null()?,
+        assignee: r.get(10)?,
         fields,
         created_at: from_millis(r.get(28)?),
         updated_at: from_millis(r.get(29)?),
@@ -101,16 +99,16 @@ pub(super) fn ticket_ref_from_row<'r>(r: &'r Row) -> rusqlite::Result<TicketRef<
 
 /// The values of the columns from `state` to `review_note`, in the order both the INSERT
 /// and the UPDATE below name them.
-fn field_values(t: &Ticket, is_open: bool) -> Vec<SqlValue> {
-    let text = |s: &str| SqlValue::Text(s.to_string());
+fn field_values(t: &Ticket, is_open: bool) -> Vec<SqlValue<'static>> {
+    let text = |s: &str| SqlValue::text(s.to_string());
     let mut v = vec![
         text(&t.state),
-        SqlValue::Integer(i64::from(is_open)),
+        SqlValue::Int(i64::from(is_open)),
         text(&t.title),
         text(&t.description),
-        SqlValue::Integer(t.impact.into()),
-        SqlValue::Integer(t.urgency.into()),
-        SqlValue::Integer(t.priority.into()),
+        SqlValue::Int(t.impact.into()),
+        SqlValue::Int(t.urgency.into()),
+        SqlValue::Int(t.priority.into()),
         text(&t.requester),
         t.assignee.as_deref().map_or(SqlValue::Null, text),
     ];
@@ -123,7 +121,7 @@ fn field_values(t: &Ticket, is_open: bool) -> Vec<SqlValue> {
 }
 
 /// Inserts a new ticket, numbering it next in its kind. Returns its row id and id.
-pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, TicketId)> {
+pub fn insert(tx: &Tx, t: &Ticket, is_open: bool) -> Result<(i64, TicketId)> {
     let number = max_number(tx, t.kind)? + 1;
     // A ticket opened with an assignee is owned from its creation.
     let m = Milestones {
@@ -134,33 +132,35 @@ pub fn insert(tx: &Transaction, t: &Ticket, is_open: bool) -> Result<(i64, Ticke
 }
 
 /// The highest number given to a ticket of this kind (0 for none yet).
-pub fn max_number(conn: &Connection, kind: Kind) -> Result<i64> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(number), 0) FROM tickets WHERE kind = ?1")?
-        .query_row([kind.name()], |r| r.get(0))?)
+pub fn max_number(conn: &Tx, kind: Kind) -> Result<i64> {
+    conn.query_row(
+        "SELECT coalesce(max(number), 0) FROM tickets WHERE kind = ?1",
+        [kind.name()],
+        |r| r.get(0),
+    )
 }
 
 /// Inserts a ticket under a number already chosen (bulk loads and imports count for
 /// themselves), with the milestones of the history they write beside it.
 pub fn insert_numbered(
-    tx: &Connection,
+    tx: &Tx,
     t: &Ticket,
     number: i64,
     is_open: bool,
     m: &Milestones,
     clocks: &crate::domain::sla::Clocks,
 ) -> Result<(i64, TicketId)> {
-    let mut values = vec![SqlValue::Text(t.kind.name().into()), SqlValue::Integer(number)];
+    let mut values = vec![SqlValue::text(t.kind.name()), SqlValue::Int(number)];
     values.extend(field_values(t, is_open));
     values.extend([
-        SqlValue::Integer(to_millis(t.created_at)),
-        SqlValue::Integer(to_millis(t.updated_at)),
-        SqlValue::Integer(t.version),
+        SqlValue::Int(to_millis(t.created_at)),
+        SqlValue::Int(to_millis(t.updated_at)),
+        SqlValue::Int(t.version),
     ]);
     values.extend(milestone_values(m));
     values.extend(super::sla::clock_row(clocks, 0));
-    values.push(m.closed.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t))));
-    let mut stmt = tx.prepare_cached(
+    values.push(m.closed.map_or(SqlValue::Null, |t| SqlValue::Int(to_millis(t))));
+    let rowid = tx.insert(
         "INSERT INTO tickets (kind, number, state, is_open, title, description, impact, urgency, priority, \
          requester, assignee, team, category, pending_reason, resolution_code, resolution_note, root_cause, \
          workaround, change_type, risk, implementation_plan, backout_plan, planned_start, planned_end, \
@@ -170,9 +170,8 @@ pub fn insert_numbered(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
          ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, \
          ?41, ?42, ?43, ?44, ?45, ?46)",
+        values,
     )?;
-    stmt.execute(params_from_iter(values))?;
-    let rowid = tx.last_insert_rowid();
     raise_change_span(tx, t)?;
     Ok((rowid, TicketId::new(t.kind, number.max(0) as u64)))
 }
@@ -180,72 +179,73 @@ pub fn insert_numbered(
 /// Keeps `change_span` (see [`longest_window`]) at least as long as this change's planned
 /// window. Every write of a ticket's plan comes through here: the insert and the update
 /// below are the only statements that set `planned_start` and `planned_end`.
-fn raise_change_span(tx: &Connection, t: &Ticket) -> Result<()> {
+fn raise_change_span(tx: &Tx, t: &Ticket) -> Result<()> {
     let (Some(start), Some(end)) = (t.fields.get("planned_start"), t.fields.get("planned_end")) else {
         return Ok(());
     };
     if t.kind != Kind::Change {
         return Ok(());
     }
-    tx.prepare_cached(
+    let sql = tx.pick(
         "UPDATE change_span SET longest = MAX(longest, coalesce(julianday(?2) - julianday(?1), 0)) WHERE id = 1",
-    )?
-    .execute([start, end])?;
+        "UPDATE change_span SET longest = GREATEST(longest, \
+         coalesce(EXTRACT(EPOCH FROM (CAST(?2 AS timestamptz) - CAST(?1 AS timestamptz))) / 86400.0, 0)) WHERE id = 1",
+    );
+    tx.execute(sql, [start, end])?;
     Ok(())
 }
 
 /// Writes a ticket's new state if it is still at `expected_version`. Returns false, writing
 /// nothing, when someone else changed it first.
-pub fn update(tx: &Transaction, rowid: i64, t: &Ticket, expected_version: i64, is_open: bool) -> Result<bool> {
+pub fn update(tx: &Tx, rowid: i64, t: &Ticket, expected_version: i64, is_open: bool) -> Result<bool> {
     let mut values = field_values(t, is_open);
     values.extend([
-        SqlValue::Integer(to_millis(t.updated_at)),
-        SqlValue::Integer(t.version),
-        SqlValue::Integer(rowid),
-        SqlValue::Integer(expected_version),
+        SqlValue::Int(to_millis(t.updated_at)),
+        SqlValue::Int(t.version),
+        SqlValue::Int(rowid),
+        SqlValue::Int(expected_version),
     ]);
-    let n = tx
-        .prepare_cached(
-            "UPDATE tickets SET state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
+    let n = tx.execute(
+        "UPDATE tickets SET state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
          priority = ?7, requester = ?8, assignee = ?9, team = ?10, category = ?11, pending_reason = ?12, \
          resolution_code = ?13, resolution_note = ?14, root_cause = ?15, workaround = ?16, change_type = ?17, \
          risk = ?18, implementation_plan = ?19, backout_plan = ?20, planned_start = ?21, planned_end = ?22, \
          actual_start = ?23, actual_end = ?24, close_code = ?25, review_note = ?26, updated_at = ?27, \
          version = ?28 WHERE id = ?29 AND version = ?30",
-        )?
-        .execute(params_from_iter(values))?;
+        values,
+    )?;
     if n == 1 {
         raise_change_span(tx, t)?;
     }
     Ok(n == 1)
 }
 
-fn milestone_values(m: &Milestones) -> [SqlValue; 5] {
-    let time = |t: Option<DateTime<Utc>>| t.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t)));
+fn milestone_values(m: &Milestones) -> [SqlValue<'static>; 5] {
+    let time = |t: Option<DateTime<Utc>>| t.map_or(SqlValue::Null, |t| SqlValue::Int(to_millis(t)));
     [
         time(m.first_assigned),
         time(m.resolved),
-        SqlValue::Integer(m.resolves.into()),
-        SqlValue::Integer(m.reopens.into()),
-        SqlValue::Integer(m.reassignments.into()),
+        SqlValue::Int(m.resolves.into()),
+        SqlValue::Int(m.reopens.into()),
+        SqlValue::Int(m.reassignments.into()),
     ]
 }
 
 /// Writes a ticket's milestones (in the transaction that writes the events they come from).
-pub fn set_milestones(tx: &Connection, rowid: i64, m: &Milestones) -> Result<()> {
+pub fn set_milestones(tx: &Tx, rowid: i64, m: &Milestones) -> Result<()> {
     let mut values = milestone_values(m).to_vec();
-    values.push(m.closed.map_or(SqlValue::Null, |t| SqlValue::Integer(to_millis(t))));
-    values.push(SqlValue::Integer(rowid));
-    tx.prepare_cached(
+    values.push(m.closed.map_or(SqlValue::Null, |t| SqlValue::Int(to_millis(t))));
+    values.push(SqlValue::Int(rowid));
+    tx.execute(
         "UPDATE tickets SET first_assigned_at = ?1, resolved_at = ?2, resolves = ?3, reopens = ?4, \
          reassignments = ?5, closed_at = ?6 WHERE id = ?7",
-    )?
-    .execute(params_from_iter(values))?;
+        values,
+    )?;
     Ok(())
 }
 
 /// Marks the ticket as changed without touching its fields (a comment, a link).
-pub fn touch(tx: &Transaction, rowid: i64, at: DateTime<Utc>, expected_version: i64) -> Result<bool> {
+pub fn touch(tx: &Tx, rowid: i64, at: DateTime<Utc>, expected_version: i64) -> Result<bool> {
     let n = tx.execute(
         "UPDATE tickets SET updated_at = ?1, version = version + 1 WHERE id = ?2 AND version = ?3",
         params![to_millis(at), rowid, expected_version],
@@ -254,28 +254,29 @@ pub fn touch(tx: &Transaction, rowid: i64, at: DateTime<Utc>, expected_version: 
 }
 
 /// How many tickets the desk holds.
-pub fn count(conn: &Connection) -> Result<i64> {
-    Ok(conn.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?)
+pub fn count(conn: &Tx) -> Result<i64> {
+    conn.query_row("SELECT count(*) FROM tickets", (), |r| r.get(0))
 }
 
 /// Every ticket's row id (of `kind`, if given), oldest first.
-pub fn rowids(conn: &Connection, kind: Option<Kind>) -> Result<Vec<i64>> {
-    let mut stmt = conn.prepare("SELECT id FROM tickets WHERE ?1 IS NULL OR kind = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([kind.map(Kind::name)], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub fn rowids(conn: &Tx, kind: Option<Kind>) -> Result<Vec<i64>> {
+    let rows = conn.query_map(
+        "SELECT id FROM tickets WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+        [kind.map(Kind::name)],
+        |r| r.get(0),
+    )?;
+    Ok(rows)
 }
 
-pub fn get(conn: &Connection, id: TicketId) -> Result<Option<Stored>> {
+pub fn get(conn: &Tx, id: TicketId) -> Result<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM tickets WHERE kind = ?1 AND number = ?2");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row(params![id.kind.name(), id.number as i64], from_row)
-        .optional()?)
+    conn.query_row(&sql, params![id.kind.name(), id.number as i64], from_row)
+        .optional()
 }
 
-pub fn get_by_rowid(conn: &Connection, rowid: i64) -> Result<Option<Stored>> {
+pub fn get_by_rowid(conn: &Tx, rowid: i64) -> Result<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id = ?1");
-    Ok(conn.prepare_cached(&sql)?.query_row([rowid], from_row).optional()?)
+    conn.query_row(&sql, [rowid], from_row).optional()
 }
 
 /// A link between two tickets as seen from one of them.
@@ -290,7 +291,7 @@ pub struct Link {
 }
 
 /// Adds a link; false when it (or its reverse) was there already.
-pub fn link(tx: &Transaction, from: i64, to: i64, relation: &str, at: DateTime<Utc>) -> Result<bool> {
+pub fn link(tx: &Tx, from: i64, to: i64, relation: &str, at: DateTime<Utc>) -> Result<bool> {
     let exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM ticket_links WHERE (from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1))",
         [from, to],
@@ -307,7 +308,7 @@ pub fn link(tx: &Transaction, from: i64, to: i64, relation: &str, at: DateTime<U
 }
 
 /// Removes the link between two tickets, whichever way it goes; false when there was none.
-pub fn unlink(tx: &Transaction, a: i64, b: i64) -> Result<bool> {
+pub fn unlink(tx: &Tx, a: i64, b: i64) -> Result<bool> {
     let n = tx.execute(
         "DELETE FROM ticket_links WHERE (from_id = ?1 AND to_id = ?2) OR (from_id = ?2 AND to_id = ?1)",
         [a, b],
@@ -315,13 +316,12 @@ pub fn unlink(tx: &Transaction, a: i64, b: i64) -> Result<bool> {
     Ok(n > 0)
 }
 
-pub fn links(conn: &Connection, rowid: i64) -> Result<Vec<Link>> {
-    let mut stmt = conn.prepare_cached(
+pub fn links(conn: &Tx, rowid: i64) -> Result<Vec<Link>> {
+    let rows = conn.query_map(
         "SELECT t.kind, t.number, l.relation, 1, t.title, t.state FROM ticket_links l JOIN tickets t ON t.id = l.to_id WHERE l.from_id = ?1 \
          UNION ALL \
          SELECT t.kind, t.number, l.relation, 0, t.title, t.state FROM ticket_links l JOIN tickets t ON t.id = l.from_id WHERE l.to_id = ?1",
-    )?;
-    let rows = stmt.query_map([rowid], |r| {
+    [rowid], |r| {
         let kind: String = r.get(0)?;
         let number: i64 = r.get(1)?;
         let relation: String = r.get(2)?;
@@ -336,8 +336,7 @@ pub fn links(conn: &Connection, rowid: i64) -> Result<Vec<Link>> {
         ))
     })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (kind, number, relation, outgoing, title, state) = row?;
+    for (kind, number, relation, outgoing, title, state) in rows {
         let Ok(kind) = kind.parse::<Kind>() else { continue };
         let relation = match (outgoing, relation.as_str()) {
             (false, "caused_by") => "causes".to_string(),
@@ -371,10 +370,9 @@ pub struct ChangeWindow {
 /// How far before a range a change that overlaps it may have started: the longest planned
 /// window on this desk, as schema 13's `change_span` keeps it (no fixed look-back: a change
 /// planned over months is found however long ago it began).
-pub fn longest_window(conn: &Connection) -> Result<chrono::Duration> {
+pub fn longest_window(conn: &Tx) -> Result<chrono::Duration> {
     let days: f64 = conn
-        .prepare_cached("SELECT longest FROM change_span WHERE id = 1")?
-        .query_row([], |r| r.get(0))
+        .query_row("SELECT longest FROM change_span WHERE id = 1", (), |r| r.get(0))
         .optional()?
         .unwrap_or(0.0);
     let seconds = if days.is_finite() && days > 0.0 {
@@ -387,30 +385,30 @@ pub fn longest_window(conn: &Connection) -> Result<chrono::Duration> {
 }
 
 /// Changes (not cancelled) whose planned window overlaps `[from, to)`, by start.
-pub fn changes_between(conn: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ChangeWindow>> {
+pub fn changes_between(conn: &Tx, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<ChangeWindow>> {
     use crate::domain::rules::{format_time, parse_time};
     let earliest = format_time(from - longest_window(conn)?);
-    let mut stmt = conn.prepare_cached(
+    let utc = Utc.fix();
+    let rows = conn.query_map(
         "SELECT number, title, state, change_type, risk, assignee, planned_start, planned_end FROM tickets \
          WHERE kind = 'change' AND planned_start >= ?1 AND planned_start < ?2 AND planned_end > ?3 \
          AND state <> 'cancelled' ORDER BY planned_start, number",
+        params![earliest, format_time(to), format_time(from)],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        },
     )?;
-    let utc = Utc.fix();
-    let rows = stmt.query_map(params![earliest, format_time(to), format_time(from)], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (number, title, state, change_type, risk, assignee, start, end) = row?;
+    for (number, title, state, change_type, risk, assignee, start, end) in rows {
         // Stored by the desk as RFC 3339 UTC; a row that is not is skipped, not fatal.
         let (Some(start), Some(end)) = (parse_time(&start, utc), parse_time(&end, utc)) else {
             continue;
@@ -440,31 +438,31 @@ pub struct KnownError {
 }
 
 /// Every problem that has a workaround, newest first.
-pub fn known_errors(conn: &Connection) -> Result<Vec<KnownError>> {
-    let mut stmt = conn.prepare_cached(
+pub fn known_errors(conn: &Tx) -> Result<Vec<KnownError>> {
+    let rows = conn.query_map(
         "SELECT number, title, state, root_cause, workaround FROM tickets \
          WHERE kind = 'problem' AND workaround IS NOT NULL AND state <> 'cancelled' ORDER BY id DESC",
+        (),
+        |r| {
+            Ok(KnownError {
+                id: TicketId::new(Kind::Problem, r.get::<_, i64>(0)?.max(0) as u64),
+                title: r.get(1)?,
+                state: r.get(2)?,
+                root_cause: r.get(3)?,
+                workaround: r.get(4)?,
+            })
+        },
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(KnownError {
-            id: TicketId::new(Kind::Problem, r.get::<_, i64>(0)?.max(0) as u64),
-            title: r.get(1)?,
-            state: r.get(2)?,
-            root_cause: r.get(3)?,
-            workaround: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// The open incidents caused by a problem (linked `caused_by`).
-pub fn open_incidents_of_problem(conn: &Connection, problem: i64) -> Result<Vec<TicketId>> {
-    let mut stmt = conn.prepare_cached(
+pub fn open_incidents_of_problem(conn: &Tx, problem: i64) -> Result<Vec<TicketId>> {
+    let rows = conn.query_map(
         "SELECT t.number FROM ticket_links l JOIN tickets t ON t.id = l.from_id \
          WHERE l.to_id = ?1 AND l.relation = 'caused_by' AND t.kind = 'incident' AND t.is_open = 1 ORDER BY t.number",
+        [problem],
+        |r| Ok(TicketId::new(Kind::Incident, r.get::<_, i64>(0)?.max(0) as u64)),
     )?;
-    let rows = stmt.query_map([problem], |r| {
-        Ok(TicketId::new(Kind::Incident, r.get::<_, i64>(0)?.max(0) as u64))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
