@@ -48,7 +48,7 @@ fn ingest(c: &mut Criterion) {
             || {
                 let dir = tempfile::tempdir().expect("dir");
                 let (desk, _) = Desk::create(
-                    &dir.path().join("desk.db"),
+                    dir.path().join("desk.db"),
                     "alertmanager",
                     Config::default(),
                     Sharing::Private,
@@ -88,13 +88,8 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let dir = tempfile::tempdir().expect("dir");
-                let (desk, _) = Desk::create(
-                    &dir.path().join("desk.db"),
-                    "importer",
-                    config.clone(),
-                    Sharing::Private,
-                )
-                .expect("desk");
+                let (desk, _) = Desk::create(dir.path().join("desk.db"), "importer", config.clone(), Sharing::Private)
+                    .expect("desk");
                 (dir, desk)
             },
             |(dir, mut desk)| {

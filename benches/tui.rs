@@ -21,7 +21,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 const THEME: Theme = Theme::full();
 
 fn open_app(n: usize) -> App {
-    let desk = Desk::open(&common::bench_desk(n), "alice", Config::default()).expect("open");
+    let desk = Desk::open(common::bench_desk(n), "alice", Config::default()).expect("open");
     let mut app = App::new(desk, Keymap::builtin(), chrono::Utc::now()).expect("app");
     app.wait_for_background();
     app

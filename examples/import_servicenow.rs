@@ -41,7 +41,7 @@ fn run(file: &std::path::Path) -> Result<bool, Box<dyn std::error::Error>> {
         "servicenow-incident-events.toml",
         &opsdesk::domain::Lifecycles::builtin(),
     )?;
-    let (mut desk, _) = Desk::create(&dir.path().join("desk.db"), "importer", config, Sharing::Private)?;
+    let (mut desk, _) = Desk::create(dir.path().join("desk.db"), "importer", config, Sharing::Private)?;
     let start = Instant::now();
     let r = desk.import(file, &mapping, false, &mut |_, _| {})?;
     let took = start.elapsed();

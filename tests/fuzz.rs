@@ -243,7 +243,7 @@ proptest! {
 
 /// A fresh desk in a temporary folder, with alice as its admin.
 fn desk(dir: &Path) -> Desk {
-    Desk::create(&dir.join("desk.db"), "alice", Config::default(), Sharing::Private)
+    Desk::create(dir.join("desk.db"), "alice", Config::default(), Sharing::Private)
         .expect("create")
         .0
 }
@@ -255,7 +255,8 @@ fn explained(e: &DeskError) -> bool {
 
 fn integrity(desk: &Desk) -> String {
     desk.store()
-        .connection()
+        .sqlite()
+        .expect("a desk file")
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity_check")
 }

@@ -31,7 +31,7 @@ fn f(k: &str, v: &str) -> (String, String) {
 fn clocks_follow_the_timeline_as_the_ticket_moves() {
     let dir = tempfile::tempdir().expect("dir");
     let (mut desk, _) =
-        Desk::create(&dir.path().join("d.db"), "alice", Config::default(), Sharing::Private).expect("desk");
+        Desk::create(dir.path().join("d.db"), "alice", Config::default(), Sharing::Private).expect("desk");
     let (id, created) = p1(&mut desk);
     let v = desk.ticket(id).expect("view");
     let own = v.sla.own.expect("time to own");
@@ -92,7 +92,7 @@ fn escalations_are_recorded_once_and_the_command_gets_the_ticket_in_its_environm
     );
     let text = format!("[sla]\ncommand = [\"/bin/sh\", \"-c\", {}]\n", toml_string(&script));
     let config = config_with(dir.path(), &text);
-    let (mut desk, _) = Desk::create(&dir.path().join("d.db"), "alice", config, Sharing::Private).expect("desk");
+    let (mut desk, _) = Desk::create(dir.path().join("d.db"), "alice", config, Sharing::Private).expect("desk");
     let (id, created) = p1(&mut desk);
 
     let none = desk.sweep_and_escalate(created + Duration::minutes(5)).expect("sweep");
@@ -155,7 +155,7 @@ fn a_failing_or_hanging_command_is_noted_and_shown_and_the_sweep_goes_on() {
         dir.path(),
         "[sla]\ncommand = [\"/bin/sh\", \"-c\", \"echo 'pager: no route to host' >&2; exit 7\"]\n",
     );
-    let (mut desk, _) = Desk::create(&dir.path().join("d.db"), "alice", config, Sharing::Private).expect("desk");
+    let (mut desk, _) = Desk::create(dir.path().join("d.db"), "alice", config, Sharing::Private).expect("desk");
     let (id, created) = p1(&mut desk);
     let report = desk
         .sweep_and_escalate(created + Duration::hours(5))
@@ -188,7 +188,7 @@ fn a_failing_or_hanging_command_is_noted_and_shown_and_the_sweep_goes_on() {
         dir.path(),
         "[sla]\ncommand = [\"/bin/sh\", \"-c\", \"exec sleep 60\"]\ntimeout = 1\n",
     );
-    let (mut desk, _) = Desk::create(&dir.path().join("e.db"), "alice", config, Sharing::Private).expect("desk");
+    let (mut desk, _) = Desk::create(dir.path().join("e.db"), "alice", config, Sharing::Private).expect("desk");
     let (_, created) = p1(&mut desk);
     let report = desk.sweep_and_escalate(created + Duration::minutes(12)).expect("sweep");
     assert_eq!(report.failures.len(), 1);

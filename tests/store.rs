@@ -12,7 +12,7 @@ use opsdesk::store::{self, Sharing, Store};
 
 fn new_desk(dir: &tempfile::TempDir, user: &str) -> Desk {
     let (desk, _) =
-        Desk::create(&dir.path().join("desk.db"), user, Config::default(), Sharing::Private).expect("create");
+        Desk::create(dir.path().join("desk.db"), user, Config::default(), Sharing::Private).expect("create");
     desk
 }
 
@@ -60,7 +60,7 @@ fn a_desk_of_schema_14_keeps_its_longest_change_window_and_loses_the_triggers() 
         .expect("v14 data");
     }
     let desk = Desk::open(&path, "alice", Config::default()).expect("open upgrades");
-    let conn = desk.store().connection();
+    let conn = desk.store().sqlite().expect("a desk file");
     let triggers: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'change_span%'",
@@ -93,7 +93,8 @@ fn a_desk_of_an_older_schema_upgrades_on_open() {
     let mut desk = Desk::open(&path, "alice", Config::default()).expect("open upgrades");
     let v: i64 = desk
         .store()
-        .connection()
+        .sqlite()
+        .expect("a desk file")
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .expect("version");
     assert_eq!(v as usize, store::schema_version());
@@ -190,7 +191,7 @@ fn an_older_desk_learns_when_its_tickets_were_closed() {
 fn two_operators_one_ticket_the_second_write_is_refused_not_merged() {
     let dir = tempfile::tempdir().expect("dir");
     let mut alice = new_desk(&dir, "alice");
-    let mut bob = Desk::open(&dir.path().join("desk.db"), "bob", Config::default()).expect("bob opens");
+    let mut bob = Desk::open(dir.path().join("desk.db"), "bob", Config::default()).expect("bob opens");
     let id = alice
         .create_ticket(Kind::Incident, draft("Disk full"), &[])
         .expect("create")
@@ -272,7 +273,8 @@ fn keyset_pages_walk_the_queue_without_gaps_or_repeats() {
         // The cursor is what the row showed: priority, creation time, and the id as a tiebreak.
         let rowid = desk
             .store()
-            .connection()
+            .sqlite()
+            .expect("a desk file")
             .query_row(
                 "SELECT id FROM tickets WHERE kind = 'incident' AND number = ?1",
                 [last.id.number as i64],
@@ -294,9 +296,9 @@ fn keyset_pages_walk_the_queue_without_gaps_or_repeats() {
 fn the_open_queue_is_served_by_its_index() {
     let dir = tempfile::tempdir().expect("dir");
     let _desk = new_desk(&dir, "alice");
-    let store = Store::open(&dir.path().join("desk.db")).expect("open");
+    let store = Store::open(dir.path().join("desk.db")).expect("open");
     let plan = common::query_plan(
-        store.connection(),
+        store.sqlite().expect("a desk file"),
         "SELECT id FROM tickets WHERE is_open = 1 ORDER BY priority, created_at, id LIMIT 50",
         [],
     );
@@ -329,13 +331,15 @@ fn a_backup_taken_while_another_operator_writes_is_a_whole_desk() {
     let mut restored = Desk::open(&copy, "alice", Config::default()).expect("the backup opens as a desk");
     let ok: String = restored
         .store()
-        .connection()
+        .sqlite()
+        .expect("a desk file")
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("check");
     assert_eq!(ok, "ok");
     let n: i64 = restored
         .store()
-        .connection()
+        .sqlite()
+        .expect("a desk file")
         .query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))
         .expect("count");
     assert!(
@@ -345,7 +349,7 @@ fn a_backup_taken_while_another_operator_writes_is_a_whole_desk() {
     // Every ticket in the copy has its whole timeline: no half-written action.
     let orphans: i64 = restored
         .store()
-        .connection()
+        .sqlite().expect("a desk file")
         .query_row("SELECT count(*) FROM tickets t WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.ticket_id = t.id AND e.kind = 'created')", [], |r| r.get(0))
         .expect("orphans");
     assert_eq!(orphans, 0);
@@ -361,9 +365,13 @@ fn a_backup_taken_while_another_operator_writes_is_a_whole_desk() {
 fn a_report_reads_only_its_covering_index() {
     let dir = tempfile::tempdir().expect("dir");
     let _desk = new_desk(&dir, "alice");
-    let store = Store::open(&dir.path().join("desk.db")).expect("open");
+    let store = Store::open(dir.path().join("desk.db")).expect("open");
     for label in [None, Some("team"), Some("assignee"), Some("category")] {
-        let plan = common::query_plan(store.connection(), &opsdesk::store::kpi::facts_sql(label), [0i64, 1i64]);
+        let plan = common::query_plan(
+            store.sqlite().expect("a desk file"),
+            &opsdesk::store::kpi::facts_sql(label),
+            [0i64, 1i64],
+        );
         assert!(plan.contains("COVERING INDEX tickets_report"), "{label:?}: {plan}");
     }
 }
@@ -395,7 +403,7 @@ fn a_ticket_view_reads_only_the_cmdb_above_its_cis_and_finds_the_same_services()
     ] {
         desk.relate_cis(a, r, b).expect("relate");
     }
-    let conn = desk.store().connection();
+    let conn = desk.store().sqlite().expect("a desk file");
     let all = store::cmdb::edges(&store::Tx::lite(conn)).expect("edges");
     let names = store::cmdb::names(&store::Tx::lite(conn)).expect("names");
     let service = |names: &std::collections::BTreeMap<i64, (String, String)>, id: i64| {

@@ -263,7 +263,7 @@ fn another_operators_write_shows_up_and_keeps_the_selection() {
     // A form in progress is not disturbed either.
     keys(&mut app, "c");
     keys(&mut app, "half a thought");
-    let mut bob = Desk::open(&dir.path().join("desk.db"), "bob", Config::default()).expect("bob");
+    let mut bob = Desk::open(dir.path().join("desk.db"), "bob", Config::default()).expect("bob");
     bob.create_ticket(
         Kind::Incident,
         opsdesk::domain::rules::Draft {

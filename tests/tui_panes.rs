@@ -231,7 +231,7 @@ fn a_failing_escalation_command_is_shown_and_the_desk_goes_on() {
         dir.path(),
         "[sla]\ncommand = [\"/bin/sh\", \"-c\", \"echo pager down >&2; exit 2\"]\n",
     );
-    let (desk, _) = Desk::create(&dir.path().join("desk.db"), "alice", config, Sharing::Private).expect("create");
+    let (desk, _) = Desk::create(dir.path().join("desk.db"), "alice", config, Sharing::Private).expect("create");
     let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
     add_incident(&mut app, "down", Some(1));
     let created = app.queue.selected_row().map(|r| r.row.created_at).expect("row");
@@ -266,7 +266,7 @@ fn keys_from_config_override_the_defaults() {
     );
     assert!(!config.mouse);
     let (desk, _) =
-        Desk::create(&dir.path().join("desk.db"), "alice", config.clone(), Sharing::Private).expect("create");
+        Desk::create(dir.path().join("desk.db"), "alice", config.clone(), Sharing::Private).expect("create");
     let mut app = App::new(desk, Keymap::with_overrides(&config.keys).expect("keys"), Utc::now()).expect("app");
     add_incident(&mut app, "x", None);
     let id = TicketId::new(Kind::Incident, 1);
@@ -334,7 +334,7 @@ fn a_move_applies_to_every_marked_ticket() {
 #[test]
 fn the_calendar_highlights_conflicts_and_freezes() {
     let (dir, mut app) = fresh();
-    let mut desk = Desk::open(&dir.path().join("desk.db"), "alice", Config::default()).expect("desk");
+    let mut desk = Desk::open(dir.path().join("desk.db"), "alice", Config::default()).expect("desk");
     desk.add_ci("db", "database", None, None, None, &[]).expect("ci");
     desk.add_operator("carol", &[opsdesk::domain::Role::Cab], None)
         .expect("op");

@@ -295,11 +295,11 @@ pub fn open_desk(cli: &Cli, paths: &Paths, config: Config) -> Result<Desk, Failu
     let mut desk = match &cli.db {
         Some(path) => Desk::open_as(path, &id, config)?,
         None => {
-            let (mut desk, fresh) = Desk::create_as(&paths.default_desk(), &id, config, Sharing::Private)?;
+            let (mut desk, fresh) = Desk::create_as(paths.default_desk(), &id, config, Sharing::Private)?;
             if fresh {
                 // Said where it will be read: on the terminal desk's status line, or on
                 // standard error before a command's output.
-                let text = format!("created your desk at {} (you are its admin)", desk.path().display());
+                let text = format!("created your desk at {} (you are its admin)", desk.place().shown());
                 desk.notify(text);
             }
             desk
@@ -431,7 +431,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             desk.backup(file)?;
             Ok(Output(format!(
                 "backed up {} to {}\n",
-                desk.path().display(),
+                desk.place().shown(),
                 file.display()
             )))
         }

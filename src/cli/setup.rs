@@ -5,13 +5,21 @@ use super::*;
 pub(super) fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Result<Output, Failure> {
     let id = identity(cli, &config);
     let path = cli.db.clone().unwrap_or_else(|| paths.default_desk());
+    let on_server = crate::store::Place::from(&path).file().is_none();
+    if shared && on_server {
+        return Err(Failure::new(
+            "--shared is for a desk file: on a server, the database's roles say who may use the desk",
+        ));
+    }
     let sharing = if shared { Sharing::Group } else { Sharing::Private };
     let (desk, fresh) = Desk::create_as(&path, &id, config, sharing)?;
     let admins = match &desk.who().via {
         Some(account) => format!("{account} and {} are its admins", desk.user()),
         None => format!("{} is its admin", desk.user()),
     };
-    let mode = if shared {
+    let mode = if on_server {
+        "on a PostgreSQL server"
+    } else if shared {
         "0660, shared with its group"
     } else {
         "0600, yours alone"
@@ -19,12 +27,12 @@ pub(super) fn init(cli: &Cli, paths: &Paths, config: Config, shared: bool) -> Re
     Ok(Output(if fresh {
         format!(
             "created desk {} ({mode}); {admins}\nnext: opsdesk new incident --title '...'\n",
-            desk.path().display(),
+            desk.place().shown(),
         )
     } else if shared {
-        format!("{} is a desk already; it is now {mode}\n", desk.path().display())
+        format!("{} is a desk already; it is now {mode}\n", desk.place().shown())
     } else {
-        format!("{} is a desk already; nothing changed\n", desk.path().display())
+        format!("{} is a desk already; nothing changed\n", desk.place().shown())
     }))
 }
 

@@ -506,7 +506,7 @@ pub fn overview(desk: &mut Desk) -> Result<Output, Failure> {
         ..Filter::default()
     };
     let tickets = desk.list(&filter)?;
-    let mut out = format!("desk {} · operator {}\n\n", desk.path().display(), desk.user());
+    let mut out = format!("desk {} · operator {}\n\n", desk.place().shown(), desk.user());
     if tickets.is_empty() {
         out.push_str(
             "No open tickets. To begin:\n  opsdesk new incident --title 'Something is broken'\n  opsdesk ci add web-01 --class server\n  opsdesk --help\n",

@@ -164,7 +164,7 @@ impl Desk {
     }
 
     /// What makes this desk's calendar UIDs its own: when it was created.
-    pub fn desk_stamp(&self) -> String {
+    pub fn desk_stamp(&mut self) -> String {
         self.store
             .meta("created_at")
             .ok()

@@ -2,7 +2,7 @@
 //! ticket's fields go in `OPSDESK_*` variables; a hook that fails or overruns its time is
 //! noted in the ticket's timeline as a work note and reported, and the write stands.
 
-use std::path::Path;
+use crate::store::Place;
 
 use super::Desk;
 use crate::domain::rules::Outcome;
@@ -18,7 +18,7 @@ pub(super) struct Happened {
 }
 
 impl Happened {
-    pub fn new(event: HookEvent, ticket: &Ticket, actor: &str, desk: &Path) -> Happened {
+    pub fn new(event: HookEvent, ticket: &Ticket, actor: &str, desk: &Place) -> Happened {
         let mut env: Vec<(String, String)> = [
             ("OPSDESK_EVENT", event.name().to_string()),
             ("OPSDESK_ID", ticket.id.to_string()),
@@ -31,7 +31,7 @@ impl Happened {
             ("OPSDESK_REQUESTER", ticket.requester.clone()),
             ("OPSDESK_ASSIGNEE", ticket.assignee.clone().unwrap_or_default()),
             ("OPSDESK_ACTOR", actor.to_string()),
-            ("OPSDESK_DESK", desk.display().to_string()),
+            ("OPSDESK_DESK", desk.shown()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -57,7 +57,7 @@ impl Happened {
     }
 
     /// What a move or an edit did: its transition, and a change of assignee.
-    pub fn of_outcome(out: &Outcome, actor: &str, desk: &Path) -> Vec<Happened> {
+    pub fn of_outcome(out: &Outcome, actor: &str, desk: &Place) -> Vec<Happened> {
         let mut all = Vec::new();
         if let Some((name, from, to)) = &out.transition {
             let mut h = Happened::new(HookEvent::Transition, &out.ticket, actor, desk);
@@ -105,7 +105,7 @@ impl Desk {
         if jobs.is_empty() {
             return;
         }
-        let (path, who, config) = (self.path().to_path_buf(), self.who.clone(), self.config.clone());
+        let (path, who, config) = (self.place().clone(), self.who.clone(), self.config.clone());
         crate::hooks::in_background(move || {
             let mut failures = Vec::new();
             for (argv, h, timeout) in jobs {

@@ -126,7 +126,7 @@ impl Desk {
         let now = Utc::now();
         let lifecycles = &policy.lifecycles;
         let matrix = &policy.matrix;
-        let path = self.store.path().to_path_buf();
+        let path = self.store.place().clone();
         self.store.begin_large_writes()?;
         let store = &mut self.store;
         // One core replays the next batch (pure work, plus reading the tickets earlier imports

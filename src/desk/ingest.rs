@@ -59,7 +59,7 @@ pub struct AlertReport {
 impl Desk {
     /// Takes Alertmanager payloads in one transaction.
     pub fn ingest_alertmanager(&mut self, payloads: &[Payload]) -> Result<AlertReport> {
-        let path = self.store.path().to_path_buf();
+        let path = self.store.place().clone();
         let hooks = self.has_hooks();
         let (report, happened) = self.write(|tx, policy, who| {
             let c = &policy.alerts;
@@ -226,7 +226,7 @@ impl Desk {
     /// only when its sender belongs to the ticket; from anyone else it opens a new request
     /// linked to the ticket it named, or (the policy's `strangers = "refuse"`) is refused.
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
-        let path = self.store.path().to_path_buf();
+        let path = self.store.place().clone();
         let hooks = self.has_hooks();
         let (outcome, happened) = self.write(|tx, policy, who| {
             let user = &who.name;

@@ -18,7 +18,6 @@ mod sla;
 mod tickets;
 mod views;
 
-use crate::store::Tx;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
@@ -45,7 +44,7 @@ pub use crate::store::tickets::{AssigneeFilter, ChangeWindow, Filter, ListKey};
 
 use crate::config::{Config, ConfigError};
 use crate::domain::{Actor, Refusal, Role, TicketId};
-use crate::store::{self, Store, StoreError};
+use crate::store::{self, Place, Store, StoreError, Tx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
@@ -140,23 +139,23 @@ pub struct Desk {
 impl Desk {
     /// Opens an existing desk as `user` (trusted code: a tool or a test that says who acts;
     /// the command line goes through [`Desk::open_as`]).
-    pub fn open(path: &Path, user: &str, config: Config) -> Result<Desk> {
-        Desk::opened(Store::open(path)?, Who::new(user), config)
+    pub fn open(place: impl Into<Place>, user: &str, config: Config) -> Result<Desk> {
+        Desk::opened(Store::open(place)?, Who::new(user), config)
     }
 
     /// Opens an existing desk for the account running this process, acting as `act_as` when
     /// given: only an admin of the desk may act as another operator, and the timeline then
     /// records both.
-    pub fn open_as(path: &Path, id: &Identity, config: Config) -> Result<Desk> {
-        let mut store = Store::open(path)?;
+    pub fn open_as(place: impl Into<Place>, id: &Identity, config: Config) -> Result<Desk> {
+        let mut store = Store::open(place)?;
         let who = Desk::check_identity(&mut store, id)?;
         Desk::opened(store, who, config)
     }
 
     /// Opens the desk again as `who` (for work on another thread: the identity was checked
     /// when the desk was first opened).
-    pub(crate) fn reopen(path: &Path, who: &Who, config: Config) -> Result<Desk> {
-        Desk::opened(Store::open(path)?, who.clone(), config)
+    pub(crate) fn reopen(place: &Place, who: &Who, config: Config) -> Result<Desk> {
+        Desk::opened(Store::open(place)?, who.clone(), config)
     }
 
     fn opened(store: Store, who: Who, config: Config) -> Result<Desk> {
@@ -193,16 +192,16 @@ impl Desk {
 
     /// Creates a desk (or opens the one already there) with `user` as its first admin.
     /// Returns the desk and whether it was created now.
-    pub fn create(path: &Path, user: &str, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
-        let (store, fresh) = Store::create(path, sharing)?;
+    pub fn create(place: impl Into<Place>, user: &str, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
+        let (store, fresh) = Store::create(place, sharing)?;
         Desk::created(store, fresh, Who::new(user), config)
     }
 
     /// Creates a desk for the account running this process, which becomes its first admin;
     /// `act_as` (given by that account at creation) becomes an admin too. An existing desk is
     /// opened as [`Desk::open_as`] would.
-    pub fn create_as(path: &Path, id: &Identity, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
-        let (mut store, fresh) = Store::create(path, sharing)?;
+    pub fn create_as(place: impl Into<Place>, id: &Identity, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
+        let (mut store, fresh) = Store::create(place, sharing)?;
         // Whoever makes a desk may name its first operator; on a desk that exists, only an admin
         // acts as someone else.
         let who = if fresh {
@@ -218,7 +217,7 @@ impl Desk {
         if let Some(via) = &who.via {
             crate::domain::operator::valid_operator_name(via).map_err(DeskError::Invalid)?;
         }
-        let path = store.path().to_path_buf();
+        let file = store.place().file().map(Path::to_path_buf);
         if fresh {
             let now = Utc::now();
             let made = store.write(|tx| -> Result<()> {
@@ -246,8 +245,8 @@ impl Desk {
         match Desk::opened(store, who, config) {
             Ok(desk) => Ok((desk, fresh)),
             Err(e) => {
-                if fresh {
-                    store::files::remove(&path);
+                if fresh && let Some(file) = &file {
+                    store::files::remove(file);
                 }
                 Err(e)
             }
@@ -306,11 +305,11 @@ impl Desk {
     pub fn notify(&mut self, text: impl Into<String>) {
         self.notices.push(text.into());
     }
-    pub fn path(&self) -> &Path {
-        self.store.path()
+    pub fn place(&self) -> &Place {
+        self.store.place()
     }
     /// Changes whenever another process commits to the desk.
-    pub fn data_version(&self) -> Result<i64> {
+    pub fn data_version(&mut self) -> Result<i64> {
         Ok(self.store.data_version()?)
     }
     /// Copies the desk to `to` (which must not exist) while others keep working.

@@ -34,7 +34,7 @@ pub struct Escalation {
 
 impl Escalation {
     /// What the escalation command gets in its environment.
-    pub fn env(&self, desk: &std::path::Path) -> Vec<(String, String)> {
+    pub fn env(&self, desk: &crate::store::Place) -> Vec<(String, String)> {
         let time = |t: Option<DateTime<Utc>>| t.map(crate::domain::rules::format_time).unwrap_or_default();
         [
             ("OPSDESK_EVENT", format!("sla_{}", self.level)),
@@ -50,7 +50,7 @@ impl Escalation {
             ("OPSDESK_SLA_LEVEL", self.level.to_string()),
             ("OPSDESK_SLA_AT", time(Some(self.at))),
             ("OPSDESK_SLA_DUE", time(self.due)),
-            ("OPSDESK_DESK", desk.display().to_string()),
+            ("OPSDESK_DESK", desk.shown()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -124,7 +124,7 @@ impl Desk {
         if !self.has_hooks() {
             return Ok(escalations);
         }
-        let path = self.path().to_path_buf();
+        let path = self.place().clone();
         let happened = escalations
             .iter()
             .map(|e| {
@@ -149,7 +149,7 @@ impl Desk {
         let Some(argv) = self.config.escalation.command.clone() else {
             return Ok(Vec::new());
         };
-        let failures = run_escalations(&argv, self.config.escalation.timeout, self.path(), escalations);
+        let failures = run_escalations(&argv, self.config.escalation.timeout, self.place(), escalations);
         for (id, why) in &failures {
             self.record_escalation_failure(*id, why)?;
         }
@@ -184,7 +184,7 @@ impl Desk {
 pub fn run_escalations(
     argv: &[String],
     timeout: std::time::Duration,
-    desk: &std::path::Path,
+    desk: &crate::store::Place,
     escalations: &[Escalation],
 ) -> Vec<(TicketId, String)> {
     escalations

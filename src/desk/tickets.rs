@@ -156,7 +156,7 @@ impl Desk {
                 crate::hooks::HookEvent::Created,
                 &created.ticket,
                 &self.who.name,
-                self.path(),
+                self.place(),
             );
             self.fire(vec![h]);
         }
@@ -200,7 +200,7 @@ impl Desk {
     fn act(&mut self, id: TicketId, expected: Option<i64>, decide: impl Decide) -> Result<Outcome> {
         let out = self.write(|tx, policy, who| act_in(tx, policy, who, id, expected, decide))?;
         if self.has_hooks() {
-            self.fire(super::hooks::Happened::of_outcome(&out, &self.who.name, self.path()));
+            self.fire(super::hooks::Happened::of_outcome(&out, &self.who.name, self.place()));
         }
         Ok(out)
     }

@@ -81,7 +81,7 @@ pub fn add_freeze(conn: &Tx, f: &Freeze, by: &str, at: DateTime<Utc>) -> Result<
     )?;
     for ci in &f.cis {
         conn.execute(
-            "INSERT OR IGNORE INTO freeze_window_cis (freeze_id, ci_id) VALUES (?1, ?2)",
+            "INSERT INTO freeze_window_cis (freeze_id, ci_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             [id, *ci],
         )?;
     }
@@ -99,7 +99,7 @@ pub fn freeze_exists(conn: &Tx, name: &str) -> Result<bool> {
 /// Every freeze window, by start.
 pub fn freezes(conn: &Tx) -> Result<Vec<Freeze>> {
     let rows = conn.query_map(
-        "SELECT id, name, start, end FROM freeze_windows ORDER BY start, name",
+        "SELECT id, name, start, \"end\" FROM freeze_windows ORDER BY start, name",
         (),
         |r| {
             Ok((
@@ -139,7 +139,7 @@ pub fn set_maintenance(conn: &Tx, ci: i64, specs: &[String]) -> Result<()> {
     conn.execute("DELETE FROM ci_maintenance WHERE ci_id = ?1", [ci])?;
     for spec in specs {
         conn.execute(
-            "INSERT OR IGNORE INTO ci_maintenance (ci_id, spec) VALUES (?1, ?2)",
+            "INSERT INTO ci_maintenance (ci_id, spec) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![ci, spec],
         )?;
     }

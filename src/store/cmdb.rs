@@ -71,7 +71,7 @@ pub fn names(conn: &Tx) -> Result<NamesById> {
 /// Adds `from relation to`; false when it was there already.
 pub fn relate(conn: &Tx, from: i64, relation: Relation, to: i64) -> Result<bool> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO ci_relations (from_ci, relation, to_ci) VALUES (?1, ?2, ?3)",
+        "INSERT INTO ci_relations (from_ci, relation, to_ci) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         params![from, relation.name(), to],
     )?;
     Ok(n == 1)
@@ -96,7 +96,7 @@ pub fn edges(conn: &Tx) -> Result<Vec<Edge>> {
 /// whole CMDB. `UNION` keeps each CI once, so a cycle ends the walk.
 pub fn impact_part(conn: &Tx, start: i64) -> Result<(Vec<Edge>, NamesById)> {
     let rows = conn.query_map(
-        "WITH RECURSIVE up(ci) AS (SELECT ?1 UNION \
+        "WITH RECURSIVE up(ci) AS (SELECT CAST(?1 AS BIGINT) UNION \
              SELECT r.from_ci FROM ci_relations r JOIN up ON r.to_ci = up.ci WHERE r.relation <> 'connected_to') \
          SELECT r.from_ci, r.relation, r.to_ci FROM ci_relations r JOIN up ON r.to_ci = up.ci \
          WHERE r.relation <> 'connected_to'",
@@ -130,7 +130,7 @@ pub fn impact_part(conn: &Tx, start: i64) -> Result<(Vec<Edge>, NamesById)> {
 /// Links a ticket to a CI; false when it was linked already.
 pub fn link_ticket(conn: &Tx, ticket: i64, ci: i64) -> Result<bool> {
     let n = conn.execute(
-        "INSERT OR IGNORE INTO ticket_cis (ticket_id, ci_id) VALUES (?1, ?2)",
+        "INSERT INTO ticket_cis (ticket_id, ci_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         [ticket, ci],
     )?;
     Ok(n == 1)

@@ -1,6 +1,8 @@
-//! Full-text search over titles, descriptions and comments (FTS5, ranked by BM25).
+//! Full-text search over titles, descriptions and comments: FTS5 ranked by BM25 on SQLite,
+//! a weighted tsvector behind a GIN index ranked by `ts_rank` on PostgreSQL (whose triggers
+//! keep it current row by row, so pausing and resuming it are SQLite's alone).
 
-use super::sql::{OptionalExt, Tx, params};
+use super::sql::{Engine, OptionalExt, Tx, params};
 
 use super::Result;
 
@@ -39,6 +41,9 @@ pub const RANK_WINDOW: i64 = 2_000;
 /// using: FTS5 flushes its pending terms at every statement savepoint, so a trigger per row
 /// makes a large load several times slower than building the index once at the end.
 pub fn pause_index(conn: &Tx) -> Result<()> {
+    if conn.engine() == Engine::Postgres {
+        return Ok(());
+    }
     conn.execute_batch(
         "DROP TRIGGER IF EXISTS ticket_search_on_insert;
          DROP TRIGGER IF EXISTS ticket_search_on_update;
@@ -57,6 +62,9 @@ fn triggers() -> &'static str {
 /// restores the triggers. Run in the transaction that paused the index, a writer keeps the
 /// index current at the cost of one FTS5 flush instead of one per statement.
 pub fn index_tickets(conn: &Tx, rowids: &[i64]) -> Result<()> {
+    if conn.engine() == Engine::Postgres {
+        return Ok(());
+    }
     let ids = serde_json::to_string(rowids).unwrap_or_else(|_| "[]".into());
     conn.execute(
         "DELETE FROM ticket_search WHERE rowid IN (SELECT value FROM json_each(?1))",
@@ -75,6 +83,13 @@ pub fn index_tickets(conn: &Tx, rowids: &[i64]) -> Result<()> {
 
 /// Rebuilds the search index from tickets and comments and restores its triggers.
 pub fn resume_index(conn: &Tx) -> Result<()> {
+    if conn.engine() == Engine::Postgres {
+        conn.execute_batch(
+            "INSERT INTO ticket_search (ticket_id, doc) SELECT id, opsdesk_search_doc(id) FROM tickets \
+             ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc",
+        )?;
+        return Ok(());
+    }
     pause_index(conn)?;
     conn.execute_batch("INSERT INTO ticket_search (ticket_search) VALUES ('delete-all');")?;
     conn.execute_batch(include_str!("search_index.sql"))?;
@@ -84,6 +99,9 @@ pub fn resume_index(conn: &Tx) -> Result<()> {
 /// Row ids of the best `limit` matches among the [`RANK_WINDOW`] most recent, best first.
 /// Title hits weigh most, then the description, then comments (BM25).
 pub fn search(conn: &Tx, query: &str, limit: usize) -> Result<Vec<(i64, f64)>> {
+    if conn.engine() == Engine::Postgres {
+        return search_tsvector(conn, &tsquery(query), limit);
+    }
     let floor: i64 = conn
         .query_row(
             "SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?1 ORDER BY rowid DESC LIMIT 1 OFFSET ?2",
@@ -102,9 +120,56 @@ pub fn search(conn: &Tx, query: &str, limit: usize) -> Result<Vec<(i64, f64)>> {
     Ok(rows)
 }
 
+/// [`fts_query`]'s query (quoted words, a `*` after a prefix) as a `tsquery`: every word,
+/// lower-cased as `to_tsvector('simple', …)` stores it, and `:*` for a prefix.
+fn tsquery(fts: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    let mut rest = fts;
+    while let Some(open) = rest.find('"') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('"') else { break };
+        let mut word = after[..close].to_lowercase();
+        rest = &after[close + 1..];
+        if rest.starts_with('*') {
+            word.push_str(":*");
+        }
+        words.push(word);
+    }
+    words.join(" & ")
+}
+
+/// The PostgreSQL search: the same window of recent matches, title hits weighing most.
+fn search_tsvector(conn: &Tx, query: &str, limit: usize) -> Result<Vec<(i64, f64)>> {
+    let floor: i64 = conn
+        .query_row(
+            "SELECT ticket_id FROM ticket_search WHERE doc @@ to_tsquery('simple', ?1) \
+             ORDER BY ticket_id DESC LIMIT 1 OFFSET ?2",
+            params![query, RANK_WINDOW - 1],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(i64::MIN);
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    // Lower is better, as BM25 scores are: the rank negated.
+    conn.query_map(
+        "SELECT ticket_id, -ts_rank('{0.1, 0.2, 0.5, 1.0}', doc, to_tsquery('simple', ?1)) AS score \
+         FROM ticket_search WHERE doc @@ to_tsquery('simple', ?1) AND ticket_id >= ?2 \
+         ORDER BY score, ticket_id DESC LIMIT ?3",
+        params![query, floor, limit],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fts_query;
+    use super::{fts_query, tsquery};
+
+    #[test]
+    fn a_safe_query_becomes_a_tsquery() {
+        assert_eq!(tsquery("\"Printer\""), "printer");
+        assert_eq!(tsquery("\"printe\"* \"jam\""), "printe:* & jam");
+        assert_eq!(tsquery("\"mail\" \"down\"*"), "mail & down:*");
+    }
 
     #[test]
     fn typed_text_becomes_a_safe_query() {

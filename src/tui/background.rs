@@ -23,7 +23,7 @@ impl Escalator {
     fn start(desk: &Desk) -> Option<Escalator> {
         let argv = desk.config().escalation.command.clone()?;
         let timeout = desk.config().escalation.timeout;
-        let path = desk.path().to_path_buf();
+        let path = desk.place().clone();
         let (jobs, inbox) = std::sync::mpsc::channel::<Vec<Escalation>>();
         let (report, done) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -167,7 +167,7 @@ pub(super) fn in_background<T: Send + 'static>(
     work: impl FnOnce(&mut Desk) -> Result<T, DeskError> + Send + 'static,
 ) -> Receiver<Result<T, String>> {
     let (send, receive) = std::sync::mpsc::channel();
-    let (path, who, config) = (desk.path().to_path_buf(), desk.who().clone(), desk.config().clone());
+    let (path, who, config) = (desk.place().clone(), desk.who().clone(), desk.config().clone());
     std::thread::spawn(move || {
         let result = Desk::reopen(&path, &who, config)
             .and_then(|mut d| work(&mut d))

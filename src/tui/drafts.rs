@@ -4,7 +4,7 @@
 //! own: a file readable by them alone, in their data folder, gone once the desk takes it.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -57,12 +57,15 @@ pub fn form_key(purpose: &Purpose) -> String {
 
 impl Drafts {
     /// Drafts of the desk at `desk`, kept in `dir` (made 0700 when missing).
-    pub fn new(dir: PathBuf, desk: &Path) -> Drafts {
-        let desk = std::fs::canonicalize(desk).unwrap_or_else(|_| desk.to_path_buf());
-        Drafts {
-            dir,
-            desk: desk.display().to_string(),
-        }
+    pub fn new(dir: PathBuf, desk: &crate::store::Place) -> Drafts {
+        let desk = match desk.file() {
+            Some(file) => std::fs::canonicalize(file)
+                .unwrap_or_else(|_| file.to_path_buf())
+                .display()
+                .to_string(),
+            None => desk.shown(),
+        };
+        Drafts { dir, desk }
     }
 
     fn file(&self, form: &str) -> PathBuf {
@@ -174,8 +177,8 @@ mod tests {
     #[test]
     fn a_draft_comes_back_for_the_same_form_of_the_same_desk_only() {
         let dir = tempfile::tempdir().expect("dir");
-        let a = Drafts::new(dir.path().join("drafts"), Path::new("/desks/a.db"));
-        let b = Drafts::new(dir.path().join("drafts"), Path::new("/desks/b.db"));
+        let a = Drafts::new(dir.path().join("drafts"), &crate::store::Place::of("/desks/a.db"));
+        let b = Drafts::new(dir.path().join("drafts"), &crate::store::Place::of("/desks/b.db"));
         let now = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
         let fields = vec![("text".to_string(), "half a sentence".to_string())];
         a.save("comment INC-1", &fields, now).expect("save");

@@ -50,7 +50,7 @@ const SPINNER_FRAME: Duration = Duration::from_millis(100);
 pub fn run(mut desk: Desk) -> Result<(), String> {
     let keymap = Keymap::with_overrides(&desk.config().keys).map_err(|e| format!("config.toml [keys]: {e}"))?;
     let notices = desk.take_notices();
-    let desk_path = desk.path().to_path_buf();
+    let desk_path = desk.place().clone();
     let mut app = App::new(desk, keymap, Utc::now()).map_err(|e| e.to_string())?;
     // Drafts live in the operator's own data folder, never beside a shared desk.
     app.drafts = crate::config::Paths::discover()

@@ -115,12 +115,7 @@ fn draw_mode(frame: &mut Frame, main: Rect, mode: &Mode, app: &App, theme: &Them
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (open, risk, breached) = app.header_counts();
-    let desk = app
-        .desk
-        .path()
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
+    let desk = app.desk.place().short();
     let who = crate::text::inert(app.desk.user(), false);
     let counts = if app.queue.loading {
         "… open · reading the queue".to_string()

@@ -36,7 +36,7 @@ impl Writer {
     pub(super) fn start(desk: &Desk) -> Writer {
         let (jobs, inbox) = std::sync::mpsc::channel::<Job>();
         let (reply, answers) = std::sync::mpsc::channel();
-        let (path, who, config) = (desk.path().to_path_buf(), desk.who().clone(), desk.config().clone());
+        let (path, who, config) = (desk.place().clone(), desk.who().clone(), desk.config().clone());
         std::thread::spawn(move || {
             let mut opened: Option<Desk> = None;
             for job in inbox {

@@ -42,14 +42,17 @@ pub fn fresh() -> (tempfile::TempDir, App) {
     let path = dir.path().join("desk.db");
     let (desk, _) = Desk::create(&path, "alice", Config::default(), Sharing::Private).expect("create");
     let mut app = App::new(desk, Keymap::builtin(), Utc::now()).expect("app");
-    app.drafts = Some(opsdesk::tui::drafts::Drafts::new(dir.path().join("drafts"), &path));
+    app.drafts = Some(opsdesk::tui::drafts::Drafts::new(
+        dir.path().join("drafts"),
+        &(&path).into(),
+    ));
     app.wait_for_background();
     (dir, app)
 }
 
 /// Another operator's desk on the same file (as a second terminal would open it).
 pub fn other(dir: &tempfile::TempDir, who: &str) -> Desk {
-    Desk::open(&dir.path().join("desk.db"), who, Config::default()).expect("open")
+    Desk::open(dir.path().join("desk.db"), who, Config::default()).expect("open")
 }
 
 /// Opens an incident through the desk (as another tool would) and brings the queue up to date.

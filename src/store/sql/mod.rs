@@ -363,8 +363,6 @@ impl<'r> Row<'r> {
 /// one): every store function reads and writes through one.
 pub struct Tx<'c>(TxOf<'c>);
 
-// The PostgreSQL side is reached once a Store opens a desk on a server (the next step).
-#[allow(dead_code)]
 enum TxOf<'c> {
     Lite(&'c rusqlite::Connection),
     Pg(&'c dyn pg::PgExec),
@@ -377,7 +375,6 @@ impl<'c> Tx<'c> {
         Tx(TxOf::Lite(conn))
     }
 
-    #[allow(dead_code)]
     pub(crate) fn pg(tx: &'c dyn pg::PgExec) -> Tx<'c> {
         Tx(TxOf::Pg(tx))
     }
@@ -394,15 +391,6 @@ impl<'c> Tx<'c> {
         match self.engine() {
             Engine::Sqlite => sqlite,
             Engine::Postgres => postgres,
-        }
-    }
-
-    /// The SQLite connection, for what only SQLite does (bulk loads, pragmas).
-    #[allow(dead_code)]
-    pub(crate) fn sqlite(&self) -> Option<&'c rusqlite::Connection> {
-        match self.0 {
-            TxOf::Lite(c) => Some(c),
-            TxOf::Pg(_) => None,
         }
     }
 

@@ -249,11 +249,6 @@ impl PgConn {
         self.client.is_closed()
     }
 
-    /// The client itself, for what only PostgreSQL does (COPY, LISTEN).
-    #[allow(dead_code)]
-    pub(crate) fn client(&mut self) -> &mut Client {
-        &mut self.client
-    }
 }
 
 /// A transaction on a desk's database.
@@ -447,7 +442,10 @@ mod tests {
 
     #[test]
     fn a_url_is_shown_without_its_password() {
-        let c = PgConfig::parse_with("postgresql://ann:s3cret@db.example:6432/desk?sslmode=disable", &|_| None).expect("url");
+        let c = PgConfig::parse_with("postgresql://ann:s3cret@db.example:6432/desk?sslmode=disable", &|_| {
+            None
+        })
+        .expect("url");
         assert_eq!(c.shown(), "postgresql://ann@db.example:6432/desk");
         assert!(!format!("{c:?}").contains("s3cret"));
         assert_eq!(

@@ -1,0 +1,153 @@
+//! A desk on a PostgreSQL server: one database that the operators of every host reach. Every
+//! write is one transaction that first takes the desk's write lock (an advisory lock), as
+//! SQLite's IMMEDIATE does; every read is one REPEATABLE READ snapshot. The schema has its
+//! own migrations, numbered apart from SQLite's.
+
+use super::sql::{Begin, PgConfig, PgConn};
+use super::{OptionalExt, Result, StoreError, Tx};
+
+/// This engine's migrations, in order: migration `n` brings a desk to schema `n`.
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+
+/// The schema version this build writes on PostgreSQL.
+pub fn schema_version() -> usize {
+    MIGRATIONS.len()
+}
+
+/// The meta key holding the schema version (and marking the database as a desk).
+const SCHEMA_KEY: &str = "postgresql_schema";
+
+/// An open desk on a server.
+pub struct Server {
+    conn: PgConn,
+    config: PgConfig,
+}
+
+impl Server {
+    /// Opens the desk at `url`, making the schema in an empty database when `may_create`.
+    /// Returns the desk and whether it was made now. A database of another program, and a
+    /// desk from a newer opsdesk, are refused before anything is written.
+    pub fn open(url: &str, may_create: bool) -> Result<(Server, bool)> {
+        let config = PgConfig::parse(url)?;
+        let conn = config.connect()?;
+        let mut server = Server { conn, config };
+        let fresh = server.migrate(may_create)?;
+        Ok((server, fresh))
+    }
+
+    pub fn shown(&self) -> &str {
+        self.config.shown()
+    }
+
+    fn migrate(&mut self, may_create: bool) -> Result<bool> {
+        let shown = self.config.shown().to_string();
+        let found = self.read(stored_version)?;
+        match found {
+            Some(v) if v == schema_version() as i64 => return Ok(false),
+            Some(v) if v > schema_version() as i64 => {
+                return Err(StoreError::TooNew {
+                    path: shown,
+                    desk: v,
+                    supported: schema_version(),
+                });
+            }
+            Some(_) => {}
+            None => {
+                let tables: i64 = self.read(|tx| {
+                    tx.query_row(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+                        (),
+                        |r| r.get(0),
+                    )
+                })?;
+                if tables > 0 {
+                    return Err(StoreError::NotADesk {
+                        path: shown,
+                        why: "a database of another program".into(),
+                    });
+                }
+                if !may_create {
+                    return Err(StoreError::Missing { path: shown });
+                }
+            }
+        }
+        // Under the write lock, so that two hosts opening a new desk at once migrate it once.
+        self.write(|tx| {
+            let from = stored_version(tx)?.unwrap_or(0);
+            let from = usize::try_from(from).unwrap_or(0);
+            for sql in MIGRATIONS.iter().skip(from) {
+                tx.execute_batch(sql)?;
+            }
+            super::set_meta(tx, SCHEMA_KEY, &schema_version().to_string())?;
+            Ok(from == 0)
+        })
+    }
+
+    /// Runs `f` in one transaction that holds the desk's write lock; commits if `f` is `Ok`.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        self.run(Begin::Write, true, f)
+    }
+
+    /// Runs `f` like [`Server::write`] and rolls back.
+    pub fn rehearse<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        self.run(Begin::Write, false, f)
+    }
+
+    /// Runs `f` over one snapshot of the desk.
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+        self.run(Begin::Read, false, f)
+    }
+
+    fn run<T, E: From<StoreError>>(
+        &mut self,
+        how: Begin,
+        commit: bool,
+        f: impl FnOnce(&Tx) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let tx = self.conn.begin(how)?;
+        let out = f(&Tx::pg(&tx));
+        match out {
+            Ok(v) if commit => {
+                tx.commit()?;
+                Ok(v)
+            }
+            Ok(v) => {
+                tx.rollback()?;
+                Ok(v)
+            }
+            Err(e) => {
+                // A connection lost mid-transaction has nothing to roll back.
+                let _ = tx.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Changes whenever someone commits a change to a ticket or to the desk: every such
+    /// commit appends to the timeline or the desk's trail, whose ids only grow.
+    pub fn data_version(&mut self) -> Result<i64> {
+        self.read(|tx| {
+            tx.query_row(
+                "SELECT coalesce((SELECT max(id) FROM events), 0) + coalesce((SELECT max(id) FROM desk_events), 0)",
+                (),
+                |r| r.get(0),
+            )
+        })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+}
+
+/// The schema version the database says it holds, or `None` when it is not a desk.
+fn stored_version(tx: &Tx) -> Result<Option<i64>> {
+    let has_meta: bool = tx.query_row("SELECT to_regclass('meta') IS NOT NULL", (), |r| r.get(0))?;
+    if !has_meta {
+        return Ok(None);
+    }
+    let v: Option<String> = tx
+        .query_row("SELECT value FROM meta WHERE key = ?1", [SCHEMA_KEY], |r| r.get(0))
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok()))
+}
