@@ -1,6 +1,7 @@
 //! Helpers for driving the real binary against a desk in a temporary folder.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod receiver;
 pub mod tmux;
 pub mod tui;
@@ -31,6 +32,17 @@ impl Env {
     /// its admins, and the account may act as anyone (as the tests do).
     pub fn new() -> Env {
         let env = Env::empty();
+        env.ok(&["init"]);
+        env
+    }
+
+    /// A desk initialised as [`Env::new`] does, in a new database on `server`; `db` is its
+    /// URL (which `--db` and `OPSDESK_DB` take as they take a path).
+    pub fn on_server(server: &pg::Server) -> Env {
+        let env = Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+            db: PathBuf::from(server.fresh_db()),
+        };
         env.ok(&["init"]);
         env
     }
@@ -150,6 +162,57 @@ impl Env {
     pub fn snapshot(&self) -> String {
         snapshot(&self.db)
     }
+}
+
+/// The `sh` block under the README's "## A tour of the CLI".
+fn readme_tour() -> Vec<String> {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("## A tour of the CLI").expect("tour section");
+    let block = &readme[start..];
+    let open = block.find("```sh\n").expect("tour block") + "```sh\n".len();
+    let close = block[open..].find("```").expect("end of block");
+    block[open..open + close].lines().map(str::to_string).collect()
+}
+
+/// Runs the README's CLI tour line by line as a newcomer would paste it, with its desk at
+/// `desk` (a path or a URL); returns what it printed, failing the test if a line fails.
+pub fn run_readme_tour(desk: impl AsRef<std::ffi::OsStr>) -> String {
+    let lines = readme_tour();
+    assert!(lines.len() > 10, "the tour is there: {lines:?}");
+    let dir = tempfile::tempdir().expect("dir");
+    // The build and the alias are what the test harness already did; the desk is the test's.
+    let mut script = String::from("set -euo pipefail\nopsdesk() { \"$OPSDESK_BIN\" \"$@\"; }\n");
+    for line in &lines {
+        if line.starts_with("cargo build") || line.starts_with("alias opsdesk=") {
+            continue;
+        }
+        if line.starts_with("export OPSDESK_DB=") {
+            script.push_str("export OPSDESK_DB=\"$TOUR_DESK\"\n");
+            continue;
+        }
+        assert!(line.starts_with("opsdesk "), "unexpected tour line: {line}");
+        script.push_str(&format!("echo '>>> {}'\n{line}\n", line.replace('\'', "")));
+    }
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env_clear()
+        .envs(clock_env())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("OPSDESK_BIN", env!("CARGO_BIN_EXE_opsdesk"))
+        .env("TOUR_DESK", desk)
+        .env("USER", "newcomer")
+        .env("OPSDESK_CONFIG_DIR", dir.path().join("config"))
+        .env("OPSDESK_DATA_DIR", dir.path().join("data"))
+        .output()
+        .expect("bash");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "the tour failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
 
 /// Seeds a desk at `db` whose admins include the OS account running the tests, so the

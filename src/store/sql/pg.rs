@@ -248,7 +248,6 @@ impl PgConn {
     pub fn is_closed(&self) -> bool {
         self.client.is_closed()
     }
-
 }
 
 /// A transaction on a desk's database.

@@ -1,0 +1,176 @@
+//! The desk on a PostgreSQL server: the same commands, the same refusals and the same
+//! guarantees as on a file (see `common::pg` for where the server comes from).
+
+mod common;
+
+use common::Env;
+use common::pg::{self, Server};
+
+/// The server, or (on a machine without PostgreSQL) `None` after saying why, once.
+fn server() -> Option<&'static Server> {
+    match pg::server() {
+        Ok(s) => Some(s),
+        Err(why) => {
+            eprintln!("{why}");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_readme_tour_runs_on_a_server() {
+    let Some(server) = server() else { return };
+    let url = server.fresh_db();
+    let out = common::run_readme_tour(&url);
+    assert!(out.contains("INC-1: resolve: assigned → resolved"), "{out}");
+    assert!(out.contains("shop (depth 1: shop-db ← shop)"), "{out}");
+    assert!(out.contains("INC-1: close: resolved → closed"), "{out}");
+}
+
+#[test]
+fn a_stale_write_is_refused_with_the_same_message() {
+    let Some(server) = server() else { return };
+    let env = Env::on_server(server);
+    env.ok(&["new", "incident", "--title", "Printer jam"]);
+    let seen = env.json(&["show", "INC-1"])["version"]
+        .as_i64()
+        .expect("version")
+        .to_string();
+    env.ok_as("bob", &["comment", "INC-1", "I'm on it"]);
+    let err = env.fails(&["assign", "INC-1", "--expect-version", &seen], 1);
+    assert!(err.starts_with("opsdesk: INC-1 was changed by bob at "), "{err}");
+    assert!(err.trim_end().ends_with(" — reload"), "{err}");
+    let shown = env.json(&["show", "INC-1"]);
+    assert!(
+        shown["assignee"].is_null(),
+        "the refused assignment wrote nothing: {shown}"
+    );
+    let now = shown["version"].as_i64().expect("version").to_string();
+    env.ok(&["assign", "INC-1", "--expect-version", &now]);
+}
+
+#[test]
+fn the_timeline_refuses_change_removal_and_truncation() {
+    let Some(server) = server() else { return };
+    let env = Env::on_server(server);
+    env.ok(&["new", "incident", "--title", "Disk full"]);
+    env.ok(&["comment", "INC-1", "cleaning up"]);
+    let db = env.db.display().to_string();
+    let mut client = postgres::Client::connect(&db, postgres::NoTls).expect("connect");
+    for (sql, says) in [
+        (
+            "UPDATE events SET actor = 'mallory'",
+            "the timeline is append-only: an event cannot be changed",
+        ),
+        (
+            "DELETE FROM events",
+            "the timeline is append-only: an event cannot be removed",
+        ),
+        (
+            "TRUNCATE events CASCADE",
+            "the timeline is append-only: an event cannot be removed",
+        ),
+        (
+            "UPDATE comments SET body = 'nothing'",
+            "comments are part of the timeline and cannot be changed",
+        ),
+        (
+            "DELETE FROM desk_events",
+            "the desk trail is append-only: an event cannot be removed",
+        ),
+    ] {
+        let err = client.batch_execute(sql).expect_err(sql);
+        let message = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
+        assert_eq!(message, says, "{sql}");
+    }
+    let verified = env.ok(&["audit", "verify"]);
+    assert!(verified.contains("timeline intact: 2 events chained"), "{verified}");
+}
+
+#[test]
+fn a_desk_from_a_newer_schema_is_refused_naming_both_versions() {
+    let Some(server) = server() else { return };
+    let env = Env::on_server(server);
+    let db = env.db.display().to_string();
+    let mut client = postgres::Client::connect(&db, postgres::NoTls).expect("connect");
+    client
+        .batch_execute("UPDATE meta SET value = '99' WHERE key = 'postgresql_schema'")
+        .expect("make it newer");
+    let err = env.fails(&["list"], 1);
+    assert!(
+        err.contains("desk schema 99, this build knows up to 1"),
+        "the desk's version and this build's: {err}"
+    );
+}
+
+#[test]
+fn a_database_that_is_not_a_desk_is_refused_and_left_alone() {
+    let Some(server) = server() else { return };
+    let url = server.fresh_db();
+    let name = url.rsplit('/').next().expect("name").to_string();
+    server.sql(&name, "CREATE TABLE invoices (id bigint PRIMARY KEY)");
+    let env = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: url.clone().into(),
+    };
+    let err = env.fails(&["list"], 1);
+    assert!(
+        err.contains("is not an opsdesk desk (a database of another program)"),
+        "{err}"
+    );
+    let err = env.fails(&["init"], 1);
+    assert!(err.contains("a database of another program"), "{err}");
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let tables: i64 = client
+        .query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(tables, 1, "nothing was made in it");
+    // An empty database is no desk until `init` makes it one.
+    let empty = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: server.fresh_db().into(),
+    };
+    let err = empty.fails(&["list"], 1);
+    assert!(
+        err.contains("no desk at postgresql://") && err.contains("opsdesk init"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_password_is_never_shown() {
+    let env = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: "postgresql://ann:s3cret-pw@%2Fno%2Fsuch%2Fdir:5432/desk".into(),
+    };
+    let err = env.fails(&["list"], 1);
+    assert!(err.contains("postgresql://ann@%2Fno%2Fsuch%2Fdir:5432/desk"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    let err = env.fails(&["init"], 1);
+    assert!(!err.contains("s3cret"), "{err}");
+}
+
+#[test]
+fn search_ranks_a_title_above_a_comment() {
+    let Some(server) = server() else { return };
+    let env = Env::on_server(server);
+    env.ok(&["new", "incident", "--title", "VPN drops every hour"]);
+    env.ok(&["new", "incident", "--title", "Laptop fan is loud"]);
+    env.ok(&["comment", "INC-2", "maybe the VPN client spins the CPU"]);
+    env.ok(&["new", "incident", "--title", "Printer jam"]);
+    let hits = env.json(&["search", "vpn"]);
+    let ids: Vec<&str> = hits
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["INC-1", "INC-2"],
+        "title first, then the comment; the printer not at all"
+    );
+    let prefix = env.json(&["search", "print*"]);
+    assert_eq!(prefix.as_array().map(Vec::len), Some(1), "{prefix}");
+}
