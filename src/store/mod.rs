@@ -134,9 +134,7 @@ impl Place {
     pub fn shown(&self) -> String {
         match self {
             Place::File(p) => p.display().to_string(),
-            Place::Server(url) => {
-                sql::PgConfig::parse(url).map_or_else(|_| "a PostgreSQL desk".into(), |c| c.shown().into())
-            }
+            Place::Server(url) => sql::PgConfig::shown_url(url).unwrap_or_else(|_| "a PostgreSQL desk".into()),
         }
     }
 

@@ -41,6 +41,26 @@ impl PgConfig {
 
     /// [`PgConfig::parse`] with the environment `env` gives (tests pin it).
     pub fn parse_with(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<PgConfig> {
+        let mut config = PgConfig::place(url, env)?;
+        if config.get_password().is_none() {
+            if let Some(p) = env("PGPASSWORD") {
+                config.password(p);
+            } else if let Some(p) = pgpass(&config, env) {
+                config.password(p);
+            }
+        }
+        let shown = shown(&config);
+        Ok(PgConfig { config, shown })
+    }
+
+    /// Where `url` leads, without its password and without looking one up: for showing.
+    pub fn shown_url(url: &str) -> Result<String> {
+        Ok(shown(&PgConfig::place(url, &|k| std::env::var(k).ok())?))
+    }
+
+    /// The URL with libpq's defaults filled in (PG* variables, the socket folder, the
+    /// account's name), but no password looked up.
+    fn place(url: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<postgres::Config> {
         let mut config: postgres::Config = url.parse().map_err(|e| StoreError::BadUrl {
             url: without_password(url),
             why: format!("{e}"),
@@ -72,15 +92,7 @@ impl PgConfig {
         if config.get_application_name().is_none() {
             config.application_name("opsdesk");
         }
-        if config.get_password().is_none() {
-            if let Some(p) = env("PGPASSWORD") {
-                config.password(p);
-            } else if let Some(p) = pgpass(&config, env) {
-                config.password(p);
-            }
-        }
-        let shown = shown(&config);
-        Ok(PgConfig { config, shown })
+        Ok(config)
     }
 
     /// Where the desk is, without its password: `postgresql://ann@db.example:5432/desk`.
@@ -460,6 +472,38 @@ mod tests {
         assert_eq!(c.shown(), "postgresql://ann@%2Ftmp%2Fpg:5432/desk");
         let c = PgConfig::parse_with("postgresql:///desk?host=/tmp/pg&user=bob", &|_| None).expect("url");
         assert_eq!(c.shown(), "postgresql://bob@%2Ftmp%2Fpg:5432/desk");
+    }
+
+    #[test]
+    fn the_password_comes_from_the_environment_or_a_private_pgpass() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("pgpass");
+        std::fs::write(&file, "# desks\nother:*:*:*:no\ndb.example:5432:desk:ann:from-file\n").expect("write");
+        let file_name = file.display().to_string();
+        let url = "postgresql://ann@db.example/desk";
+        let password = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let c =
+                PgConfig::parse_with(url, &|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("url");
+            c.config.get_password().map(|p| String::from_utf8_lossy(p).to_string())
+        };
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert_eq!(password(&[("PGPASSFILE", &file_name)]).as_deref(), Some("from-file"));
+        assert_eq!(
+            password(&[("PGPASSFILE", &file_name), ("PGPASSWORD", "from-env")]).as_deref(),
+            Some("from-env"),
+            "PGPASSWORD comes before the file"
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        assert_eq!(
+            password(&[("PGPASSFILE", &file_name)]),
+            None,
+            "a file others may read is ignored"
+        );
+        let c = PgConfig::parse_with("postgresql://ann:in-url@db.example/desk", &|_| None).expect("url");
+        assert_eq!(c.config.get_password(), Some(&b"in-url"[..]));
+        assert!(!c.shown().contains("in-url"));
     }
 
     #[test]
