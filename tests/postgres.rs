@@ -174,3 +174,41 @@ fn search_ranks_a_title_above_a_comment() {
     let prefix = env.json(&["search", "print*"]);
     assert_eq!(prefix.as_array().map(Vec::len), Some(1), "{prefix}");
 }
+
+#[test]
+fn on_a_server_the_operator_is_the_role_that_connected() {
+    let Some(server) = server() else { return };
+    // The test server's superuser made the desk (and is its admin); ann is a login role.
+    let admin = Env::on_server(server);
+    let url = admin.db.display().to_string();
+    let name = url.rsplit('/').next().expect("name").to_string();
+    server.sql(
+        &name,
+        "CREATE ROLE ann LOGIN; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO ann; \
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ann;",
+    );
+    let ann = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: url.replacen("postgresql://postgres@", "postgresql://ann@", 1).into(),
+    };
+    // Whatever the OS account running this, the desk sees ann.
+    let who = ann.ok_self(&["operator", "whoami", "--json"]);
+    let who: serde_json::Value = serde_json::from_str(&who).expect("json");
+    assert_eq!(who["operator"], "ann", "{who}");
+    ann.ok_self(&["new", "incident", "--title", "VPN is down"]);
+    let shown = ann.json_as("ann", &["show", "INC-1"]);
+    assert_eq!(shown["requester"], "ann", "{shown}");
+    // ann is no admin: acting as someone else is refused, and nothing is written.
+    let err = ann.fails_as("bob", &["comment", "INC-1", "not me"], 1);
+    assert!(err.contains("ann may not act as bob"), "{err}");
+    // The desk's admin (the superuser) may, and both are recorded.
+    admin.ok_as("bob", &["comment", "INC-1", "on it"]);
+    let timeline = admin.json(&["show", "INC-1"]);
+    let last = timeline["timeline"]
+        .as_array()
+        .and_then(|t| t.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(last["actor"], "bob", "{last}");
+    assert_eq!(last["via"], "postgres", "{last}");
+}

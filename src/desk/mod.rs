@@ -124,6 +124,20 @@ impl Identity {
             _ => Who::new(self.account.clone()),
         }
     }
+
+    /// The identity on this desk's store: on a server the account is the role the
+    /// connection authenticated as (`session_user`), whatever the OS account; a file takes
+    /// the OS account as given.
+    fn on(&self, store: &mut Store) -> Result<Identity> {
+        if store.engine() == store::Engine::Sqlite {
+            return Ok(self.clone());
+        }
+        let account: String = store.read(|tx| tx.query_row("SELECT session_user", (), |r| r.get(0)))?;
+        Ok(Identity {
+            account,
+            act_as: self.act_as.clone(),
+        })
+    }
 }
 
 /// An open desk and the operator working it.
@@ -148,7 +162,8 @@ impl Desk {
     /// records both.
     pub fn open_as(place: impl Into<Place>, id: &Identity, config: Config) -> Result<Desk> {
         let mut store = Store::open(place)?;
-        let who = Desk::check_identity(&mut store, id)?;
+        let id = id.on(&mut store)?;
+        let who = Desk::check_identity(&mut store, &id)?;
         Desk::opened(store, who, config)
     }
 
@@ -202,6 +217,7 @@ impl Desk {
     /// opened as [`Desk::open_as`] would.
     pub fn create_as(place: impl Into<Place>, id: &Identity, config: Config, sharing: Sharing) -> Result<(Desk, bool)> {
         let (mut store, fresh) = Store::create(place, sharing)?;
+        let id = &id.on(&mut store)?;
         // Whoever makes a desk may name its first operator; on a desk that exists, only an admin
         // acts as someone else.
         let who = if fresh {
