@@ -404,14 +404,6 @@ impl Lite {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
-
-    pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
-    }
 }
 
 /// Makes a desk at an older schema version, to prove that opening it upgrades it.

@@ -41,7 +41,15 @@ impl Server {
 
     fn migrate(&mut self, may_create: bool) -> Result<bool> {
         let shown = self.config.shown().to_string();
-        let found = self.read(stored_version)?;
+        // The version, and (for a database that is no desk) whether it holds anything: one read.
+        let (found, tables): (Option<i64>, i64) = self.read(|tx| {
+            let tables = tx.query_row(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
+                (),
+                |r| r.get(0),
+            )?;
+            Ok::<_, StoreError>((stored_version(tx)?, tables))
+        })?;
         match found {
             Some(v) if v == schema_version() as i64 => return Ok(false),
             Some(v) if v > schema_version() as i64 => {
@@ -53,13 +61,6 @@ impl Server {
             }
             Some(_) => {}
             None => {
-                let tables: i64 = self.read(|tx| {
-                    tx.query_row(
-                        "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()",
-                        (),
-                        |r| r.get(0),
-                    )
-                })?;
                 if tables > 0 {
                     return Err(StoreError::NotADesk {
                         path: shown,
