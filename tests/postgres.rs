@@ -98,7 +98,10 @@ fn a_desk_from_a_newer_schema_is_refused_naming_both_versions() {
         .expect("make it newer");
     let err = env.fails(&["list"], 1);
     assert!(
-        err.contains("desk schema 99, this build knows up to 1"),
+        err.contains(&format!(
+            "desk schema 99, this build knows up to {}",
+            opsdesk::store::server::schema_version()
+        )),
         "the desk's version and this build's: {err}"
     );
 }
@@ -211,4 +214,174 @@ fn on_a_server_the_operator_is_the_role_that_connected() {
         .unwrap_or_default();
     assert_eq!(last["actor"], "bob", "{last}");
     assert_eq!(last["via"], "postgres", "{last}");
+}
+
+/// What the server said when `sql`, run as the role of `url`, was refused.
+fn refused(url: &str, sql: &str) -> String {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    match client.batch_execute(sql) {
+        Ok(()) => panic!("{sql} was allowed"),
+        Err(e) => e
+            .as_db_error()
+            .map(|d| d.message().to_string())
+            .unwrap_or_else(|| e.to_string()),
+    }
+}
+
+#[test]
+fn an_admin_provisions_an_operator_who_logs_in_with_a_password_and_cannot_rewrite_history() {
+    let Some(server) = server() else { return };
+    let admin = Env::on_server(server);
+    let url = admin.db.display().to_string();
+    let db = url.rsplit('/').next().expect("name").to_string();
+    admin.ok(&["new", "incident", "--title", "Mail is slow"]);
+    admin.ok(&["comment", "INC-1", "looking"]);
+    let pw = admin.dir.path().join("dana.pw");
+    std::fs::write(&pw, "c0rrect-horse\n").expect("password file");
+    let out = admin.ok(&[
+        "operator",
+        "add",
+        "dana",
+        "--role",
+        "agent",
+        "--password-file",
+        &pw.display().to_string(),
+    ]);
+    assert!(out.contains("added operator dana (agent)"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "database role dana made, a member of {db}_operators; password set"
+        )),
+        "{out}"
+    );
+    // The password never reached the server: only its SCRAM verifier did.
+    let mut su = postgres::Client::connect(&server.url(&db), postgres::NoTls).expect("connect");
+    let stored: String = su
+        .query_one("SELECT rolpassword FROM pg_authid WHERE rolname = 'dana'", &[])
+        .expect("role")
+        .get(0);
+    assert!(
+        stored.starts_with("SCRAM-SHA-256$") && !stored.contains("c0rrect"),
+        "{stored}"
+    );
+
+    // Dana logs in over TCP with her password, from the URL or PGPASSWORD, and works.
+    let dana = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: server.login_url("dana", "c0rrect-horse", &url).into(),
+    };
+    let who: serde_json::Value = serde_json::from_str(&dana.ok_self(&["operator", "whoami", "--json"])).expect("json");
+    assert_eq!(
+        (who["operator"].as_str(), who["roles"][0].as_str()),
+        (Some("dana"), Some("agent")),
+        "{who}"
+    );
+    dana.ok_self(&["comment", "INC-1", "the relay is full"]);
+    let no_password_url = server.login_url("dana", "", &url).replacen("dana:@", "dana@", 1);
+    let out = dana
+        .cmd_self()
+        .env("OPSDESK_DB", &no_password_url)
+        .env("PGPASSWORD", "c0rrect-horse")
+        .args(["assign", "INC-1", "dana"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A wrong password is a clear refusal that never shows the password.
+    let wrong = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: server.login_url("dana", "wr0ng-guess", &url).into(),
+    };
+    let err = wrong.fails_as("dana", &["list"], 1);
+    assert!(
+        err.contains("password authentication failed for user \"dana\""),
+        "{err}"
+    );
+    assert!(!err.contains("wr0ng-guess"), "{err}");
+
+    // Her database role may add to the timeline, never change, remove or truncate it, and
+    // cannot make herself (or anyone) an admin behind opsdesk's back.
+    let dana_url = server.login_url("dana", "c0rrect-horse", &url);
+    for (sql, says) in [
+        ("UPDATE events SET note = 'x'", "permission denied for table events"),
+        ("DELETE FROM comments", "permission denied for table comments"),
+        ("TRUNCATE events CASCADE", "permission denied for table events"),
+        (
+            "UPDATE desk_events SET note = 'x'",
+            "permission denied for table desk_events",
+        ),
+        ("TRUNCATE tickets CASCADE", "permission denied for table tickets"),
+        (
+            "UPDATE operators SET roles = 'admin,agent' WHERE name = 'dana'",
+            "only a desk admin may change the desk's operators (dana is not one)",
+        ),
+        (
+            "INSERT INTO operators (name, roles, created_at) VALUES ('mallory', 'admin', 0)",
+            "only a desk admin may change the desk's operators (dana is not one)",
+        ),
+        (
+            "UPDATE meta SET value = '0' WHERE key = 'postgresql_schema'",
+            "only a desk admin may change the desk's settings (dana is not one)",
+        ),
+    ] {
+        let said = refused(&dana_url, sql);
+        assert!(said.contains(says), "{sql}: {said}");
+    }
+    // Nor can she provision others: that is an admin's.
+    let err = dana.fails_as("dana", &["operator", "add", "erin", "--role", "agent"], 1);
+    assert!(err.contains("admin"), "{err}");
+    let roles: i64 = su
+        .query_one(
+            "SELECT count(*) FROM pg_roles WHERE rolname IN ('erin', 'mallory')",
+            &[],
+        )
+        .expect("count")
+        .get(0);
+    assert_eq!(roles, 0);
+    let shown = admin.json(&["show", "INC-1"]);
+    assert_eq!(shown["assignee"], "dana", "{shown}");
+    let ops = admin.json(&["operator", "list"]);
+    let names: Vec<&str> = ops
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["name"].as_str())
+        .collect();
+    assert!(!names.contains(&"mallory"), "{ops}");
+    admin.ok(&["audit", "verify"]);
+}
+
+#[test]
+fn a_password_is_for_a_desk_on_a_server() {
+    let env = Env::new();
+    let pw = env.dir.path().join("pw");
+    std::fs::write(&pw, "secret\n").expect("password file");
+    let err = env.fails(
+        &[
+            "operator",
+            "add",
+            "bob",
+            "--role",
+            "agent",
+            "--password-file",
+            &pw.display().to_string(),
+        ],
+        1,
+    );
+    assert!(err.contains("a desk file has no passwords"), "{err}");
+    std::fs::write(&pw, "\n").expect("password file");
+    let err = env.fails(
+        &[
+            "operator",
+            "add",
+            "bob",
+            "--role",
+            "agent",
+            "--password-file",
+            &pw.display().to_string(),
+        ],
+        1,
+    );
+    assert!(err.contains("holds no password"), "{err}");
+    let ops = env.json(&["operator", "list"]);
+    assert!(!ops.to_string().contains("\"bob\""), "nothing written: {ops}");
 }

@@ -17,9 +17,13 @@ pub enum OperatorCommand {
     /// Add an operator (admins only). Anyone else who acts is registered as an agent.
     #[command(
         after_help = "Roles: agent (works tickets), cab (authorises changes), admin (manages the desk)
+On a desk on a PostgreSQL server this also makes NAME a database login role in the desk's
+group role (<database>_operators), which may read the desk, work tickets, and only add to
+the timeline; the role you connect as needs CREATEROLE.
 Examples:
   opsdesk operator add bob --role agent
-  opsdesk operator add carol --role agent --role cab --email carol@example.com"
+  opsdesk operator add carol --role agent --role cab --email carol@example.com
+  opsdesk operator add dave --role agent --password-file dave.pw   # on a server"
     )]
     Add {
         name: String,
@@ -28,6 +32,10 @@ Examples:
         /// Their mail address: mail from it is theirs.
         #[arg(long, value_name = "ADDRESS")]
         email: Option<String>,
+        /// On a server: their database password, the first line of FILE (`-`: standard
+        /// input). Only its SCRAM verifier is sent to the server.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<std::path::PathBuf>,
     },
     /// Set an operator's mail address, or clear it with --clear (your own, or anyone's as
     /// an admin).
@@ -65,16 +73,33 @@ Examples:
 pub fn run(desk: &mut Desk, cmd: &OperatorCommand, json: bool) -> Result<Output, Failure> {
     let roles_text = |roles: &[Role]| roles.iter().map(|r| r.name()).collect::<Vec<_>>().join(", ");
     match cmd {
-        OperatorCommand::Add { name, roles, email } => {
-            let op = desk.add_operator(name, roles, email.as_deref())?;
+        OperatorCommand::Add {
+            name,
+            roles,
+            email,
+            password_file,
+        } => {
+            let password = password_file.as_deref().map(read_password).transpose()?;
+            let (op, login) = desk.provision_operator(name, roles, email.as_deref(), password.as_deref())?;
             if json {
-                return Output::json(&op);
+                let mut v = serde_json::to_value(&op).map_err(|e| Failure::new(e.to_string()))?;
+                if let (Some(obj), Some(login)) = (v.as_object_mut(), &login) {
+                    obj.insert("login".into(), serde_json::json!(login));
+                }
+                return Output::json(&v);
             }
-            Ok(Output(format!(
-                "added operator {} ({})\n",
-                op.name,
-                roles_text(&op.roles)
-            )))
+            let mut out = format!("added operator {} ({})\n", op.name, roles_text(&op.roles));
+            if let Some(l) = login {
+                let _ = writeln!(
+                    out,
+                    "database role {} {}, a member of {}{}",
+                    l.role,
+                    if l.made { "made" } else { "exists" },
+                    l.group,
+                    if l.password { "; password set" } else { "" }
+                );
+            }
+            Ok(Output(out))
         }
         OperatorCommand::Grant { name, roles, revoke } => {
             let op = desk.grant(name, roles, *revoke)?;
@@ -129,4 +154,36 @@ pub fn run(desk: &mut Desk, cmd: &OperatorCommand, json: bool) -> Result<Output,
             Ok(Output(out))
         }
     }
+}
+
+/// The longest password file read: a password is one line.
+const MAX_PASSWORD_BYTES: u64 = 1024;
+
+/// A password: the first line of `file` (`-`: standard input), never empty.
+fn read_password(file: &std::path::Path) -> Result<String, Failure> {
+    use std::io::Read;
+    let shown = crate::text::inert(&file.display().to_string(), false);
+    let mut bytes = Vec::new();
+    let read = if file == std::path::Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_PASSWORD_BYTES + 1)
+            .read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(file).and_then(|f| f.take(MAX_PASSWORD_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| Failure::new(format!("cannot read the password from {shown}: {e}")))?;
+    if bytes.len() as u64 > MAX_PASSWORD_BYTES {
+        return Err(Failure::new(format!(
+            "{shown} is no password file: a password is one line of at most {MAX_PASSWORD_BYTES} bytes"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| Failure::new(format!("the password in {shown} is not UTF-8")))?;
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(Failure::new(format!(
+            "{shown} holds no password: its first line is empty"
+        )));
+    }
+    Ok(line.to_string())
 }

@@ -5,7 +5,9 @@ use chrono::Utc;
 use super::policy::require_admin;
 use super::{Desk, DeskError, Result};
 use crate::domain::operator::{Role, valid_operator_name};
+use crate::store::Engine;
 use crate::store::operators::{self as store_ops, Operator};
+use crate::store::server::roles::{self, Login};
 
 /// A mail address as opsdesk takes one: `name@host`, one word, nothing a terminal obeys.
 fn check_email(address: &str) -> Result<String> {
@@ -27,7 +29,27 @@ fn check_email(address: &str) -> Result<String> {
 impl Desk {
     /// Adds an operator with roles (and a mail address); only an admin may.
     pub fn add_operator(&mut self, name: &str, roles: &[Role], email: Option<&str>) -> Result<Operator> {
+        Ok(self.provision_operator(name, roles, email, None)?.0)
+    }
+
+    /// Adds an operator as [`Desk::add_operator`] does and, on a server, in the same
+    /// transaction makes their database role a member of the desk's group role (with
+    /// `password`, when given): one command gives someone everything they need to work.
+    pub fn provision_operator(
+        &mut self,
+        name: &str,
+        roles: &[Role],
+        email: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<(Operator, Option<Login>)> {
         valid_operator_name(name).map_err(DeskError::Invalid)?;
+        let on_server = self.store.engine() == Engine::Postgres;
+        if password.is_some() && !on_server {
+            return Err(DeskError::Invalid(
+                "a desk file has no passwords: its operators are this machine's accounts (--password-file is for a desk on a server)"
+                    .into(),
+            ));
+        }
         if roles.is_empty() {
             return Err(DeskError::Invalid(
                 "give the operator at least one --role (agent, cab, admin)".into(),
@@ -48,7 +70,28 @@ impl Desk {
             if let Some(e) = &email {
                 store_ops::set_email(tx, name, Some(e), now, who.by())?;
             }
-            store_ops::get(tx, name)?.ok_or_else(|| DeskError::Invalid(format!("operator `{name}` was not added")))
+            let login = if on_server {
+                let login = roles::provision(tx, name, password)?;
+                let note = format!(
+                    "database role {} in {}{}",
+                    if login.made { "made" } else { "joined" },
+                    login.group,
+                    if login.password { ", password set" } else { "" }
+                );
+                let e = crate::store::desk_log::DeskEvent {
+                    kind: "operator_login",
+                    subject: Some(name),
+                    note: Some(&note),
+                    ..Default::default()
+                };
+                crate::store::desk_log::append(tx, now, who.by(), &e)?;
+                Some(login)
+            } else {
+                None
+            };
+            let op = store_ops::get(tx, name)?
+                .ok_or_else(|| DeskError::Invalid(format!("operator `{name}` was not added")))?;
+            Ok((op, login))
         })
     }
 

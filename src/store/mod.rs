@@ -67,6 +67,8 @@ pub enum StoreError {
     },
     #[error("the desk holds something this build cannot read: {0}")]
     Corrupt(String),
+    #[error("{what}: {why}")]
+    Denied { what: String, why: String },
     #[error("{place} is on a server: {what} is for a desk file ({instead})")]
     Unsupported {
         what: &'static str,
@@ -76,7 +78,7 @@ pub enum StoreError {
 }
 
 /// A server's error as its message alone (with its detail), as SQLite's read.
-fn pg_message(e: &postgres::Error) -> String {
+pub(crate) fn pg_message(e: &postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(d) => format!("{} ({d})", db.message()),

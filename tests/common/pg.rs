@@ -2,8 +2,10 @@
 //! which the tests may create databases), or a throwaway cluster this test process starts
 //! from PostgreSQL's binaries (`initdb` and `postgres` on PATH or under
 //! /usr/lib/postgresql/*/bin), run as the `postgres` account when the tests run as root (the
-//! server refuses root). The cluster listens on a socket in its own temporary folder only and
-//! stops when this process ends: its shell waits on a pipe that closes then.
+//! server refuses root). The cluster listens on a socket in its own temporary folder, where
+//! it trusts everyone, and on 127.0.0.1, where it asks every role but its superuser for a
+//! password (SCRAM), as a team's server would; it stops when this process ends: its shell
+//! waits on a pipe that closes then.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -15,6 +17,8 @@ use std::sync::{Mutex, OnceLock};
 pub struct Server {
     /// A URL without a database name: `postgresql://postgres@%2Ftmp%2Fx:5432`.
     base: String,
+    /// The loopback port of the cluster this process started, which asks for passwords.
+    tcp: Option<u16>,
     /// The cluster this process started, kept until it ends (its pipe keeps it running).
     _cluster: Option<Mutex<(Child, ChildStdin)>>,
 }
@@ -42,6 +46,7 @@ fn find() -> Result<Server, String> {
     if let Ok(url) = std::env::var("OPSDESK_TEST_PG") {
         return Ok(Server {
             base: url.trim_end_matches('/').to_string(),
+            tcp: None,
             _cluster: None,
         });
     }
@@ -112,9 +117,12 @@ fn start(bin: &Path) -> Result<Server, String> {
     if !init.status.success() {
         return Err(format!("initdb failed: {}", String::from_utf8_lossy(&init.stderr)));
     }
+    let hba = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n";
+    std::fs::write(data.join("pg_hba.conf"), hba).map_err(|e| format!("cannot write pg_hba.conf: {e}"))?;
+    let port = free_port()?;
     // The shell starts the server and stops it once its standard input closes, which it does
     // when this process ends, however it ends.
-    let script = "\"$0\" -D \"$1\" -k \"$2\" -c listen_addresses= -c fsync=off -c max_connections=200 2>&1 & pid=$!; \
+    let script = "\"$0\" -D \"$1\" -k \"$2\" -p \"$3\" -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 2>&1 & pid=$!; \
          cat >/dev/null; kill -INT $pid; wait $pid; rm -rf \"$2\"";
     let mut child = unprivileged(Path::new("/bin/sh"))
         .arg("-c")
@@ -122,6 +130,7 @@ fn start(bin: &Path) -> Result<Server, String> {
         .arg(bin.join("postgres"))
         .arg(&data)
         .arg(dir)
+        .arg(port.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -148,9 +157,18 @@ fn start(bin: &Path) -> Result<Server, String> {
     std::thread::spawn(move || lines.for_each(drop));
     let socket = dir.display().to_string().replace('/', "%2F");
     Ok(Server {
-        base: format!("postgresql://postgres@{socket}:5432"),
+        base: format!("postgresql://postgres@{socket}:{port}"),
+        tcp: Some(port),
         _cluster: Some(Mutex::new((child, stdin))),
     })
+}
+
+/// A loopback port nothing listens on now.
+fn free_port() -> Result<u16, String> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
 }
 
 fn account_id(name: &str) -> Option<(u32, u32)> {
@@ -167,6 +185,21 @@ impl Server {
     /// The URL of a database of this name.
     pub fn url(&self, db: &str) -> String {
         format!("{}/{db}", self.base)
+    }
+
+    /// The URL of database `db` for login role `user` with `password`: over loopback TCP,
+    /// where the cluster asks for it, or (on the server `OPSDESK_TEST_PG` names) where that
+    /// server is reached.
+    pub fn login_url(&self, user: &str, password: &str, db_url: &str) -> String {
+        let db = db_url.rsplit('/').next().unwrap_or_default();
+        match self.tcp {
+            Some(port) => format!("postgresql://{user}:{password}@127.0.0.1:{port}/{db}"),
+            None => {
+                let rest = self.base.trim_start_matches("postgresql://");
+                let rest = rest.split_once('@').map_or(rest, |(_, h)| h);
+                format!("postgresql://{user}:{password}@{rest}/{db}")
+            }
+        }
     }
 
     /// A new empty database for one test; its URL.

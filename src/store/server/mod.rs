@@ -3,11 +3,13 @@
 //! SQLite's IMMEDIATE does; every read is one REPEATABLE READ snapshot. The schema has its
 //! own migrations, numbered apart from SQLite's.
 
+pub mod roles;
+
 use super::sql::{Begin, PgConfig, PgConn};
 use super::{OptionalExt, Result, StoreError, Tx};
 
 /// This engine's migrations, in order: migration `n` brings a desk to schema `n`.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 
 /// The schema version this build writes on PostgreSQL.
 pub fn schema_version() -> usize {
@@ -78,6 +80,15 @@ impl Server {
             let from = usize::try_from(from).unwrap_or(0);
             for sql in MIGRATIONS.iter().skip(from) {
                 tx.execute_batch(sql)?;
+            }
+            // New tables are the operators' to work with too.
+            if from > 0
+                && tx.exists(
+                    "SELECT 1 FROM pg_roles WHERE rolname = ?1",
+                    [roles::group(tx)?.as_str()],
+                )?
+            {
+                roles::ensure_group(tx)?;
             }
             super::set_meta(tx, SCHEMA_KEY, &schema_version().to_string())?;
             Ok(from == 0)

@@ -107,9 +107,16 @@ impl PgConfig {
                 why: "sslmode=require: this build of opsdesk connects without TLS (use a socket, a tunnel, or sslmode=prefer/disable)".into(),
             });
         }
-        let client = self.config.connect(NoTls).map_err(|e| StoreError::Unreachable {
-            url: self.shown.clone(),
-            why: e.to_string(),
+        let client = self.config.connect(NoTls).map_err(|e| match e.as_db_error() {
+            // It answered: a role, password or database it would not take.
+            Some(_) => StoreError::Denied {
+                what: format!("the server of {} refused the connection", self.shown),
+                why: crate::store::pg_message(&e),
+            },
+            None => StoreError::Unreachable {
+                url: self.shown.clone(),
+                why: e.to_string(),
+            },
         })?;
         Ok(PgConn {
             client,
