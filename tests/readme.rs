@@ -50,3 +50,104 @@ fn the_readme_policy_example_applies() {
         "business"
     );
 }
+
+/// The `sh` blocks of the README's section `heading`, in order, each as its lines.
+fn sh_blocks(heading: &str) -> Vec<Vec<String>> {
+    let readme = include_str!("../README.md");
+    let start = readme.find(heading).expect("section");
+    let section = &readme[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut blocks = Vec::new();
+    let mut rest = section;
+    while let Some(open) = rest.find("```sh\n") {
+        let body = &rest[open + "```sh\n".len()..];
+        let close = body.find("```").expect("end of block");
+        blocks.push(body[..close].lines().map(str::to_string).collect());
+        rest = &body[close + 3..];
+    }
+    blocks
+}
+
+/// "A team on several hosts", pasted line by line on a real server: the admin's block on
+/// the database server (its superuser reached through `sudo -u postgres`, the socket as
+/// `postgresql:///`), then bob's, over TCP with the password the admin made for him.
+#[test]
+fn the_readme_team_section_moves_a_desk_to_a_server() {
+    let server = match common::pg::server() {
+        Ok(s) => s,
+        Err(why) => return eprintln!("{why}"),
+    };
+    let Some(own) = &server.own else {
+        return eprintln!("this test drives the tests' own cluster (unset OPSDESK_TEST_PG to run it)");
+    };
+    let blocks = sh_blocks("## A team on several hosts");
+    assert_eq!(blocks.len(), 2, "the admin's block and the operator's: {blocks:?}");
+    let dir = tempfile::tempdir().expect("dir");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let opsdesk = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_clear()
+            .envs(common::clock_env())
+            .env("OPSDESK_CONFIG_DIR", dir.path().join("config"))
+            .env("OPSDESK_DATA_DIR", dir.path().join("data"))
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // The desk the team has: made by this account (its admin), with bob and a ticket.
+    opsdesk(&["--db", "desk.db", "init"]);
+    opsdesk(&["--db", "desk.db", "operator", "add", "bob", "--role", "agent"]);
+    opsdesk(&["--db", "desk.db", "new", "incident", "--title", "Badge readers offline"]);
+    let tcp = format!("127.0.0.1:{}", own.port);
+    let mut script = String::from(
+        "set -euo pipefail\nopsdesk() { \"$OPSDESK_BIN\" \"$@\"; }\n\
+         sudo() { [ \"$1 $2\" = '-u postgres' ] || return 1; shift 2; PGUSER=postgres \"$@\"; }\n",
+    );
+    for line in blocks.concat() {
+        let line = line
+            .replace("db.example.com:5432", &tcp)
+            .replace("db.example.com", &tcp);
+        script.push_str(&format!("echo '>>> {}'\n{line}\n", line.replace('\'', "")));
+    }
+    let path = format!("{}:{}", own.bin.display(), std::env::var("PATH").unwrap_or_default());
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(dir.path())
+        .env_clear()
+        .envs(common::clock_env())
+        .env("PATH", path)
+        .env("HOME", &home)
+        .env("USER", opsdesk::cli::os_account())
+        .env("PGHOST", &own.socket)
+        .env("PGPORT", own.port.to_string())
+        .env("OPSDESK_BIN", env!("CARGO_BIN_EXE_opsdesk"))
+        .env("OPSDESK_CONFIG_DIR", dir.path().join("config"))
+        .env("OPSDESK_DATA_DIR", dir.path().join("data"))
+        .output()
+        .expect("bash");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "the section failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let me = opsdesk::cli::os_account();
+    for said in [
+        "timeline: 1 events chained".to_string(),
+        "the same in both".to_string(),
+        format!("{me} (agent, admin)"),
+        "bob (agent): database role bob made, a member of opsdesk_operators; password set".to_string(),
+        "database role dana made, a member of opsdesk_operators; password set".to_string(),
+        "Badge readers offline".to_string(),
+    ] {
+        assert!(stdout.contains(&said), "{said:?} in:\n{stdout}");
+    }
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod changes;
 mod cmdb;
+mod copy;
 mod format;
 mod import;
 mod json_listing;
@@ -130,6 +131,16 @@ pub enum Command {
     /// The copy is a desk of its own (open it with --db FILE).
     #[command(after_help = "Examples:\n  opsdesk backup /srv/backups/desk-$(date +%F).db")]
     Backup { file: PathBuf },
+    /// Copy the whole desk, its history with its hashes, to a new desk file or an empty
+    /// database on a PostgreSQL server (either way round); both chains are checked after.
+    #[command(after_help = "Examples:
+  opsdesk copy --to postgresql://opsdesk@db.example.com/desk   # move a desk onto a server
+  OPSDESK_DB=postgresql://opsdesk@db.example.com/desk opsdesk copy --to desk-$(date +%F).db")]
+    Copy {
+        /// A new desk file, or the URL of an empty database.
+        #[arg(long, value_name = "DEST")]
+        to: String,
+    },
     /// Take tickets from other tools: Prometheus Alertmanager's webhook payloads, and mail.
     #[command(subcommand)]
     Ingest(IngestCommand),
@@ -434,6 +445,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
                 desk.place().shown(),
                 file.display()
             )))
+        }
+        Some(Command::Copy { to }) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            copy::run(&mut desk, to, cli.json)
         }
         Some(Command::Paths) => Ok(Output(format!(
             "desk        {}\nconfig      {}\npolicy      kept in the desk (opsdesk policy show)\n",

@@ -37,6 +37,17 @@ Examples:
         #[arg(long, value_name = "FILE")]
         password_file: Option<std::path::PathBuf>,
     },
+    /// On a server desk: give an operator (one copied from a desk file, say) their database
+    /// login role in the desk's group role, or set its password (admins only).
+    #[command(
+        after_help = "Examples:\n  opsdesk operator login bob --password-file bob.pw\n  opsdesk operator login bob   # a role that logs in without a password (peer, certificate)"
+    )]
+    Login {
+        name: String,
+        /// Their database password, the first line of FILE (`-`: standard input).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<std::path::PathBuf>,
+    },
     /// Set an operator's mail address, or clear it with --clear (your own, or anyone's as
     /// an admin).
     #[command(
@@ -90,16 +101,22 @@ pub fn run(desk: &mut Desk, cmd: &OperatorCommand, json: bool) -> Result<Output,
             }
             let mut out = format!("added operator {} ({})\n", op.name, roles_text(&op.roles));
             if let Some(l) = login {
-                let _ = writeln!(
-                    out,
-                    "database role {} {}, a member of {}{}",
-                    l.role,
-                    if l.made { "made" } else { "exists" },
-                    l.group,
-                    if l.password { "; password set" } else { "" }
-                );
+                out.push_str(&login_text(&l));
             }
             Ok(Output(out))
+        }
+        OperatorCommand::Login { name, password_file } => {
+            let password = password_file.as_deref().map(read_password).transpose()?;
+            let (op, login) = desk.give_login(name, password.as_deref())?;
+            if json {
+                return Output::json(&login);
+            }
+            Ok(Output(format!(
+                "{} ({}): {}",
+                op.name,
+                roles_text(&op.roles),
+                login_text(&login)
+            )))
         }
         OperatorCommand::Grant { name, roles, revoke } => {
             let op = desk.grant(name, roles, *revoke)?;
@@ -154,6 +171,16 @@ pub fn run(desk: &mut Desk, cmd: &OperatorCommand, json: bool) -> Result<Output,
             Ok(Output(out))
         }
     }
+}
+
+fn login_text(l: &crate::store::server::roles::Login) -> String {
+    format!(
+        "database role {} {}, a member of {}{}\n",
+        l.role,
+        if l.made { "made" } else { "exists" },
+        l.group,
+        if l.password { "; password set" } else { "" }
+    )
 }
 
 /// The longest password file read: a password is one line.

@@ -5,6 +5,7 @@
 mod audit;
 mod changes;
 mod cmdb;
+mod copy;
 mod export;
 mod hooks;
 mod import;
@@ -25,6 +26,7 @@ use chrono::{DateTime, FixedOffset, Local, Offset, Utc};
 pub use audit::{Audit, BrokenLink, Difference, Head, Trail};
 pub use changes::{FreezeView, SCHEDULE_STATES, Scheduled};
 pub use cmdb::{CiView, CmdbGraph, ImpactReport, Impacted, RelationView};
+pub use copy::Copied;
 pub use export::{ExportFormat, Exported, csv_cell};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
 pub use ingest::{AlertAction, AlertOutcome, AlertReport, MailAction, MailOutcome, alert_line};

@@ -1,11 +1,12 @@
 //! Managing who works the desk. Every change is an entry of the desk's audited trail.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::policy::require_admin;
-use super::{Desk, DeskError, Result};
+use super::{Desk, DeskError, Result, Who};
 use crate::domain::operator::{Role, valid_operator_name};
 use crate::store::Engine;
+use crate::store::Tx;
 use crate::store::operators::{self as store_ops, Operator};
 use crate::store::server::roles::{self, Login};
 
@@ -24,6 +25,28 @@ fn check_email(address: &str) -> Result<String> {
             crate::text::inert(address, false)
         )))
     }
+}
+
+const NO_PASSWORDS: &str = "a desk file has no passwords: its operators are this machine's accounts (--password-file is for a desk on a server)";
+
+/// Makes `name`'s database login role a member of the desk's group (see
+/// [`roles::provision`]), an entry of the desk's trail.
+fn make_login(tx: &Tx, name: &str, password: Option<&str>, now: DateTime<Utc>, who: &Who) -> Result<Login> {
+    let login = roles::provision(tx, name, password)?;
+    let note = format!(
+        "database role {} in {}{}",
+        if login.made { "made" } else { "joined" },
+        login.group,
+        if login.password { ", password set" } else { "" }
+    );
+    let e = crate::store::desk_log::DeskEvent {
+        kind: "operator_login",
+        subject: Some(name),
+        note: Some(&note),
+        ..Default::default()
+    };
+    crate::store::desk_log::append(tx, now, who.by(), &e)?;
+    Ok(login)
 }
 
 impl Desk {
@@ -45,10 +68,7 @@ impl Desk {
         valid_operator_name(name).map_err(DeskError::Invalid)?;
         let on_server = self.store.engine() == Engine::Postgres;
         if password.is_some() && !on_server {
-            return Err(DeskError::Invalid(
-                "a desk file has no passwords: its operators are this machine's accounts (--password-file is for a desk on a server)"
-                    .into(),
-            ));
+            return Err(DeskError::Invalid(NO_PASSWORDS.into()));
         }
         if roles.is_empty() {
             return Err(DeskError::Invalid(
@@ -71,26 +91,31 @@ impl Desk {
                 store_ops::set_email(tx, name, Some(e), now, who.by())?;
             }
             let login = if on_server {
-                let login = roles::provision(tx, name, password)?;
-                let note = format!(
-                    "database role {} in {}{}",
-                    if login.made { "made" } else { "joined" },
-                    login.group,
-                    if login.password { ", password set" } else { "" }
-                );
-                let e = crate::store::desk_log::DeskEvent {
-                    kind: "operator_login",
-                    subject: Some(name),
-                    note: Some(&note),
-                    ..Default::default()
-                };
-                crate::store::desk_log::append(tx, now, who.by(), &e)?;
-                Some(login)
+                Some(make_login(tx, name, password, now, who)?)
             } else {
                 None
             };
             let op = store_ops::get(tx, name)?
                 .ok_or_else(|| DeskError::Invalid(format!("operator `{name}` was not added")))?;
+            Ok((op, login))
+        })
+    }
+
+    /// Gives an operator of a server desk (one copied from a file, say) their database login
+    /// role in the desk's group, with `password` when given; only an admin may.
+    pub fn give_login(&mut self, name: &str, password: Option<&str>) -> Result<(Operator, Login)> {
+        if self.store.engine() != Engine::Postgres {
+            return Err(DeskError::Invalid(format!(
+                "{} is a desk file: its operators log in as this machine's accounts (`operator login` is for a desk on a server)",
+                self.store.place().shown()
+            )));
+        }
+        self.write(|tx, _, who| {
+            let now = Utc::now();
+            require_admin(tx, who, now, "give operators database logins")?;
+            let op = store_ops::get(tx, name)?
+                .ok_or_else(|| DeskError::Refused(crate::domain::Refusal::UnknownOperator(name.into())))?;
+            let login = make_login(tx, &op.name, password, now, who)?;
             Ok((op, login))
         })
     }

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod chain;
 pub mod changes;
 pub mod cmdb;
+pub mod copy;
 pub mod desk_log;
 pub mod events;
 pub mod files;

@@ -96,6 +96,42 @@ pub fn resume_index(conn: &Tx) -> Result<()> {
     Ok(())
 }
 
+/// Stops keeping the search index current while a whole desk is loaded into a new one
+/// nobody uses yet ([`super::copy`]); [`resume_after_load`] builds it once at the end.
+pub fn pause_for_load(conn: &Tx) -> Result<()> {
+    if conn.engine() == Engine::Postgres {
+        conn.execute_batch(
+            "ALTER TABLE tickets DISABLE TRIGGER ticket_search_on_insert;
+             ALTER TABLE tickets DISABLE TRIGGER ticket_search_on_update;
+             ALTER TABLE comments DISABLE TRIGGER ticket_search_on_comment;",
+        )?;
+        return Ok(());
+    }
+    pause_index(conn)
+}
+
+/// Builds the search index of a desk loaded after [`pause_for_load`], in one pass over
+/// tickets and comments, and keeps it current again.
+pub fn resume_after_load(conn: &Tx) -> Result<()> {
+    if conn.engine() == Engine::Postgres {
+        conn.execute_batch(
+            "INSERT INTO ticket_search (ticket_id, doc)
+             SELECT t.id, setweight(to_tsvector('simple', t.title), 'A')
+                       || setweight(to_tsvector('simple', t.description), 'B')
+                       || setweight(to_tsvector('simple', coalesce(c.bodies, '')), 'C')
+             FROM tickets t
+             LEFT JOIN (SELECT ticket_id, string_agg(body, chr(10) ORDER BY id) AS bodies
+                        FROM comments GROUP BY ticket_id) c ON c.ticket_id = t.id
+             ON CONFLICT (ticket_id) DO UPDATE SET doc = excluded.doc;
+             ALTER TABLE tickets ENABLE TRIGGER ticket_search_on_insert;
+             ALTER TABLE tickets ENABLE TRIGGER ticket_search_on_update;
+             ALTER TABLE comments ENABLE TRIGGER ticket_search_on_comment;",
+        )?;
+        return Ok(());
+    }
+    resume_index(conn)
+}
+
 /// Row ids of the best `limit` matches among the [`RANK_WINDOW`] most recent, best first.
 /// Title hits weigh most, then the description, then comments (BM25).
 pub fn search(conn: &Tx, query: &str, limit: usize) -> Result<Vec<(i64, f64)>> {

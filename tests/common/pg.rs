@@ -17,8 +17,8 @@ use std::sync::{Mutex, OnceLock};
 pub struct Server {
     /// A URL without a database name: `postgresql://postgres@%2Ftmp%2Fx:5432`.
     base: String,
-    /// The loopback port of the cluster this process started, which asks for passwords.
-    tcp: Option<u16>,
+    /// The cluster this process started: where it listens and its programs.
+    pub own: Option<Own>,
     /// The cluster this process started, kept until it ends (its pipe keeps it running).
     _cluster: Option<Mutex<(Child, ChildStdin)>>,
 }
@@ -46,7 +46,7 @@ fn find() -> Result<Server, String> {
     if let Ok(url) = std::env::var("OPSDESK_TEST_PG") {
         return Ok(Server {
             base: url.trim_end_matches('/').to_string(),
-            tcp: None,
+            own: None,
             _cluster: None,
         });
     }
@@ -158,9 +158,23 @@ fn start(bin: &Path) -> Result<Server, String> {
     let socket = dir.display().to_string().replace('/', "%2F");
     Ok(Server {
         base: format!("postgresql://postgres@{socket}:{port}"),
-        tcp: Some(port),
+        own: Some(Own {
+            socket: dir.to_path_buf(),
+            port,
+            bin: bin.to_path_buf(),
+        }),
         _cluster: Some(Mutex::new((child, stdin))),
     })
+}
+
+/// A cluster the tests started.
+pub struct Own {
+    /// The folder of its socket (where it trusts everyone).
+    pub socket: PathBuf,
+    /// Its port, on the socket and on 127.0.0.1 (where it asks for passwords).
+    pub port: u16,
+    /// The folder of PostgreSQL's programs (psql, createdb, …).
+    pub bin: PathBuf,
 }
 
 /// A loopback port nothing listens on now.
@@ -192,7 +206,7 @@ impl Server {
     /// server is reached.
     pub fn login_url(&self, user: &str, password: &str, db_url: &str) -> String {
         let db = db_url.rsplit('/').next().unwrap_or_default();
-        match self.tcp {
+        match self.own.as_ref().map(|o| o.port) {
             Some(port) => format!("postgresql://{user}:{password}@127.0.0.1:{port}/{db}"),
             None => {
                 let rest = self.base.trim_start_matches("postgresql://");

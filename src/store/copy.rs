@@ -1,0 +1,193 @@
+//! Copying a whole desk into an empty one, on either engine: every row of every table,
+//! ids and hashes verbatim, so the timeline's chain, the desk's trail and `audit verify` are
+//! the same on both. The search index is derived, and made again at the end.
+
+use std::borrow::Cow;
+
+use super::sql::{Value, ValueRef};
+use super::{Engine, Result, StoreError, Tx};
+
+/// A desk's tables, each after those it refers to.
+pub const TABLES: &[&str] = &[
+    "meta",
+    "operators",
+    "tickets",
+    "comments",
+    "events",
+    "ticket_links",
+    "cis",
+    "ci_relations",
+    "ticket_cis",
+    "freeze_windows",
+    "freeze_window_cis",
+    "ci_maintenance",
+    "import_keys",
+    "alerts",
+    "mail_messages",
+    "desk_events",
+    "change_span",
+];
+
+/// Settings that belong to one engine's schema: each desk keeps its own.
+const SCHEMA_KEYS: &[&str] = &["postgresql_schema"];
+
+/// The most values one statement binds (SQLite allows 32,766, PostgreSQL 65,535).
+const MAX_PARAMS: usize = 30_000;
+/// The most rows one statement inserts.
+const MAX_ROWS: usize = 1_000;
+
+/// How many rows each table holds, in copy order.
+pub fn count(tx: &Tx) -> Result<Vec<(&'static str, u64)>> {
+    TABLES
+        .iter()
+        .map(|t| {
+            let only = if *t == "meta" {
+                let keys: Vec<String> = SCHEMA_KEYS.iter().map(|k| format!("'{k}'")).collect();
+                format!(" WHERE key NOT IN ({})", keys.join(", "))
+            } else {
+                String::new()
+            };
+            let n: i64 = tx.query_row(&format!("SELECT count(*) FROM {}{only}", ident(t)), (), |r| r.get(0))?;
+            Ok((*t, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
+}
+
+/// Whether a desk holds nothing of its own: a schema just made (or one a copy cut short
+/// left behind), with no operator, ticket, CI or entry of the desk's trail.
+pub fn is_empty(tx: &Tx) -> Result<bool> {
+    for t in ["operators", "tickets", "cis", "desk_events"] {
+        if tx.exists(&format!("SELECT 1 FROM {} LIMIT 1", ident(t)), ())? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Copies every table of `from` into `to` (an empty desk), calling `progress` with the rows
+/// copied so far and the rows in all. Returns how many rows each table held.
+pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<(&'static str, u64)>> {
+    let counts = count(from)?;
+    let all: u64 = counts.iter().map(|(_, n)| n).sum();
+    let mut done = 0;
+    progress(done, all);
+    super::search::pause_for_load(to)?;
+    for table in TABLES {
+        let cols = columns(to, table)?;
+        let mut theirs = columns(from, table)?;
+        let mut ours = cols.clone();
+        theirs.sort();
+        ours.sort();
+        if theirs != ours {
+            return Err(StoreError::Corrupt(format!(
+                "table {table} has columns ({}) here and ({}) in the desk copied from: the two desks are of different schemas",
+                ours.join(", "),
+                theirs.join(", ")
+            )));
+        }
+        if *table == "change_span" {
+            to.execute("DELETE FROM change_span", ())?;
+        }
+        let list = cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+        let per_statement = (MAX_PARAMS / cols.len().max(1)).clamp(1, MAX_ROWS);
+        let mut rows: Vec<Value<'static>> = Vec::with_capacity(per_statement * cols.len());
+        let skip_key = *table == "meta";
+        let flush = |rows: &mut Vec<Value<'static>>| -> Result<()> {
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let sql = insert_sql(table, &list, cols.len(), rows.len() / cols.len());
+            to.execute(&sql, rows.as_slice())?;
+            rows.clear();
+            Ok(())
+        };
+        from.each(&format!("SELECT {list} FROM {} ORDER BY 1", ident(table)), (), |r| {
+            if skip_key && r.get::<_, &str>(0).is_ok_and(|k| SCHEMA_KEYS.contains(&k)) {
+                return Ok(());
+            }
+            for i in 0..cols.len() {
+                rows.push(owned(r.value(i)?));
+            }
+            done += 1;
+            if rows.len() >= per_statement * cols.len() {
+                flush(&mut rows)?;
+                progress(done, all);
+            }
+            Ok(())
+        })?;
+        flush(&mut rows)?;
+        progress(done, all);
+    }
+    if to.engine() == Engine::Postgres {
+        super::server::after_load(to)?;
+    }
+    super::search::resume_after_load(to)?;
+    Ok(counts)
+}
+
+/// `INSERT INTO table (list) VALUES (?1, ?2), (?3, ?4)`: `rows` rows of `width` values;
+/// settings already there (a new desk's) give way to those copied.
+fn insert_sql(table: &str, list: &str, width: usize, rows: usize) -> String {
+    let mut sql = format!("INSERT INTO {} ({list}) VALUES ", ident(table));
+    let mut n = 0;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..width {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push_str(&format!("?{n}"));
+        }
+        sql.push(')');
+    }
+    if table == "meta" {
+        sql.push_str(" ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    }
+    sql
+}
+
+/// A table's columns, in the order it declares them.
+fn columns(tx: &Tx, table: &str) -> Result<Vec<String>> {
+    let sql = tx.pick(
+        "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+        "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+    );
+    let cols: Vec<String> = tx.query_map(sql, [table], |r| r.get(0))?;
+    if cols.is_empty() {
+        return Err(StoreError::Corrupt(format!("the desk has no table {table}")));
+    }
+    Ok(cols)
+}
+
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn owned(v: ValueRef<'_>) -> Value<'static> {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Int(i) => Value::Int(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(s) => Value::Text(Cow::Owned(s.to_string())),
+        ValueRef::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_statement_inserts_many_rows_with_numbered_placeholders() {
+        assert_eq!(
+            insert_sql("ticket_links", "\"a\", \"b\"", 2, 2),
+            "INSERT INTO \"ticket_links\" (\"a\", \"b\") VALUES (?1, ?2), (?3, ?4)"
+        );
+        assert!(insert_sql("meta", "\"key\", \"value\"", 2, 1).ends_with("DO UPDATE SET value = excluded.value"));
+    }
+}
