@@ -384,4 +384,22 @@ fn a_password_is_for_a_desk_on_a_server() {
     assert!(err.contains("holds no password"), "{err}");
     let ops = env.json(&["operator", "list"]);
     assert!(!ops.to_string().contains("\"bob\""), "nothing written: {ops}");
+    // A file's operators are the machine's accounts: no database login to give.
+    env.ok(&["operator", "add", "bob", "--role", "agent"]);
+    let err = env.fails(&["operator", "login", "bob"], 1);
+    assert!(err.contains("`operator login` is for a desk on a server"), "{err}");
+}
+
+#[test]
+fn a_login_is_for_an_operator_the_desk_has_and_given_by_an_admin() {
+    let Some(server) = server() else { return };
+    let admin = Env::on_server(server);
+    let err = admin.fails(&["operator", "login", "nobody-here"], 1);
+    assert!(err.contains("nobody-here"), "{err}");
+    admin.ok(&["operator", "add", "login-erin", "--role", "agent"]);
+    let out = admin.ok(&["operator", "login", "login-erin"]);
+    assert!(out.contains("database role login-erin exists, a member of"), "{out}");
+    // An agent cannot give anyone a login, herself included.
+    let err = admin.fails_as("login-erin", &["operator", "login", "login-erin"], 1);
+    assert!(err.contains("admin"), "{err}");
 }

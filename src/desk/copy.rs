@@ -20,12 +20,26 @@ pub struct Copied {
     pub trail_head: Option<String>,
 }
 
-/// A chain's length and head, as `audit verify` shows them.
-fn chains(tx: &store::Tx) -> Result<(u64, Option<String>, u64, Option<String>)> {
+/// The timeline's and the trail's length and head as `audit verify` shows them, `#id hash`.
+type Chains = (u64, Option<String>, u64, Option<String>);
+
+fn head(id: i64, hash: &[u8]) -> String {
+    format!("#{id} {}", chain::hex(hash))
+}
+
+/// Both chains walked, every hash computed again; a head only where a chain holds whole.
+fn walked(tx: &store::Tx) -> Result<Chains> {
     let v = chain::verify(tx, None)?;
     let d = desk_log::verify(tx, None)?;
-    let head = |h: Option<(i64, [u8; 32])>| h.map(|(id, hash)| format!("#{id} {}", chain::hex(&hash)));
-    Ok((v.events, head(v.head), d.events, head(d.head)))
+    let h = |x: Option<(i64, [u8; 32])>| x.map(|(id, hash)| head(id, &hash));
+    Ok((v.events, h(v.head), d.events, h(d.head)))
+}
+
+/// Both chains' length and newest entry as stored: what a walk of them ends on when whole.
+fn stored(tx: &store::Tx) -> Result<Chains> {
+    let [(events, last), (trail, trail_last)] = store::copy::stored_heads(tx)?;
+    let h = |x: Option<(i64, Vec<u8>)>| x.map(|(id, hash)| head(id, &hash));
+    Ok((events, h(last), trail, h(trail_last)))
 }
 
 impl Desk {
@@ -74,22 +88,30 @@ impl Desk {
             Vec::new()
         };
         let (tables, ours) = self.store.read(|from| -> Result<_> {
-            let tables = dest.write(|to| store::copy::copy(from, to, progress))?;
-            Ok((tables, chains(from)?))
+            let ours = stored(from)?;
+            let tables = dest.write(|to| -> Result<_> {
+                let tables = store::copy::copy(from, to, progress)?;
+                // The copy's chains, walked in full before it commits, must end where this
+                // desk's stored ones do: then `audit verify` says the same of both.
+                let theirs = walked(to)?;
+                if theirs != ours {
+                    return Err(DeskError::Invalid(format!(
+                        "the copy's chains do not hold as this desk's stored ones end (timeline {} events, head {}; \
+                         the copy walked {} events, head {}): nothing was kept; `opsdesk audit verify` here says \
+                         whether this desk's own chain is broken",
+                        ours.0,
+                        ours.1.as_deref().unwrap_or("none"),
+                        theirs.0,
+                        theirs.1.as_deref().unwrap_or("none")
+                    )));
+                }
+                Ok(tables)
+            })?;
+            Ok((tables, ours))
         })?;
         if is_file {
             dest.create_indexes(&indexes)?;
             dest.end_bulk_load()?;
-        }
-        let theirs = dest.read(chains)?;
-        if theirs != ours {
-            return Err(DeskError::Invalid(format!(
-                "the copy's chains differ from this desk's (timeline {} events, head {}; copy {} events, head {}): it was removed",
-                ours.0,
-                ours.1.as_deref().unwrap_or("none"),
-                theirs.0,
-                theirs.1.as_deref().unwrap_or("none")
-            )));
         }
         Ok(Copied {
             to: dest.place().shown(),

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::sql::{Value, ValueRef};
-use super::{Engine, Result, StoreError, Tx};
+use super::{Engine, OptionalExt, Result, StoreError, Tx};
 
 /// A desk's tables, each after those it refers to.
 pub const TABLES: &[&str] = &[
@@ -36,6 +36,9 @@ const MAX_PARAMS: usize = 30_000;
 /// The most rows one statement inserts.
 const MAX_ROWS: usize = 1_000;
 
+/// The rows one COPY loads into a server.
+const PG_BATCH_ROWS: usize = 20_000;
+
 /// How many rows each table holds, in copy order.
 pub fn count(tx: &Tx) -> Result<Vec<(&'static str, u64)>> {
     TABLES
@@ -51,6 +54,26 @@ pub fn count(tx: &Tx) -> Result<Vec<(&'static str, u64)>> {
             Ok((*t, u64::try_from(n).unwrap_or(0)))
         })
         .collect()
+}
+
+/// A chain's length, and its newest entry's id and hash.
+pub type StoredHead = (u64, Option<(i64, Vec<u8>)>);
+
+/// The timeline's and the desk trail's length and newest entry (id, hash) as stored: what
+/// a walk of a whole, unbroken chain ends on.
+pub fn stored_heads(tx: &Tx) -> Result<[StoredHead; 2]> {
+    let of = |table: &str| -> Result<StoredHead> {
+        let n: i64 = tx.query_row(&format!("SELECT count(*) FROM {table}"), (), |r| r.get(0))?;
+        let last = tx
+            .query_row(
+                &format!("SELECT id, hash FROM {table} ORDER BY id DESC LIMIT 1"),
+                (),
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?.unwrap_or_default())),
+            )
+            .optional()?;
+        Ok((u64::try_from(n).unwrap_or(0), last))
+    };
+    Ok([of("events")?, of("desk_events")?])
 }
 
 /// Whether a desk holds nothing of its own: a schema just made (or one a copy cut short
@@ -72,6 +95,10 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
     let mut done = 0;
     progress(done, all);
     super::search::pause_for_load(to)?;
+    let again = match to.engine() {
+        Engine::Postgres => super::server::before_load(to)?,
+        Engine::Sqlite => Vec::new(),
+    };
     for table in TABLES {
         let cols = columns(to, table)?;
         let mut theirs = columns(from, table)?;
@@ -89,15 +116,27 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
             to.execute("DELETE FROM change_span", ())?;
         }
         let list = cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
-        let per_statement = (MAX_PARAMS / cols.len().max(1)).clamp(1, MAX_ROWS);
+        let per_statement = match to.engine() {
+            // COPY has no limit on values; a batch is what is held in memory.
+            Engine::Postgres => PG_BATCH_ROWS,
+            Engine::Sqlite => (MAX_PARAMS / cols.len().max(1)).clamp(1, MAX_ROWS),
+        };
         let mut rows: Vec<Value<'static>> = Vec::with_capacity(per_statement * cols.len());
         let skip_key = *table == "meta";
         let flush = |rows: &mut Vec<Value<'static>>| -> Result<()> {
             if rows.is_empty() {
                 return Ok(());
             }
-            let sql = insert_sql(table, &list, cols.len(), rows.len() / cols.len());
-            to.execute(&sql, rows.as_slice())?;
+            if skip_key {
+                // A new desk's settings give way to those copied.
+                let sql = format!(
+                    "{} ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    super::sql::many_rows_sql(table, &cols, rows.len() / cols.len())
+                );
+                to.execute(&sql, rows.as_slice())?;
+            } else {
+                to.insert_rows(table, &cols, rows)?;
+            }
             rows.clear();
             Ok(())
         };
@@ -118,36 +157,12 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
         flush(&mut rows)?;
         progress(done, all);
     }
-    if to.engine() == Engine::Postgres {
-        super::server::after_load(to)?;
-    }
+    // The search index first, so that its GIN index is made over the full table.
     super::search::resume_after_load(to)?;
+    if to.engine() == Engine::Postgres {
+        super::server::after_load(to, &again)?;
+    }
     Ok(counts)
-}
-
-/// `INSERT INTO table (list) VALUES (?1, ?2), (?3, ?4)`: `rows` rows of `width` values;
-/// settings already there (a new desk's) give way to those copied.
-fn insert_sql(table: &str, list: &str, width: usize, rows: usize) -> String {
-    let mut sql = format!("INSERT INTO {} ({list}) VALUES ", ident(table));
-    let mut n = 0;
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for col in 0..width {
-            if col > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            sql.push_str(&format!("?{n}"));
-        }
-        sql.push(')');
-    }
-    if table == "meta" {
-        sql.push_str(" ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    }
-    sql
 }
 
 /// A table's columns, in the order it declares them.
@@ -175,19 +190,5 @@ fn owned(v: ValueRef<'_>) -> Value<'static> {
         ValueRef::Real(r) => Value::Real(r),
         ValueRef::Text(s) => Value::Text(Cow::Owned(s.to_string())),
         ValueRef::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_statement_inserts_many_rows_with_numbered_placeholders() {
-        assert_eq!(
-            insert_sql("ticket_links", "\"a\", \"b\"", 2, 2),
-            "INSERT INTO \"ticket_links\" (\"a\", \"b\") VALUES (?1, ?2), (?3, ?4)"
-        );
-        assert!(insert_sql("meta", "\"key\", \"value\"", 2, 1).ends_with("DO UPDATE SET value = excluded.value"));
     }
 }

@@ -152,9 +152,49 @@ impl Server {
     }
 }
 
-/// After rows were copied in with their ids: each identity column goes on from the largest
-/// id it holds, so the next ticket, event or comment made here does not take a copied id.
-pub fn after_load(tx: &Tx) -> Result<()> {
+/// Before a whole desk is loaded into this new one (nobody else uses it yet): drops the
+/// secondary indexes and the foreign keys, which cost a lookup or an index insert per row,
+/// and gives back the SQL that makes them again, once, over the loaded rows
+/// ([`after_load`]).
+pub fn before_load(tx: &Tx) -> Result<Vec<String>> {
+    let indexes: Vec<(String, String)> = tx.query_map(
+        "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
+         JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid \
+         WHERE t.relnamespace = current_schema()::regnamespace AND NOT i.indisprimary AND NOT i.indisunique \
+         ORDER BY 1",
+        (),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let keys: Vec<(String, String, String)> = tx.query_map(
+        "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
+         WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY 1, 2",
+        (),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let mut drop = String::new();
+    let mut again = Vec::new();
+    for (table, name, def) in &keys {
+        drop.push_str(&format!("ALTER TABLE {table} DROP CONSTRAINT {};\n", quote(name)));
+        again.push(format!("ALTER TABLE {table} ADD CONSTRAINT {} {def}", quote(name)));
+    }
+    for (name, _) in &indexes {
+        drop.push_str(&format!("DROP INDEX {};\n", quote(name)));
+    }
+    // Indexes before keys: checking a key reads the index of what it refers to.
+    let mut made: Vec<String> = indexes.into_iter().map(|(_, def)| def).collect();
+    made.extend(again);
+    tx.execute_batch(&format!("SET LOCAL maintenance_work_mem = '256MB';\n{drop}"))?;
+    Ok(made)
+}
+
+/// After rows were copied in with their ids: the indexes and keys [`before_load`] dropped
+/// are made again, and each identity column goes on from the largest id it holds, so the
+/// next ticket, event or comment made here does not take a copied id.
+pub fn after_load(tx: &Tx, again: &[String]) -> Result<()> {
+    for sql in again {
+        tx.execute_batch(sql)?;
+    }
     for table in ["tickets", "comments", "events", "cis", "freeze_windows", "desk_events"] {
         tx.execute_batch(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} HAVING max(id) IS NOT NULL"

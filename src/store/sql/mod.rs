@@ -108,6 +108,19 @@ impl<'c> Tx<'c> {
         }
     }
 
+    /// Adds rows to `table`: `values` holds them one after another, `cols.len()` values
+    /// each. PostgreSQL takes them through COPY; SQLite as one statement of many rows.
+    pub fn insert_rows(&self, table: &str, cols: &[String], values: &[Value<'_>]) -> Result<()> {
+        match self.0 {
+            TxOf::Lite(c) => {
+                let rows = values.len() / cols.len().max(1);
+                lite::execute(c, &many_rows_sql(table, cols, rows), &values)?;
+                Ok(())
+            }
+            TxOf::Pg(t) => t.copy_in(table, cols, values),
+        }
+    }
+
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match self.0 {
@@ -201,6 +214,26 @@ impl<T> OptionalExt<T> for Result<T> {
     }
 }
 
+/// `INSERT INTO "table" ("a", "b") VALUES (?1, ?2), (?3, ?4)`: `rows` rows of the columns.
+pub fn many_rows_sql(table: &str, cols: &[String], rows: usize) -> String {
+    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+    let mut sql = format!("INSERT INTO {} ({list}) VALUES ", quote(table));
+    let mut n = 0;
+    for row in 0..rows {
+        sql.push_str(if row > 0 { ", (" } else { "(" });
+        for col in 0..cols.len() {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push_str(&format!("?{n}"));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 /// A statement as PostgreSQL takes it: `?N` placeholders as `$N` (a bare `?` numbered in
 /// turn), and SQLite's `INDEXED BY name` hints dropped (PostgreSQL's planner picks its own),
 /// leaving string literals, quoted names and comments alone.
@@ -246,6 +279,15 @@ pub fn dollar_placeholders(sql: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_rows_are_one_statement_with_numbered_placeholders() {
+        let cols = ["a".to_string(), "b\"c".to_string()];
+        assert_eq!(
+            many_rows_sql("t", &cols, 2),
+            "INSERT INTO \"t\" (\"a\", \"b\"\"c\") VALUES (?1, ?2), (?3, ?4)"
+        );
+    }
 
     #[test]
     fn placeholders_become_dollars_outside_quotes_and_comments() {
