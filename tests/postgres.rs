@@ -403,3 +403,20 @@ fn a_login_is_for_an_operator_the_desk_has_and_given_by_an_admin() {
     let err = admin.fails_as("login-erin", &["operator", "login", "login-erin"], 1);
     assert!(err.contains("admin"), "{err}");
 }
+
+#[test]
+fn what_a_server_desk_cannot_do_is_refused_before_anything_is_written() {
+    // Neither needs a server: both are refused before a connection is made.
+    let env = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: "postgresql://ann@%2Fno%2Fsuch%2Fdir:5432/desk".into(),
+    };
+    let err = env.fails(&["init", "--shared"], 1);
+    assert!(err.contains("--shared is for a desk file"), "{err}");
+    let tls = Env {
+        dir: tempfile::tempdir().expect("dir"),
+        db: "postgresql://ann@db.example.com/desk?sslmode=require".into(),
+    };
+    let err = tls.fails(&["list"], 1);
+    assert!(err.contains("this build of opsdesk connects without TLS"), "{err}");
+}
