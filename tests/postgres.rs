@@ -347,6 +347,17 @@ fn an_admin_provisions_an_operator_who_logs_in_with_a_password_and_cannot_rewrit
         .filter_map(|o| o["name"].as_str())
         .collect();
     assert!(!names.contains(&"mallory"), "{ops}");
+    // Made a desk admin, she still cannot make database roles: her role lacks CREATEROLE,
+    // and the refusal says so, with nothing written.
+    admin.ok(&["operator", "grant", "dana", "--role", "admin"]);
+    let err = dana.fails_as("dana", &["operator", "add", "frank", "--role", "agent"], 1);
+    assert!(
+        err.contains("the database role `frank` could not be made an operator of this desk")
+            && err.contains("needs CREATEROLE"),
+        "{err}"
+    );
+    let ops = admin.json(&["operator", "list"]);
+    assert!(!ops.to_string().contains("frank"), "{ops}");
     admin.ok(&["audit", "verify"]);
 }
 
@@ -354,34 +365,24 @@ fn an_admin_provisions_an_operator_who_logs_in_with_a_password_and_cannot_rewrit
 fn a_password_is_for_a_desk_on_a_server() {
     let env = Env::new();
     let pw = env.dir.path().join("pw");
-    std::fs::write(&pw, "secret\n").expect("password file");
-    let err = env.fails(
-        &[
-            "operator",
-            "add",
-            "bob",
-            "--role",
-            "agent",
-            "--password-file",
-            &pw.display().to_string(),
-        ],
-        1,
-    );
-    assert!(err.contains("a desk file has no passwords"), "{err}");
-    std::fs::write(&pw, "\n").expect("password file");
-    let err = env.fails(
-        &[
-            "operator",
-            "add",
-            "bob",
-            "--role",
-            "agent",
-            "--password-file",
-            &pw.display().to_string(),
-        ],
-        1,
-    );
-    assert!(err.contains("holds no password"), "{err}");
+    let pw_arg = pw.display().to_string();
+    let add = [
+        "operator",
+        "add",
+        "bob",
+        "--role",
+        "agent",
+        "--password-file",
+        pw_arg.as_str(),
+    ];
+    for (text, says) in [
+        ("secret\n", "a desk file has no passwords"),
+        ("\n", "holds no password"),
+    ] {
+        std::fs::write(&pw, text).expect("password file");
+        let err = env.fails(&add, 1);
+        assert!(err.contains(says), "{err}");
+    }
     let ops = env.json(&["operator", "list"]);
     assert!(!ops.to_string().contains("\"bob\""), "nothing written: {ops}");
     // A file's operators are the machine's accounts: no database login to give.

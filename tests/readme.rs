@@ -106,38 +106,23 @@ fn the_readme_team_section_moves_a_desk_to_a_server() {
     opsdesk(&["--db", "desk.db", "operator", "add", "bob", "--role", "agent"]);
     opsdesk(&["--db", "desk.db", "new", "incident", "--title", "Badge readers offline"]);
     let tcp = format!("127.0.0.1:{}", own.port);
-    let mut script = String::from(
-        "set -euo pipefail\nopsdesk() { \"$OPSDESK_BIN\" \"$@\"; }\n\
-         sudo() { [ \"$1 $2\" = '-u postgres' ] || return 1; shift 2; PGUSER=postgres \"$@\"; }\n",
-    );
-    for line in blocks.concat() {
-        let line = line
-            .replace("db.example.com:5432", &tcp)
-            .replace("db.example.com", &tcp);
-        script.push_str(&format!("echo '>>> {}'\n{line}\n", line.replace('\'', "")));
-    }
+    let lines: Vec<String> = blocks
+        .concat()
+        .iter()
+        .map(|l| l.replace("db.example.com:5432", &tcp).replace("db.example.com", &tcp))
+        .collect();
     let path = format!("{}:{}", own.bin.display(), std::env::var("PATH").unwrap_or_default());
-    let out = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(dir.path())
-        .env_clear()
-        .envs(common::clock_env())
-        .env("PATH", path)
-        .env("HOME", &home)
-        .env("USER", opsdesk::cli::os_account())
-        .env("PGHOST", &own.socket)
-        .env("PGPORT", own.port.to_string())
-        .env("OPSDESK_BIN", env!("CARGO_BIN_EXE_opsdesk"))
-        .env("OPSDESK_CONFIG_DIR", dir.path().join("config"))
-        .env("OPSDESK_DATA_DIR", dir.path().join("data"))
-        .output()
-        .expect("bash");
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "the section failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::paste(
+        &lines,
+        "sudo() { [ \"$1 $2\" = '-u postgres' ] || return 1; shift 2; PGUSER=postgres \"$@\"; }\n",
+        dir.path(),
+        &[
+            ("PATH", path.into()),
+            ("HOME", home.into()),
+            ("USER", opsdesk::cli::os_account().into()),
+            ("PGHOST", own.socket.clone().into()),
+            ("PGPORT", own.port.to_string().into()),
+        ],
     );
     let me = opsdesk::cli::os_account();
     for said in [

@@ -495,7 +495,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
 }
 
 /// Standard input, up to one byte more than `max` (so the parser can say it was too large).
-fn read_stdin(max: usize) -> Result<Vec<u8>, Failure> {
+pub(super) fn read_stdin(max: usize) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(
         &mut std::io::Read::take(std::io::stdin().lock(), max as u64 + 1),

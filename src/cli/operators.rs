@@ -190,16 +190,15 @@ const MAX_PASSWORD_BYTES: u64 = 1024;
 fn read_password(file: &std::path::Path) -> Result<String, Failure> {
     use std::io::Read;
     let shown = crate::text::inert(&file.display().to_string(), false);
-    let mut bytes = Vec::new();
-    let read = if file == std::path::Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(MAX_PASSWORD_BYTES + 1)
-            .read_to_end(&mut bytes)
+    let bytes = if file == std::path::Path::new("-") {
+        super::read_stdin(MAX_PASSWORD_BYTES as usize)?
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(MAX_PASSWORD_BYTES + 1).read_to_end(&mut bytes))
+        let mut bytes = Vec::new();
+        std::fs::File::open(file)
+            .and_then(|f| f.take(MAX_PASSWORD_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| Failure::new(format!("cannot read the password from {shown}: {e}")))?;
+        bytes
     };
-    read.map_err(|e| Failure::new(format!("cannot read the password from {shown}: {e}")))?;
     if bytes.len() as u64 > MAX_PASSWORD_BYTES {
         return Err(Failure::new(format!(
             "{shown} is no password file: a password is one line of at most {MAX_PASSWORD_BYTES} bytes"

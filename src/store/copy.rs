@@ -2,9 +2,7 @@
 //! ids and hashes verbatim, so the timeline's chain, the desk's trail and `audit verify` are
 //! the same on both. The search index is derived, and made again at the end.
 
-use std::borrow::Cow;
-
-use super::sql::{Value, ValueRef};
+use super::sql::{Value, quoted as ident, quoted_list};
 use super::{Engine, OptionalExt, Result, StoreError, Tx};
 
 /// A desk's tables, each after those it refers to.
@@ -115,7 +113,7 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
         if *table == "change_span" {
             to.execute("DELETE FROM change_span", ())?;
         }
-        let list = cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+        let list = quoted_list(&cols);
         let per_statement = match to.engine() {
             // COPY has no limit on values; a batch is what is held in memory.
             Engine::Postgres => PG_BATCH_ROWS,
@@ -145,7 +143,7 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
                 return Ok(());
             }
             for i in 0..cols.len() {
-                rows.push(owned(r.value(i)?));
+                rows.push(r.value(i)?.owned());
             }
             done += 1;
             if rows.len() >= per_statement * cols.len() {
@@ -177,18 +175,4 @@ fn columns(tx: &Tx, table: &str) -> Result<Vec<String>> {
         return Err(StoreError::Corrupt(format!("the desk has no table {table}")));
     }
     Ok(cols)
-}
-
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn owned(v: ValueRef<'_>) -> Value<'static> {
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Int(i) => Value::Int(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(s) => Value::Text(Cow::Owned(s.to_string())),
-        ValueRef::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
-    }
 }

@@ -111,7 +111,9 @@ pub fn pause_for_load(conn: &Tx) -> Result<()> {
 }
 
 /// Builds the search index of a desk loaded after [`pause_for_load`], in one pass over
-/// tickets and comments, and keeps it current again.
+/// tickets and comments, and keeps it current again. On PostgreSQL the document is the one
+/// `opsdesk_search_doc` (server schema 1) makes for one ticket, written set-wise here: keep
+/// the two in step.
 pub fn resume_after_load(conn: &Tx) -> Result<()> {
     if conn.engine() == Engine::Postgres {
         conn.execute_batch(

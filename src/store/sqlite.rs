@@ -363,7 +363,7 @@ impl Lite {
         )?;
         for (name, _) in &indexes {
             self.conn
-                .execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+                .execute_batch(&format!("DROP INDEX {}", super::sql::quoted(name)))?;
         }
         Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
     }

@@ -181,35 +181,55 @@ pub fn run_readme_tour(desk: impl AsRef<std::ffi::OsStr>) -> String {
     assert!(lines.len() > 10, "the tour is there: {lines:?}");
     let dir = tempfile::tempdir().expect("dir");
     // The build and the alias are what the test harness already did; the desk is the test's.
-    let mut script = String::from("set -euo pipefail\nopsdesk() { \"$OPSDESK_BIN\" \"$@\"; }\n");
+    let mut pasted = Vec::new();
     for line in &lines {
         if line.starts_with("cargo build") || line.starts_with("alias opsdesk=") {
             continue;
         }
         if line.starts_with("export OPSDESK_DB=") {
-            script.push_str("export OPSDESK_DB=\"$TOUR_DESK\"\n");
+            pasted.push("export OPSDESK_DB=\"$TOUR_DESK\"".to_string());
             continue;
         }
         assert!(line.starts_with("opsdesk "), "unexpected tour line: {line}");
+        pasted.push(line.clone());
+    }
+    let desk = desk.as_ref().to_os_string();
+    paste(
+        &pasted,
+        "",
+        dir.path(),
+        &[("TOUR_DESK", desk), ("USER", "newcomer".into())],
+    )
+}
+
+/// Runs `lines` in bash one by one, each echoed first, as someone pasting them would, in
+/// `dir` (where config and data go too), with `opsdesk` the binary under test, after
+/// `preamble` (shell functions standing in for what a test cannot do), with a clean
+/// environment but for the pinned clock, PATH and `envs`. Returns what it printed, failing
+/// the test if a line fails.
+pub fn paste(lines: &[String], preamble: &str, dir: &Path, envs: &[(&str, std::ffi::OsString)]) -> String {
+    let mut script = format!("set -euo pipefail\nopsdesk() {{ \"$OPSDESK_BIN\" \"$@\"; }}\n{preamble}");
+    for line in lines {
         script.push_str(&format!("echo '>>> {}'\n{line}\n", line.replace('\'', "")));
     }
-    let out = std::process::Command::new("bash")
-        .arg("-c")
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg("-c")
         .arg(&script)
+        .current_dir(dir)
         .env_clear()
         .envs(clock_env())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("OPSDESK_BIN", env!("CARGO_BIN_EXE_opsdesk"))
-        .env("TOUR_DESK", desk)
-        .env("USER", "newcomer")
-        .env("OPSDESK_CONFIG_DIR", dir.path().join("config"))
-        .env("OPSDESK_DATA_DIR", dir.path().join("data"))
-        .output()
-        .expect("bash");
+        .env("OPSDESK_CONFIG_DIR", dir.join("config"))
+        .env("OPSDESK_DATA_DIR", dir.join("data"));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("bash");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         out.status.success(),
-        "the tour failed:\n{stdout}\n{}",
+        "a pasted line failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
     stdout

@@ -5,7 +5,7 @@
 
 pub mod roles;
 
-use super::sql::{Begin, PgConfig, PgConn};
+use super::sql::{Begin, PgConfig, PgConn, quoted};
 use super::{OptionalExt, Result, StoreError, Tx};
 
 /// This engine's migrations, in order: migration `n` brings a desk to schema `n`.
@@ -171,15 +171,14 @@ pub fn before_load(tx: &Tx) -> Result<Vec<String>> {
         (),
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
-    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
     let mut drop = String::new();
     let mut again = Vec::new();
     for (table, name, def) in &keys {
-        drop.push_str(&format!("ALTER TABLE {table} DROP CONSTRAINT {};\n", quote(name)));
-        again.push(format!("ALTER TABLE {table} ADD CONSTRAINT {} {def}", quote(name)));
+        drop.push_str(&format!("ALTER TABLE {table} DROP CONSTRAINT {};\n", quoted(name)));
+        again.push(format!("ALTER TABLE {table} ADD CONSTRAINT {} {def}", quoted(name)));
     }
     for (name, _) in &indexes {
-        drop.push_str(&format!("DROP INDEX {};\n", quote(name)));
+        drop.push_str(&format!("DROP INDEX {};\n", quoted(name)));
     }
     // Indexes before keys: checking a key reads the index of what it refers to.
     let mut made: Vec<String> = indexes.into_iter().map(|(_, def)| def).collect();
@@ -195,9 +194,16 @@ pub fn after_load(tx: &Tx, again: &[String]) -> Result<()> {
     for sql in again {
         tx.execute_batch(sql)?;
     }
-    for table in ["tickets", "comments", "events", "cis", "freeze_windows", "desk_events"] {
+    let identities: Vec<(String, String)> = tx.query_map(
+        "SELECT table_name::text, column_name::text FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND is_identity = 'YES' ORDER BY 1",
+        (),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    for (table, column) in &identities {
+        let (t, c) = (quoted(table), quoted(column));
         tx.execute_batch(&format!(
-            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table} HAVING max(id) IS NOT NULL"
+            "SELECT setval(pg_get_serial_sequence('{t}', '{column}'), max({c})) FROM {t} HAVING max({c}) IS NOT NULL"
         ))?;
     }
     // The planner's figures for the tables just filled.

@@ -4,15 +4,11 @@
 //! change, remove or truncate them. Who is a desk admin stays the desk's to say (the
 //! operators table, guarded by trigger), so every operator's role holds the same grants.
 
+use super::super::sql::quoted as ident;
 use super::super::{Result, StoreError, Tx};
 
 /// The tables every operator may only read and add to.
 const APPEND_ONLY: [&str; 3] = ["events", "comments", "desk_events"];
-
-/// A name as an SQL identifier, quoted.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
 
 /// A text as an SQL literal.
 fn literal(text: &str) -> String {
@@ -130,14 +126,17 @@ pub fn provision(tx: &Tx, name: &str, password: Option<&str>) -> Result<Login> {
 
 /// A refusal by the server said as what could not be done and what to do about it.
 fn denied(e: StoreError, what: &str) -> StoreError {
-    let why = e.to_string();
-    let why = why.strip_prefix("desk error: ").unwrap_or(&why).to_string();
-    if why.contains("permission denied") || why.contains("must have") || why.contains("must be") {
-        StoreError::Denied {
-            what: what.to_string(),
-            why: format!("{why}; the role you connect as needs CREATEROLE (or a superuser can run this command once)"),
-        }
-    } else {
-        e
+    let refused = matches!(&e, StoreError::Postgres(pg)
+        if pg.code() == Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+    if !refused {
+        return e;
+    }
+    let why = match &e {
+        StoreError::Postgres(pg) => crate::store::pg_message(pg),
+        _ => e.to_string(),
+    };
+    StoreError::Denied {
+        what: what.to_string(),
+        why: format!("{why}; the role you connect as needs CREATEROLE (or a superuser can run this command once)"),
     }
 }

@@ -214,11 +214,19 @@ impl<T> OptionalExt<T> for Result<T> {
     }
 }
 
+/// A name as an SQL identifier, double-quoted (the same on both engines).
+pub fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"a", "b"`: column names as a quoted list.
+pub fn quoted_list(cols: &[String]) -> String {
+    cols.iter().map(|c| quoted(c)).collect::<Vec<_>>().join(", ")
+}
+
 /// `INSERT INTO "table" ("a", "b") VALUES (?1, ?2), (?3, ?4)`: `rows` rows of the columns.
 pub fn many_rows_sql(table: &str, cols: &[String], rows: usize) -> String {
-    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
-    let list = cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
-    let mut sql = format!("INSERT INTO {} ({list}) VALUES ", quote(table));
+    let mut sql = format!("INSERT INTO {} ({}) VALUES ", quoted(table), quoted_list(cols));
     let mut n = 0;
     for row in 0..rows {
         sql.push_str(if row > 0 { ", (" } else { "(" });

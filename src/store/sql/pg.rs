@@ -308,25 +308,24 @@ fn refs<'a>(bound: &'a [Bind<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
 /// Rows fetched at a time by [`PgExec::stream`].
 const BATCH: i32 = 2_000;
 
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 impl PgExec for PgTx<'_> {
     fn copy_in(&self, table: &str, cols: &[String], values: &[Value<'_>]) -> Result<()> {
         if cols.is_empty() || values.is_empty() {
             return Ok(());
         }
-        let list = cols.iter().map(|c| quoted(c)).collect::<Vec<_>>().join(", ");
+        let list = super::quoted_list(cols);
         // The columns' types, from a statement prepared once per table.
         let types: Vec<Type> = self
-            .statement(&format!("SELECT {list} FROM {} LIMIT 0", quoted(table)))?
+            .statement(&format!("SELECT {list} FROM {} LIMIT 0", super::quoted(table)))?
             .columns()
             .iter()
             .map(|c| c.type_().clone())
             .collect();
         let mut tx = self.tx.borrow_mut();
-        let sink = tx.copy_in(&format!("COPY {} ({list}) FROM STDIN (FORMAT binary)", quoted(table)))?;
+        let sink = tx.copy_in(&format!(
+            "COPY {} ({list}) FROM STDIN (FORMAT binary)",
+            super::quoted(table)
+        ))?;
         let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
         for row in values.chunks(cols.len()) {
             let bound = bound(row);

@@ -182,6 +182,16 @@ pub enum ValueRef<'r> {
 }
 
 impl ValueRef<'_> {
+    /// The value, owned, to bind again (a copy of a row into another desk).
+    pub fn owned(self) -> Value<'static> {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(s) => Value::Text(Cow::Owned(s.to_string())),
+            ValueRef::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
+        }
+    }
     pub(super) fn kind(self) -> &'static str {
         match self {
             ValueRef::Null => "null",
