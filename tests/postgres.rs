@@ -421,3 +421,40 @@ fn what_a_server_desk_cannot_do_is_refused_before_anything_is_written() {
     let err = tls.fails(&["list"], 1);
     assert!(err.contains("this build of opsdesk connects without TLS"), "{err}");
 }
+
+#[test]
+fn a_commit_tells_listeners_which_tickets_it_touched() {
+    let Some(server) = server() else { return };
+    let env = Env::on_server(server);
+    env.ok(&["new", "incident", "--title", "Mail is slow"]);
+    env.ok(&["new", "incident", "--title", "VPN is down"]);
+    let mut listener = postgres::Client::connect(&env.db.display().to_string(), postgres::NoTls).expect("connect");
+    listener.batch_execute("LISTEN opsdesk").expect("listen");
+    env.ok(&["comment", "INC-2", "on it"]);
+    env.ok(&["operator", "add", "notify-bob", "--role", "agent"]);
+    let mut heard = Vec::new();
+    {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notes = listener.notifications();
+        let mut waiting = notes.timeout_iter(std::time::Duration::from_secs(10));
+        while heard.len() < 2 {
+            match waiting.next().expect("notifications") {
+                Some(n) => heard.push((n.channel().to_string(), n.payload().to_string())),
+                None => break,
+            }
+        }
+    }
+    let row: i64 = postgres::Client::connect(&env.db.display().to_string(), postgres::NoTls)
+        .expect("connect")
+        .query_one("SELECT id FROM tickets WHERE kind = 'incident' AND number = 2", &[])
+        .expect("row")
+        .get(0);
+    assert_eq!(
+        heard,
+        [
+            ("opsdesk".to_string(), row.to_string()),
+            ("opsdesk".to_string(), "desk".to_string())
+        ],
+        "the comment names its ticket's row; the operator, the desk"
+    );
+}

@@ -326,6 +326,14 @@ impl Desk {
     pub fn place(&self) -> &Place {
         self.store.place()
     }
+    /// Calls `on_change` (on another thread) when another host commits to a desk on a server.
+    pub fn watch(&mut self, on_change: fn()) {
+        self.store.watch(on_change);
+    }
+    /// Whether the desk's server can be reached, as far as this process knows.
+    pub fn reachable(&self) -> bool {
+        self.store.reachable()
+    }
     /// Changes whenever another process commits to the desk.
     pub fn data_version(&mut self) -> Result<i64> {
         Ok(self.store.data_version()?)

@@ -307,6 +307,22 @@ impl Store {
         }
     }
 
+    /// From now on, calls `on_change` (on another thread) when another host's commit is
+    /// heard, for a desk on a server; a file needs nothing (its data version is a cheap poll).
+    pub fn watch(&mut self, on_change: fn()) {
+        if let Open::Server(s) = &mut self.engine {
+            s.watch(on_change);
+        }
+    }
+
+    /// Whether the desk can be reached, as far as this process knows (a file always).
+    pub fn reachable(&self) -> bool {
+        match &self.engine {
+            Open::Lite(_) => true,
+            Open::Server(s) => s.connected(),
+        }
+    }
+
     /// Changes whenever another connection commits: cheap to poll.
     pub fn data_version(&mut self) -> Result<i64> {
         match &mut self.engine {

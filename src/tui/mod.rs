@@ -87,6 +87,8 @@ pub fn run(mut desk: Desk) -> Result<(), String> {
 
 fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Theme) -> std::io::Result<()> {
     let events = events::Events::start();
+    // On a server, other hosts' commits wake the loop as they are heard.
+    app.desk.watch(events::wake);
     let mut last_tick = Instant::now();
     while !app.quit {
         terminal.draw(|f| ui::draw(f, app, theme))?;
@@ -125,7 +127,14 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App, theme: &theme::Them
                 },
                 _ => {}
             },
-            Some(events::Wake::Background) => {}
+            Some(events::Wake::Background) => {
+                if let Err(e) = app.pick_up_changes() {
+                    app.status = Some(Status {
+                        text: e.to_string(),
+                        error: true,
+                    });
+                }
+            }
             Some(events::Wake::Failed(e)) => return Err(e),
             None => {}
         }

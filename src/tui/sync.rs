@@ -180,6 +180,18 @@ impl App {
         }
     }
 
+    /// Reads aside what others wrote, if anything changed since the last read; one read at
+    /// a time (the next call sees what came in meanwhile). Called at each tick, and when a
+    /// desk on a server says another host committed. Returns whether a read began.
+    pub fn pick_up_changes(&mut self) -> Result<bool, DeskError> {
+        let reading = self.background.changes.is_some();
+        if !reading && self.desk.data_version()? != self.data_version {
+            self.reload_aside()?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     /// Called about once a second: moves the clock on and picks up other operators' writes.
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
@@ -189,12 +201,10 @@ impl App {
         if !failed.is_empty() {
             self.complain(failed.join(" · "));
         }
-        // What others wrote is read aside; one read at a time (the next tick sees what came
-        // in meanwhile).
-        let reading = self.background.changes.is_some();
-        if !reading && self.desk.data_version()? != self.data_version {
-            self.reload_aside()?;
-        } else if self.pane == Pane::Cmdb && self.cmdb_stale {
+        if self.pick_up_changes()? {
+            return Ok(());
+        }
+        if self.pane == Pane::Cmdb && self.cmdb_stale {
             // A change the tree on screen was not read again for yet.
             self.refresh_visible_pane()?;
         } else if self.dashboard.data.as_ref().is_some_and(|d| now >= d.until) {

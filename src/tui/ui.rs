@@ -117,7 +117,10 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (open, risk, breached) = app.header_counts();
     let desk = app.desk.place().short();
     let who = crate::text::inert(app.desk.user(), false);
-    let counts = if app.queue.loading {
+    let counts = if !app.desk.reachable() {
+        // Forms and drafts stay as they are; the desk is read again once the server is back.
+        "the desk's server cannot be reached: trying again".to_string()
+    } else if app.queue.loading {
         "… open · reading the queue".to_string()
     } else {
         format!("{open} open · {risk} at risk · {breached} breached")

@@ -3,13 +3,18 @@
 //! SQLite's IMMEDIATE does; every read is one REPEATABLE READ snapshot. The schema has its
 //! own migrations, numbered apart from SQLite's.
 
+pub mod listen;
 pub mod roles;
 
-use super::sql::{Begin, PgConfig, PgConn, quoted};
+use super::sql::{Begin, PgConfig, PgConn, PgTx, quoted};
 use super::{OptionalExt, Result, StoreError, Tx};
 
 /// This engine's migrations, in order: migration `n` brings a desk to schema `n`.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+];
 
 /// The schema version this build writes on PostgreSQL.
 pub fn schema_version() -> usize {
@@ -23,6 +28,8 @@ const SCHEMA_KEY: &str = "postgresql_schema";
 pub struct Server {
     conn: PgConn,
     config: PgConfig,
+    /// Listening for other hosts' commits, once someone asked ([`Server::watch`]).
+    watch: Option<listen::Watch>,
 }
 
 impl Server {
@@ -32,7 +39,11 @@ impl Server {
     pub fn open(url: &str, may_create: bool) -> Result<(Server, bool)> {
         let config = PgConfig::parse(url)?;
         let conn = config.connect()?;
-        let mut server = Server { conn, config };
+        let mut server = Server {
+            conn,
+            config,
+            watch: None,
+        };
         let fresh = server.migrate(may_create)?;
         Ok((server, fresh))
     }
@@ -116,28 +127,50 @@ impl Server {
         commit: bool,
         f: impl FnOnce(&Tx) -> Result<T, E>,
     ) -> Result<T, E> {
-        let tx = self.conn.begin(how)?;
-        let out = f(&Tx::pg(&tx));
-        match out {
-            Ok(v) if commit => {
-                tx.commit()?;
-                Ok(v)
+        // A connection lost (the server restarted, the network went, an admin ended it) is
+        // made again here, at the next thing asked of the desk. The client learns of a loss
+        // only when it next speaks, so a BEGIN that finds the connection gone is tried once
+        // more on a new one: nothing was sent in it yet.
+        let mut retried = false;
+        loop {
+            if self.conn.is_closed() {
+                self.conn = self.config.connect()?;
             }
-            Ok(v) => {
-                tx.rollback()?;
-                Ok(v)
+            let lost = match self.conn.begin(how) {
+                Ok(tx) => return finish(tx, commit, f),
+                Err(e) => e,
+            };
+            if retried || !self.conn.is_closed() {
+                return Err(lost.into());
             }
-            Err(e) => {
-                // A connection lost mid-transaction has nothing to roll back.
-                let _ = tx.rollback();
-                Err(e)
-            }
+            retried = true;
+        }
+    }
+
+    /// Listens for other hosts' commits from now on: `on_change` is called (on another
+    /// thread) when one is heard or the listening connection changes, and
+    /// [`Server::data_version`] answers from what was heard instead of asking the server.
+    pub fn watch(&mut self, on_change: fn()) {
+        if self.watch.is_none() {
+            self.watch = Some(listen::Watch::start(self.config.clone(), on_change));
+        }
+    }
+
+    /// Whether the desk's server is reachable, as far as this process knows.
+    pub fn connected(&self) -> bool {
+        match &self.watch {
+            Some(w) => w.connected(),
+            None => !self.conn.is_closed(),
         }
     }
 
     /// Changes whenever someone commits a change to a ticket or to the desk: every such
-    /// commit appends to the timeline or the desk's trail, whose ids only grow.
+    /// commit appends to the timeline or the desk's trail, whose ids only grow. While
+    /// listening, what was heard says so without a question to the server.
     pub fn data_version(&mut self) -> Result<i64> {
+        if let Some(w) = &self.watch {
+            return Ok(w.version());
+        }
         self.read(|tx| {
             tx.query_row(
                 "SELECT coalesce((SELECT max(id) FROM events), 0) + coalesce((SELECT max(id) FROM desk_events), 0)",
@@ -146,9 +179,25 @@ impl Server {
             )
         })
     }
+}
 
-    pub fn is_closed(&self) -> bool {
-        self.conn.is_closed()
+/// Runs `f` in `tx`, then commits (when `commit`) or rolls back.
+fn finish<T, E: From<StoreError>>(tx: PgTx<'_>, commit: bool, f: impl FnOnce(&Tx) -> Result<T, E>) -> Result<T, E> {
+    let out = f(&Tx::pg(&tx));
+    match out {
+        Ok(v) if commit => {
+            tx.commit()?;
+            Ok(v)
+        }
+        Ok(v) => {
+            tx.rollback()?;
+            Ok(v)
+        }
+        Err(e) => {
+            // A connection lost mid-transaction has nothing to roll back.
+            let _ = tx.rollback();
+            Err(e)
+        }
     }
 }
 

@@ -75,6 +75,10 @@ impl PgConfig {
                 }
             }
         }
+        // A server that does not answer is said within seconds, not after the system's minutes.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
         if config.get_ports().is_empty()
             && let Some(port) = env("PGPORT").and_then(|p| p.parse().ok())
         {
@@ -101,6 +105,14 @@ impl PgConfig {
     }
 
     pub fn connect(&self) -> Result<PgConn> {
+        Ok(PgConn {
+            client: self.connect_plain()?,
+            cache: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// A connection of the client library itself (for listening).
+    pub fn connect_plain(&self) -> Result<Client> {
         if self.config.get_ssl_mode() == postgres::config::SslMode::Require {
             return Err(StoreError::BadUrl {
                 url: self.shown.clone(),
@@ -118,10 +130,7 @@ impl PgConfig {
                 why: e.to_string(),
             },
         })?;
-        Ok(PgConn {
-            client,
-            cache: RefCell::new(HashMap::new()),
-        })
+        Ok(client)
     }
 }
 
