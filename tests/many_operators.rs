@@ -3,7 +3,7 @@
 //! that reads a ticket first says which version it saw (`--expect-version`, as the TUI does), so
 //! conflicts happen and are retried. At the end the timeline holds exactly what the processes
 //! were told was written, each ticket's version counts its changes, the file is sound and the
-//! hash chain holds.
+//! hash chain holds. It runs on a desk in a file and on a desk on a PostgreSQL server.
 
 mod common;
 
@@ -167,92 +167,83 @@ fn worker(env: &Env, me: usize) -> Tally {
     tally
 }
 
-#[test]
-fn eight_operators_two_hundred_changes_each_nothing_lost() {
-    let env = Env::new();
-    for w in 0..WORKERS {
-        env.ok(&["operator", "add", &format!("w{w}"), "--role", "agent"]);
-    }
-    for n in 1..=SHARED + WORKERS {
-        env.ok(&["new", "incident", "--title", &format!("ticket {n}")]);
-        env.ok(&["assign", &format!("INC-{n}"), "w0"]);
-    }
-    let conn = rusqlite::Connection::open(&env.db).expect("open");
-    let version = |id: &str| -> i64 {
-        let number: i64 = id.trim_start_matches("INC-").parse().expect("number");
-        conn.query_row(
-            "SELECT version FROM tickets WHERE kind = 'incident' AND number = ?1",
-            [number],
-            |r| r.get(0),
-        )
-        .expect("version")
-    };
-    let ids: Vec<String> = (1..=SHARED + WORKERS).map(|n| format!("INC-{n}")).collect();
-    let before: BTreeMap<String, i64> = ids.iter().map(|id| (id.clone(), version(id))).collect();
-    let first_event: i64 = conn
-        .query_row("SELECT max(id) FROM events", [], |r| r.get(0))
-        .expect("events");
+common::engine::on_both_engines! {
+    /// On a file and on a server alike.
+    fn eight_operators_two_hundred_changes_each_nothing_lost(engine) {
+        let env = engine.desk();
+        for w in 0..WORKERS {
+            env.ok(&["operator", "add", &format!("w{w}"), "--role", "agent"]);
+        }
+        for n in 1..=SHARED + WORKERS {
+            env.ok(&["new", "incident", "--title", &format!("ticket {n}")]);
+            env.ok(&["assign", &format!("INC-{n}"), "w0"]);
+        }
+        let version = |id: &str| -> i64 {
+            let number: i64 = id.trim_start_matches("INC-").parse().expect("number");
+            env.number(&format!(
+                "SELECT version FROM tickets WHERE kind = 'incident' AND number = {number}"
+            ))
+        };
+        let ids: Vec<String> = (1..=SHARED + WORKERS).map(|n| format!("INC-{n}")).collect();
+        let before: BTreeMap<String, i64> = ids.iter().map(|id| (id.clone(), version(id))).collect();
+        let first_event = env.number("SELECT max(id) FROM events");
 
-    let tallies: Vec<Tally> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..WORKERS)
-            .map(|me| {
-                s.spawn({
-                    let env = &env;
-                    move || worker(env, me)
+        let tallies: Vec<Tally> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..WORKERS)
+                .map(|me| {
+                    s.spawn({
+                        let env = &env;
+                        move || worker(env, me)
+                    })
                 })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("worker")).collect()
+        });
+
+        let conflicts: usize = tallies.iter().map(|t| t.conflicts).sum();
+        eprintln!("{} changes, {conflicts} conflicts retried", WORKERS * OPS);
+        assert!(
+            conflicts > 0,
+            "the shared tickets never conflicted: the test does not test contention"
+        );
+
+        // Each ticket's version went up once per change.
+        for id in &ids {
+            let changes: i64 = tallies.iter().map(|t| t.changes.get(id).copied().unwrap_or(0)).sum();
+            assert_eq!(version(id), before[id] + changes, "{id}");
+        }
+
+        // The timeline since the start holds exactly what the processes were told was written.
+        let mut timeline: Vec<Reported> = env
+            .rows(&format!(
+                "SELECT t.number, e.actor, e.kind, e.field, e.old, e.new, c.body \
+                 FROM events e JOIN tickets t ON t.id = e.ticket_id \
+                 LEFT JOIN comments c ON c.id = e.comment_id WHERE e.id > {first_event}"
+            ))
+            .into_iter()
+            .map(|r| {
+                let cell = |i: usize| r[i].clone();
+                let id = format!("INC-{}", cell(0).expect("number"));
+                let (actor, kind) = (cell(1).expect("actor"), cell(2).expect("kind"));
+                if kind == "comment" {
+                    (id, actor, kind, None, None, cell(6))
+                } else {
+                    (id, actor, kind, cell(3), cell(4), cell(5))
+                }
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("worker")).collect()
-    });
+        let mut reported: Vec<Reported> = tallies.into_iter().flat_map(|t| t.reported).collect();
+        timeline.sort();
+        reported.sort();
+        assert_eq!(
+            timeline.len(),
+            reported.len(),
+            "events in the timeline against events reported"
+        );
+        assert_eq!(timeline, reported);
 
-    let conflicts: usize = tallies.iter().map(|t| t.conflicts).sum();
-    eprintln!("{} changes, {conflicts} conflicts retried", WORKERS * OPS);
-    assert!(
-        conflicts > 0,
-        "the shared tickets never conflicted: the test does not test contention"
-    );
-
-    // Each ticket's version went up once per change.
-    for id in &ids {
-        let changes: i64 = tallies.iter().map(|t| t.changes.get(id).copied().unwrap_or(0)).sum();
-        assert_eq!(version(id), before[id] + changes, "{id}");
+        env.assert_sound();
+        let audit = env.json(&["audit", "verify"]);
+        assert_eq!(audit["intact"], true, "{audit}");
     }
-
-    // The timeline since the start holds exactly what the processes were told was written.
-    let mut stmt = conn
-        .prepare(
-            "SELECT t.kind, t.number, e.actor, e.kind, e.field, e.old, e.new, c.body \
-             FROM events e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN comments c ON c.id = e.comment_id \
-             WHERE e.id > ?1",
-        )
-        .expect("prepare");
-    let mut timeline: Vec<Reported> = stmt
-        .query_map([first_event], |r| {
-            let kind: String = r.get(3)?;
-            let id = format!("INC-{}", r.get::<_, i64>(1)?);
-            Ok(if kind == "comment" {
-                (id, r.get(2)?, kind, None, None, r.get(7)?)
-            } else {
-                (id, r.get(2)?, kind, r.get(4)?, r.get(5)?, r.get(6)?)
-            })
-        })
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows");
-    let mut reported: Vec<Reported> = tallies.into_iter().flat_map(|t| t.reported).collect();
-    timeline.sort();
-    reported.sort();
-    assert_eq!(
-        timeline.len(),
-        reported.len(),
-        "events in the timeline against events reported"
-    );
-    assert_eq!(timeline, reported);
-
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("integrity_check");
-    assert_eq!(check, "ok");
-    let audit = env.json(&["audit", "verify"]);
-    assert_eq!(audit["intact"], true, "{audit}");
 }

@@ -52,7 +52,7 @@ pub fn get(conn: &Tx, name: &str) -> Result<Option<Ci>> {
 }
 
 pub fn list(conn: &Tx, class: Option<&str>) -> Result<Vec<Ci>> {
-    let sql = format!("SELECT {COLUMNS} FROM cis WHERE ?1 IS NULL OR class = ?1 ORDER BY class, name");
+    let sql = format!("SELECT {COLUMNS} FROM cis WHERE CAST(?1 AS TEXT) IS NULL OR class = ?1 ORDER BY class, name");
     let rows = conn.query_map(&sql, [class], from_row)?;
     Ok(rows)
 }

@@ -126,6 +126,7 @@ pub fn append_event<'a>(conn: &Tx, rowid: i64, at: DateTime<Utc>, by: impl Into<
             e.snapshot
         ],
     )?;
+    conn.remember_head(id, &hash);
     Ok(id)
 }
 

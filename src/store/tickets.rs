@@ -189,7 +189,7 @@ fn raise_change_span(tx: &Tx, t: &Ticket) -> Result<()> {
     let sql = tx.pick(
         "UPDATE change_span SET longest = MAX(longest, coalesce(julianday(?2) - julianday(?1), 0)) WHERE id = 1",
         "UPDATE change_span SET longest = GREATEST(longest, \
-         coalesce(EXTRACT(EPOCH FROM (CAST(?2 AS timestamptz) - CAST(?1 AS timestamptz))) / 86400.0, 0)) WHERE id = 1",
+         coalesce(EXTRACT(EPOCH FROM (CAST(CAST(?2 AS TEXT) AS timestamptz) - CAST(CAST(?1 AS TEXT) AS timestamptz))) / 86400.0, 0)) WHERE id = 1",
     );
     tx.execute(sql, [start, end])?;
     Ok(())
@@ -261,7 +261,7 @@ pub fn count(conn: &Tx) -> Result<i64> {
 /// Every ticket's row id (of `kind`, if given), oldest first.
 pub fn rowids(conn: &Tx, kind: Option<Kind>) -> Result<Vec<i64>> {
     let rows = conn.query_map(
-        "SELECT id FROM tickets WHERE ?1 IS NULL OR kind = ?1 ORDER BY id",
+        "SELECT id FROM tickets WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY id",
         [kind.map(Kind::name)],
         |r| r.get(0),
     )?;

@@ -1,6 +1,7 @@
 //! Helpers for driving the real binary against a desk in a temporary folder.
 #![allow(dead_code)]
 
+pub mod engine;
 pub mod pg;
 pub mod receiver;
 pub mod tmux;
@@ -156,11 +157,6 @@ impl Env {
         let file = self.dir.path().join("policy.toml");
         std::fs::write(&file, policy_with(edits)).expect("write policy");
         self.ok(&["policy", "apply", &file.display().to_string()]);
-    }
-
-    /// Everything the desk holds, as text: equal snapshots mean nothing was written.
-    pub fn snapshot(&self) -> String {
-        snapshot(&self.db)
     }
 }
 

@@ -67,7 +67,13 @@ impl<'r> Row<'r> {
 
 /// A connection inside a transaction (or, for SQLite, a connection the caller keeps in
 /// one): every store function reads and writes through one.
-pub struct Tx<'c>(TxOf<'c>);
+pub struct Tx<'c> {
+    of: TxOf<'c>,
+    /// The newest event's id and hash once this transaction has read or written it: the
+    /// next event of the same transaction is chained to it without asking again (writes are
+    /// one at a time, so no one else appends meanwhile).
+    head: std::cell::RefCell<Option<(i64, Vec<u8>)>>,
+}
 
 enum TxOf<'c> {
     Lite(&'c rusqlite::Connection),
@@ -78,15 +84,36 @@ impl<'c> Tx<'c> {
     /// A SQLite connection as a `Tx` (the store's own, and tests that look into a file).
     #[doc(hidden)]
     pub fn lite(conn: &'c rusqlite::Connection) -> Tx<'c> {
-        Tx(TxOf::Lite(conn))
+        Tx::of(TxOf::Lite(conn))
     }
 
     pub(crate) fn pg(tx: &'c dyn pg::PgExec) -> Tx<'c> {
-        Tx(TxOf::Pg(tx))
+        Tx::of(TxOf::Pg(tx))
+    }
+
+    fn of(of: TxOf<'c>) -> Tx<'c> {
+        Tx {
+            of,
+            head: std::cell::RefCell::new(None),
+        }
+    }
+
+    /// The events' chain head this transaction last saw or made, if it has.
+    pub(crate) fn known_head(&self) -> Option<(i64, Vec<u8>)> {
+        self.head.borrow().clone()
+    }
+
+    /// Remembers the events' chain head for this transaction's next event.
+    pub(crate) fn remember_head(&self, id: i64, hash: &[u8]) {
+        *self.head.borrow_mut() = Some((id, hash.to_vec()));
+    }
+
+    fn forget_head(&self) {
+        *self.head.borrow_mut() = None;
     }
 
     pub fn engine(&self) -> Engine {
-        match self.0 {
+        match self.of {
             TxOf::Lite(_) => Engine::Sqlite,
             TxOf::Pg(_) => Engine::Postgres,
         }
@@ -102,7 +129,7 @@ impl<'c> Tx<'c> {
 
     /// Runs one statement; returns how many rows it changed.
     pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
-        match self.0 {
+        match self.of {
             TxOf::Lite(c) => lite::execute(c, sql, &params),
             TxOf::Pg(t) => t.execute(sql, &values(&params)),
         }
@@ -111,7 +138,8 @@ impl<'c> Tx<'c> {
     /// Adds rows to `table`: `values` holds them one after another, `cols.len()` values
     /// each. PostgreSQL takes them through COPY; SQLite as one statement of many rows.
     pub fn insert_rows(&self, table: &str, cols: &[String], values: &[Value<'_>]) -> Result<()> {
-        match self.0 {
+        self.forget_head();
+        match self.of {
             TxOf::Lite(c) => {
                 let rows = values.len() / cols.len().max(1);
                 lite::execute(c, &many_rows_sql(table, cols, rows), &values)?;
@@ -123,7 +151,8 @@ impl<'c> Tx<'c> {
 
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        match self.0 {
+        self.forget_head();
+        match self.of {
             TxOf::Lite(c) => Ok(c.execute_batch(sql)?),
             TxOf::Pg(t) => t.batch(sql),
         }
@@ -139,7 +168,7 @@ impl<'c> Tx<'c> {
             }
             Ok(false)
         };
-        match self.0 {
+        match self.of {
             TxOf::Lite(c) => lite::each(c, sql, &params, &mut first)?,
             TxOf::Pg(t) => t.query(sql, &values(&params), &mut first)?,
         }
@@ -158,7 +187,7 @@ impl<'c> Tx<'c> {
             out.push(f(row)?);
             Ok(true)
         };
-        match self.0 {
+        match self.of {
             TxOf::Lite(c) => lite::each(c, sql, &params, &mut all)?,
             TxOf::Pg(t) => t.query(sql, &values(&params), &mut all)?,
         }
@@ -177,7 +206,7 @@ impl<'c> Tx<'c> {
         params: P,
         f: &mut dyn FnMut(&Row<'_>) -> Result<bool>,
     ) -> Result<()> {
-        match self.0 {
+        match self.of {
             TxOf::Lite(c) => lite::each(c, sql, &params, f),
             TxOf::Pg(t) => t.stream(sql, &values(&params), f),
         }
