@@ -248,44 +248,6 @@ pub fn policy_with(edits: &[(&str, &str)]) -> String {
     text
 }
 
-pub fn snapshot(db: &Path) -> String {
-    let conn = rusqlite::Connection::open(db).expect("open desk");
-    let mut out = String::new();
-    for table in [
-        "operators",
-        "tickets",
-        "events",
-        "comments",
-        "ticket_links",
-        "cis",
-        "ci_relations",
-        "ticket_cis",
-        "import_keys",
-        "meta",
-        "desk_events",
-    ] {
-        let sql = format!("SELECT * FROM {table} ORDER BY 1");
-        let mut stmt = conn.prepare(&sql).expect("prepare");
-        let n = stmt.column_count();
-        let rows = stmt
-            .query_map([], |r| {
-                let mut cells = Vec::new();
-                for i in 0..n {
-                    let v: rusqlite::types::Value = r.get(i)?;
-                    cells.push(format!("{v:?}"));
-                }
-                Ok(cells.join("|"))
-            })
-            .expect("query");
-        out.push_str(&format!("[{table}]\n"));
-        for row in rows {
-            out.push_str(&row.expect("row"));
-            out.push('\n');
-        }
-    }
-    out
-}
-
 /// The configuration a `config.toml` with `text` in `dir/config` gives.
 pub fn config_with(dir: &Path, text: &str) -> opsdesk::config::Config {
     let config_dir = dir.join("config");
