@@ -458,3 +458,20 @@ fn a_commit_tells_listeners_which_tickets_it_touched() {
         "the comment names its ticket's row; the operator, the desk"
     );
 }
+
+#[test]
+fn desks_on_one_cluster_provisioning_the_same_operator_at_once_all_succeed() {
+    let Some(server) = server() else { return };
+    let desks: Vec<Env> = (0..12).map(|_| Env::on_server(server)).collect();
+    let name = format!("same{}", std::process::id());
+    std::thread::scope(|s| {
+        for env in &desks {
+            let name = name.as_str();
+            s.spawn(move || env.ok(&["operator", "add", name, "--role", "agent"]));
+        }
+    });
+    for env in &desks {
+        let listed = env.ok(&["operator", "list"]);
+        assert!(listed.contains(&name), "{listed}");
+    }
+}

@@ -101,7 +101,22 @@ pub fn provision(tx: &Tx, name: &str, password: Option<&str>) -> Result<Login> {
         .unwrap_or_default();
     let mut sql = String::new();
     if !exists {
-        sql.push_str(&format!("CREATE ROLE {role} LOGIN{password_sql};\n"));
+        // Roles belong to the whole cluster: another desk on it may be making the same one
+        // at this moment, and then this one takes the role that won.
+        let alter = if password.is_some() {
+            format!("ALTER ROLE {role}{password_sql};")
+        } else {
+            "NULL;".to_string()
+        };
+        let body = format!(
+            "BEGIN CREATE ROLE {role} LOGIN{password_sql}; \
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN {alter} END"
+        );
+        let tag = (0..)
+            .map(|n| format!("$opsdesk{n}$"))
+            .find(|t| !body.contains(t.as_str()))
+            .unwrap_or_default();
+        sql.push_str(&format!("DO {tag}{body}{tag};\n"));
     } else if password.is_some() {
         sql.push_str(&format!("ALTER ROLE {role}{password_sql};\n"));
     }
