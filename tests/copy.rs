@@ -139,8 +139,19 @@ fn a_desk_copied_to_a_server_and_back_is_the_same_desk() {
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x, y);
     }
-    // The server desk goes on from there: the next ticket takes the next number and row,
-    // and search finds copied text.
+    // The server desk goes on from there: every trigger the load lifted is back (a commit
+    // is heard by listeners), the next ticket takes the next number and row, and search
+    // finds copied text.
+    let mut listener = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let lifted: i64 = listener
+        .query_one(
+            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D'",
+            &[],
+        )
+        .expect("triggers")
+        .get(0);
+    assert_eq!(lifted, 0, "no trigger is left disabled after a copy");
+    listener.batch_execute("LISTEN opsdesk").expect("listen");
     let made: serde_json::Value =
         serde_json::from_str(&on_server.ok_self(&["new", "incident", "--title", "After the move", "--json"]))
             .expect("json");
@@ -151,6 +162,15 @@ fn a_desk_copied_to_a_server_and_back_is_the_same_desk() {
         })
         .expect("max");
     assert_eq!(made["id"], format!("INC-{}", biggest + 1), "{made}");
+    {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notes = listener.notifications();
+        let heard = notes
+            .timeout_iter(std::time::Duration::from_secs(10))
+            .next()
+            .expect("notifications");
+        assert!(heard.is_some(), "a listener hears the first commit on the copy");
+    }
     let hits: serde_json::Value =
         serde_json::from_str(&on_server.ok_self(&["search", "After the move", "--json"])).expect("json");
     assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");

@@ -135,18 +135,19 @@ pub fn comment(conn: &Tx, id: i64) -> Result<Option<(i64, String, String, bool)>
     .optional()
 }
 
-/// Every event with its comment, in chain order, from `after` on (`after` excluded).
-const WALK: &str = "SELECT e.id, e.ticket_id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, \
+/// Every event with its comment, in chain order.
+const WALK_ALL: &str = "SELECT e.id, e.ticket_id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, \
      e.comment_id, e.hash, c.at, c.author, c.body, c.internal, e.via, e.version, e.snapshot \
-     FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
+     FROM events e LEFT JOIN comments c ON c.id = e.comment_id ORDER BY e.id";
 
-/// The same for a desk of version 9 to 11, whose events have no via, version or snapshot
+/// Every event with its comment, in chain order, from `after` on (`after` excluded), a page
+/// at a time, for a desk of version 9 to 11, whose events have no via, version or snapshot
 /// (the migration to version 9 chains them).
 const WALK_V9: &str = "SELECT e.id, e.ticket_id, e.at, e.actor, e.kind, e.field, e.old, e.new, e.note, \
      e.comment_id, e.hash, c.at, c.author, c.body, c.internal, NULL, NULL, NULL \
      FROM events e LEFT JOIN comments c ON c.id = e.comment_id WHERE e.id > ?1 ORDER BY e.id LIMIT ?2";
 
-/// One row of [`WALK`], owned.
+/// One row of [`WALK_ALL`], owned.
 struct Walked {
     id: i64,
     ticket_id: i64,
@@ -238,17 +239,17 @@ fn in_pages(conn: &Tx, sql: &str, mut each: impl FnMut(&[Walked]) -> Result<bool
 }
 
 /// Walks the chain in id order, calling `each` with an event and the hash its content and
-/// the previous event's stored hash give. Stops early when `each` returns false.
+/// the previous event's stored hash give. Stops early when `each` returns false. One
+/// statement read straight through: nothing is written meanwhile.
 fn walk(conn: &Tx, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
     let mut prev = GENESIS.to_vec();
-    in_pages(conn, WALK, |page| {
-        for w in page {
-            let computed = hash(&prev, &w.content());
-            if !each(w, &computed)? {
-                return Ok(false);
-            }
-            prev = w.hash.clone().unwrap_or_default();
+    conn.scan(WALK_ALL, (), &mut |r| {
+        let w = Walked::from_row(r)?;
+        let computed = hash(&prev, &w.content());
+        if !each(&w, &computed)? {
+            return Ok(false);
         }
+        prev = w.hash.unwrap_or_default();
         Ok(true)
     })
 }

@@ -29,13 +29,8 @@ pub const TABLES: &[&str] = &[
 /// Settings that belong to one engine's schema: each desk keeps its own.
 const SCHEMA_KEYS: &[&str] = &["postgresql_schema"];
 
-/// The most values one statement binds (SQLite allows 32,766, PostgreSQL 65,535).
-const MAX_PARAMS: usize = 30_000;
-/// The most rows one statement inserts.
-const MAX_ROWS: usize = 1_000;
-
-/// The rows one COPY loads into a server.
-const PG_BATCH_ROWS: usize = 20_000;
+/// Rows copied between two reports of progress.
+const PROGRESS_ROWS: u64 = 20_000;
 
 /// How many rows each table holds, in copy order.
 pub fn count(tx: &Tx) -> Result<Vec<(&'static str, u64)>> {
@@ -114,45 +109,43 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
             to.execute("DELETE FROM change_span", ())?;
         }
         let list = quoted_list(&cols);
-        let per_statement = match to.engine() {
-            // COPY has no limit on values; a batch is what is held in memory.
-            Engine::Postgres => PG_BATCH_ROWS,
-            Engine::Sqlite => (MAX_PARAMS / cols.len().max(1)).clamp(1, MAX_ROWS),
-        };
-        let mut rows: Vec<Value<'static>> = Vec::with_capacity(per_statement * cols.len());
-        let skip_key = *table == "meta";
-        let flush = |rows: &mut Vec<Value<'static>>| -> Result<()> {
-            if rows.is_empty() {
-                return Ok(());
-            }
-            if skip_key {
-                // A new desk's settings give way to those copied.
+        let select = format!("SELECT {list} FROM {} ORDER BY 1", ident(table));
+        if *table == "meta" {
+            // A new desk's settings give way to those copied; each desk keeps its own
+            // schema's.
+            let mut rows: Vec<Value<'static>> = Vec::new();
+            from.each(&select, (), |r| {
+                if !r.get::<_, &str>(0).is_ok_and(|k| SCHEMA_KEYS.contains(&k)) {
+                    for i in 0..cols.len() {
+                        rows.push(r.value(i)?.owned());
+                    }
+                    done += 1;
+                }
+                Ok(())
+            })?;
+            if !rows.is_empty() {
                 let sql = format!(
                     "{} ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     super::sql::many_rows_sql(table, &cols, rows.len() / cols.len())
                 );
                 to.execute(&sql, rows.as_slice())?;
-            } else {
-                to.insert_rows(table, &cols, rows)?;
             }
-            rows.clear();
-            Ok(())
-        };
-        from.each(&format!("SELECT {list} FROM {} ORDER BY 1", ident(table)), (), |r| {
-            if skip_key && r.get::<_, &str>(0).is_ok_and(|k| SCHEMA_KEYS.contains(&k)) {
-                return Ok(());
-            }
-            for i in 0..cols.len() {
-                rows.push(r.value(i)?.owned());
-            }
-            done += 1;
-            if rows.len() >= per_statement * cols.len() {
-                flush(&mut rows)?;
-                progress(done, all);
-            }
-            Ok(())
+            progress(done, all);
+            continue;
+        }
+        to.load(table, &cols, &mut |put| {
+            from.scan(&select, (), &mut |r| {
+                let row = (0..cols.len())
+                    .map(|i| Ok(r.value(i)?.bound()))
+                    .collect::<Result<Vec<_>>>()?;
+                put(&row)?;
+                done += 1;
+                if done % PROGRESS_ROWS == 0 {
+                    progress(done, all);
+                }
+                Ok(true)
+            })
         })?;
-        flush(&mut rows)?;
         progress(done, all);
     }
     // The search index first, so that its GIN index is made over the full table.

@@ -201,10 +201,14 @@ fn finish<T, E: From<StoreError>>(tx: PgTx<'_>, commit: bool, f: impl FnOnce(&Tx
     }
 }
 
+/// The triggers that tell listeners of each statement's new events: a load tells them
+/// once, at its end.
+const NOTIFY_TRIGGERS: &[(&str, &str)] = &[("events", "events_notify"), ("desk_events", "desk_events_notify")];
+
 /// Before a whole desk is loaded into this new one (nobody else uses it yet): drops the
 /// secondary indexes and the foreign keys, which cost a lookup or an index insert per row,
-/// and gives back the SQL that makes them again, once, over the loaded rows
-/// ([`after_load`]).
+/// lifts the notifying triggers, and gives back the SQL that makes them again, once, over
+/// the loaded rows ([`after_load`]).
 pub fn before_load(tx: &Tx) -> Result<Vec<String>> {
     let indexes: Vec<(String, String)> = tx.query_map(
         "SELECT c.relname::text, pg_get_indexdef(i.indexrelid) FROM pg_index i \
@@ -222,6 +226,10 @@ pub fn before_load(tx: &Tx) -> Result<Vec<String>> {
     )?;
     let mut drop = String::new();
     let mut again = Vec::new();
+    for (table, trigger) in NOTIFY_TRIGGERS {
+        drop.push_str(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger};\n"));
+        again.push(format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}"));
+    }
     for (table, name, def) in &keys {
         drop.push_str(&format!("ALTER TABLE {table} DROP CONSTRAINT {};\n", quoted(name)));
         again.push(format!("ALTER TABLE {table} ADD CONSTRAINT {} {def}", quoted(name)));
@@ -255,8 +263,9 @@ pub fn after_load(tx: &Tx, again: &[String]) -> Result<()> {
             "SELECT setval(pg_get_serial_sequence('{t}', '{column}'), max({c})) FROM {t} HAVING max({c}) IS NOT NULL"
         ))?;
     }
-    // The planner's figures for the tables just filled.
-    tx.execute_batch("ANALYZE")?;
+    // The planner's figures for the tables just filled; and anyone listening already reads
+    // everything again.
+    tx.execute_batch("ANALYZE; NOTIFY opsdesk, '*'")?;
     Ok(())
 }
 

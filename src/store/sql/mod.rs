@@ -65,6 +65,14 @@ impl<'r> Row<'r> {
     }
 }
 
+/// What [`Tx::load`] reads rows from: it hands each row to the sink it is given.
+pub type Feed<'a> = &'a mut dyn FnMut(&mut dyn FnMut(&[Value<'_>]) -> Result<()>) -> Result<()>;
+
+/// The most values one SQLite statement binds (it allows 32,766).
+const MAX_PARAMS: usize = 30_000;
+/// The most rows one SQLite statement inserts.
+const MAX_ROWS: usize = 1_000;
+
 /// A connection inside a transaction (or, for SQLite, a connection the caller keeps in
 /// one): every store function reads and writes through one.
 pub struct Tx<'c> {
@@ -149,6 +157,36 @@ impl<'c> Tx<'c> {
         }
     }
 
+    /// Loads into `table` the rows `feed` hands its sink, `cols.len()` values each: through
+    /// one COPY on PostgreSQL, as the rows come; on SQLite in statements of many rows.
+    /// `feed` may read another desk but not use this transaction.
+    pub fn load(&self, table: &str, cols: &[String], feed: Feed<'_>) -> Result<()> {
+        self.forget_head();
+        match self.of {
+            TxOf::Lite(c) => {
+                let per_statement = (MAX_PARAMS / cols.len().max(1)).clamp(1, MAX_ROWS);
+                let mut rows: Vec<Value<'static>> = Vec::with_capacity(per_statement * cols.len());
+                let flush = |rows: &mut Vec<Value<'static>>| -> Result<()> {
+                    if !rows.is_empty() {
+                        let n = rows.len() / cols.len().max(1);
+                        lite::execute(c, &many_rows_sql(table, cols, n), rows.as_slice())?;
+                        rows.clear();
+                    }
+                    Ok(())
+                };
+                feed(&mut |row| {
+                    rows.extend(row.iter().map(Value::to_static));
+                    if rows.len() >= per_statement * cols.len() {
+                        flush(&mut rows)?;
+                    }
+                    Ok(())
+                })?;
+                flush(&mut rows)
+            }
+            TxOf::Pg(t) => t.copy_from(table, cols, feed),
+        }
+    }
+
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         self.forget_head();
@@ -197,6 +235,16 @@ impl<'c> Tx<'c> {
     /// Hands each row to `f` as it is read.
     pub fn each<P: Params>(&self, sql: &str, params: P, mut f: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
         self.each_until(sql, params, &mut |row| f(row).map(|()| true))
+    }
+
+    /// Hands each row to `f` as the desk sends it, for long answers read straight through:
+    /// `f` may not use this transaction, and rows after it answers `false` are read and
+    /// dropped (on a server; SQLite stops reading).
+    pub fn scan<P: Params>(&self, sql: &str, params: P, f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()> {
+        match self.of {
+            TxOf::Lite(c) => lite::each(c, sql, &params, f),
+            TxOf::Pg(t) => t.scan(sql, &values(&params), f),
+        }
     }
 
     /// Hands rows to `f` until it answers `false`.

@@ -2,12 +2,13 @@
 //! (password from the URL, `PGPASSWORD` or `~/.pgpass`, never shown), and statements
 //! prepared once per connection with `$N` placeholders.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 use std::error::Error;
 use std::path::PathBuf;
 
 use bytes::BytesMut;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 
@@ -236,9 +237,15 @@ pub(crate) trait PgExec {
     fn query(&self, sql: &str, params: &[Value<'_>], f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()>;
     /// The answer read a batch of rows at a time, for answers that may be long.
     fn stream(&self, sql: &str, params: &[Value<'_>], f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()>;
+    /// The answer as the server sends it, without waiting between batches; `f` may not use
+    /// this transaction, and after it stops the rest of the answer is still read (skipped).
+    fn scan(&self, sql: &str, params: &[Value<'_>], f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()>;
     /// Loads rows of `cols.len()` values each (`values`, row after row) into `table` with
     /// COPY, the server's fastest way in.
     fn copy_in(&self, table: &str, cols: &[String], values: &[Value<'_>]) -> Result<()>;
+    /// Loads into `table`, through one COPY, the rows `feed` hands its sink, one row of
+    /// `cols.len()` values at a time; `feed` may not use this transaction.
+    fn copy_from(&self, table: &str, cols: &[String], feed: super::Feed<'_>) -> Result<()>;
 }
 
 /// How a transaction begins.
@@ -287,7 +294,25 @@ pub struct PgTx<'c> {
     cache: &'c RefCell<HashMap<String, Statement>>,
 }
 
-impl PgTx<'_> {
+impl<'c> PgTx<'c> {
+    /// The transaction, unless a scan or a load holds it: a caller's mistake, refused.
+    fn tx(&self) -> Result<RefMut<'_, postgres::Transaction<'c>>> {
+        self.tx.try_borrow_mut().map_err(|_| {
+            StoreError::Corrupt("a statement was run while the connection was still reading an answer".into())
+        })
+    }
+
+    /// The column types of `table`'s `cols`, from a statement prepared once per table.
+    fn types(&self, table: &str, cols: &[String]) -> Result<Vec<Type>> {
+        let list = super::quoted_list(cols);
+        Ok(self
+            .statement(&format!("SELECT {list} FROM {} LIMIT 0", super::quoted(table)))?
+            .columns()
+            .iter()
+            .map(|c| c.type_().clone())
+            .collect())
+    }
+
     pub fn commit(self) -> Result<()> {
         Ok(self.tx.into_inner().commit()?)
     }
@@ -300,7 +325,7 @@ impl PgTx<'_> {
         if let Some(s) = self.cache.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let stmt = self.tx.borrow_mut().prepare(&super::dollar_placeholders(sql))?;
+        let stmt = self.tx()?.prepare(&super::dollar_placeholders(sql))?;
         self.cache.borrow_mut().insert(sql.to_string(), stmt.clone());
         Ok(stmt)
     }
@@ -322,24 +347,27 @@ impl PgExec for PgTx<'_> {
         if cols.is_empty() || values.is_empty() {
             return Ok(());
         }
-        let list = super::quoted_list(cols);
-        // The columns' types, from a statement prepared once per table.
-        let types: Vec<Type> = self
-            .statement(&format!("SELECT {list} FROM {} LIMIT 0", super::quoted(table)))?
-            .columns()
-            .iter()
-            .map(|c| c.type_().clone())
-            .collect();
-        let mut tx = self.tx.borrow_mut();
+        self.copy_from(table, cols, &mut |put| {
+            for row in values.chunks(cols.len()) {
+                put(row)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn copy_from(&self, table: &str, cols: &[String], feed: super::Feed<'_>) -> Result<()> {
+        let types = self.types(table, cols)?;
+        let mut tx = self.tx()?;
         let sink = tx.copy_in(&format!(
-            "COPY {} ({list}) FROM STDIN (FORMAT binary)",
-            super::quoted(table)
+            "COPY {} ({}) FROM STDIN (FORMAT binary)",
+            super::quoted(table),
+            super::quoted_list(cols)
         ))?;
         let mut writer = postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
-        for row in values.chunks(cols.len()) {
+        feed(&mut |row| {
             let bound = bound(row);
-            writer.write(&refs(&bound))?;
-        }
+            Ok(writer.write(&refs(&bound))?)
+        })?;
         writer.finish()?;
         Ok(())
     }
@@ -347,18 +375,18 @@ impl PgExec for PgTx<'_> {
     fn execute(&self, sql: &str, params: &[Value<'_>]) -> Result<usize> {
         let stmt = self.statement(sql)?;
         let bound = bound(params);
-        let n = self.tx.borrow_mut().execute(&stmt, &refs(&bound))?;
+        let n = self.tx()?.execute(&stmt, &refs(&bound))?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn batch(&self, sql: &str) -> Result<()> {
-        Ok(self.tx.borrow_mut().batch_execute(sql)?)
+        Ok(self.tx()?.batch_execute(sql)?)
     }
 
     fn query(&self, sql: &str, params: &[Value<'_>], f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()> {
         let stmt = self.statement(sql)?;
         let bound = bound(params);
-        let rows = self.tx.borrow_mut().query(&stmt, &refs(&bound))?;
+        let rows = self.tx()?.query(&stmt, &refs(&bound))?;
         for r in &rows {
             if !f(&Row(RowOf::Pg(r)))? {
                 break;
@@ -370,10 +398,10 @@ impl PgExec for PgTx<'_> {
     fn stream(&self, sql: &str, params: &[Value<'_>], f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()> {
         let stmt = self.statement(sql)?;
         let bound = bound(params);
-        let portal = self.tx.borrow_mut().bind(&stmt, &refs(&bound))?;
+        let portal = self.tx()?.bind(&stmt, &refs(&bound))?;
         loop {
             // The borrow ends before `f` runs, so `f` may query too.
-            let rows = self.tx.borrow_mut().query_portal(&portal, BATCH)?;
+            let rows = self.tx()?.query_portal(&portal, BATCH)?;
             let done = rows.len() < BATCH as usize;
             for r in &rows {
                 if !f(&Row(RowOf::Pg(r)))? {
@@ -384,6 +412,20 @@ impl PgExec for PgTx<'_> {
                 return Ok(());
             }
         }
+    }
+
+    fn scan(&self, sql: &str, params: &[Value<'_>], f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()> {
+        let stmt = self.statement(sql)?;
+        let bound = bound(params);
+        let mut tx = self.tx()?;
+        let mut rows = tx.query_raw(&stmt, refs(&bound))?;
+        let mut wanted = true;
+        while let Some(r) = rows.next()? {
+            if wanted {
+                wanted = f(&Row(RowOf::Pg(&r)))?;
+            }
+        }
+        Ok(())
     }
 }
 

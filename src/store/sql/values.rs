@@ -18,6 +18,17 @@ impl Value<'_> {
     pub fn text(s: impl Into<String>) -> Value<'static> {
         Value::Text(Cow::Owned(s.into()))
     }
+    /// The value, owned.
+    pub fn to_static(&self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Int(i) => Value::Int(*i),
+            Value::Real(r) => Value::Real(*r),
+            Value::Text(s) => Value::Text(Cow::Owned(s.to_string())),
+            Value::Blob(b) => Value::Blob(Cow::Owned(b.to_vec())),
+        }
+    }
+
     fn borrowed(&self) -> Value<'_> {
         match self {
             Value::Null => Value::Null,
@@ -181,7 +192,18 @@ pub enum ValueRef<'r> {
     Blob(&'r [u8]),
 }
 
-impl ValueRef<'_> {
+impl<'r> ValueRef<'r> {
+    /// The value, to bind again as it is (a row copied straight into another desk).
+    pub fn bound(self) -> Value<'r> {
+        match self {
+            ValueRef::Null => Value::Null,
+            ValueRef::Int(i) => Value::Int(i),
+            ValueRef::Real(r) => Value::Real(r),
+            ValueRef::Text(s) => Value::Text(Cow::Borrowed(s)),
+            ValueRef::Blob(b) => Value::Blob(Cow::Borrowed(b)),
+        }
+    }
+
     /// The value, owned, to bind again (a copy of a row into another desk).
     pub fn owned(self) -> Value<'static> {
         match self {
