@@ -1,6 +1,9 @@
-//! The terminal desk's promised speeds on seeded desks of 100,000 and 1,000,000 tickets.
+//! The terminal desk's promised speeds on seeded desks of 100,000 and 1,000,000 tickets; the
+//! filter keystroke and the launch at 100,000 on PostgreSQL too when `OPSDESK_BENCH_PG` names
+//! a server (see benches/desk.rs).
 //!
 //!     cargo bench --bench tui
+//!     OPSDESK_BENCH_PG=postgresql://postgres@127.0.0.1:5432 cargo bench --bench tui
 
 mod common;
 
@@ -9,6 +12,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use opsdesk::config::Config;
 use opsdesk::desk::Desk;
+use opsdesk::store::Place;
 use opsdesk::tui::app::App;
 use opsdesk::tui::input::handle_key;
 use opsdesk::tui::keymap::Keymap;
@@ -21,10 +25,25 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 const THEME: Theme = Theme::full();
 
 fn open_app(n: usize) -> App {
-    let desk = Desk::open(common::bench_desk(n), "alice", Config::default()).expect("open");
+    open_app_at(Place::from(common::bench_desk(n)))
+}
+
+fn open_app_at(place: Place) -> App {
+    let desk = Desk::open(place, "alice", Config::default()).expect("open");
     let mut app = App::new(desk, Keymap::builtin(), chrono::Utc::now()).expect("app");
     app.wait_for_background();
     app
+}
+
+/// The desks a figure is taken on: 100,000 tickets on each engine benched, and 1,000,000
+/// on SQLite.
+fn sizes_and_engines() -> Vec<(String, Place)> {
+    let mut all: Vec<(String, Place)> = common::bench_places(100_000)
+        .into_iter()
+        .map(|(engine, place)| (format!("100000/{engine}"), place))
+        .collect();
+    all.push(("1000000/sqlite".into(), Place::from(common::bench_desk(1_000_000))));
+    all
 }
 
 fn benches(c: &mut Criterion) {
@@ -77,13 +96,14 @@ fn benches(c: &mut Criterion) {
             })
         });
     }
-    for n in [100_000, 1_000_000] {
-        let mut app = open_app(n);
+    let desks = sizes_and_engines();
+    for (id, place) in &desks {
+        let mut app = open_app_at(place.clone());
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         // One keystroke: the filter grows by a letter, the queue is filtered and redrawn.
         let words = ["v", "vp", "vpn", "vpn ", "vpn t", "vpn ti", "vpn tim", "vpn time"];
         let mut i = 0;
-        g.bench_with_input(BenchmarkId::new("filter_keystroke", n), &n, |b, _| {
+        g.bench_function(BenchmarkId::new("filter_keystroke", id), |b| {
             b.iter(|| {
                 app.queue.filter = words[i % words.len()].to_string();
                 i += 1;
@@ -109,22 +129,23 @@ fn benches(c: &mut Criterion) {
     // Launch: open the desk, load the queue, draw the first full frame. The CI names that
     // follow in the background are waited for outside the timing.
     g.sample_size(10);
-    g.bench_function(BenchmarkId::new("launch_to_first_frame", 1_000_000), |b| {
-        let path = common::bench_desk(1_000_000);
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let t = Instant::now();
-                let desk = Desk::open(&path, "alice", Config::default()).expect("open");
-                let mut app = App::new(desk, Keymap::builtin(), chrono::Utc::now()).expect("app");
-                let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-                term.draw(|f| ui::draw(f, &app, &THEME)).expect("draw");
-                total += t.elapsed();
-                app.wait_for_background();
-            }
-            total
-        })
-    });
+    for (id, place) in &desks {
+        g.bench_function(BenchmarkId::new("launch_to_first_frame", id), |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let t = Instant::now();
+                    let desk = Desk::open(place.clone(), "alice", Config::default()).expect("open");
+                    let mut app = App::new(desk, Keymap::builtin(), chrono::Utc::now()).expect("app");
+                    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+                    term.draw(|f| ui::draw(f, &app, &THEME)).expect("draw");
+                    total += t.elapsed();
+                    app.wait_for_background();
+                }
+                total
+            })
+        });
+    }
     g.finish();
 }
 

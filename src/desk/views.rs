@@ -236,11 +236,18 @@ impl Desk {
                     score: f64::NEG_INFINITY,
                 });
             }
-            for (rowid, score) in store::search::search(tx, &query, limit)? {
+            let ranked = store::search::search(tx, &query, limit)?;
+            let rowids: Vec<i64> = ranked.iter().map(|(rowid, _)| *rowid).collect();
+            let mut found: std::collections::HashMap<i64, store_tickets::Stored> =
+                store_tickets::get_by_rowids(tx, &rowids)?
+                    .into_iter()
+                    .map(|s| (s.rowid, s))
+                    .collect();
+            for (rowid, score) in ranked {
                 if hits.len() >= limit {
                     break;
                 }
-                if let Some(s) = store_tickets::get_by_rowid(tx, rowid)?
+                if let Some(s) = found.remove(&rowid)
                     && Some(s.ticket.id) != exact
                 {
                     hits.push(SearchHit {

@@ -243,7 +243,7 @@ fn in_pages(conn: &Tx, sql: &str, mut each: impl FnMut(&[Walked]) -> Result<bool
 /// statement read straight through: nothing is written meanwhile.
 fn walk(conn: &Tx, mut each: impl FnMut(&Walked, &[u8; 32]) -> Result<bool>) -> Result<()> {
     let mut prev = GENESIS.to_vec();
-    conn.scan(WALK_ALL, (), &mut |r| {
+    conn.scan_until(WALK_ALL, (), &mut |r| {
         let w = Walked::from_row(r)?;
         let computed = hash(&prev, &w.content());
         if !each(&w, &computed)? {

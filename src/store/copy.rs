@@ -134,7 +134,7 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
             continue;
         }
         to.load(table, &cols, &mut |put| {
-            from.scan(&select, (), &mut |r| {
+            from.scan(&select, (), |r| {
                 let row = (0..cols.len())
                     .map(|i| Ok(r.value(i)?.bound()))
                     .collect::<Result<Vec<_>>>()?;
@@ -143,7 +143,7 @@ pub fn copy(from: &Tx, to: &Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
                 if done % PROGRESS_ROWS == 0 {
                     progress(done, all);
                 }
-                Ok(true)
+                Ok(())
             })
         })?;
         progress(done, all);

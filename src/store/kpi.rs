@@ -38,7 +38,7 @@ pub struct CiLinks {
 impl CiLinks {
     pub fn read(conn: &Tx) -> Result<CiLinks> {
         let mut names: Vec<Option<Arc<str>>> = Vec::new();
-        conn.each("SELECT id, name FROM cis", (), |r| {
+        conn.scan("SELECT id, name FROM cis", (), |r| {
             let (id, name): (i64, &str) = (r.get(0)?, r.get(1)?);
             if let Ok(i) = usize::try_from(id) {
                 if names.len() <= i {
@@ -54,7 +54,7 @@ impl CiLinks {
         // `starts` is built in the same pass as `links`.
         let mut starts = vec![0u32; slots];
         let mut links: Vec<CiTag> = Vec::new();
-        conn.each(
+        conn.scan(
             "SELECT ticket_id, ci_id FROM ticket_cis ORDER BY ticket_id, ci_id",
             (),
             |r| {
@@ -120,7 +120,7 @@ pub fn facts(
     mut take: impl FnMut(&Facts),
 ) -> Result<()> {
     let time = |v: Option<i64>| v.map(from_millis);
-    conn.each(&facts_sql(label), params![to_millis(since), to_millis(until)], |r| {
+    conn.scan(&facts_sql(label), params![to_millis(since), to_millis(until)], |r| {
         let id: i64 = r.get(0)?;
         let kind = r.get::<_, &str>(1).ok();
         let f = Facts {
@@ -151,7 +151,7 @@ pub fn facts(
 /// The open tickets at `now`, by age and priority (from the open queue's index).
 pub fn backlog(conn: &Tx, now: DateTime<Utc>) -> Result<Backlog> {
     let mut b = Backlog::default();
-    conn.each(
+    conn.scan(
         "SELECT priority, created_at FROM tickets INDEXED BY tickets_open_queue WHERE is_open = 1",
         (),
         |r| {
@@ -172,7 +172,7 @@ pub fn days(
     mut resolved: impl FnMut(DateTime<Utc>),
 ) -> Result<()> {
     let range = params![to_millis(since), to_millis(until)];
-    conn.each(
+    conn.scan(
         "SELECT created_at FROM tickets INDEXED BY tickets_report WHERE created_at >= ?1 AND created_at < ?2",
         range,
         |r| {
@@ -180,7 +180,7 @@ pub fn days(
             Ok(())
         },
     )?;
-    conn.each(
+    conn.scan(
         "SELECT resolved_at FROM tickets INDEXED BY tickets_resolved \
          WHERE resolved_at IS NOT NULL AND resolved_at >= ?1 AND resolved_at < ?2",
         range,

@@ -279,6 +279,18 @@ pub fn get_by_rowid(conn: &Tx, rowid: i64) -> Result<Option<Stored>> {
     conn.query_row(&sql, [rowid], from_row).optional()
 }
 
+/// The tickets of these row ids, in one statement per few hundred: those there are, in no
+/// order.
+pub fn get_by_rowids(conn: &Tx, rowids: &[i64]) -> Result<Vec<Stored>> {
+    let mut all = Vec::with_capacity(rowids.len());
+    for part in rowids.chunks(500) {
+        let marks: Vec<String> = (1..=part.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!("SELECT {COLUMNS} FROM tickets WHERE id IN ({})", marks.join(", "));
+        all.extend(conn.query_map(&sql, part, from_row)?);
+    }
+    Ok(all)
+}
+
 /// A link between two tickets as seen from one of them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Link {

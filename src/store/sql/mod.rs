@@ -237,10 +237,21 @@ impl<'c> Tx<'c> {
         self.each_until(sql, params, &mut |row| f(row).map(|()| true))
     }
 
-    /// Hands each row to `f` as the desk sends it, for long answers read straight through:
-    /// `f` may not use this transaction, and rows after it answers `false` are read and
-    /// dropped (on a server; SQLite stops reading).
-    pub fn scan<P: Params>(&self, sql: &str, params: P, f: &mut dyn FnMut(&Row<'_>) -> Result<bool>) -> Result<()> {
+    /// Hands each row to `f` as the desk sends it, for long answers read straight through
+    /// (on a server without a round trip per batch, unlike [`Tx::each`]): `f` may not use
+    /// this transaction.
+    pub fn scan<P: Params>(&self, sql: &str, params: P, mut f: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
+        self.scan_until(sql, params, &mut |row| f(row).map(|()| true))
+    }
+
+    /// [`Tx::scan`] until `f` answers `false`; on a server the rows after that are still
+    /// read, and dropped.
+    pub fn scan_until<P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: &mut dyn FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
         match self.of {
             TxOf::Lite(c) => lite::each(c, sql, &params, f),
             TxOf::Pg(t) => t.scan(sql, &values(&params), f),
