@@ -1,9 +1,10 @@
 //! Keystroke latency as a user feels it: the real release binary in a real terminal (tmux),
 //! the time from a key sent to the screen changing, on seeded desks.
 //!
-//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--launches 50] [--only pane,sort] [--binary A,B]
+//!     cargo run --release --example latency -- [--tickets 100000,1000000] [--size 80x24,120x40] [--keys 50] [--launches 50] [--only pane,sort] [--binary A,B] [--server]
 //!
-//! Desks are the benchmarks' (`target/bench-desks/desk-N.db`), seeded on first use and swept
+//! Desks are the benchmarks' (`target/bench-desks/desk-N.db`; with `--server`, their copies
+//! on the PostgreSQL server `OPSDESK_BENCH_PG` names, as benches/desk.rs has them), seeded on first use and swept
 //! (`opsdesk sla sweep`) before they are measured, as a desk in use is every second. For each
 //! desk and size it launches the desk `--launches` times (as many as `--keys` unless told; to
 //! its first queue frame and to the whole queue read) and sends at least `--keys`
@@ -28,6 +29,9 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::Mutex;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+
+#[path = "../benches/common/mod.rs"]
+mod common;
 
 const SESSION: &str = "opsdesk-latency";
 
@@ -229,15 +233,18 @@ impl Samples {
     }
 }
 
-fn desk(n: usize) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-desks");
-    let path = dir.join(format!("desk-{n}.db"));
-    if !path.exists() {
-        std::fs::create_dir_all(&dir).expect("bench folder");
-        eprintln!("seeding {n} tickets into {} (once)...", path.display());
-        opsdesk::seed::seed(&path, &opsdesk::seed::SeedOptions::new(n, chrono::Utc::now())).expect("seed");
+/// Where the desk of `n` tickets is: the benchmarks' file, or its copy on the server
+/// `OPSDESK_BENCH_PG` names (made once, as `cargo bench` makes it) with `--server`.
+fn desk(n: usize, server: bool) -> PathBuf {
+    if server {
+        let url = common::bench_server(n).unwrap_or_else(|| {
+            eprintln!("--server needs OPSDESK_BENCH_PG=postgresql://USER@HOST:PORT");
+            std::process::exit(2)
+        });
+        // A path only as far as the command line goes: `--db` takes either.
+        return PathBuf::from(url);
     }
-    path
+    common::bench_desk(n)
 }
 
 /// Records the SLA crossings that came due since the desk was seeded or last measured, as a
@@ -297,8 +304,14 @@ fn launch(binary: &Path, db: &Path, home: &Path) -> (Option<Duration>, Option<Du
     (first, whole)
 }
 
-fn run(binary: &Path, n: usize, size: &str, (launches_wanted, keys): (usize, usize), only: &[String]) -> Vec<String> {
-    let db = desk(n);
+fn run(
+    binary: &Path,
+    (n, server): (usize, bool),
+    size: &str,
+    (launches_wanted, keys): (usize, usize),
+    only: &[String],
+) -> Vec<String> {
+    let db = desk(n, server);
     let (w, h) = size.split_once('x').expect("a size such as 120x40");
     let home = tempfile::tempdir().expect("home");
     sweep(binary, &db, home.path());
@@ -311,7 +324,10 @@ fn run(binary: &Path, n: usize, size: &str, (launches_wanted, keys): (usize, usi
     }
     settle();
     let mut rows = vec![
-        launches.row(&format!("launch to first queue frame ({n}, {size})")),
+        launches.row(&format!(
+            "launch to first queue frame ({n}{}, {size})",
+            if server { " on the server" } else { "" }
+        )),
         whole.row("launch to the whole queue read (header counts)"),
     ];
     let measure = |what: &str, rows: &mut Vec<String>, f: &mut dyn FnMut(&mut Samples)| {
@@ -415,9 +431,14 @@ fn main() {
     let mut launches = None;
     let mut only: Vec<String> = Vec::new();
     let mut binaries: Vec<PathBuf> = Vec::new();
+    let mut server = false;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
+        if a == "--server" {
+            server = true;
+            continue;
+        }
         let v = it.next().cloned().unwrap_or_default();
         match a.as_str() {
             "--tickets" => tickets = v.split(',').filter_map(|x| x.replace('_', "").parse().ok()).collect(),
@@ -428,7 +449,7 @@ fn main() {
             "--binary" => binaries = v.split(',').map(PathBuf::from).collect(),
             other => {
                 eprintln!(
-                    "unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --launches L --only pane,sort --binary A[,B]"
+                    "unknown argument {other}: --tickets N[,N] --size WxH[,WxH] --keys K --launches L --only pane,sort --binary A[,B] --server"
                 );
                 std::process::exit(2);
             }
@@ -454,7 +475,7 @@ fn main() {
                 if binaries.len() > 1 {
                     println!("| **{}** | | | | | |", binary.display());
                 }
-                for row in run(binary, n, size, (launches.unwrap_or(keys), keys), &only) {
+                for row in run(binary, (n, server), size, (launches.unwrap_or(keys), keys), &only) {
                     // Keys left out by --only leave rows of nothing.
                     if row.contains(" | 0 | – |") {
                         continue;

@@ -358,7 +358,38 @@ fn desk_actor(tx: &Tx, who: &Who, now: DateTime<Utc>) -> Result<Actor> {
         actor.via = who.via.clone();
         return Ok(actor);
     }
-    let roles: &[Role] = if store::operators::count(tx)? == 0 {
+    let first = store::operators::count(tx)? == 0;
+    enrol(tx, who, now, first)
+}
+
+/// [`desk_actor`], and the names of every operator (the acting one among them), from one
+/// read of the operators: what a move on a ticket needs.
+fn actor_among_operators(tx: &Tx, who: &Who, now: DateTime<Utc>) -> Result<(Actor, Vec<String>)> {
+    let all = store::operators::list(tx)?;
+    let found = all
+        .iter()
+        .find(|op| op.name == who.name)
+        .map(|op| Actor::new(op.name.clone(), &op.roles));
+    let mut names: Vec<String> = all.into_iter().map(|op| op.name).collect();
+    let actor = match found {
+        Some(mut actor) => {
+            actor.via = who.via.clone();
+            actor
+        }
+        None => {
+            let actor = enrol(tx, who, now, names.is_empty())?;
+            let at = names.binary_search(&who.name).unwrap_or_else(|at| at);
+            names.insert(at, who.name.clone());
+            actor
+        }
+    };
+    Ok((actor, names))
+}
+
+/// Makes `who` an operator on their first write: an agent, and an admin too when they are
+/// the desk's `first`.
+fn enrol(tx: &Tx, who: &Who, now: DateTime<Utc>, first: bool) -> Result<Actor> {
+    let roles: &[Role] = if first {
         &[Role::Admin, Role::Agent]
     } else {
         &[Role::Agent]

@@ -4,8 +4,9 @@ use crate::store::Tx;
 use chrono::Utc;
 use serde::Serialize;
 
-use super::{Desk, DeskError, Result, Who, desk_actor, local_offset, short_time};
+use super::{Desk, DeskError, Result, Who, actor_among_operators, desk_actor, local_offset, short_time};
 use crate::domain::rules::{self, Context, Draft, Outcome};
+use crate::domain::sla::History;
 use crate::domain::{Actor, Kind, Policy, Ticket, TicketId};
 use crate::store::cmdb::{self as store_cmdb, Ci};
 use crate::store::operators as store_ops;
@@ -165,11 +166,15 @@ impl Desk {
 
     /// Writes what a domain decision produced, with its events, if the ticket is still at the
     /// version it was read at.
+    /// Writes a decided move: the ticket with its milestones and SLA clocks (worked out from
+    /// its `moves` before this one and this one) in one statement, then its events.
+    #[allow(clippy::too_many_arguments)] // one call site, each a different part of the move
     fn commit(
         tx: &Tx,
         lifecycles: &crate::domain::Lifecycles,
         policy: &crate::domain::sla::Policy,
         stored: &Stored,
+        mut moves: store_tickets::Moves,
         out: &Outcome,
         actor: &Actor,
         open: bool,
@@ -177,7 +182,31 @@ impl Desk {
         if out.transition.is_none() && out.changes.is_empty() {
             return Ok(());
         }
-        if !store_tickets::update(tx, stored.rowid, &out.ticket, stored.ticket.version, open)? {
+        let lifecycle = lifecycles.get(out.ticket.kind);
+        let mut m = stored.milestones;
+        m.observe(lifecycle, out);
+        // Times as the timeline keeps them (to the millisecond), so that the clocks are the
+        // ones a recompute from the stored timeline gives.
+        let stored_time = |t| crate::store::from_millis(crate::store::to_millis(t));
+        if let Some((_, from, to)) = &out.transition {
+            moves.push((stored_time(out.ticket.updated_at), from.clone(), to.clone()));
+        }
+        let t = &out.ticket;
+        let first_assigned = m.first_assigned.map(stored_time);
+        let history = History::of_moves(
+            t.kind,
+            t.priority,
+            stored_time(t.created_at),
+            &t.state,
+            moves,
+            first_assigned,
+        );
+        let derived = store_tickets::Derived {
+            milestones: &m,
+            clocks: &policy.clocks(lifecycle, &history),
+            sla_flags: stored.sla_flags,
+        };
+        if !store_tickets::update_with(tx, stored.rowid, t, stored.ticket.version, open, Some(derived))? {
             let (by, at) =
                 store_tickets::last_change(tx, stored.rowid)?.unwrap_or_else(|| ("someone".into(), Utc::now()));
             return Err(DeskError::Conflict {
@@ -187,12 +216,6 @@ impl Desk {
             });
         }
         store_tickets::record_outcome(tx, stored.rowid, out, actor)?;
-        let mut m = stored.milestones;
-        m.observe(lifecycles.get(out.ticket.kind), out);
-        if m != stored.milestones {
-            store_tickets::set_milestones(tx, stored.rowid, &m)?;
-        }
-        crate::store::sla::refresh(tx, policy, lifecycles, stored.rowid, stored.rowid)?;
         Ok(())
     }
 
@@ -337,8 +360,7 @@ pub(super) fn create_in(
 ) -> Result<Created> {
     let lifecycles = &policy.lifecycles;
     let matrix = &policy.matrix;
-    let actor = desk_actor(tx, who, now)?;
-    let operators = Desk::operator_names(tx)?;
+    let (actor, operators) = actor_among_operators(tx, who, now)?;
     let parties = crate::domain::Parties::default();
     let ctx = Context {
         actor: &actor,
@@ -432,13 +454,11 @@ pub(super) fn act_in(
     decide: impl Decide,
 ) -> Result<Outcome> {
     let now = Utc::now();
-    let stored = load(tx, id)?;
+    let (stored, cis) = store_tickets::get_with_ci_count(tx, id)?.ok_or(DeskError::NoTicket(id))?;
     check_version(tx, &stored, expected)?;
-    let actor = desk_actor(tx, who, now)?;
-    let operators = Desk::operator_names(tx)?;
-    let cis = store_cmdb::count_for_ticket(tx, stored.rowid)?;
+    let (actor, operators) = actor_among_operators(tx, who, now)?;
     let initial = policy.lifecycles.get(id.kind).initial().to_string();
-    let parties = store_tickets::parties(tx, stored.rowid, &initial)?;
+    let (parties, moves) = store_tickets::parties_and_moves(tx, stored.rowid, &initial)?;
     let ctx = Context {
         actor: &actor,
         now,
@@ -460,7 +480,7 @@ pub(super) fn act_in(
         out = decide(&policy.lifecycles, &policy.matrix, &stored.ticket, &ctx)?;
     }
     let open = policy.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
-    Desk::commit(tx, &policy.lifecycles, &policy.sla, &stored, &out, &actor, open)?;
+    Desk::commit(tx, &policy.lifecycles, &policy.sla, &stored, moves, &out, &actor, open)?;
     for name in &out.overrides {
         let e = NewEvent {
             kind: "freeze_override",
@@ -539,8 +559,61 @@ pub(super) fn comment_in(
 
 #[cfg(test)]
 mod tests {
-    use super::link_relation;
+    use super::{Desk, link_relation, load};
+    use crate::config::Config;
     use crate::domain::Kind;
+    use crate::domain::rules::Draft;
+    use crate::store::Sharing;
+
+    /// A move writes the clocks it works out itself, in the statement that writes the ticket:
+    /// after every kind of move they are the clocks a full recompute from the timeline gives.
+    #[test]
+    fn a_move_stores_the_clocks_the_timeline_gives() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (mut desk, _) =
+            Desk::create(dir.path().join("d.db"), "alice", Config::default(), Sharing::Private).expect("desk");
+        let draft = Draft {
+            title: "Payments down".into(),
+            impact: Some(1),
+            urgency: Some(1),
+            ..Draft::default()
+        };
+        let id = desk.create_ticket(Kind::Incident, draft, &[]).expect("create").id;
+        let f = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let recomputed = |desk: &mut Desk, after: &str| {
+            let changed = desk
+                .write(|tx, policy, _| {
+                    let rowid = load(tx, id)?.rowid;
+                    Ok(crate::store::sla::refresh(
+                        tx,
+                        &policy.sla,
+                        &policy.lifecycles,
+                        rowid,
+                        rowid,
+                    )?)
+                })
+                .expect("recompute");
+            assert_eq!(changed, 0, "a recompute changed the clocks stored by {after}");
+        };
+        desk.assign(id, None, None, None).expect("assign");
+        recomputed(&mut desk, "assign");
+        desk.transition(id, "pend", &f("pending_reason", "awaiting_vendor"), None, None)
+            .expect("pend");
+        recomputed(&mut desk, "pend");
+        desk.transition(id, "resume", &[], None, None).expect("resume");
+        recomputed(&mut desk, "resume");
+        desk.edit(id, &f("impact", "3"), Some("one shop"), None).expect("edit");
+        recomputed(&mut desk, "edit");
+        let mut resolve = f("resolution_code", "fixed");
+        resolve.extend(f("resolution_note", "restarted"));
+        desk.transition(id, "resolve", &resolve, None, None).expect("resolve");
+        recomputed(&mut desk, "resolve");
+        desk.transition(id, "reopen", &[], Some("still down"), None)
+            .expect("reopen");
+        recomputed(&mut desk, "reopen");
+        let clocks = desk.ticket(id).expect("view").sla;
+        assert!(clocks.resolve.is_some(), "{clocks:?}");
+    }
 
     #[test]
     fn link_relations_follow_the_kinds() {

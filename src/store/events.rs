@@ -2,7 +2,7 @@
 //! action left), reading it back, comments, and what the timeline tells of who raised and
 //! submitted a ticket.
 
-use super::sql::{OptionalExt, Tx, params};
+use super::sql::{OptionalExt, Param, Tx, params};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -75,41 +75,59 @@ pub fn snapshot_json(state: &str, assignee: Option<&str>, requester: &str, prior
 /// Appends an event, chained to the newest one (see [`super::chain`]). Called inside a
 /// write transaction, so no other writer can come between reading the head and appending.
 pub fn append_event<'a>(conn: &Tx, rowid: i64, at: DateTime<Utc>, by: impl Into<By<'a>>, e: &NewEvent) -> Result<i64> {
+    let ids = append_events(conn, rowid, at, by, std::slice::from_ref(e))?;
+    Ok(ids.last().copied().unwrap_or_default())
+}
+
+/// The columns of an event row, in the order [`append_events`] binds them.
+const EVENT_COLUMNS: &str =
+    "id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash, via, version, snapshot";
+
+/// Appends `events` to one ticket's timeline at one time, each chained to the one before,
+/// in one statement (on a server, one round trip however many fields a move changed).
+/// Returns their ids.
+pub fn append_events<'a>(
+    conn: &Tx,
+    rowid: i64,
+    at: DateTime<Utc>,
+    by: impl Into<By<'a>>,
+    events: &[NewEvent],
+) -> Result<Vec<i64>> {
     let by = by.into();
-    let (last, prev) = super::chain::head(conn)?;
-    let comment = match e.comment_id {
-        Some(id) => super::chain::comment(conn, id)?,
-        None => None,
-    };
-    let version = match e.version {
-        Some(v) => Some(v),
-        None => conn
-            .query_row("SELECT version FROM tickets WHERE id = ?1", [rowid], |r| r.get(0))
-            .optional()?,
-    };
-    let event = NewEvent { version, ..*e };
-    let id = last + 1;
-    let content = super::chain::Content {
-        id,
-        ticket_id: rowid,
-        at: to_millis(at),
-        actor: by.name,
-        event,
-        comment: comment
-            .as_ref()
-            .map(|(at, author, body, internal)| super::chain::CommentContent {
-                at: *at,
-                author,
-                body,
-                internal: *internal,
-            }),
-        via: by.via,
-    };
-    let hash = super::chain::hash(&prev, &content);
-    conn.execute(
-        "INSERT INTO events (id, ticket_id, at, actor, kind, field, old, new, note, comment_id, hash, via, \
-         version, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
+    let (mut last, mut prev) = super::chain::head(conn)?;
+    let mut values = Vec::with_capacity(events.len() * 14);
+    let mut ids = Vec::with_capacity(events.len());
+    for e in events {
+        let comment = match e.comment_id {
+            Some(id) => super::chain::comment(conn, id)?,
+            None => None,
+        };
+        let version = match e.version {
+            Some(v) => Some(v),
+            None => conn
+                .query_row("SELECT version FROM tickets WHERE id = ?1", [rowid], |r| r.get(0))
+                .optional()?,
+        };
+        let event = NewEvent { version, ..*e };
+        let id = last + 1;
+        let content = super::chain::Content {
+            id,
+            ticket_id: rowid,
+            at: to_millis(at),
+            actor: by.name,
+            event,
+            comment: comment
+                .as_ref()
+                .map(|(at, author, body, internal)| super::chain::CommentContent {
+                    at: *at,
+                    author,
+                    body,
+                    internal: *internal,
+                }),
+            via: by.via,
+        };
+        let hash = super::chain::hash(&prev, &content);
+        let row = params![
             id,
             rowid,
             content.at,
@@ -124,10 +142,26 @@ pub fn append_event<'a>(conn: &Tx, rowid: i64, at: DateTime<Utc>, by: impl Into<
             by.via,
             version,
             e.snapshot
-        ],
+        ];
+        values.extend(row.iter().map(|p| p.value().to_static()));
+        ids.push(id);
+        (last, prev) = (id, hash.to_vec());
+    }
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let rows: Vec<String> = (0..ids.len())
+        .map(|i| {
+            let marks: Vec<String> = (1..=14).map(|c| format!("?{}", i * 14 + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    conn.execute(
+        &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES {}", rows.join(", ")),
+        values,
     )?;
-    conn.remember_head(id, &hash);
-    Ok(id)
+    conn.remember_head(last, &prev);
+    Ok(ids)
 }
 
 /// Appends the events of a move or an edit: the transition (with its note), then one
@@ -157,10 +191,10 @@ pub struct Moved<'a> {
 
 /// [`record_outcome`] for a move whose resulting ticket is not at hand.
 pub fn record_moved<'a>(conn: &Tx, rowid: i64, m: &Moved, actor: impl Into<By<'a>>) -> Result<()> {
-    let actor = actor.into();
     let mut note = m.note;
+    let mut events = Vec::with_capacity(m.changes.len() + 1);
     if let Some((name, from, to)) = m.transition {
-        let e = NewEvent {
+        events.push(NewEvent {
             kind: "transition",
             field: Some(name),
             old: Some(from),
@@ -168,11 +202,10 @@ pub fn record_moved<'a>(conn: &Tx, rowid: i64, m: &Moved, actor: impl Into<By<'a
             note: note.take(),
             version: m.version,
             ..NewEvent::default()
-        };
-        append_event(conn, rowid, m.at, actor, &e)?;
+        });
     }
     for c in m.changes {
-        let e = NewEvent {
+        events.push(NewEvent {
             kind: "field",
             field: Some(&c.field),
             old: c.old.as_deref(),
@@ -180,9 +213,9 @@ pub fn record_moved<'a>(conn: &Tx, rowid: i64, m: &Moved, actor: impl Into<By<'a
             note: note.take(),
             version: m.version,
             ..NewEvent::default()
-        };
-        append_event(conn, rowid, m.at, actor, &e)?;
+        });
     }
+    append_events(conn, rowid, m.at, actor, &events)?;
     Ok(())
 }
 
@@ -238,29 +271,45 @@ pub fn timeline(conn: &Tx, rowid: i64) -> Result<Vec<Event>> {
 /// Who raised a ticket, and who took its moves since it last entered `initial` (its
 /// lifecycle's first state): the parties an approval must not come from.
 pub fn parties(conn: &Tx, rowid: i64, initial: &str) -> Result<crate::domain::Parties> {
+    Ok(parties_and_moves(conn, rowid, initial)?.0)
+}
+
+/// A ticket's moves, each (time, from, to), in order.
+pub type Moves = Vec<(DateTime<Utc>, String, String)>;
+
+/// [`parties`], and the ticket's moves as its SLA clocks are worked out from (see
+/// `domain::sla::History::of_moves`): both from one read of its creation and transitions.
+pub fn parties_and_moves(conn: &Tx, rowid: i64, initial: &str) -> Result<(crate::domain::Parties, Moves)> {
     let rows = conn.query_map(
-        "SELECT kind, actor, new FROM events WHERE ticket_id = ?1 AND kind IN ('created', 'transition') ORDER BY id",
+        "SELECT kind, actor, new, at, old FROM events WHERE ticket_id = ?1 AND kind IN ('created', 'transition') \
+         ORDER BY id",
         [rowid],
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                from_millis(r.get(3)?),
+                r.get::<_, Option<String>>(4)?,
             ))
         },
     )?;
     let mut p = crate::domain::Parties::default();
-    for (kind, actor, new) in rows {
+    let mut moves = Moves::new();
+    for (kind, actor, new, at, old) in rows {
         if kind == "created" {
             p.raised = vec![actor];
             p.submitted.clear();
-        } else if new.as_deref() == Some(initial) {
+            continue;
+        }
+        if new.as_deref() == Some(initial) {
             p.submitted.clear();
         } else {
             p.submitted.push(actor);
         }
+        moves.push((at, old.unwrap_or_default(), new.unwrap_or_default()));
     }
-    Ok(p)
+    Ok((p, moves))
 }
 
 /// Who last changed the ticket and when: for the message of a refused stale write.

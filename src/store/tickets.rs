@@ -4,6 +4,7 @@ use super::sql::Value as SqlValue;
 use super::sql::{OptionalExt, Row, Tx, params};
 use chrono::{DateTime, Offset, Utc};
 use serde::Serialize;
+use std::sync::LazyLock;
 
 use super::{Result, StoreError, from_millis, to_millis};
 use crate::domain::kpi::Milestones;
@@ -195,25 +196,67 @@ fn raise_change_span(tx: &Tx, t: &Ticket) -> Result<()> {
     Ok(())
 }
 
+/// The columns a write of a ticket's fields sets, as `?1`..`?28` (see [`field_values`]).
+const SET_FIELDS: &str = "state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
+     priority = ?7, requester = ?8, assignee = ?9, team = ?10, category = ?11, pending_reason = ?12, \
+     resolution_code = ?13, resolution_note = ?14, root_cause = ?15, workaround = ?16, change_type = ?17, \
+     risk = ?18, implementation_plan = ?19, backout_plan = ?20, planned_start = ?21, planned_end = ?22, \
+     actual_start = ?23, actual_end = ?24, close_code = ?25, review_note = ?26, updated_at = ?27, \
+     version = ?28";
+
+static UPDATE_FIELDS: LazyLock<String> =
+    LazyLock::new(|| format!("UPDATE tickets SET {SET_FIELDS} WHERE id = ?29 AND version = ?30"));
+
+static UPDATE_WHOLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE tickets SET {SET_FIELDS}, first_assigned_at = ?29, resolved_at = ?30, resolves = ?31, \
+         reopens = ?32, reassignments = ?33, tto_phase = ?34, tto_risk_at = ?35, tto_due_at = ?36, \
+         tto_left = ?37, ttr_phase = ?38, ttr_risk_at = ?39, ttr_due_at = ?40, ttr_left = ?41, sla_next = ?42, \
+         closed_at = ?43 WHERE id = ?44 AND version = ?45"
+    )
+});
+
+/// What a write of a ticket can store with its fields, in the same statement: its
+/// milestones, and its SLA clocks with the escalations already recorded (`sla_flags`).
+pub struct Derived<'a> {
+    pub milestones: &'a Milestones,
+    pub clocks: &'a crate::domain::sla::Clocks,
+    pub sla_flags: i64,
+}
+
 /// Writes a ticket's new state if it is still at `expected_version`. Returns false, writing
 /// nothing, when someone else changed it first.
 pub fn update(tx: &Tx, rowid: i64, t: &Ticket, expected_version: i64, is_open: bool) -> Result<bool> {
+    update_with(tx, rowid, t, expected_version, is_open, None)
+}
+
+/// [`update`], storing what follows from the move too when `derived` has it: one statement
+/// for a move (on a server, one round trip and one new version of the row's index entries).
+pub fn update_with(
+    tx: &Tx,
+    rowid: i64,
+    t: &Ticket,
+    expected_version: i64,
+    is_open: bool,
+    derived: Option<Derived>,
+) -> Result<bool> {
     let mut values = field_values(t, is_open);
-    values.extend([
-        SqlValue::Int(to_millis(t.updated_at)),
-        SqlValue::Int(t.version),
-        SqlValue::Int(rowid),
-        SqlValue::Int(expected_version),
-    ]);
-    let n = tx.execute(
-        "UPDATE tickets SET state = ?1, is_open = ?2, title = ?3, description = ?4, impact = ?5, urgency = ?6, \
-         priority = ?7, requester = ?8, assignee = ?9, team = ?10, category = ?11, pending_reason = ?12, \
-         resolution_code = ?13, resolution_note = ?14, root_cause = ?15, workaround = ?16, change_type = ?17, \
-         risk = ?18, implementation_plan = ?19, backout_plan = ?20, planned_start = ?21, planned_end = ?22, \
-         actual_start = ?23, actual_end = ?24, close_code = ?25, review_note = ?26, updated_at = ?27, \
-         version = ?28 WHERE id = ?29 AND version = ?30",
-        values,
-    )?;
+    values.extend([SqlValue::Int(to_millis(t.updated_at)), SqlValue::Int(t.version)]);
+    let sql = match &derived {
+        Some(d) => {
+            values.extend(milestone_values(d.milestones));
+            values.extend(super::sla::clock_row(d.clocks, d.sla_flags));
+            values.push(
+                d.milestones
+                    .closed
+                    .map_or(SqlValue::Null, |t| SqlValue::Int(to_millis(t))),
+            );
+            UPDATE_WHOLE.as_str()
+        }
+        None => UPDATE_FIELDS.as_str(),
+    };
+    values.extend([SqlValue::Int(rowid), SqlValue::Int(expected_version)]);
+    let n = tx.execute(sql, values)?;
     if n == 1 {
         raise_change_span(tx, t)?;
     }
@@ -272,6 +315,19 @@ pub fn get(conn: &Tx, id: TicketId) -> Result<Option<Stored>> {
     let sql = format!("SELECT {COLUMNS} FROM tickets WHERE kind = ?1 AND number = ?2");
     conn.query_row(&sql, params![id.kind.name(), id.number as i64], from_row)
         .optional()
+}
+
+/// [`get`], and how many CIs the ticket is linked to, in one read: what a move decides on.
+pub fn get_with_ci_count(conn: &Tx, id: TicketId) -> Result<Option<(Stored, usize)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, (SELECT count(*) FROM ticket_cis WHERE ticket_id = tickets.id) \
+         FROM tickets WHERE kind = ?1 AND number = ?2"
+    );
+    conn.query_row(&sql, params![id.kind.name(), id.number as i64], |r| {
+        let cis: i64 = r.get(46)?;
+        Ok((from_row(r)?, usize::try_from(cis).unwrap_or(0)))
+    })
+    .optional()
 }
 
 pub fn get_by_rowid(conn: &Tx, rowid: i64) -> Result<Option<Stored>> {
