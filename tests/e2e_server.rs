@@ -20,17 +20,13 @@ fn the_terminal_desk_on_a_server_hears_other_hosts_and_rides_out_a_lost_server()
     let dir = tempfile::tempdir().expect("dir");
     opsdesk(&db, &["init"]);
     opsdesk(&db, &["new", "incident", "--title", "Mail down"]);
-    let tmux = Tmux {
-        socket: format!("opsdesk-server-{}", std::process::id()),
-    };
-    let command = format!(
-        "env OPSDESK_DB='{url}' OPSDESK_USER=alice OPSDESK_CONFIG_DIR='{}' OPSDESK_DATA_DIR='{}' TERM=xterm-256color '{}'",
-        dir.path().join("config").display(),
-        dir.path().join("data").display(),
-        env!("CARGO_BIN_EXE_opsdesk")
+    let tmux = Tmux::start_desk(
+        "server",
+        &url,
+        dir.path(),
+        "OPSDESK_USER=alice TERM=xterm-256color",
+        (100, 30),
     );
-    let started = tmux.run(&["new-session", "-d", "-s", "desk", "-x", "100", "-y", "30", &command]);
-    assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
     tmux.wait_for("INC-1");
 
     // Another host opens a ticket: it shows up.
@@ -55,6 +51,65 @@ fn the_terminal_desk_on_a_server_hears_other_hosts_and_rides_out_a_lost_server()
     // The server is back: the header says so, the form is still there, and what others
     // commit shows up again.
     server.sql("postgres", &format!("ALTER DATABASE {db_name} ALLOW_CONNECTIONS true"));
+    wait_until_reached(&tmux);
+    assert!(tmux.screen().contains("still typing this"), "{}", tmux.screen());
+    tmux.send(&["C-s"]);
+    tmux.wait_for("comment added");
+    tmux.send(&["Escape"]);
+    opsdesk(&db, &["new", "incident", "--title", "Badge readers offline"]);
+    tmux.wait_for("Badge readers offline");
+    let shown = opsdesk(&db, &["show", "INC-1"]);
+    assert!(shown.contains("still typing this"), "{shown}");
+}
+
+/// What others commit while the desk cannot reach its server (its listener gone, so their
+/// notices never come) is on screen once it is back: the desk is read again whole. The desk
+/// runs as an operator of its own, shut out by the server while the superuser commits.
+#[test]
+fn the_terminal_desk_on_a_server_catches_up_on_what_was_committed_while_it_was_away() {
+    let server = match common::pg::server() {
+        Ok(s) => s,
+        Err(why) => return eprintln!("{why}"),
+    };
+    let url = server.fresh_db();
+    let db = PathBuf::from(&url);
+    let dir = tempfile::tempdir().expect("dir");
+    opsdesk(&db, &["init"]);
+    opsdesk(&db, &["new", "incident", "--title", "Mail down"]);
+    // Roles are the cluster's: one of this run's own, so no other test's desk is shut out.
+    let name = format!("erin{}", std::process::id());
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "s3cret-pass\n").expect("password file");
+    let pw = pw.display().to_string();
+    opsdesk(
+        &db,
+        &["operator", "add", &name, "--role", "agent", "--password-file", &pw],
+    );
+    let login = server.login_url(&name, "s3cret-pass", &url);
+    let tmux = Tmux::start_desk("away", &login, dir.path(), "TERM=xterm-256color", (100, 30));
+    tmux.wait_for("Mail down");
+
+    server.sql(
+        "postgres",
+        &format!(
+            "ALTER ROLE {name} NOLOGIN; \
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{name}'"
+        ),
+    );
+    tmux.wait_for("cannot be reached");
+    opsdesk(&db, &["new", "incident", "--title", "Opened while away"]);
+    let screen = tmux.screen();
+    assert!(!screen.contains("Opened while away"), "seen while away:\n{screen}");
+
+    // Back: the ticket shows (read on the desk's connection, made again), and the header
+    // says the server is reached once the listener is back too (its pauses grow to 5 s).
+    server.sql("postgres", &format!("ALTER ROLE {name} LOGIN"));
+    tmux.wait_for("Opened while away");
+    wait_until_reached(&tmux);
+}
+
+/// Waits (15 s at most) until the header no longer says the server cannot be reached.
+fn wait_until_reached(tmux: &Tmux) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     while tmux.screen().contains("cannot be reached") {
         assert!(
@@ -64,12 +119,4 @@ fn the_terminal_desk_on_a_server_hears_other_hosts_and_rides_out_a_lost_server()
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert!(tmux.screen().contains("still typing this"), "{}", tmux.screen());
-    tmux.send(&["C-s"]);
-    tmux.wait_for("comment added");
-    tmux.send(&["Escape"]);
-    opsdesk(&db, &["new", "incident", "--title", "Badge readers offline"]);
-    tmux.wait_for("Badge readers offline");
-    let shown = opsdesk(&db, &["show", "INC-1"]);
-    assert!(shown.contains("still typing this"), "{shown}");
 }

@@ -9,6 +9,26 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// The real binary on desk `db` (a path or a URL) in a tmux server of its own (named for
+    /// `name`), `width`x`height`, its config and data under `dir`, with `env` (`VAR=value …`)
+    /// set besides.
+    #[allow(dead_code)] // each test target compiles this module; not all of them use it
+    pub fn start_desk(name: &str, db: &str, dir: &Path, env: &str, (width, height): (u16, u16)) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("opsdesk-{name}-{}", std::process::id()),
+        };
+        let command = format!(
+            "env OPSDESK_DB='{db}' {env} OPSDESK_CONFIG_DIR='{}' OPSDESK_DATA_DIR='{}' '{}'",
+            dir.join("config").display(),
+            dir.join("data").display(),
+            env!("CARGO_BIN_EXE_opsdesk")
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        let started = tmux.run(&["new-session", "-d", "-s", "desk", "-x", &w, "-y", &h, &command]);
+        assert!(started.status.success(), "{}", String::from_utf8_lossy(&started.stderr));
+        tmux
+    }
+
     /// The server's socket, a path of its own: tmux leaves its sockets behind when the server
     /// ends, so the test removes it (see `Drop`).
     fn path(&self) -> std::path::PathBuf {
