@@ -119,10 +119,18 @@ pub fn head(conn: &Tx) -> Result<(i64, Vec<u8>)> {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Option<Vec<u8>>>(1)?))
         })
         .optional()?;
-    Ok(match last {
+    Ok(take_head(conn, last))
+}
+
+/// The newest event's id and hash as read (`None`: no event yet), remembered as the head
+/// this transaction's next event is chained to.
+pub fn take_head(conn: &Tx, last: Option<(i64, Option<Vec<u8>>)>) -> (i64, Vec<u8>) {
+    let (id, hash) = match last {
         Some((id, hash)) => (id, hash.unwrap_or_default()),
         None => (0, GENESIS.to_vec()),
-    })
+    };
+    conn.remember_head(id, &hash);
+    (id, hash)
 }
 
 /// A comment's content, for the event that records it.

@@ -2,21 +2,34 @@
 //! (`desk_events`, kind `policy`, subject the version number), so the trail proves who set
 //! which rules when. The current policy is the newest entry.
 
-use super::sql::{OptionalExt, Tx, params};
+use super::sql::{Tx, params};
 use chrono::{DateTime, Utc};
 
 use super::Result;
 use super::desk_log::{self, DeskEvent, Entry};
 use super::tickets::By;
 
-/// The newest policy entry's id: what a cached policy is checked against, cheaply.
+/// The newest policy entry's id: what a cached policy is checked against, cheaply. The
+/// timeline's head comes with it in the same read (on a server, the same round trip) and is
+/// remembered for the transaction's first event (see `chain::head`).
 pub fn current_id(conn: &Tx) -> Result<Option<i64>> {
-    Ok(conn
-        .query_row("SELECT max(id) FROM desk_events WHERE kind = 'policy'", (), |r| {
-            r.get(0)
-        })
-        .optional()?
-        .flatten())
+    let (policy, last) = conn.query_row(
+        "SELECT (SELECT max(id) FROM desk_events WHERE kind = 'policy'), e.id, e.hash \
+         FROM (SELECT 1 AS one) AS o LEFT JOIN (SELECT id, hash FROM events ORDER BY id DESC LIMIT 1) AS e ON 1 = 1",
+        (),
+        |r| {
+            let last = r
+                .get::<_, Option<i64>>(1)?
+                .map(|id| (id, r.get::<_, Option<Vec<u8>>>(2)));
+            Ok((r.get::<_, Option<i64>>(0)?, last))
+        },
+    )?;
+    let last = match last {
+        Some((id, hash)) => Some((id, hash?)),
+        None => None,
+    };
+    super::chain::take_head(conn, last);
+    Ok(policy)
 }
 
 /// The current policy's entry (its source in `new`), if the desk has one yet.
