@@ -497,3 +497,99 @@ fn a_desk_may_refuse_mail_from_outside_the_ticket() {
     );
     assert_eq!(env.snapshot(), before, "nothing written");
 }
+
+/// An automatic message — RFC 3834's `Auto-Submitted`, `Precedence: bulk/junk/list`,
+/// `X-Autoreply`, a bounce from MAILER-DAEMON or postmaster, an empty Return-Path — never
+/// opens a ticket, never becomes a comment and is never answered: it is taken (exit 0, so the
+/// mailer does not bounce it back) and dropped, with the reason. `Auto-Submitted: no` is a
+/// person's mail.
+#[test]
+fn automatic_mail_opens_nothing_and_is_dropped_with_its_reason() {
+    let env = Env::new();
+    let (code, out, err) = ingest_mail(&env, &message("ana@example.com", "VPN drops", "a1", "It drops."));
+    assert_eq!((code, out.as_str()), (0, "REQ-1 opened for ana@example.com\n"), "{err}");
+    let with = |headers: &str, from: &str, subject: &str, id: &str| -> Vec<u8> {
+        format!(
+            "{headers}From: {from}\r\nTo: helpdesk@example.com\r\nSubject: {subject}\r\nMessage-ID: <{id}@example.com>\r\n\
+             Content-Type: text/plain\r\n\r\nI am out of the office until Monday.\r\n"
+        )
+        .into_bytes()
+    };
+    let cases = [
+        (
+            "Auto-Submitted: auto-replied\r\n",
+            "ana@example.com",
+            "Auto-Submitted: auto-replied",
+        ),
+        (
+            "Auto-Submitted: Auto-Generated; owner-email=\"it@example.com\"\r\n",
+            "ana@example.com",
+            "Auto-Submitted: auto-generated",
+        ),
+        ("Precedence: bulk\r\n", "ana@example.com", "Precedence: bulk"),
+        ("Precedence: JUNK\r\n", "ana@example.com", "Precedence: junk"),
+        ("Precedence: list\r\n", "ana@example.com", "Precedence: list"),
+        ("X-Autoreply: yes\r\n", "ana@example.com", "X-Autoreply"),
+        ("X-Autorespond: yes\r\n", "ana@example.com", "X-Autorespond"),
+        (
+            "",
+            "MAILER-DAEMON@mx.example.com",
+            "sent by MAILER-DAEMON@mx.example.com",
+        ),
+        (
+            "",
+            "Mail Delivery <Postmaster@example.com>",
+            "sent by Postmaster@example.com",
+        ),
+        ("Return-Path: <>\r\n", "ana@example.com", "an empty Return-Path"),
+    ];
+    for (i, (headers, from, why)) in cases.iter().enumerate() {
+        // A reply naming the ticket, and a new subject: neither is taken.
+        for (j, subject) in ["Re: [REQ-1] VPN drops", "Out of office"].iter().enumerate() {
+            let (code, out, err) = ingest_mail(&env, &with(headers, from, subject, &format!("auto{i}-{j}")));
+            assert_eq!(
+                (code, out.as_str()),
+                (
+                    0,
+                    format!("ignored: an automatic message ({why}): no ticket opened or changed, nothing answered\n")
+                        .as_str()
+                ),
+                "{headers}{from}: {err}"
+            );
+        }
+    }
+    let (_, out, _) = run_with_stdin(
+        &env,
+        "mail",
+        &["ingest", "mail", "--json"],
+        &with("Precedence: bulk\r\n", "ana@example.com", "Out of office", "auto-json"),
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(json["action"]["ignored"]["why"], "Precedence: bulk", "{json}");
+    assert!(json.get("ticket").is_none(), "{json}");
+    // Nothing was written: one ticket, no comment on it.
+    let timeline = |env: &Env| {
+        env.json(&["show", "REQ-1"])["timeline"]
+            .as_array()
+            .expect("timeline")
+            .len()
+    };
+    let before = timeline(&env);
+    assert_eq!(env.json(&["list"]).as_array().map(Vec::len), Some(1));
+    // A person's mail says so, and is a comment as ever.
+    let (code, out, err) = ingest_mail(
+        &env,
+        &with(
+            "Auto-Submitted: no\r\n",
+            "ana@example.com",
+            "Re: [REQ-1] VPN drops",
+            "person",
+        ),
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "REQ-1: comment from ana@example.com\n"),
+        "{err}"
+    );
+    assert_eq!(timeline(&env), before + 1);
+}

@@ -418,17 +418,20 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             if cli.json {
                 return Output::json(&out);
             }
+            let ticket = out.ticket.map(|t| t.to_string()).unwrap_or_default();
             let what = match out.action {
-                crate::desk::MailAction::Opened => format!("{} opened for {}", out.ticket, mail.sender()),
-                crate::desk::MailAction::Commented => format!("{}: comment from {}", out.ticket, mail.sender()),
+                crate::desk::MailAction::Opened => format!("{ticket} opened for {}", mail.sender()),
+                crate::desk::MailAction::Commented => format!("{ticket}: comment from {}", mail.sender()),
                 crate::desk::MailAction::OpenedLinked { named } => format!(
-                    "{} opened for {}: they are not the requester of {named} nor an operator, so it is their own \
-                     request, linked to {named}, not a comment on it",
-                    out.ticket,
+                    "{ticket} opened for {}: they are not the requester of {named} nor an operator, so it is their \
+                     own request, linked to {named}, not a comment on it",
                     mail.sender()
                 ),
                 crate::desk::MailAction::AlreadyTaken => {
-                    format!("{}: this message was taken before; nothing changed", out.ticket)
+                    format!("{ticket}: this message was taken before; nothing changed")
+                }
+                crate::desk::MailAction::Ignored { why } => {
+                    format!("ignored: an automatic message ({why}): no ticket opened or changed, nothing answered")
                 }
             };
             Ok(Output(crate::text::inert(&what, false) + "\n"))

@@ -203,11 +203,16 @@ pub enum MailAction {
     OpenedLinked { named: TicketId },
     /// Taken before (same Message-ID): nothing written.
     AlreadyTaken,
+    /// An automatic message (an auto-reply, a bounce, a list's mail): never a ticket nor a
+    /// comment, never answered; nothing written.
+    Ignored { why: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MailOutcome {
-    pub ticket: TicketId,
+    /// The ticket it opened or went to; none when it was [`MailAction::Ignored`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketId>,
     pub action: MailAction,
 }
 
@@ -226,6 +231,12 @@ impl Desk {
     /// only when its sender belongs to the ticket; from anyone else it opens a new request
     /// linked to the ticket it named, or (the policy's `strangers = "refuse"`) is refused.
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
+        if let Some(why) = &mail.automatic {
+            return Ok(MailOutcome {
+                ticket: None,
+                action: MailAction::Ignored { why: why.clone() },
+            });
+        }
         let path = self.store.place().clone();
         let hooks = self.has_hooks();
         let (outcome, happened) = self.write(|tx, policy, who| {
@@ -236,7 +247,7 @@ impl Desk {
                 && let Some(rowid) = store_alerts::mail_ticket(tx, id)?
             {
                 let outcome = MailOutcome {
-                    ticket: ticket_of(tx, rowid)?,
+                    ticket: Some(ticket_of(tx, rowid)?),
                     action: MailAction::AlreadyTaken,
                 };
                 return Ok((outcome, happened));
@@ -268,7 +279,7 @@ impl Desk {
                     (
                         stored.rowid,
                         MailOutcome {
-                            ticket: stored.ticket.id,
+                            ticket: Some(stored.ticket.id),
                             action: MailAction::Commented,
                         },
                     )
@@ -318,7 +329,7 @@ impl Desk {
                     (
                         created.rowid,
                         MailOutcome {
-                            ticket: created.id,
+                            ticket: Some(created.id),
                             action,
                         },
                     )

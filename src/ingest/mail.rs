@@ -21,6 +21,9 @@ pub struct Mail {
     pub attachments: Vec<(String, usize)>,
     /// The ticket the subject names, as `[INC-42]`.
     pub ticket: Option<TicketId>,
+    /// Why this is an automatic message (an auto-reply, a bounce, a list's mail), which
+    /// the desk never takes nor answers: see [`automatic`].
+    pub automatic: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +84,40 @@ fn html_text(html: &str) -> String {
     mail_parser::decoders::html::html_to_text(&out)
 }
 
+/// Why a message was sent by a machine rather than a person, if it was: RFC 3834's
+/// `Auto-Submitted` (anything but `no`), `Precedence: bulk`, `junk` or `list`, the
+/// `X-Autoreply`/`X-Autorespond` of common auto-responders, a sender whose mailbox is
+/// MAILER-DAEMON or postmaster, or an empty Return-Path (how delivery reports are sent).
+/// Answering such mail is how two auto-responders mail each other for ever.
+fn automatic(message: &mail_parser::Message, from: &str) -> Option<String> {
+    let raw = |name: &str| message.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    if let Some(v) = raw("Auto-Submitted") {
+        let kind = v.split(';').next().unwrap_or_default().trim().to_string();
+        if kind != "no" {
+            return Some(format!("Auto-Submitted: {kind}"));
+        }
+    }
+    if let Some(v) = raw("Precedence").filter(|v| ["bulk", "junk", "list"].contains(&v.as_str())) {
+        return Some(format!("Precedence: {v}"));
+    }
+    for name in ["X-Autoreply", "X-Autorespond"] {
+        if raw(name).is_some() {
+            return Some(name.to_string());
+        }
+    }
+    let mailbox = from.split('@').next().unwrap_or_default();
+    if mailbox.eq_ignore_ascii_case("mailer-daemon") || mailbox.eq_ignore_ascii_case("postmaster") {
+        return Some(format!("sent by {from}"));
+    }
+    if raw("Return-Path").is_some_and(|v| {
+        v.trim_matches(|c: char| c == '<' || c == '>' || c.is_whitespace())
+            .is_empty()
+    }) {
+        return Some("an empty Return-Path".into());
+    }
+    None
+}
+
 pub fn parse(bytes: &[u8]) -> Result<Mail, MailError> {
     if bytes.len() > MAX_BYTES {
         return Err(MailError::TooLarge(bytes.len()));
@@ -133,6 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<Mail, MailError> {
         from_name,
         from_address: from.to_string(),
         ticket: ticket_in_subject(&subject),
+        automatic: automatic(&message, from),
         subject,
         body,
         attachments,
