@@ -10,16 +10,10 @@ use common::tmux::{Tmux, opsdesk};
 
 #[test]
 fn the_terminal_desk_on_a_server_hears_other_hosts_and_rides_out_a_lost_server() {
-    let server = match common::pg::server() {
-        Ok(s) => s,
-        Err(why) => return eprintln!("{why}"),
+    let Some((server, url, db, dir)) = desk_on_server() else {
+        return;
     };
-    let url = server.fresh_db();
     let db_name = url.rsplit('/').next().expect("db").to_string();
-    let db = PathBuf::from(&url);
-    let dir = tempfile::tempdir().expect("dir");
-    opsdesk(&db, &["init"]);
-    opsdesk(&db, &["new", "incident", "--title", "Mail down"]);
     let tmux = Tmux::start_desk(
         "server",
         &url,
@@ -67,15 +61,9 @@ fn the_terminal_desk_on_a_server_hears_other_hosts_and_rides_out_a_lost_server()
 /// runs as an operator of its own, shut out by the server while the superuser commits.
 #[test]
 fn the_terminal_desk_on_a_server_catches_up_on_what_was_committed_while_it_was_away() {
-    let server = match common::pg::server() {
-        Ok(s) => s,
-        Err(why) => return eprintln!("{why}"),
+    let Some((server, url, db, dir)) = desk_on_server() else {
+        return;
     };
-    let url = server.fresh_db();
-    let db = PathBuf::from(&url);
-    let dir = tempfile::tempdir().expect("dir");
-    opsdesk(&db, &["init"]);
-    opsdesk(&db, &["new", "incident", "--title", "Mail down"]);
     // Roles are the cluster's: one of this run's own, so no other test's desk is shut out.
     let name = format!("erin{}", std::process::id());
     let pw = dir.path().join("pw");
@@ -106,6 +94,18 @@ fn the_terminal_desk_on_a_server_catches_up_on_what_was_committed_while_it_was_a
     server.sql("postgres", &format!("ALTER ROLE {name} LOGIN"));
     tmux.wait_for("Opened while away");
     wait_until_reached(&tmux);
+}
+
+/// A new desk on the test server holding INC-1 "Mail down": the server, the desk's URL (and
+/// as a path, as `--db` takes it), a folder for the desk's config and data. None, said,
+/// without a server.
+fn desk_on_server() -> Option<(&'static common::pg::Server, String, PathBuf, tempfile::TempDir)> {
+    let server = common::pg::server().map_err(|why| eprintln!("{why}")).ok()?;
+    let url = server.fresh_db();
+    let db = PathBuf::from(&url);
+    opsdesk(&db, &["init"]);
+    opsdesk(&db, &["new", "incident", "--title", "Mail down"]);
+    Some((server, url, db, tempfile::tempdir().expect("dir")))
 }
 
 /// Waits (15 s at most) until the header no longer says the server cannot be reached.

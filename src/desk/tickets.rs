@@ -164,10 +164,9 @@ impl Desk {
         Ok(created)
     }
 
-    /// Writes what a domain decision produced, with its events, if the ticket is still at the
-    /// version it was read at.
-    /// Writes a decided move: the ticket with its milestones and SLA clocks (worked out from
-    /// its `moves` before this one and this one) in one statement, then its events.
+    /// Writes what a domain decision produced, if the ticket is still at the version it was
+    /// read at: the ticket with its milestones and SLA clocks (worked out from its `moves`
+    /// before this one and this one) in one statement, then its events.
     #[allow(clippy::too_many_arguments)] // one call site, each a different part of the move
     fn commit(
         tx: &Tx,

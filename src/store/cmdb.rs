@@ -152,13 +152,6 @@ pub fn of_ticket(conn: &Tx, ticket: i64) -> Result<Vec<Ci>> {
     Ok(rows)
 }
 
-pub fn count_for_ticket(conn: &Tx, ticket: i64) -> Result<usize> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM ticket_cis WHERE ticket_id = ?1", [ticket], |r| {
-        r.get(0)
-    })?;
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
 /// Every CI of the desk.
 pub fn all(conn: &Tx) -> Result<Vec<Ci>> {
     list(conn, None)

@@ -18,16 +18,10 @@ pub fn current_id(conn: &Tx) -> Result<Option<i64>> {
          FROM (SELECT 1 AS one) AS o LEFT JOIN (SELECT id, hash FROM events ORDER BY id DESC LIMIT 1) AS e ON 1 = 1",
         (),
         |r| {
-            let last = r
-                .get::<_, Option<i64>>(1)?
-                .map(|id| (id, r.get::<_, Option<Vec<u8>>>(2)));
-            Ok((r.get::<_, Option<i64>>(0)?, last))
+            let (id, hash): (Option<i64>, Option<Vec<u8>>) = (r.get(1)?, r.get(2)?);
+            Ok((r.get::<_, Option<i64>>(0)?, id.map(|id| (id, hash))))
         },
     )?;
-    let last = match last {
-        Some((id, hash)) => Some((id, hash?)),
-        None => None,
-    };
     super::chain::take_head(conn, last);
     Ok(policy)
 }
