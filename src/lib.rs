@@ -12,6 +12,7 @@ pub mod hooks;
 pub mod ics;
 pub mod import;
 pub mod ingest;
+pub mod mailer;
 pub mod present;
 pub mod seed;
 pub mod store;

@@ -123,6 +123,14 @@ pub fn event_text(e: &Event) -> String {
         }
         "link" => format!("linked: {} {}", or_none(&e.field), or_none(&e.new)),
         "ci_link" => format!("CI linked: {}", or_none(&e.new)),
+        "mail" => format!(
+            "mail ({}) to {} <{}>",
+            e.note.as_deref().unwrap_or("mail"),
+            or_none(&e.new),
+            or_none(&e.field)
+        ),
+        "watch" => format!("watcher added: {}", or_none(&e.new)),
+        "unwatch" => format!("watcher removed: {}", or_none(&e.old)),
         "unlink" => format!("unlinked: {}", or_none(&e.old)),
         "ci_unlink" => format!("CI unlinked: {}", or_none(&e.old)),
         "freeze_override" => format!("freeze window {} overridden{note}", or_none(&e.field)),

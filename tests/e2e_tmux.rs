@@ -79,6 +79,8 @@ fn an_incident_from_new_to_closed_in_a_real_terminal() {
     assert!(!s.contains("panicked"), "{s}");
     // The dashboard counts it: opened and resolved today, owned, nothing open.
     tmux.send(&["Escape"]);
+    // Back on the queue before the next key: an escape and a key sent together read as alt-key.
+    tmux.wait_for("all open");
     tmux.send(&["5"]);
     tmux.wait_for("opened     1 · resolved 1");
     tmux.wait_for("open now   0 (P1–P5: 0 0 0 0 0)");

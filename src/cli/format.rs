@@ -121,6 +121,10 @@ pub fn ticket_detail(v: &TicketView, now: DateTime<Utc>) -> String {
             );
         }
     }
+    if !v.watchers.is_empty() {
+        let w: Vec<String> = v.watchers.iter().map(|w| inert(w, false)).collect();
+        let _ = writeln!(out, "\nWatchers: {}", w.join(", "));
+    }
     if !v.links.is_empty() {
         let _ = writeln!(out, "\nLinks:");
         for l in &v.links {

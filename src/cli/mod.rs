@@ -9,6 +9,7 @@ mod copy;
 mod format;
 mod import;
 mod json_listing;
+mod mail;
 mod operators;
 mod policy;
 mod report;
@@ -74,6 +75,14 @@ pub enum Command {
     },
     #[command(flatten)]
     Ticket(tickets::TicketCommand),
+    #[command(flatten)]
+    Conversation(mail::ConversationCommand),
+    /// The desk's mail: its transport, the outbox, delivering it.
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
+    /// The mail the desk sends by itself on the events its policy names ([notify]).
+    #[command(subcommand)]
+    Notify(mail::NotifyCommand),
     /// Configuration items: add, relate, show, list.
     #[command(subcommand)]
     Ci(cmdb::CiCommand),
@@ -461,6 +470,18 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Ticket(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             tickets::run(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Conversation(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            mail::run_conversation(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Mail(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            mail::run(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Notify(cmd)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            mail::run_notify(&mut desk, cmd, cli.json)
         }
         Some(Command::Ci(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;

@@ -45,7 +45,7 @@ impl From<ChangeTypeArg> for ChangeType {
     }
 }
 
-fn ticket_id(s: &str) -> Result<TicketId, String> {
+pub(super) fn ticket_id(s: &str) -> Result<TicketId, String> {
     s.parse().map_err(|e: crate::domain::ticket::BadTicketId| e.to_string())
 }
 
@@ -260,7 +260,7 @@ pub struct ListArgs {
     limit: usize,
 }
 
-fn read_text(s: &str) -> Result<String, Failure> {
+pub(super) fn read_text(s: &str) -> Result<String, Failure> {
     if s != "-" {
         return Ok(s.to_string());
     }

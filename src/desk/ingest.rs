@@ -108,6 +108,7 @@ impl Desk {
                             }
                             let created = create_in(tx, policy, who, Kind::Incident, draft, &cis, now)?;
                             store_alerts::insert(tx, SOURCE, &fingerprint, created.rowid, now)?;
+                            super::notify::after_create(tx, policy, who, &created, now)?;
                             if hooks {
                                 happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                             }
@@ -214,16 +215,64 @@ pub struct MailOutcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<TicketId>,
     pub action: MailAction,
+    /// The answer reopened its resolved ticket.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reopened: bool,
+    /// Addresses it was copied to that now watch the ticket.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watchers: Vec<String>,
+}
+
+impl MailOutcome {
+    fn new(ticket: Option<TicketId>, action: MailAction) -> MailOutcome {
+        MailOutcome {
+            ticket,
+            action,
+            reopened: false,
+            watchers: Vec::new(),
+        }
+    }
+
+    fn ignored(why: String) -> MailOutcome {
+        MailOutcome::new(None, MailAction::Ignored { why })
+    }
 }
 
 /// Whether mail from `address` speaks for someone in `ticket`: its requester, or an
 /// operator of the desk (by the address the desk knows for them).
-fn belongs(tx: &Tx, ticket: &crate::domain::Ticket, address: &str) -> Result<bool> {
+fn belongs(tx: &Tx, stored: &store::tickets::Stored, address: &str) -> Result<bool> {
+    Ok(speaks_as_requester(tx, stored, address)? || store::operators::by_email(tx, address.trim())?.is_some())
+}
+
+/// Whether `address` is the ticket's requester or one of its watchers (whose reply to a
+/// resolved ticket reopens it, where an operator's would not).
+fn speaks_as_requester(tx: &Tx, stored: &store::tickets::Stored, address: &str) -> Result<bool> {
     let address = address.trim();
-    if ticket.requester.trim().eq_ignore_ascii_case(address) {
+    if stored.ticket.requester.trim().eq_ignore_ascii_case(address) {
         return Ok(true);
     }
-    Ok(store::operators::by_email(tx, address)?.is_some())
+    Ok(store::mail::watchers(tx, stored.rowid)?
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(address)))
+}
+
+/// Reopens a resolved ticket its requester answered, when its lifecycle has a `reopen` from
+/// where it is; a refusal leaves it as it is (the comment stands).
+fn reopen_on_answer(
+    tx: &Tx,
+    policy: &crate::domain::Policy,
+    who: &super::Who,
+    id: TicketId,
+    sender: &str,
+) -> Result<Option<crate::domain::rules::Outcome>> {
+    let note = format!("Reopened: {sender} answered by mail.");
+    match act_in(tx, policy, who, id, None, |l, _, t, ctx| {
+        rules::apply_transition(l, t, "reopen", &[], Some(&note), ctx)
+    }) {
+        Ok(out) => Ok(Some(out)),
+        Err(DeskError::Refused(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 impl Desk {
@@ -232,10 +281,7 @@ impl Desk {
     /// linked to the ticket it named, or (the policy's `strangers = "refuse"`) is refused.
     pub fn ingest_mail(&mut self, mail: &crate::ingest::mail::Mail) -> Result<MailOutcome> {
         if let Some(why) = &mail.automatic {
-            return Ok(MailOutcome {
-                ticket: None,
-                action: MailAction::Ignored { why: why.clone() },
-            });
+            return Ok(MailOutcome::ignored(why.clone()));
         }
         let path = self.store.place().clone();
         let hooks = self.has_hooks();
@@ -246,22 +292,41 @@ impl Desk {
             if let Some(id) = &mail.message_id
                 && let Some(rowid) = store_alerts::mail_ticket(tx, id)?
             {
-                let outcome = MailOutcome {
-                    ticket: Some(ticket_of(tx, rowid)?),
-                    action: MailAction::AlreadyTaken,
-                };
+                let outcome = MailOutcome::new(Some(ticket_of(tx, rowid)?), MailAction::AlreadyTaken);
                 return Ok((outcome, happened));
+            }
+            // The desk's own mail come back (a copy to its mailbox, a list that echoes).
+            let desk = super::mail::desk_address(tx)?;
+            if let Some(id) = &mail.message_id
+                && store::mail::sent_by_desk(tx, id)?
+            {
+                return Ok((MailOutcome::ignored("a message this desk sent".into()), happened));
+            }
+            if desk
+                .as_deref()
+                .is_some_and(|d| d.eq_ignore_ascii_case(mail.from_address.trim()))
+            {
+                return Ok((
+                    MailOutcome::ignored(format!("sent from the desk's own address {}", mail.from_address)),
+                    happened,
+                ));
             }
             let attachments = mail
                 .attachment_list()
                 .map(|a| format!("\n\nAttachments: {a}"))
                 .unwrap_or_default();
-            let named = match mail.ticket {
+            let mut named = match mail.ticket {
                 Some(id) => store::tickets::get(tx, id)?,
                 None => None,
             };
+            // A subject without its tag still answers the thread its headers name.
+            if named.is_none()
+                && let Some(rowid) = store::mail::ticket_of_thread(tx, &mail.references)?
+            {
+                named = store::tickets::get_by_rowid(tx, rowid)?;
+            }
             let stranger = match &named {
-                Some(stored) => !belongs(tx, &stored.ticket, &mail.from_address)?,
+                Some(stored) => !belongs(tx, stored, &mail.from_address)?,
                 None => false,
             };
             if stranger && policy.mail.strangers == crate::domain::policy::Strangers::Refuse {
@@ -272,17 +337,21 @@ impl Desk {
                     mail.ticket.map(|t| t.to_string()).unwrap_or_default()
                 )));
             }
-            let (rowid, outcome) = match named {
+            let mut opened: Option<super::Created> = None;
+            let (rowid, mut outcome) = match named {
                 Some(stored) if !stranger => {
                     let text = format!("From {}:\n\n{}{attachments}", mail.sender(), mail.body);
                     comment_in(tx, who, stored.ticket.id, &text, false, now)?;
-                    (
-                        stored.rowid,
-                        MailOutcome {
-                            ticket: Some(stored.ticket.id),
-                            action: MailAction::Commented,
-                        },
-                    )
+                    let mut outcome = MailOutcome::new(Some(stored.ticket.id), MailAction::Commented);
+                    if speaks_as_requester(tx, &stored, &mail.from_address)?
+                        && let Some(out) = reopen_on_answer(tx, policy, who, stored.ticket.id, &mail.sender())?
+                    {
+                        outcome.reopened = true;
+                        if hooks {
+                            happened.extend(Happened::of_outcome(&out, user, &path));
+                        }
+                    }
+                    (stored.rowid, outcome)
                 }
                 named => {
                     let title = if mail.subject.is_empty() {
@@ -304,6 +373,7 @@ impl Desk {
                         policy.mail.kind
                     };
                     let created = create_in(tx, policy, who, kind, draft, &[], now)?;
+                    opened = Some(created.clone());
                     if hooks {
                         happened.push(Happened::new(HookEvent::Created, &created.ticket, user, &path));
                     }
@@ -326,17 +396,28 @@ impl Desk {
                         }
                         None => MailAction::Opened,
                     };
-                    (
-                        created.rowid,
-                        MailOutcome {
-                            ticket: Some(created.id),
-                            action,
-                        },
-                    )
+                    (created.rowid, MailOutcome::new(Some(created.id), action))
                 }
             };
+            if policy.mail.cc_watchers
+                && let Some(id) = outcome.ticket
+            {
+                let stored = super::tickets::load(tx, id)?;
+                for cc in &mail.cc {
+                    let ours = desk.as_deref().is_some_and(|d| d.eq_ignore_ascii_case(cc))
+                        || cc.eq_ignore_ascii_case(&mail.from_address)
+                        || stored.ticket.requester.eq_ignore_ascii_case(cc)
+                        || !crate::mailer::is_address(cc);
+                    if !ours && super::mail::watch_in(tx, who, id, cc, now)? {
+                        outcome.watchers.push(cc.clone());
+                    }
+                }
+            }
             if let Some(id) = &mail.message_id {
                 store_alerts::insert_mail(tx, id, rowid, now)?;
+            }
+            if let Some(created) = &opened {
+                super::notify::after_create(tx, policy, who, created, now)?;
             }
             Ok::<_, DeskError>((outcome, happened))
         })?;

@@ -77,7 +77,7 @@ impl Desk {
         {
             return Ok(Vec::new());
         }
-        let escalations = self.store.write(|tx| {
+        let escalations = self.write(|tx, policy, _| {
             let mut out = Vec::new();
             for due in store::sla::due(tx, now)? {
                 let Some(stored) = store_tickets::get_by_rowid(tx, due.rowid)? else {
@@ -101,6 +101,19 @@ impl Desk {
                         ..NewEvent::default()
                     };
                     store_tickets::append_event(tx, due.rowid, c.at, SLA_ACTOR, &e)?;
+                    if c.level() == "breached" {
+                        super::notify::notify_in(
+                            tx,
+                            policy,
+                            SLA_ACTOR.into(),
+                            due.rowid,
+                            &stored.ticket,
+                            crate::domain::policy::NotifyEvent::Breach,
+                            Some(crate::present::clock_name(c.clock)),
+                            &[],
+                            now,
+                        )?;
+                    }
                     let t = &stored.ticket;
                     out.push(Escalation {
                         id: t.id,

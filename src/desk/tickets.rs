@@ -151,7 +151,12 @@ impl Desk {
     /// CI that a business service depends on, with no impact given, is given impact 1 (high),
     /// and the note says which service.
     pub fn create_ticket(&mut self, kind: Kind, draft: Draft, cis: &[String]) -> Result<Created> {
-        let created = self.write(|tx, policy, who| create_in(tx, policy, who, kind, draft, cis, Utc::now()))?;
+        let created = self.write(|tx, policy, who| {
+            let now = Utc::now();
+            let created = create_in(tx, policy, who, kind, draft, cis, now)?;
+            super::notify::after_create(tx, policy, who, &created, now)?;
+            Ok(created)
+        })?;
         if self.has_hooks() {
             let h = super::hooks::Happened::new(
                 crate::hooks::HookEvent::Created,
@@ -265,7 +270,12 @@ impl Desk {
 
     /// Adds a comment (or, `internal`, a work note). Final tickets take comments too.
     pub fn comment(&mut self, id: TicketId, text: &str, internal: bool) -> Result<i64> {
-        self.write(|tx, _, who| comment_in(tx, who, id, text, internal, Utc::now()))
+        self.write(|tx, policy, who| {
+            let now = Utc::now();
+            let event = comment_in(tx, who, id, text, internal, now)?;
+            super::notify::after_comment(tx, policy, who, id, text, now)?;
+            Ok(event)
+        })
     }
 
     /// Leaves a ticket with nobody holding it (its state stays).
@@ -491,6 +501,7 @@ pub(super) fn act_in(
         store_tickets::append_event(tx, stored.rowid, now, &actor, &e)?;
     }
     out.notes = schedule_notes(tx, &stored, &out)?;
+    super::notify::after_move(tx, policy, who, stored.rowid, &out, now)?;
     Ok(out)
 }
 

@@ -35,6 +35,9 @@ pub struct TicketView {
     /// Alerts from monitoring that opened or recurred on this ticket.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<crate::store::alerts::Alert>,
+    /// Who hears of its public replies besides the requester.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub watchers: Vec<String>,
     pub timeline: Vec<Event>,
 }
 
@@ -109,6 +112,7 @@ impl Desk {
                 services_by_ci,
                 links: store_tickets::links(tx, stored.rowid)?,
                 alerts: crate::store::alerts::of_ticket(tx, stored.rowid)?,
+                watchers: crate::store::mail::watchers(tx, stored.rowid)?,
                 timeline: store_tickets::timeline(tx, stored.rowid)?,
                 sla: stored.clocks,
                 ticket: stored.ticket,

@@ -145,9 +145,17 @@ pub fn serve(desk: &mut Desk, addr: &str, secret: &str, ready: impl FnOnce(&str)
         .name("opsdesk-listen".into())
         .spawn(move || run_server(listener, secret, jobs))
         .map_err(|e| format!("cannot start the listener: {e}"))?;
+    // What the alerts put in the outbox is delivered on a thread of its own.
+    let postman = crate::desk::Postman::start(desk, || {});
     // The desk's own thread: one request at a time, in the order they come.
     for job in inbox {
         let reply = take(desk, &job.payloads);
+        postman.poke();
+        for d in postman.take_reports() {
+            if let Some(why) = &d.stopped {
+                eprintln!("opsdesk: mail waits: {}", crate::text::inert(why, false));
+            }
+        }
         for failure in crate::hooks::take_failures() {
             eprintln!("opsdesk: {}", crate::text::inert(&failure, false));
         }

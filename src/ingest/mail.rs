@@ -10,6 +10,12 @@ use crate::domain::TicketId;
 /// The largest message taken (a mailer keeps a refused one and tries again later).
 pub const MAX_BYTES: usize = 25 * 1024 * 1024;
 
+/// The most Message-IDs of a thread read from one message.
+const MAX_REFERENCES: usize = 50;
+
+/// The most Cc addresses taken from one message.
+const MAX_CC: usize = 50;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
     pub message_id: Option<String>,
@@ -21,6 +27,11 @@ pub struct Mail {
     pub attachments: Vec<(String, usize)>,
     /// The ticket the subject names, as `[INC-42]`.
     pub ticket: Option<TicketId>,
+    /// The Message-IDs it answers (In-Reply-To, then References newest first): the thread
+    /// it belongs to.
+    pub references: Vec<String>,
+    /// The addresses it was copied to (Cc).
+    pub cc: Vec<String>,
     /// Why this is an automatic message (an auto-reply, a bounce, a list's mail), which
     /// the desk never takes nor answers: see [`automatic`].
     pub automatic: Option<String>,
@@ -162,7 +173,33 @@ pub fn parse(bytes: &[u8]) -> Result<Mail, MailError> {
         .attachments()
         .map(|p| (p.attachment_name().unwrap_or("(unnamed)").to_string(), p.len()))
         .collect();
+    let mut references: Vec<String> = Vec::new();
+    let listed = |v: &mail_parser::HeaderValue| -> Vec<String> {
+        v.as_text_list()
+            .map(|l| l.iter().map(|id| id.trim().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let mut answered = listed(message.in_reply_to());
+    answered.extend(listed(message.references()).into_iter().rev());
+    for id in answered {
+        if !id.is_empty() && !references.contains(&id) && references.len() < MAX_REFERENCES {
+            references.push(id);
+        }
+    }
+    let cc = message
+        .cc()
+        .map(|a| {
+            a.iter()
+                .filter_map(|a| a.address())
+                .map(|a| a.trim().to_string())
+                .filter(|a| a.contains('@'))
+                .take(MAX_CC)
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(Mail {
+        references,
+        cc,
         message_id: message
             .message_id()
             .map(|m| m.trim().to_string())

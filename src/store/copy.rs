@@ -22,6 +22,8 @@ pub const TABLES: &[&str] = &[
     "import_keys",
     "alerts",
     "mail_messages",
+    "watchers",
+    "outbox",
     "desk_events",
     "change_span",
 ];

@@ -13,6 +13,7 @@ pub mod files;
 pub mod imports;
 pub mod kpi;
 pub mod listing;
+pub mod mail;
 pub mod operators;
 pub mod policy;
 pub mod queue;

@@ -49,6 +49,7 @@ pub enum Action {
     Pend,
     Comment,
     WorkNote,
+    Reply,
     Edit,
     Link,
     Unlink,
@@ -101,7 +102,7 @@ pub enum Layer {
     Confirm,
 }
 
-const TICKET: [Action; 11] = [
+const TICKET: [Action; 12] = [
     Action::Transition,
     Action::AssignToMe,
     Action::Assign,
@@ -110,6 +111,7 @@ const TICKET: [Action; 11] = [
     Action::Pend,
     Action::Comment,
     Action::WorkNote,
+    Action::Reply,
     Action::Edit,
     Action::Link,
     Action::Unlink,
@@ -220,7 +222,7 @@ impl Layer {
         match self {
             Layer::Global => &[NewTicket, Palette, Quit],
             Layer::Queue => &[Transition, AssignToMe, Comment, Filter, NextView, Open],
-            Layer::Detail => &[Transition, Comment, Edit, Link, NextLink, Back],
+            Layer::Detail => &[Transition, Comment, Reply, Edit, Link, Back],
             Layer::Cmdb => &[Find, Open, Right, Back],
             Layer::Calendar => &[Week, NextChange, Open, Today, Back],
             Layer::Dashboard => &[NextPeriod, PrevPeriod, Back],
@@ -302,6 +304,7 @@ impl Action {
             Pend => "pend",
             Comment => "comment",
             WorkNote => "work note",
+            Reply => "reply (mailed)",
             Edit => "edit fields",
             Link => "link a CI or ticket",
             Unlink => "unlink a CI or ticket",

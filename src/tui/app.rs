@@ -46,12 +46,29 @@ pub type Seen = (TicketId, Option<i64>);
 /// What submitting a form does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
-    Transition { name: String, targets: Vec<Seen> },
-    Comment { targets: Vec<TicketId>, internal: bool },
-    Assign { targets: Vec<Seen> },
+    Transition {
+        name: String,
+        targets: Vec<Seen>,
+    },
+    Comment {
+        targets: Vec<TicketId>,
+        internal: bool,
+    },
+    /// A public reply, mailed to the ticket's requester and watchers once confirmed.
+    Reply {
+        id: TicketId,
+    },
+    Assign {
+        targets: Vec<Seen>,
+    },
     NewTicket,
-    Edit { id: TicketId, version: i64 },
-    Link { id: TicketId },
+    Edit {
+        id: TicketId,
+        version: i64,
+    },
+    Link {
+        id: TicketId,
+    },
 }
 
 /// What a picker's entries are for.
@@ -355,6 +372,7 @@ impl App {
             | Action::Pend
             | Action::Comment
             | Action::WorkNote
+            | Action::Reply
             | Action::Edit
             | Action::Link
             | Action::Unlink => self.ticket_action(action)?,

@@ -65,6 +65,8 @@ pub struct Background {
     suggest_later: Option<(TicketId, std::time::Instant)>,
     escalator: Option<Escalator>,
     pub(super) writer: super::writer::Writer,
+    /// Delivers the desk's outbox on a thread of its own.
+    pub(super) postman: crate::desk::Postman,
     /// The CMDB tree being read for its pane, and a CI to find in it once it is in.
     /// A tree read afresh; `None` when the graph is the one on screen.
     pub(super) cmdb: Option<Receiver<Result<Option<super::cmdb::CmdbModel>, String>>>,
@@ -91,6 +93,7 @@ impl Background {
             suggest_later: None,
             escalator: Escalator::start(desk),
             writer: super::writer::Writer::start(desk),
+            postman: crate::desk::Postman::start(desk, super::events::wake),
             cmdb: None,
             cmdb_read: None,
             cmdb_find: None,
@@ -317,6 +320,28 @@ impl App {
             );
         }
         self.take_escalation_results(false)
+    }
+
+    /// Says what the postman's last rounds could not deliver.
+    pub(super) fn take_mail_reports(&mut self) {
+        for d in self.background.postman.take_reports() {
+            if let Some(why) = &d.stopped {
+                self.complain(format!("mail waits: the server cannot be reached ({why})"));
+            } else if d.failed > 0 {
+                let first = d.messages.iter().find(|m| m.state == "failed");
+                let to = first.map(|m| m.recipient.as_str()).unwrap_or_default();
+                self.complain(format!(
+                    "mail to {to} could not be delivered{}: a work note on its ticket says why",
+                    if d.failed > 1 {
+                        format!(" (and {} more)", d.failed - 1)
+                    } else {
+                        String::new()
+                    }
+                ));
+            } else if d.sent > 0 {
+                self.say(format!("mail: {} sent", d.sent));
+            }
+        }
     }
 
     /// Says what the sweep escalated and hands it to the command's thread.

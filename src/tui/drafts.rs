@@ -52,6 +52,7 @@ pub fn form_key(purpose: &Purpose) -> String {
         Purpose::NewTicket => "new".to_string(),
         Purpose::Edit { id, .. } => format!("edit {id}"),
         Purpose::Link { id } => format!("link {id}"),
+        Purpose::Reply { id } => format!("reply {id}"),
     }
 }
 

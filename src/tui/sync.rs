@@ -196,6 +196,7 @@ impl App {
     pub fn tick(&mut self, now: DateTime<Utc>) -> Result<(), DeskError> {
         self.now = now;
         self.escalate(now)?;
+        self.take_mail_reports();
         // Hooks run on their own threads; what failed is said here (and noted in the timeline).
         let failed = crate::hooks::take_failures();
         if !failed.is_empty() {

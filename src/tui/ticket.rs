@@ -89,6 +89,14 @@ impl App {
                 );
                 self.open_form(form);
             }
+            Action::Reply => {
+                let form = Form::new(
+                    format!("reply on {first} (mailed to its requester and watchers)"),
+                    vec![Field::text("text", None, true)],
+                    Purpose::Reply { id: first },
+                );
+                self.open_form(form);
+            }
             Action::Edit => self.edit_form(first)?,
             Action::Link => {
                 let cis: Vec<String> = self.desk.cmdb_graph()?.cis.into_iter().map(|c| c.name).collect();

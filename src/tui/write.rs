@@ -156,7 +156,23 @@ impl App {
             Purpose::Comment { targets, .. } => targets.len(),
             _ => 1,
         };
-        if many > 1 {
+        if let Purpose::Reply { id } = &form.purpose {
+            // Mail is not taken back: what goes, and to whom, is shown before it goes.
+            let text = form.get("text");
+            match self.desk.reply_preview(*id, &text) {
+                Ok(p) => {
+                    let body: Vec<&str> = p.body.lines().take(6).collect();
+                    let question = format!(
+                        "Mail this reply to {}?\nSubject: {}\n\n{}",
+                        p.recipients.join(", "),
+                        p.subject,
+                        body.join("\n")
+                    );
+                    self.ask("send mail", question, Ask::Submit { form: Box::new(form) });
+                }
+                Err(e) => self.refused_form(form, &e),
+            }
+        } else if many > 1 {
             let text = format!("{} on {many} tickets?", form.title);
             self.ask("apply to all", text, Ask::Submit { form: Box::new(form) });
         } else {
@@ -196,6 +212,17 @@ impl App {
                 let seen: Vec<Seen> = targets.iter().map(|id| (*id, None)).collect();
                 each(seen, move |desk, (id, _)| {
                     desk.comment(id, &text, internal).map(|_| "comment added".to_string())
+                })
+            }
+            Purpose::Reply { id } => {
+                let text = form.get("text");
+                // Written to the outbox with the comment; the postman sends it after the
+                // commit, off the writer's thread.
+                Box::new(move |desk| {
+                    desk.reply(id, &text, false).map(|r| {
+                        let to: Vec<String> = r.mails.iter().map(|m| m.recipient.clone()).collect();
+                        Written::said(format!("{id}: reply mailed to {}", to.join(", ")))
+                    })
                 })
             }
             Purpose::Assign { targets } => {

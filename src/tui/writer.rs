@@ -165,6 +165,10 @@ impl App {
                 any = true;
             }
         }
+        if any {
+            // A write may have put mail in the outbox: the postman looks now.
+            self.background.postman.poke();
+        }
         any
     }
 

@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod pg;
 pub mod receiver;
+pub mod smtp;
 pub mod tmux;
 pub mod tui;
 

@@ -12,6 +12,7 @@
 //! [ingest.mail]
 //! kind = "incident"                   # what a new message opens (default: request)
 //! strangers = "refuse"                # a reply from outside the ticket (default: open a request)
+//! cc_watchers = false                 # Cc addresses do not watch the ticket (default: they do)
 //! ```
 
 use std::collections::BTreeMap;
@@ -34,6 +35,7 @@ pub(super) struct RawIngest {
 struct RawMail {
     kind: Option<Kind>,
     strangers: Option<Strangers>,
+    cc_watchers: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +122,8 @@ pub struct MailRules {
     /// What a new message opens.
     pub kind: Kind,
     pub strangers: Strangers,
+    /// The addresses a message was copied to watch the ticket it opened or went to.
+    pub cc_watchers: bool,
 }
 
 impl Default for MailRules {
@@ -127,6 +131,7 @@ impl Default for MailRules {
         MailRules {
             kind: Kind::Request,
             strangers: Strangers::Open,
+            cc_watchers: true,
         }
     }
 }
@@ -148,6 +153,7 @@ impl RawIngest {
                 mail.kind = kind;
             }
             mail.strangers = m.strangers.unwrap_or_default();
+            mail.cc_watchers = m.cc_watchers.unwrap_or(true);
         }
         let mut c = AlertRules::default();
         let Some(raw) = self.alertmanager else {

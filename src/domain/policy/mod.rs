@@ -4,6 +4,7 @@
 //! This module reads and checks a policy document; it does no I/O.
 
 mod intake;
+mod notify;
 mod sla;
 
 use std::sync::LazyLock;
@@ -11,6 +12,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 pub use intake::{AlertRules, LabelLevels, MailRules, Strangers};
+pub use notify::{Audience, NotifyEvent, NotifyRule, NotifyRules, TemplateTicket};
 
 use super::lifecycle::{self, Lifecycles};
 use super::priority::Matrix;
@@ -56,6 +58,8 @@ struct RawPolicy {
     ingest: intake::RawIngest,
     #[serde(default)]
     changes: RawChanges,
+    #[serde(default)]
+    notify: notify::RawNotify,
     lifecycles: Option<lifecycle::RawFile>,
 }
 
@@ -97,6 +101,7 @@ pub struct Policy {
     pub alerts: AlertRules,
     pub mail: MailRules,
     pub changes: ChangeRules,
+    pub notify: NotifyRules,
 }
 
 impl Policy {
@@ -124,6 +129,7 @@ impl Policy {
         let lifecycles = Lifecycles::from_raw(lifecycles, source, file)?;
         let sla = raw.sla.build(file, source)?;
         let (alerts, mail) = raw.ingest.build(file, source)?;
+        let notify = raw.notify.build(file, source)?;
         let changes = match raw.changes.long_window.as_deref() {
             None => ChangeRules::default(),
             Some(text) => ChangeRules {
@@ -159,6 +165,7 @@ impl Policy {
             alerts,
             mail,
             changes,
+            notify,
         })
     }
 
