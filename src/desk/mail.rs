@@ -116,9 +116,16 @@ pub(super) fn read_sender(tx: &Tx) -> Result<Option<(Sender, MailSetup)>> {
     )))
 }
 
-/// The address the desk sends from, if it sends mail.
+/// The address the desk sends from, if it sends mail (read on every notification: the From
+/// alone, not the transport).
 pub(super) fn desk_address(tx: &Tx) -> Result<Option<String>> {
-    Ok(read_sender(tx)?.map(|(s, _)| s.address()))
+    let Some(e) = store::desk_log::latest(tx, SETTING)? else {
+        return Ok(None);
+    };
+    Ok(e.subject
+        .as_deref()
+        .and_then(|from| mailer::parse_from(from).ok())
+        .map(|m| m.email.to_string()))
 }
 
 pub(super) fn no_transport() -> DeskError {

@@ -24,6 +24,7 @@ pub const TABLES: &[&str] = &[
     "mail_messages",
     "watchers",
     "outbox",
+    "mail_log",
     "desk_events",
     "change_span",
 ];

@@ -1,8 +1,9 @@
-//! Mail the desk sends (schema 16): each ticket's watchers, and the outbox, one message to one
+//! Mail the desk sends (schema 16): each ticket's watchers; the outbox, one message to one
 //! recipient, written in the transaction of the event that caused it and delivered after the
-//! commit (see `desk::mail`). A message is claimed before it is sent, so two senders never
-//! send the same one; a claim a sender left behind (it was killed) is taken again after
-//! [`CLAIM_LEASE_MS`].
+//! commit (see `desk::deliver`); and the log of what was sent or given up, where the sender
+//! moves each message. A message is claimed before it is sent, so two senders never send the
+//! same one; a claim a sender left behind (it was killed) is taken again at once on its host,
+//! and after [`CLAIM_LEASE_MS`] from another.
 
 use super::sql::{OptionalExt, Row, Tx, params};
 use chrono::{DateTime, Utc};
@@ -83,25 +84,26 @@ pub fn enqueue(tx: &Tx, m: &NewMail, at: DateTime<Utc>, due: DateTime<Utc>) -> R
 }
 
 /// The Message-IDs of a ticket's thread, oldest first: the mail taken in on it, and the mail
-/// it sent (`true`).
+/// it sent (`true`); what still waits in the outbox is no one's to answer yet.
 pub fn thread(tx: &Tx, rowid: i64) -> Result<Vec<(String, bool)>> {
     tx.query_map(
         "SELECT message_id, sent FROM (\
            SELECT message_id, at, 0 AS sent FROM mail_messages WHERE ticket_id = ?1 \
-           UNION ALL SELECT message_id, created_at AS at, 1 AS sent FROM outbox WHERE ticket_id = ?1) AS thread \
+           UNION ALL SELECT message_id, created_at AS at, 1 AS sent FROM mail_log WHERE ticket_id = ?1) AS thread \
          ORDER BY at, message_id",
         [rowid],
         |r| Ok((r.get(0)?, r.get::<_, i64>(1)? == 1)),
     )
 }
 
-/// The ticket (row id) one of these Message-IDs belongs to: a message the desk sent, or one it
-/// took in. The first of `ids` known wins.
+/// The ticket (row id) one of these Message-IDs belongs to: a message the desk sent (or will
+/// send), or one it took in. The first of `ids` known wins.
 pub fn ticket_of_thread(tx: &Tx, ids: &[String]) -> Result<Option<i64>> {
     for id in ids {
         let found = tx
             .query_row(
-                "SELECT ticket_id FROM outbox WHERE message_id = ?1 \
+                "SELECT ticket_id FROM mail_log WHERE message_id = ?1 \
+                 UNION ALL SELECT ticket_id FROM outbox WHERE message_id = ?1 \
                  UNION ALL SELECT ticket_id FROM mail_messages WHERE message_id = ?1 LIMIT 1",
                 [id.as_str()],
                 |r| r.get(0),
@@ -114,9 +116,12 @@ pub fn ticket_of_thread(tx: &Tx, ids: &[String]) -> Result<Option<i64>> {
     Ok(None)
 }
 
-/// Whether the desk sent a message with this Message-ID.
+/// Whether the desk sent (or will send) a message with this Message-ID.
 pub fn sent_by_desk(tx: &Tx, message_id: &str) -> Result<bool> {
-    tx.exists("SELECT 1 FROM outbox WHERE message_id = ?1", [message_id])
+    tx.exists(
+        "SELECT 1 FROM mail_log WHERE message_id = ?1 UNION ALL SELECT 1 FROM outbox WHERE message_id = ?1",
+        [message_id],
+    )
 }
 
 /// A message in the outbox.
@@ -150,8 +155,35 @@ pub struct Outgoing {
     pub digest_id: Option<String>,
 }
 
+/// The columns of a message, in the outbox (which has no `sent_at` nor `digest_id`).
 const COLUMNS: &str = "id, message_id, ticket_id, kind, recipient, subject, body, in_reply_to, refs, automatic, \
-                       created_at, state, tries, next_at, sent_at, last_error, digest_id";
+                       created_at, state, tries, next_at, CAST(NULL AS BIGINT), last_error, CAST(NULL AS TEXT)";
+
+/// The same in the log.
+const LOG_COLUMNS: &str = "id, message_id, ticket_id, kind, recipient, subject, body, in_reply_to, refs, automatic, \
+                           created_at, state, tries, next_at, sent_at, last_error, digest_id";
+
+/// The columns the log takes from the outbox as they are.
+const MOVED: &str = "message_id, ticket_id, event_id, kind, recipient, subject, body, in_reply_to, refs, automatic, \
+                     created_at, next_at";
+
+/// Moves message `id` from the outbox to the log as `state`.
+fn to_log(
+    tx: &Tx,
+    id: i64,
+    state: &str,
+    sent_at: Option<i64>,
+    error: Option<&str>,
+    digest: Option<&str>,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO mail_log ({MOVED}, state, tries, sent_at, last_error, digest_id) \
+         SELECT {MOVED}, ?2, tries + 1, ?3, ?4, ?5 FROM outbox WHERE id = ?1"
+    );
+    tx.execute(&sql, params![id, state, sent_at, error, digest])?;
+    tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+    Ok(())
+}
 
 fn outgoing(r: &Row) -> Result<Outgoing> {
     Ok(Outgoing {
@@ -255,14 +287,10 @@ pub fn claim_these(tx: &Tx, ids: &[i64], now: DateTime<Utc>, by: &str) -> Result
     Ok(out)
 }
 
-/// The message was accepted by the transport (in the digest `digest`, when it went in one).
+/// The message was accepted by the transport (in the digest `digest`, when it went in one):
+/// it moves to the log.
 pub fn sent(tx: &Tx, id: i64, at: DateTime<Utc>, digest: Option<&str>) -> Result<()> {
-    tx.execute(
-        "UPDATE outbox SET state = 'sent', sent_at = ?2, tries = tries + 1, last_error = NULL, claimed_at = NULL, \
-         claimed_by = NULL, digest_id = ?3 WHERE id = ?1",
-        params![id, to_millis(at), digest],
-    )?;
-    Ok(())
+    to_log(tx, id, "sent", Some(to_millis(at)), None, digest)
 }
 
 /// Claims the desk's notifications waiting for `recipient` (due ones only when `due_only`),
@@ -297,7 +325,7 @@ pub fn claim_notifications(
 /// `since`, and when the first of them went.
 pub fn sent_since(tx: &Tx, recipient: &str, since: DateTime<Utc>) -> Result<(i64, Option<DateTime<Utc>>)> {
     tx.query_row(
-        "SELECT count(DISTINCT coalesce(digest_id, message_id)), min(sent_at) FROM outbox \
+        "SELECT count(DISTINCT coalesce(digest_id, message_id)), min(sent_at) FROM mail_log \
          WHERE recipient = ?1 AND automatic = 1 AND state = 'sent' AND sent_at >= ?2",
         params![recipient, to_millis(since)],
         |r| Ok((r.get(0)?, r.get::<_, Option<i64>>(1)?.map(from_millis))),
@@ -326,20 +354,19 @@ pub fn retry(tx: &Tx, id: i64, next: DateTime<Utc>, error: &str) -> Result<()> {
     Ok(())
 }
 
-/// It will never be delivered (refused for good, or too old).
+/// It will never be delivered (refused for good, or too old): it moves to the log.
 pub fn failed(tx: &Tx, id: i64, error: &str) -> Result<()> {
-    tx.execute(
-        "UPDATE outbox SET state = 'failed', tries = tries + 1, claimed_at = NULL, claimed_by = NULL, last_error = ?2 WHERE id = ?1",
-        params![id, error],
-    )?;
-    Ok(())
+    to_log(tx, id, "failed", None, Some(error), None)
 }
 
 /// What waits to be sent (queued or being sent) and what failed for good, oldest first;
 /// with `sent`, what was sent too.
 pub fn queue(tx: &Tx, sent: bool, limit: usize) -> Result<Vec<Outgoing>> {
-    let only = if sent { "" } else { "WHERE state <> 'sent'" };
-    let sql = format!("SELECT {COLUMNS} FROM outbox {only} ORDER BY id LIMIT ?1");
+    let only = if sent { "" } else { "WHERE state = 'failed'" };
+    let sql = format!(
+        "SELECT * FROM (SELECT {COLUMNS} FROM outbox UNION ALL SELECT {LOG_COLUMNS} FROM mail_log {only}) AS m \
+         ORDER BY 11, 1 LIMIT ?1"
+    );
     tx.query_map(&sql, [limit as i64], outgoing)
 }
 
@@ -351,7 +378,10 @@ pub fn get(tx: &Tx, id: i64) -> Result<Option<Outgoing>> {
 
 /// The messages of one ticket, oldest first.
 pub fn of_ticket(tx: &Tx, rowid: i64) -> Result<Vec<Outgoing>> {
-    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE ticket_id = ?1 ORDER BY id");
+    let sql = format!(
+        "SELECT * FROM (SELECT {COLUMNS} FROM outbox WHERE ticket_id = ?1 \
+         UNION ALL SELECT {LOG_COLUMNS} FROM mail_log WHERE ticket_id = ?1) AS m ORDER BY 11, 1"
+    );
     tx.query_map(&sql, [rowid], outgoing)
 }
 
