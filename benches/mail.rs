@@ -36,7 +36,7 @@ fn template(dir: &Path, name: &str, sink: Option<&str>) -> PathBuf {
         desk.assign(id, Some("alice"), None, None).expect("assign");
     }
     if let Some(url) = sink {
-        desk.mail_setup(url, "Help desk <help@example.com>")
+        desk.mail_setup(url, "Help desk <help@example.com>", true)
             .expect("mail setup");
     }
     path

@@ -195,6 +195,27 @@ impl Transport {
         }
     }
 
+    /// Whether the transport answers: an SMTP server is connected to, greeted (and TLS and the
+    /// login taken, as a send would), and left; a command must be a file that may be run.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Transport::Sendmail { command } => {
+                use std::os::unix::fs::PermissionsExt;
+                let meta = std::fs::metadata(command).map_err(|e| format!("{}: {e}", command.display()))?;
+                if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+                    return Err(format!("{} is not a command that may be run", command.display()));
+                }
+                Ok(())
+            }
+            Transport::Smtp { .. } => {
+                let mut session = self.session();
+                let conn = session.connect().map_err(|e| e.message)?;
+                session.conn = Some(conn);
+                Ok(())
+            }
+        }
+    }
+
     /// A delivery run's conversation with the transport: one SMTP connection, opened for the
     /// first message and used for the next ones, closed when the session is dropped.
     pub fn session(&self) -> Session<'_> {

@@ -43,7 +43,7 @@ fn a_reply_shows_whom_it_mails_and_goes_only_once_confirmed() {
 
     let sink = Sink::start();
     app.desk
-        .mail_setup(&sink.url(), "Help desk <help@example.com>")
+        .mail_setup(&sink.url(), "Help desk <help@example.com>", true)
         .expect("setup");
     // A comment and a work note are not mailed.
     keys(&mut app, "c");

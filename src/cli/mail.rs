@@ -68,6 +68,9 @@ Examples:
         /// The address the desk's mail comes from (and requesters answer to).
         #[arg(long, value_name = "ADDRESS")]
         from: String,
+        /// Set it without trying it first (a server not up yet).
+        #[arg(long)]
+        no_check: bool,
     },
     /// Show the desk's mail transport (never its password) and what waits in the outbox.
     Show,
@@ -172,8 +175,8 @@ pub fn run_conversation(desk: &mut Desk, cmd: &ConversationCommand, json: bool) 
 
 pub fn run(desk: &mut Desk, cmd: &MailCommand, json: bool) -> Result<Output, Failure> {
     match cmd {
-        MailCommand::Setup { smtp, from } => {
-            let setup = desk.mail_setup(smtp, from)?;
+        MailCommand::Setup { smtp, from, no_check } => {
+            let setup = desk.mail_setup(smtp, from, !no_check)?;
             if json {
                 return Output::json(&setup);
             }

@@ -231,11 +231,30 @@ fn enqueue_in(
 impl Desk {
     /// Sets the desk's mail transport and From address: an admin's act, recorded in the desk's
     /// trail (the URL without its password is what anyone is shown).
-    pub fn mail_setup(&mut self, transport: &str, from: &str) -> Result<MailSetup> {
+    /// With `check`, the transport is tried first (a connection and a greeting, or the
+    /// command's file), and one that cannot be reached is refused with nothing written.
+    pub fn mail_setup(&mut self, transport: &str, from: &str, check: bool) -> Result<MailSetup> {
         let parsed = Transport::parse(transport).map_err(DeskError::Invalid)?;
         let from_box = mailer::parse_from(from).map_err(DeskError::Invalid)?;
         let from = from_box.to_string();
         let now = Utc::now();
+        if check {
+            // Who may is asked before the network is.
+            let admin = self.store.read(|tx| {
+                Ok::<_, DeskError>(
+                    store::operators::get(tx, &self.who.name)?
+                        .is_some_and(|o| o.roles.contains(&crate::domain::Role::Admin)),
+                )
+            })?;
+            if admin {
+                parsed.check().map_err(|why| {
+                    DeskError::Invalid(format!(
+                        "{} cannot be used: {why}; nothing was set (`--no-check` sets it anyway)",
+                        parsed.shown()
+                    ))
+                })?;
+            }
+        }
         self.write(|tx, _, who| {
             require_admin(tx, who, now, "set up the desk's mail")?;
             let e = store::desk_log::DeskEvent {
