@@ -224,11 +224,6 @@ impl Transport {
             conn: None,
         }
     }
-
-    /// Hands one message to the transport, in a session of its own.
-    pub fn send(&self, from: &Mailbox, m: &Outgoing) -> Result<(), SendError> {
-        self.session().send(from, m)
-    }
 }
 
 /// See [`Transport::session`].

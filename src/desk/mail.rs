@@ -148,14 +148,22 @@ pub(super) fn address_of(tx: &Tx, who: &str) -> Result<Option<String>> {
         .filter(|e| mailer::is_address(e)))
 }
 
-/// Who hears of a public reply: the requester and the watchers, each once, never the
-/// operator who acts (their own action) nor the desk itself.
+/// Who hears of a public reply: the requester and the watchers (see [`addresses`]).
 fn reply_recipients(tx: &Tx, stored: &store::tickets::Stored, who: &Who, desk: &str) -> Result<Vec<String>> {
-    let own = store::operators::get(tx, &who.name)?.and_then(|o| o.email);
-    let mut out: Vec<String> = Vec::new();
     let mut people = vec![stored.ticket.requester.clone()];
     people.extend(store_mail::watchers(tx, stored.rowid)?);
+    addresses(tx, people, &who.name, desk)
+}
+
+/// The addresses of `people` (addresses, or operators by name), each once, never the operator
+/// `actor` who acts (their own action) nor the desk itself.
+pub(super) fn addresses(tx: &Tx, people: Vec<String>, actor: &str, desk: &str) -> Result<Vec<String>> {
+    let own = store::operators::get(tx, actor)?.and_then(|o| o.email);
+    let mut out: Vec<String> = Vec::new();
     for p in people {
+        if p.eq_ignore_ascii_case(actor) {
+            continue;
+        }
         let Some(address) = address_of(tx, &p)? else { continue };
         let same = |a: &str| a.eq_ignore_ascii_case(&address);
         if own.as_deref().is_some_and(same) || same(desk) || out.iter().any(|a| same(a)) {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::mail::{address_of, desk_address, message_id, threading};
+use super::mail::{addresses, desk_address, message_id, threading};
 use super::tickets::load;
 use super::{Desk, DeskError, Result, Who};
 use crate::domain::policy::{Audience, NotifyEvent, TemplateTicket};
@@ -54,7 +54,6 @@ fn recipients(
     mentioned: &[String],
     desk: &str,
 ) -> Result<Vec<String>> {
-    let own = store::operators::get(tx, actor)?.and_then(|o| o.email);
     let mut people: Vec<String> = Vec::new();
     for a in to {
         match a {
@@ -65,19 +64,7 @@ fn recipients(
             Audience::Address(address) => people.push(address.clone()),
         }
     }
-    let mut out: Vec<String> = Vec::new();
-    for p in people {
-        if p.eq_ignore_ascii_case(actor) {
-            continue;
-        }
-        let Some(address) = address_of(tx, &p)? else { continue };
-        let same = |a: &str| a.eq_ignore_ascii_case(&address);
-        if own.as_deref().is_some_and(same) || same(desk) || out.iter().any(|a| same(a)) {
-            continue;
-        }
-        out.push(address);
-    }
-    Ok(out)
+    addresses(tx, people, actor, desk)
 }
 
 /// The subject and body of `event` for `ticket`: the policy's templates, or (if one fails on
