@@ -125,7 +125,7 @@ fn a_key_name_that_is_not_a_key() {
     );
     assert_eq!(
         config("[keys.sidebar]\nj = \"down\"\n"),
-        "2: key `keys.sidebar.j`: `sidebar` is not a layer of keys (one of global, queue, detail, cmdb, calendar, dashboard, form, picker, prompt, confirm)"
+        "2: key `keys.sidebar.j`: `sidebar` is not a layer of keys (one of global, queue, detail, cmdb, calendar, dashboard, inbox, form, picker, prompt, confirm)"
     );
     assert_eq!(
         config("theme = \"neon\"\n"),

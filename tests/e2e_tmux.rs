@@ -145,3 +145,45 @@ fn a_panic_gives_the_terminal_back_before_printing() {
     assert!(s.contains("before-opsdesk"), "the shell's screen is back: {s}");
     assert!(!s.contains("-icanon"), "raw mode was left on: {s}");
 }
+
+/// Another operator's write reaches an open terminal desk: the header counts the inbox's
+/// unread item, `6` shows it, enter opens its ticket and marks it read, esc comes back.
+#[test]
+fn a_ticket_given_by_another_operator_arrives_in_the_open_inbox() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db: PathBuf = dir.path().join("desk.db");
+    opsdesk(&db, &["init"]);
+    opsdesk(&db, &["operator", "add", "bob", "--role", "agent"]);
+    let shown = db.display().to_string();
+    let tmux = Tmux::start_desk(
+        "inbox",
+        &shown,
+        dir.path(),
+        "OPSDESK_USER=alice TERM=xterm-256color",
+        (80, 24),
+    );
+    tmux.wait_for("Your desk is empty");
+    let as_bob = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_opsdesk"))
+            .args(args)
+            .env("OPSDESK_DB", &db)
+            .env("OPSDESK_USER", "bob")
+            .output()
+            .expect("run opsdesk");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    as_bob(&["new", "incident", "--title", "Badge reader dead"]);
+    as_bob(&["assign", "INC-1", "alice"]);
+    tmux.wait_for("· inbox 1");
+    tmux.send(&["6"]);
+    tmux.wait_for("assigned INC-1");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Timeline");
+    tmux.send(&["Escape"]);
+    let s = tmux.wait_for("0 unread · showing all");
+    assert!(!s.contains("· inbox 1"), "{s}");
+    tmux.send(&["q"]);
+    let v: serde_json::Value = serde_json::from_str(&opsdesk(&db, &["inbox", "--all", "--json"])).expect("json");
+    assert_eq!(v["items"][0]["read"], true, "{v}");
+    assert_eq!(v["unread"], 0);
+}

@@ -272,3 +272,21 @@ fn delivery_text(d: &Delivery) -> String {
     }
     inert(&out, true)
 }
+
+/// What `ingest mail` did with a message, in a line.
+pub fn intake_text(out: &crate::desk::MailOutcome, sender: &str) -> String {
+    let ticket = out.ticket.map(|t| t.to_string()).unwrap_or_default();
+    let what = match &out.action {
+        crate::desk::MailAction::Opened => format!("{ticket} opened for {sender}"),
+        crate::desk::MailAction::Commented => format!("{ticket}: comment from {sender}"),
+        crate::desk::MailAction::OpenedLinked { named } => format!(
+            "{ticket} opened for {sender}: they are not the requester of {named} nor an operator, so it is their \
+             own request, linked to {named}, not a comment on it"
+        ),
+        crate::desk::MailAction::AlreadyTaken => format!("{ticket}: this message was taken before; nothing changed"),
+        crate::desk::MailAction::Ignored { why } => {
+            format!("ignored: an automatic message ({why}): no ticket opened or changed, nothing answered")
+        }
+    };
+    inert(&what, false) + "\n"
+}

@@ -8,6 +8,7 @@ mod cmdb;
 mod copy;
 mod format;
 mod import;
+mod inbox;
 mod json_listing;
 mod mail;
 mod operators;
@@ -77,6 +78,9 @@ pub enum Command {
     Ticket(tickets::TicketCommand),
     #[command(flatten)]
     Conversation(mail::ConversationCommand),
+    /// What the desk told you about: tickets given to you, mentions of @you, breaches on
+    /// yours; read and unread.
+    Inbox(inbox::InboxArgs),
     /// The desk's mail: its transport, the outbox, delivering it.
     #[command(subcommand)]
     Mail(mail::MailCommand),
@@ -427,23 +431,7 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
             if cli.json {
                 return Output::json(&out);
             }
-            let ticket = out.ticket.map(|t| t.to_string()).unwrap_or_default();
-            let what = match out.action {
-                crate::desk::MailAction::Opened => format!("{ticket} opened for {}", mail.sender()),
-                crate::desk::MailAction::Commented => format!("{ticket}: comment from {}", mail.sender()),
-                crate::desk::MailAction::OpenedLinked { named } => format!(
-                    "{ticket} opened for {}: they are not the requester of {named} nor an operator, so it is their \
-                     own request, linked to {named}, not a comment on it",
-                    mail.sender()
-                ),
-                crate::desk::MailAction::AlreadyTaken => {
-                    format!("{ticket}: this message was taken before; nothing changed")
-                }
-                crate::desk::MailAction::Ignored { why } => {
-                    format!("ignored: an automatic message ({why}): no ticket opened or changed, nothing answered")
-                }
-            };
-            Ok(Output(crate::text::inert(&what, false) + "\n"))
+            Ok(Output(mail::intake_text(&out, &mail.sender())))
         }
         Some(Command::Audit(AuditCommand::Verify { expect })) => {
             let mut desk = open_desk(&cli, &paths, config)?;
@@ -474,6 +462,10 @@ pub fn run(cli: Cli) -> Result<Output, Failure> {
         Some(Command::Conversation(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;
             mail::run_conversation(&mut desk, cmd, cli.json)
+        }
+        Some(Command::Inbox(args)) => {
+            let mut desk = open_desk(&cli, &paths, config)?;
+            inbox::run(&mut desk, args, cli.json)
         }
         Some(Command::Mail(cmd)) => {
             let mut desk = open_desk(&cli, &paths, config)?;

@@ -168,6 +168,7 @@ pub(super) fn after_move(
     out: &Outcome,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    super::inbox::after_move(tx, who, rowid, out, now)?;
     if policy.notify.rules.is_empty() {
         return Ok(());
     }
@@ -213,6 +214,7 @@ pub(super) fn after_comment(
     text: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    super::inbox::after_comment(tx, who, id, text, now)?;
     if !policy.notify.rules.contains_key(&NotifyEvent::Mention) || !text.contains('@') {
         return Ok(());
     }

@@ -102,6 +102,18 @@ impl Desk {
                     };
                     store_tickets::append_event(tx, due.rowid, c.at, SLA_ACTOR, &e)?;
                     if c.level() == "breached" {
+                        if let Some(holder) = &stored.ticket.assignee {
+                            let clock = crate::present::clock_name(c.clock);
+                            super::inbox::tell(
+                                tx,
+                                holder,
+                                due.rowid,
+                                super::inbox::Reason::Breach,
+                                SLA_ACTOR,
+                                Some(clock),
+                                now,
+                            )?;
+                        }
                         super::notify::notify_in(
                             tx,
                             policy,

@@ -25,6 +25,7 @@ pub const TABLES: &[&str] = &[
     "watchers",
     "outbox",
     "mail_log",
+    "inbox",
     "desk_events",
     "change_span",
 ];

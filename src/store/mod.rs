@@ -11,6 +11,7 @@ pub mod desk_log;
 pub mod events;
 pub mod files;
 pub mod imports;
+pub mod inbox;
 pub mod kpi;
 pub mod listing;
 pub mod mail;

@@ -44,6 +44,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("schema_v14.sql")),
         M::up(include_str!("schema_v15.sql")),
         M::up(include_str!("schema_v16.sql")),
+        M::up(include_str!("schema_v17.sql")),
     ])
 });
 
@@ -53,7 +54,7 @@ const APPEND_ONLY_EVENTS: &str = "CREATE TRIGGER events_append_only_update BEFOR
 
 /// The schema version this build writes.
 pub fn schema_version() -> usize {
-    16
+    17
 }
 
 /// Upgrading to version 12: the desk vouches once for what it holds, so `audit verify` can

@@ -17,6 +17,7 @@ pub enum Action {
     PaneCmdb,
     PaneCalendar,
     PaneDashboard,
+    PaneInbox,
     NextPane,
     PrevPane,
     NewTicket,
@@ -68,6 +69,10 @@ pub enum Action {
     // The dashboard.
     NextPeriod,
     PrevPeriod,
+    // The inbox.
+    ToggleRead,
+    ReadAll,
+    UnreadOnly,
     // A form.
     Submit,
     Cancel,
@@ -92,6 +97,8 @@ pub enum Layer {
     Cmdb,
     Calendar,
     Dashboard,
+    /// What the desk told the operator about.
+    Inbox,
     /// A form open over a pane: every other key is typed into the focused field.
     Form,
     /// A list to choose from (moves, links): letters jump to the first entry.
@@ -118,13 +125,14 @@ const TICKET: [Action; 12] = [
 ];
 
 impl Layer {
-    pub const ALL: [Layer; 10] = [
+    pub const ALL: [Layer; 11] = [
         Layer::Global,
         Layer::Queue,
         Layer::Detail,
         Layer::Cmdb,
         Layer::Calendar,
         Layer::Dashboard,
+        Layer::Inbox,
         Layer::Form,
         Layer::Picker,
         Layer::Prompt,
@@ -139,6 +147,7 @@ impl Layer {
             Layer::Cmdb => "cmdb",
             Layer::Calendar => "calendar",
             Layer::Dashboard => "dashboard",
+            Layer::Inbox => "inbox",
             Layer::Form => "form",
             Layer::Picker => "picker",
             Layer::Prompt => "prompt",
@@ -154,7 +163,7 @@ impl Layer {
     pub fn is_pane(self) -> bool {
         matches!(
             self,
-            Layer::Queue | Layer::Detail | Layer::Cmdb | Layer::Calendar | Layer::Dashboard
+            Layer::Queue | Layer::Detail | Layer::Cmdb | Layer::Calendar | Layer::Dashboard | Layer::Inbox
         )
     }
 
@@ -171,6 +180,7 @@ impl Layer {
                 PaneCmdb,
                 PaneCalendar,
                 PaneDashboard,
+                PaneInbox,
                 NextPane,
                 PrevPane,
                 Refresh,
@@ -201,6 +211,9 @@ impl Layer {
                 Left, Right, Down, Up, PageDown, PageUp, Today, Week, NextChange, PrevChange, History, Open, Back,
             ],
             Layer::Dashboard => vec![NextPeriod, PrevPeriod, Back],
+            Layer::Inbox => vec![
+                Down, Up, PageDown, PageUp, Top, Bottom, Open, ToggleRead, ReadAll, UnreadOnly, Back,
+            ],
             Layer::Form => vec![Submit, Cancel, NextField, PrevField, Reload, Editor, Help],
             Layer::Picker => vec![Down, Up, Choose, Cancel],
             Layer::Prompt => vec![Choose, Cancel, Down, Up],
@@ -226,6 +239,7 @@ impl Layer {
             Layer::Cmdb => &[Find, Open, Right, Back],
             Layer::Calendar => &[Week, NextChange, Open, Today, Back],
             Layer::Dashboard => &[NextPeriod, PrevPeriod, Back],
+            Layer::Inbox => &[Open, ToggleRead, ReadAll, UnreadOnly, Back],
             Layer::Form => &[Submit, NextField, Cancel, Reload, Editor, Help],
             Layer::Picker => &[Choose, Down, Cancel],
             Layer::Prompt => &[Choose, Cancel],
@@ -255,6 +269,7 @@ impl Action {
             (Layer::Calendar, PageUp) => "month before",
             (Layer::Calendar, Open) => "open the change",
             (Layer::Queue, Back) => "clear the filter / marks",
+            (Layer::Inbox, Open) => "open the ticket (read)",
             (Layer::Picker, Choose) => "take it",
             (Layer::Prompt, Choose) => "keep / run",
             (Layer::Prompt, Cancel) => "clear / close",
@@ -275,6 +290,7 @@ impl Action {
             PaneCmdb => "CMDB tree",
             PaneCalendar => "change calendar",
             PaneDashboard => "dashboard",
+            PaneInbox => "inbox",
             NextPane => "next pane",
             PrevPane => "previous pane",
             NewTicket => "new ticket",
@@ -319,6 +335,9 @@ impl Action {
             History => "closed changes too (history)",
             NextPeriod => "next period",
             PrevPeriod => "previous period",
+            ToggleRead => "read / unread",
+            ReadAll => "mark all read",
+            UnreadOnly => "unread only / all",
             Submit => "save",
             Cancel => "cancel",
             NextField => "next field",

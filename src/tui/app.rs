@@ -25,6 +25,7 @@ pub enum Pane {
     Cmdb,
     Calendar,
     Dashboard,
+    Inbox,
 }
 
 impl Pane {
@@ -35,6 +36,7 @@ impl Pane {
             Pane::Cmdb => Layer::Cmdb,
             Pane::Calendar => Layer::Calendar,
             Pane::Dashboard => Layer::Dashboard,
+            Pane::Inbox => Layer::Inbox,
         }
     }
 }
@@ -187,6 +189,8 @@ pub struct App {
     pub calendar: Option<CalendarModel>,
     /// The dashboard's period and figures (read when its pane is shown).
     pub dashboard: DashboardModel,
+    /// What the desk told the operator about; its unread count is in the header.
+    pub inbox: super::panes::inbox::InboxPane,
     /// The zone the operator reads times in.
     pub zone: FixedOffset,
     /// Where esc goes back to, newest last.
@@ -232,6 +236,7 @@ impl App {
         background.after_first_frame = Some(quick.then_some(seen_until));
         queue.loading = quick;
         queue.replace_rows(rows, desk.user(), now);
+        let inbox = super::panes::inbox::InboxPane::new(desk.inbox_unread()?);
         Ok(App {
             desk,
             keymap,
@@ -256,6 +261,7 @@ impl App {
             seen_until,
             background,
             dashboard: DashboardModel::default(),
+            inbox,
         })
     }
 
@@ -299,6 +305,7 @@ impl App {
             Pane::Detail => self.detail.id(),
             Pane::Queue => self.queue.selected_row().map(|r| r.row.id),
             Pane::Cmdb | Pane::Dashboard => None,
+            Pane::Inbox => self.inbox.selected_item().map(|i| i.ticket),
             Pane::Calendar => self.calendar.as_ref().and_then(|c| c.selected_change()).map(|c| c.id),
         }
     }
@@ -340,9 +347,17 @@ impl App {
             Action::PaneCmdb => self.show_pane(Pane::Cmdb)?,
             Action::PaneCalendar => self.show_pane(Pane::Calendar)?,
             Action::PaneDashboard => self.show_pane(Pane::Dashboard)?,
+            Action::PaneInbox => self.show_pane(Pane::Inbox)?,
             Action::NextPane | Action::PrevPane => {
-                // queue → detail → CMDB → calendar → dashboard → queue, and back the other way.
-                let order = [Pane::Queue, Pane::Detail, Pane::Cmdb, Pane::Calendar, Pane::Dashboard];
+                // queue → detail → CMDB → calendar → dashboard → inbox → queue, and back.
+                let order = [
+                    Pane::Queue,
+                    Pane::Detail,
+                    Pane::Cmdb,
+                    Pane::Calendar,
+                    Pane::Dashboard,
+                    Pane::Inbox,
+                ];
                 let at = order.iter().position(|p| *p == self.visible_pane()).unwrap_or(0);
                 let step = if action == Action::NextPane { 1 } else { order.len() - 1 };
                 let mut next = order[(at + step) % order.len()];
@@ -382,6 +397,7 @@ impl App {
                 Pane::Cmdb => self.on_cmdb(action)?,
                 Pane::Calendar => self.on_calendar(action)?,
                 Pane::Dashboard => self.on_dashboard(action)?,
+                Pane::Inbox => self.on_inbox(action)?,
             },
         }
         Ok(())

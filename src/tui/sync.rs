@@ -89,6 +89,7 @@ impl App {
             cal.loaded = None;
         }
         self.dashboard.invalidate();
+        self.recount_inbox()?;
         self.refresh_visible_pane()
     }
 
@@ -101,6 +102,7 @@ impl App {
                 self.dashboard.load_if_stale(&self.desk, self.now, self.zone);
                 Ok(())
             }
+            Pane::Inbox if self.inbox.stale => self.inbox.load(&mut self.desk),
             _ => Ok(()),
         }
     }

@@ -70,6 +70,7 @@ fn draw_screen(frame: &mut Frame, app: &App, theme: &Theme) {
             );
             panes::dashboard::draw(frame, main, &app.dashboard, &keys, theme)
         }
+        Pane::Inbox => panes::inbox::draw(frame, main, &app.inbox, &app.keymap, theme, app.now),
         Pane::Queue | Pane::Detail if side => {
             let [left, right] =
                 Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
@@ -88,7 +89,8 @@ fn draw_mode(frame: &mut Frame, main: Rect, mode: &Mode, app: &App, theme: &Them
         Mode::Help { back } => {
             // Help sits over what it explains: a form stays drawn under its keys.
             draw_mode(frame, main, back, app, theme);
-            widgets::help::draw(frame, main, &app.keymap, app.layer(), theme);
+            // Over the header and the key hints too: every key of a pane fits 80×24.
+            widgets::help::draw(frame, frame.area(), &app.keymap, app.layer(), theme);
         }
         Mode::Pick(p) => widgets::picker::draw(frame, main, p, &app.keymap, theme),
         Mode::Form(f) => widgets::form_view::draw(f, frame, main, &app.keymap, theme),
@@ -124,6 +126,11 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         "… open · reading the queue".to_string()
     } else {
         format!("{open} open · {risk} at risk · {breached} breached")
+    };
+    // Unread items of the operator's inbox, when there are any.
+    let counts = match app.inbox.data.unread {
+        0 => counts,
+        n => format!("{counts} · inbox {n}"),
     };
     // Narrow, the counts come first and the desk's name goes.
     let text = if area.width < 70 {

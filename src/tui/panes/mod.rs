@@ -4,4 +4,5 @@ pub mod calendar;
 pub mod cmdb;
 pub mod dashboard;
 pub mod detail;
+pub mod inbox;
 pub mod queue;
