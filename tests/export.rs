@@ -172,3 +172,27 @@ fn a_bad_export_is_refused_whole_and_writes_nothing() {
     assert_eq!(dry["created"], 2);
     assert_eq!(target.snapshot(), before, "a dry run writes nothing");
 }
+
+/// The watchers of a ticket come back with it: they are what its timeline's watch and
+/// unwatch events say.
+#[test]
+fn a_restored_ticket_keeps_its_watchers() {
+    let source = Env::new();
+    source.ok(&[
+        "new",
+        "request",
+        "--title",
+        "New laptop",
+        "--requester",
+        "ana@example.com",
+    ]);
+    source.ok(&["watch", "REQ-1", "boss@example.com"]);
+    source.ok(&["watch", "REQ-1", "it-lead@example.com"]);
+    source.ok(&["unwatch", "REQ-1", "boss@example.com"]);
+    let file = source.dir.path().join("desk.jsonl");
+    std::fs::write(&file, source.ok(&["export"])).expect("write");
+    let target = Env::new();
+    target.ok(&["import", &file.display().to_string()]);
+    let v = target.json(&["show", "REQ-1"]);
+    assert_eq!(v["watchers"], serde_json::json!(["it-lead@example.com"]), "{v}");
+}

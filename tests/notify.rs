@@ -332,11 +332,11 @@ common::engine::on_both_engines! {
             ),
             (
                 (
-                    "to = [\"assignee\"]\nsubject = \"[{{ id }}] SLA",
+                    "to = [\"assignee\", \"team\"]\nsubject = \"[{{ id }}] SLA",
                     "to = [\"the team\"]\nsubject = \"[{{ id }}] SLA",
                 ),
                 "to = [\"the team\"]",
-                "key `notify.breach.to`: `the team` is none of requester, watchers, assignee, mentioned, nor a mail address",
+                "key `notify.breach.to`: `the team` is none of requester, watchers, assignee, team, mentioned, nor a mail address",
             ),
         ];
         for ((from, to), line_text, why) in cases {
@@ -400,4 +400,51 @@ fn a_breach_mails_the_assignee_once() {
         "{}",
         mails[0].body
     );
+}
+
+common::engine::on_both_engines! {
+    /// A breach mails the assignee and the address `[notify.teams]` gives the ticket's team; a
+    /// ticket of a team it does not name mails the assignee alone. A team's address that is
+    /// not one is refused, naming file, line and key.
+    fn a_breach_mails_the_holder_and_their_team(engine) {
+        use opsdesk::config::Config;
+        use opsdesk::desk::Desk;
+        let env = engine.desk();
+        let sink = Sink::start();
+        operators(&env);
+        set_up(&env, &sink);
+        let commented = "# [notify.teams]\n# network = \"netops@example.com\"\n";
+        env.apply_policy(&[(commented, "[notify.teams]\nNetwork = \"netops@example.com\"\n")]);
+        for team in ["network", "facilities"] {
+            env.ok(&["new", "incident", "--title", "Core switch down", "--impact", "1", "--urgency", "1", "--team", team]);
+        }
+        env.ok(&["assign", "INC-1", "bob"]);
+        env.ok(&["assign", "INC-2", "bob"]);
+        let mut desk = Desk::open(&env.db, "alice", Config::default()).expect("open");
+        desk.sweep(chrono::Utc::now() + chrono::Duration::hours(5)).expect("sweep");
+        let breached = |desk: &mut Desk, id: &str| {
+            let id = id.parse().expect("id");
+            let mut to: Vec<String> = desk
+                .ticket_mail(id)
+                .expect("mail")
+                .into_iter()
+                .filter(|m| m.kind == "breach")
+                .map(|m| m.recipient)
+                .collect();
+            to.sort();
+            to
+        };
+        assert_eq!(breached(&mut desk, "INC-1"), ["bob@example.com", "netops@example.com"]);
+        assert_eq!(breached(&mut desk, "INC-2"), ["bob@example.com"]);
+        let file = env.dir.path().join("policy.toml");
+        let text = common::policy_with(&[(commented, "[notify.teams]\nnetwork = \"netops at example\"\n")]);
+        std::fs::write(&file, &text).expect("write");
+        let line = text.lines().position(|l| l.starts_with("network = ")).expect("line") + 1;
+        let err = env.fails(&["policy", "apply", &file.display().to_string()], 1);
+        let at = format!(
+            "{}:{line}: key `notify.teams.network`: `netops at example` is not a mail address",
+            file.display()
+        );
+        assert!(err.contains(&at), "want {at}\ngot {err}");
+    }
 }

@@ -45,11 +45,13 @@ pub(super) fn mentions(tx: &Tx, text: &str) -> Result<Vec<String>> {
 
 /// Who an event's rule names, as addresses: each once, never the acting operator, never the
 /// desk itself.
+#[allow(clippy::too_many_arguments)]
 fn recipients(
     tx: &Tx,
     rowid: i64,
     ticket: &Ticket,
     to: &[Audience],
+    teams: &std::collections::BTreeMap<String, String>,
     actor: &str,
     mentioned: &[String],
     desk: &str,
@@ -60,6 +62,13 @@ fn recipients(
             Audience::Requester => people.push(ticket.requester.clone()),
             Audience::Watchers => people.extend(store_mail::watchers(tx, rowid)?),
             Audience::Assignee => people.extend(ticket.assignee.clone()),
+            Audience::Team => people.extend(
+                ticket
+                    .fields
+                    .get("team")
+                    .and_then(|team| teams.get(&team.trim().to_lowercase()))
+                    .cloned(),
+            ),
             Audience::Mentioned => people.extend(mentioned.iter().cloned()),
             Audience::Address(address) => people.push(address.clone()),
         }
@@ -100,7 +109,16 @@ pub(super) fn notify_in(
     let Some(desk) = desk_address(tx)? else {
         return Ok(0);
     };
-    let to = recipients(tx, rowid, ticket, &rule.to, by.name, mentioned, &desk)?;
+    let to = recipients(
+        tx,
+        rowid,
+        ticket,
+        &rule.to,
+        &policy.notify.teams,
+        by.name,
+        mentioned,
+        &desk,
+    )?;
     if to.is_empty() {
         return Ok(0);
     }
@@ -254,7 +272,17 @@ impl Desk {
                 None => Vec::new(),
             };
             let desk = desk_address(tx)?.unwrap_or_default();
-            let recipients = recipients(tx, stored.rowid, &stored.ticket, &rule.to, &who.name, &mentioned, &desk)?;
+            let teams = &policy.notify.teams;
+            let recipients = recipients(
+                tx,
+                stored.rowid,
+                &stored.ticket,
+                &rule.to,
+                teams,
+                &who.name,
+                &mentioned,
+                &desk,
+            )?;
             let fields = TemplateTicket::of(&stored.ticket, event, &who.name, text);
             let rendered = policy
                 .notify

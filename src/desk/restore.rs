@@ -246,6 +246,16 @@ impl Desk {
                     replayable |= e.snapshot.is_some();
                     store_tickets::append_event(tx, rowid, e.at, by, &ev)?;
                     report.events += 1;
+                    // The watchers are what the timeline's watch and unwatch say.
+                    match (e.kind.as_str(), e.new.as_deref(), e.old.as_deref()) {
+                        ("watch", Some(w), _) => {
+                            store::mail::watch(tx, rowid, w, e.at)?;
+                        }
+                        ("unwatch", _, Some(w)) => {
+                            store::mail::unwatch(tx, rowid, w)?;
+                        }
+                        _ => {}
+                    }
                 }
                 if !replayable {
                     // An export from before replays began: the desk vouches for it as restored.

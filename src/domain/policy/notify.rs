@@ -78,6 +78,9 @@ pub enum Audience {
     Assignee,
     /// The operators a comment names as `@name`.
     Mentioned,
+    /// The address `[notify.teams]` gives the ticket's team (nobody for a ticket with no
+    /// team, or a team it does not name).
+    Team,
     /// A fixed address (a team's list).
     Address(String),
 }
@@ -93,6 +96,7 @@ pub(super) struct RawNotify {
     resolved: Option<Spanned<RawRule>>,
     closed: Option<Spanned<RawRule>>,
     breach: Option<Spanned<RawRule>>,
+    teams: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +124,8 @@ pub struct NotifyRules {
     pub digest_after: chrono::Duration,
     /// The most notifications one address is sent in an hour.
     pub rate_per_hour: u32,
+    /// Each team's address (the team's name in lower case), for `to = ["team"]`.
+    pub teams: BTreeMap<String, String>,
     templates: Arc<minijinja::Environment<'static>>,
 }
 
@@ -128,6 +134,7 @@ impl PartialEq for NotifyRules {
         self.rules == other.rules
             && self.digest_after == other.digest_after
             && self.rate_per_hour == other.rate_per_hour
+            && self.teams == other.teams
     }
 }
 impl Eq for NotifyRules {}
@@ -138,6 +145,7 @@ impl std::fmt::Debug for NotifyRules {
             .field("rules", &self.rules)
             .field("digest_after", &self.digest_after)
             .field("rate_per_hour", &self.rate_per_hour)
+            .field("teams", &self.teams)
             .finish()
     }
 }
@@ -148,6 +156,7 @@ impl Default for NotifyRules {
             rules: BTreeMap::new(),
             digest_after: chrono::Duration::minutes(1),
             rate_per_hour: 10,
+            teams: BTreeMap::new(),
             templates: Arc::new(environment()),
         }
     }
@@ -288,6 +297,19 @@ impl RawNotify {
             }
             out.rate_per_hour = r.into_inner();
         }
+        if let Some(teams) = self.teams {
+            let span = teams.span();
+            for (team, address) in teams.into_inner() {
+                if address.trim().parse::<lettre::Address>().is_err() {
+                    return Err(PolicyError {
+                        file: file.to_string(),
+                        line: crate::tomlfile::line_of_key(source, span.clone(), &team),
+                        message: format!("key `notify.teams.{team}`: `{address}` is not a mail address"),
+                    });
+                }
+                out.teams.insert(team.trim().to_lowercase(), address.trim().to_string());
+            }
+        }
         let mut env = environment();
         for (event, raw) in [
             (NotifyEvent::Created, self.created),
@@ -307,6 +329,7 @@ impl RawNotify {
                     "requester" => Audience::Requester,
                     "watchers" => Audience::Watchers,
                     "assignee" => Audience::Assignee,
+                    "team" => Audience::Team,
                     "mentioned" => Audience::Mentioned,
                     a if a.parse::<lettre::Address>().is_ok() => Audience::Address(a.to_string()),
                     other => {
@@ -314,8 +337,8 @@ impl RawNotify {
                             file: file.to_string(),
                             line: crate::tomlfile::line_of_key(source, span.clone(), "to"),
                             message: format!(
-                                "key `{}`: `{other}` is none of requester, watchers, assignee, mentioned, nor a mail \
-                                 address",
+                                "key `{}`: `{other}` is none of requester, watchers, assignee, team, mentioned, \
+                                 nor a mail address",
                                 key("to")
                             ),
                         });

@@ -183,6 +183,49 @@ impl App {
         Ok(())
     }
 
+    /// Marks items read (or unread): on screen at once, on the desk by the writer thread;
+    /// the items are read again when it has answered (a refusal is said, and the screen put
+    /// back as the desk has it).
+    fn mark_inbox(&mut self, marks: Vec<InboxMark>, read: bool, said: Option<String>) {
+        let pane = &mut self.inbox;
+        for i in &mut pane.data.items {
+            let hit = marks.iter().any(|m| match m {
+                InboxMark::Items(ids) => ids.contains(&i.item),
+                InboxMark::Ticket(id) => *id == i.ticket,
+                InboxMark::All => true,
+            });
+            if hit && i.read != read {
+                i.read = read;
+                pane.data.unread = if read {
+                    pane.data.unread.saturating_sub(1)
+                } else {
+                    pane.data.unread + 1
+                };
+            }
+        }
+        if matches!(marks.as_slice(), [InboxMark::All]) && read {
+            pane.data.unread = 0;
+        }
+        let now = self.now;
+        self.write_quietly(
+            "marking the inbox",
+            move |desk| desk.inbox_marks(&marks, read, now),
+            move |app, answer| {
+                match answer {
+                    Ok(_) => {
+                        if let Some(said) = said {
+                            app.say(said);
+                        }
+                    }
+                    Err(e) => app.complain(e.to_string()),
+                }
+                if let Err(e) = app.recount_inbox() {
+                    app.complain(e.to_string());
+                }
+            },
+        );
+    }
+
     /// An action of the inbox's layer.
     pub(in crate::tui) fn on_inbox(&mut self, action: Action) -> Result<(), DeskError> {
         let page = self.inbox.height.get().max(1) as isize;
@@ -196,28 +239,24 @@ impl App {
             Action::Open => {
                 if let Some(item) = self.inbox.selected_item().cloned() {
                     if !item.read {
-                        self.desk
-                            .inbox_marks(&[InboxMark::Ticket(item.ticket)], true, self.now)?;
-                        self.inbox.load(&mut self.desk)?;
+                        self.mark_inbox(vec![InboxMark::Ticket(item.ticket)], true, None);
                     }
                     self.open_ticket(item.ticket, Back::Pane(Pane::Inbox))?;
                 }
             }
             Action::ToggleRead => {
                 if let Some(item) = self.inbox.selected_item().cloned() {
-                    self.desk
-                        .inbox_marks(&[InboxMark::Items(vec![item.item])], !item.read, self.now)?;
-                    self.inbox.load(&mut self.desk)?;
+                    self.mark_inbox(vec![InboxMark::Items(vec![item.item])], !item.read, None);
                 }
             }
             Action::ReadAll => {
-                let n = self.desk.inbox_marks(&[InboxMark::All], true, self.now)?;
-                self.inbox.load(&mut self.desk)?;
-                self.say(match n {
+                let n = self.inbox.data.unread;
+                let said = match n {
                     0 => "nothing unread".to_string(),
                     1 => "1 item marked read".to_string(),
                     n => format!("{n} items marked read"),
-                });
+                };
+                self.mark_inbox(vec![InboxMark::All], true, Some(said));
             }
             Action::UnreadOnly => {
                 self.inbox.unread_only = !self.inbox.unread_only;
