@@ -103,6 +103,17 @@ common::engine::on_both_engines! {
             let v: serde_json::Value = serde_json::from_str(&raw).expect("parses");
             assert_eq!(v[0]["title"], title.as_str(), "{args:?} keeps the title as typed");
         }
+        // The inbox shows the title, and a mention made of the attacks, inert too.
+        env.ok(&["operator", "add", "bob", "--role", "agent"]);
+        env.ok_as("bob", &["assign", "INC-1", "alice"]);
+        env.ok_as("bob", &["comment", "INC-1", &format!("@alice {title}")]);
+        let text = env.ok(&["inbox"]);
+        assert!(text.contains("evil") && text.contains("mention"), "{text}");
+        if let Some(c) = text.chars().find(|c| obeyed(*c)) {
+            panic!("inbox printed {c:?}");
+        }
+        let v = env.json(&["inbox"]);
+        assert_eq!(v["items"][0]["note"], format!("@alice {title}").as_str(), "JSON keeps it as typed");
     }
 }
 
