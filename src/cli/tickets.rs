@@ -158,15 +158,20 @@ pub enum TicketCommand {
     #[command(after_help = "Examples:
   opsdesk link INC-7 PRB-2      # the incident is caused by the problem
   opsdesk link PRB-2 CHG-5      # the problem is fixed by the change
-  opsdesk link INC-7 --ci db-01")]
+  opsdesk link INC-7 --ci db-01
+  opsdesk link INC-8 --parent INC-7   # INC-8 is one of the incidents INC-7 stands for")]
     Link {
         #[arg(value_parser = ticket_id)]
         id: TicketId,
-        #[arg(value_parser = ticket_id, required_unless_present = "ci", conflicts_with = "ci")]
+        #[arg(value_parser = ticket_id, required_unless_present_any = ["ci", "parent"], conflicts_with_all = ["ci", "parent"])]
         other: Option<TicketId>,
         /// Link to this CI instead.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", conflicts_with = "parent")]
         ci: Option<String>,
+        /// Make ID a child of this incident: resolving the parent resolves it, and the parent
+        /// cannot close while it is open.
+        #[arg(long, value_name = "PARENT", value_parser = ticket_id)]
+        parent: Option<TicketId>,
     },
     /// Remove the link between two tickets, or between a ticket and a CI.
     #[command(after_help = "Examples:
@@ -447,11 +452,12 @@ pub fn run(desk: &mut Desk, cmd: &TicketCommand, json: bool) -> Result<Output, F
             }
             Ok(Output(format::outcome(&out)))
         }
-        TicketCommand::Link { id, other, ci } => {
-            let (added, what) = match (other, ci) {
-                (Some(other), _) => (desk.link_tickets(*id, *other)?, other.to_string()),
-                (None, Some(ci)) => (desk.link_ci(*id, ci)?, format!("CI {ci}")),
-                (None, None) => {
+        TicketCommand::Link { id, other, ci, parent } => {
+            let (added, what) = match (other, ci, parent) {
+                (Some(other), _, _) => (desk.link_tickets(*id, *other)?, other.to_string()),
+                (None, Some(ci), _) => (desk.link_ci(*id, ci)?, format!("CI {ci}")),
+                (None, None, Some(p)) => (desk.link_parent(*id, *p)?, format!("parent {p}")),
+                (None, None, None) => {
                     return Err(Failure {
                         message: "link to what? give OTHER-ID or --ci NAME".into(),
                         code: 2,

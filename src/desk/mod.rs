@@ -8,6 +8,7 @@ mod cmdb;
 mod copy;
 mod deliver;
 mod export;
+mod family;
 mod hooks;
 mod import;
 mod inbox;

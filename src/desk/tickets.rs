@@ -488,6 +488,7 @@ pub(super) fn act_in(
         };
         out = decide(&policy.lifecycles, &policy.matrix, &stored.ticket, &ctx)?;
     }
+    super::family::refuse_ending_a_parent(tx, policy, stored.rowid, &out)?;
     let open = policy.lifecycles.get(out.ticket.kind).is_open(&out.ticket.state);
     Desk::commit(tx, &policy.lifecycles, &policy.sla, &stored, moves, &out, &actor, open)?;
     for name in &out.overrides {
@@ -502,6 +503,7 @@ pub(super) fn act_in(
     }
     out.notes = schedule_notes(tx, &stored, &out)?;
     super::notify::after_move(tx, policy, who, stored.rowid, &out, now)?;
+    super::family::resolve_children(tx, policy, who, stored.rowid, &mut out)?;
     Ok(out)
 }
 

@@ -409,6 +409,7 @@ pub fn links(conn: &Tx, rowid: i64) -> Result<Vec<Link>> {
         let relation = match (outgoing, relation.as_str()) {
             (false, "caused_by") => "causes".to_string(),
             (false, "fixed_by") => "fixes".to_string(),
+            (false, "child_of") => "parent_of".to_string(),
             (_, r) => r.to_string(),
         };
         out.push(Link {
@@ -522,6 +523,33 @@ pub fn known_errors(conn: &Tx) -> Result<Vec<KnownError>> {
         },
     )?;
     Ok(rows)
+}
+
+/// The open children of a parent incident (linked `child_of`), by number.
+pub fn open_children(conn: &Tx, parent: i64) -> Result<Vec<TicketId>> {
+    conn.query_map(
+        "SELECT t.number FROM ticket_links l JOIN tickets t ON t.id = l.from_id \
+         WHERE l.to_id = ?1 AND l.relation = 'child_of' AND t.is_open = 1 ORDER BY t.number",
+        [parent],
+        |r| Ok(TicketId::new(Kind::Incident, r.get::<_, i64>(0)?.max(0) as u64)),
+    )
+}
+
+/// The parent of ticket `rowid`, and whether it has children.
+pub fn family(conn: &Tx, rowid: i64) -> Result<(Option<TicketId>, bool)> {
+    let parent = conn
+        .query_row(
+            "SELECT t.number FROM ticket_links l JOIN tickets t ON t.id = l.to_id \
+             WHERE l.from_id = ?1 AND l.relation = 'child_of'",
+            [rowid],
+            |r| Ok(TicketId::new(Kind::Incident, r.get::<_, i64>(0)?.max(0) as u64)),
+        )
+        .optional()?;
+    let children = conn.exists(
+        "SELECT 1 FROM ticket_links WHERE to_id = ?1 AND relation = 'child_of'",
+        [rowid],
+    )?;
+    Ok((parent, children))
 }
 
 /// The open incidents caused by a problem (linked `caused_by`).
