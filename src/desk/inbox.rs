@@ -17,12 +17,11 @@ use crate::store::{self, Tx};
 const NOTE_CHARS: usize = 400;
 
 /// How many items an inbox shows at most, newest first.
-pub const INBOX_LIMIT: usize = 500;
+const INBOX_LIMIT: usize = 500;
 
 /// Why an item is in an inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Reason {
     Assigned,
     Mention,
     Breach,
@@ -111,22 +110,6 @@ pub(super) fn after_move(tx: &Tx, who: &Who, rowid: i64, out: &Outcome, now: Dat
         Some(to) => tell(tx, to, rowid, Reason::Assigned, &who.name, out.note.as_deref(), now),
         None => Ok(()),
     }
-}
-
-/// Each operator a comment names (the author aside).
-pub(super) fn after_comment(tx: &Tx, who: &Who, id: TicketId, text: &str, now: DateTime<Utc>) -> Result<()> {
-    if !text.contains('@') {
-        return Ok(());
-    }
-    let named = super::notify::mentions(tx, text)?;
-    if named.is_empty() {
-        return Ok(());
-    }
-    let rowid = load(tx, id)?.rowid;
-    for name in named {
-        tell(tx, &name, rowid, Reason::Mention, &who.name, Some(text), now)?;
-    }
-    Ok(())
 }
 
 impl Desk {

@@ -35,7 +35,7 @@ pub use copy::Copied;
 pub use deliver::{Delivery, Postman};
 pub use export::{ExportFormat, Exported, csv_cell};
 pub use import::{BATCH as IMPORT_BATCH, ImportReport};
-pub use inbox::{INBOX_LIMIT, Inbox, InboxItem, InboxMark, Reason as InboxReason};
+pub use inbox::{Inbox, InboxItem, InboxMark};
 pub use ingest::{AlertAction, AlertOutcome, AlertReport, MailAction, MailOutcome, alert_line};
 pub use mail::{MailSetup, QueuedMail, Replied, ReplyPreview, Sent};
 pub use notify::Preview;

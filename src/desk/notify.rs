@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::inbox::Reason;
 use super::mail::{addresses, desk_address, message_id, threading};
 use super::tickets::load;
 use super::{Desk, DeskError, Result, Who};
@@ -223,7 +224,7 @@ pub(super) fn after_move(
 }
 
 /// The mentions of a comment just written on `id`: each operator it names as `@name` (but the
-/// author) is told.
+/// author) is told, in their inbox and, when the policy says so, by mail.
 pub(super) fn after_comment(
     tx: &Tx,
     policy: &Policy,
@@ -232,8 +233,7 @@ pub(super) fn after_comment(
     text: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    super::inbox::after_comment(tx, who, id, text, now)?;
-    if !policy.notify.rules.contains_key(&NotifyEvent::Mention) || !text.contains('@') {
+    if !text.contains('@') {
         return Ok(());
     }
     let named = mentions(tx, text)?;
@@ -241,6 +241,12 @@ pub(super) fn after_comment(
         return Ok(());
     }
     let stored = load(tx, id)?;
+    for name in &named {
+        super::inbox::tell(tx, name, stored.rowid, Reason::Mention, &who.name, Some(text), now)?;
+    }
+    if !policy.notify.rules.contains_key(&NotifyEvent::Mention) {
+        return Ok(());
+    }
     notify_in(
         tx,
         policy,

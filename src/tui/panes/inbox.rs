@@ -173,13 +173,15 @@ pub fn draw(
 }
 
 impl App {
-    /// Shows the header's count of unread items afresh (after a change on the desk).
+    /// Reads the header's count of unread items afresh after a change on the desk, with the
+    /// items when the pane is on screen (one read either way); else they are read when it
+    /// next is.
     pub(in crate::tui) fn recount_inbox(&mut self) -> Result<(), DeskError> {
+        if self.pane == Pane::Inbox {
+            return self.inbox.load(&mut self.desk);
+        }
         self.inbox.data.unread = self.desk.inbox_unread()?;
         self.inbox.stale = true;
-        if self.pane == Pane::Inbox {
-            self.inbox.load(&mut self.desk)?;
-        }
         Ok(())
     }
 
